@@ -1,0 +1,56 @@
+"""promptreg: a Git-native prompt registry.
+
+    import promptreg
+    prompt = promptreg.load("prompts/support/triage.prompt")
+    messages = prompt.render(ticket="My invoice is wrong")
+
+Imports are lazy so that `import promptreg` stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from promptreg.errors import (
+        BudgetError,
+        InputError,
+        PromptFileError,
+        PromptregError,
+        RenderError,
+    )
+    from promptreg.project import Project, load
+    from promptreg.prompt import Prompt, Rendered
+
+__all__ = [
+    "BudgetError",
+    "InputError",
+    "Project",
+    "Prompt",
+    "PromptFileError",
+    "PromptregError",
+    "RenderError",
+    "Rendered",
+    "load",
+]
+
+_WHERE = {
+    "BudgetError": "promptreg.errors",
+    "InputError": "promptreg.errors",
+    "PromptFileError": "promptreg.errors",
+    "PromptregError": "promptreg.errors",
+    "RenderError": "promptreg.errors",
+    "Project": "promptreg.project",
+    "load": "promptreg.project",
+    "Prompt": "promptreg.prompt",
+    "Rendered": "promptreg.prompt",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'promptreg' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

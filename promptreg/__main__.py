@@ -1,0 +1,7 @@
+"""`python -m promptreg`: what the hooks call."""
+
+import sys
+
+from promptreg.cli import main
+
+sys.exit(main())

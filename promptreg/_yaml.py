@@ -1,0 +1,188 @@
+"""The one place that speaks YAML.
+
+Reading is fast and strict: PyYAML's C safe loader (the pure-Python one where libyaml is
+missing) with YAML 1.2 core scalars (`yes`/`no`/`on`/`off` stay strings, no sexagesimal or
+leading-zero octal ints, timestamps stay strings), duplicate keys refused (PyYAML silently keeps
+the last one, so a reviewer would never see the shadowed value), and anchors, aliases and merge
+keys refused (they hide content from review and make YAML bombs possible). Every key's position
+is kept so findings can point at the exact line.
+
+Writing is careful: `rewrite_front_matter` round-trips through ruamel.yaml so comments, key
+order and quoting survive, and replaces the file atomically. ruamel is imported only there: it
+costs ~100 ms to import and reading never needs it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import yaml
+
+from promptreg._atomic import atomic_write
+
+try:
+    _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover - libyaml missing on this platform
+    _BaseLoader = yaml.SafeLoader
+
+Path_ = tuple[str | int, ...]
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """Safe loader resolving plain scalars as YAML 1.2's core schema does."""
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}
+
+
+def _resolver(tag: str, pattern: str, first: list[str]) -> None:
+    _Loader.add_implicit_resolver(tag, re.compile(pattern, re.X), first)
+
+
+_resolver("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""])
+_resolver("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF"))
+_resolver(
+    "tag:yaml.org,2002:int", r"^(?:[-+]?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+)$", list("-+0123456789")
+)
+_resolver(
+    "tag:yaml.org,2002:float",
+    r"""^(?:[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?
+        |[-+]?[0-9]+[eE][-+]?[0-9]+
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+    list("-+0123456789."),
+)
+
+
+class YamlError(Exception):
+    """A problem in YAML text. `kind` is syntax, duplicate or alias; line/col are 1-based."""
+
+    def __init__(self, kind: str, message: str, line: int, col: int) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.line = line
+        self.col = col
+
+
+@dataclass(frozen=True)
+class YamlDoc:
+    """Parsed YAML plus where each key (or list item) stands: path -> (line, col), 1-based."""
+
+    data: Any
+    positions: dict[Path_, tuple[int, int]]
+
+    def position(self, path: Path_) -> tuple[int, int]:
+        """The position of `path`, or of its nearest ancestor that has one."""
+        while path:
+            pos = self.positions.get(path)
+            if pos is not None:
+                return pos
+            path = path[:-1]
+        return self.positions.get((), (1, 1))
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _index(
+    node: yaml.Node,
+    path: Path_,
+    positions: dict[Path_, tuple[int, int]],
+    seen: set[int],
+) -> None:
+    """Record positions, refusing duplicate keys and any node reached twice (an alias)."""
+    if id(node) in seen:
+        line, col = positions.get(path, _mark(node))
+        raise YamlError("alias", "anchors and aliases are not allowed", line, col)
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        first_seen: dict[str, tuple[int, int]] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                line, col = _mark(key_node)
+                raise YamlError("syntax", "keys must be plain scalars", line, col)
+            key = key_node.value
+            pos = _mark(key_node)
+            if key == "<<" and key_node.tag == "tag:yaml.org,2002:merge":
+                raise YamlError("alias", "merge keys (`<<`) are not allowed", *pos)
+            if key in first_seen:
+                raise YamlError(
+                    "duplicate",
+                    f"duplicate key `{key}` (first defined at line {first_seen[key][0]})",
+                    *pos,
+                )
+            first_seen[key] = pos
+            positions[(*path, key)] = pos
+            _index(value_node, (*path, key), positions, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            positions[(*path, i)] = _mark(item)
+            _index(item, (*path, i), positions, seen)
+
+
+def read_yaml(text: str, *, line_offset: int = 0) -> YamlDoc:
+    """Parse one YAML document. Raises `YamlError`; positions are shifted by `line_offset`."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return YamlDoc(None, {})
+        positions: dict[Path_, tuple[int, int]] = {(): _mark(node)}
+        _index(node, (), positions, set())
+        data = loader.construct_document(node)
+    except YamlError as err:
+        err.line += line_offset
+        raise
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = err.problem or err.context or "invalid YAML"
+        raise YamlError("syntax", what, line + line_offset, col) from None
+    except yaml.YAMLError as err:
+        raise YamlError("syntax", str(err), 1 + line_offset, 1) from None
+    finally:
+        loader.dispose()
+    if line_offset:
+        positions = {k: (line + line_offset, col) for k, (line, col) in positions.items()}
+    return YamlDoc(data, positions)
+
+
+def rewrite_front_matter(path: Path, edit: Callable[[Any], None]) -> bool:
+    """Apply `edit` to the front-matter of the prompt file at `path`, changing nothing else.
+
+    `edit` receives ruamel's round-trip map and mutates it in place. The file is replaced
+    atomically, and only when the text actually changed. Returns whether it changed.
+    """
+    import io
+
+    from ruamel.yaml import YAML
+
+    from promptreg.frontmatter import split_front_matter
+
+    original = path.read_bytes().decode("utf-8")
+    parts = split_front_matter(original)
+    rt = YAML(typ="rt")
+    rt.preserve_quotes = True
+    rt.width = 1_000_000  # never re-wrap a long line the user wrote
+    offset = _sequence_offset(parts.front_matter)
+    rt.indent(mapping=2, sequence=offset + 2, offset=offset)
+    data = rt.load(parts.front_matter)
+    edit(data)
+    out = io.StringIO()
+    rt.dump(data, out)
+    text = parts.opening + out.getvalue() + parts.closing + parts.body
+    if text == original:
+        return False
+    atomic_write(path, text.encode("utf-8"))
+    return True
+
+
+def _sequence_offset(front_matter: str) -> int:
+    """How far the file indents a block sequence's dashes under its key (0 or 2, usually)."""
+    match = re.search(r"^( *)\S[^\n]*:[ \t]*\n( *)- ", front_matter, re.M)
+    return len(match.group(2)) - len(match.group(1)) if match else 0

@@ -1,0 +1,450 @@
+"""The command line: thin click commands over the library. The only module that imports click.
+
+Every command parses its options, calls one library function, and formats the result as text
+or, with `--json`, as stable JSON (documented in the README). Errors become one-line messages
+at a single boundary (`main`); `--debug` shows the traceback as well.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from promptreg.errors import ExitCode, PromptregError, UsageError
+
+if TYPE_CHECKING:
+    from promptreg.project import Project
+    from promptreg.prompt import Prompt, Rendered
+    from promptreg.report import PromptReport
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return version("promptreg")
+
+
+class _State:
+    def __init__(self, directory: Path | None, debug: bool) -> None:
+        self.directory = directory
+        self.debug = debug
+        self._project: Project | None = None
+
+    @property
+    def project(self) -> Project:
+        if self._project is None:
+            from promptreg.project import Project
+
+            self._project = Project.open(self.directory)
+        return self._project
+
+
+def _emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version=None, package_name="promptreg", message="%(prog)s %(version)s")
+@click.option("--debug", is_flag=True, help="Show a traceback when something fails.")
+@click.option(
+    "-C",
+    "--directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Run as if started in this directory.",
+)
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, directory: Path | None) -> None:
+    """promptreg: a Git-native prompt registry.
+
+    Prompts are files under prompts/ (YAML front-matter + a Jinja2 body); run
+    `promptreg COMMAND --help` for each command.
+    """
+    if directory is not None:
+        import os
+
+        os.chdir(directory)
+    ctx.obj = _State(None, debug)
+
+
+# -- init / new ------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+def init(directory: Path) -> None:
+    """Scaffold promptreg.yaml, prompts/ with an example prompt and partial, and a
+    .pre-commit-config.yaml. Existing files are never overwritten."""
+    from promptreg.scaffold import PRE_COMMIT_CONFIG, scaffold_text
+    from promptreg.scaffold import init as scaffold
+
+    for item in scaffold(directory):
+        verb = "created" if item.created else "kept existing"
+        click.echo(f"{verb:14} {item.path}")
+        if not item.created and item.path.name == PRE_COMMIT_CONFIG:
+            click.echo(f"\nAdd this to your {PRE_COMMIT_CONFIG}:\n")
+            click.echo(scaffold_text("pre-commit-snippet.yaml"))
+    click.echo("\nNext: promptreg validate && promptreg render hello --sample")
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--description", default="TODO: what this prompt does", show_default=True)
+@click.option(
+    "--model",
+    default="openai/gpt-4o-2024-08-06",
+    show_default=True,
+    help="PROVIDER/NAME of the pinned model.",
+)
+@click.pass_obj
+def new(state: _State, name: str, description: str, model: str) -> None:
+    """Create prompts/NAME.prompt from a template that validates as is."""
+    from promptreg.scaffold import new_prompt
+
+    provider, sep, model_name = model.partition("/")
+    if not sep or not provider or not model_name:
+        raise UsageError(f"--model {model!r}: give PROVIDER/NAME, e.g. openai/gpt-4o-2024-08-06")
+    path = new_prompt(
+        state.project, name, description=description, provider=provider, model=model_name
+    )
+    click.echo(f"created {state.project.shown(path)}")
+
+
+# -- list / show -----------------------------------------------------------------------------
+
+
+@cli.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (see README).")
+@click.pass_obj
+def list_(state: _State, as_json: bool) -> None:
+    """List every prompt with its version, model and description."""
+    project = state.project
+    rows = []
+    broken = 0
+    for path in project.prompt_files():
+        pf = project.read(path)
+        spec = pf.spec
+        broken += pf.prompt is None
+        rows.append(
+            {
+                "name": pf.name,
+                "version": spec.version if spec else None,
+                "path": pf.shown,
+                "model": spec.model.to_json() if spec and spec.model else None,
+                "description": spec.description if spec else None,
+                "valid": pf.prompt is not None,
+                "findings": len(pf.findings),
+            }
+        )
+    if as_json:
+        _emit_json({"prompts": rows})
+    elif not rows:
+        click.echo(
+            f"no prompts under {project.shown(project.prompts_dir)}/ "
+            "(create one with `promptreg new NAME`)",
+            err=True,
+        )
+    else:
+        table = []
+        for r in rows:
+            model: Any = r["model"]
+            table.append(
+                (
+                    str(r["name"]),
+                    str(r["version"] or "?"),
+                    f"{model['provider']}/{model['name']}" if model else "?",
+                    str(r["description"] or "")
+                    if r["valid"]
+                    else "INVALID: run `promptreg validate`",
+                )
+            )
+        _print_table(("NAME", "VERSION", "MODEL", "DESCRIPTION"), table)
+    if broken:
+        sys.exit(ExitCode.FINDINGS)
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (see README).")
+@click.pass_obj
+def show(state: _State, name: str, as_json: bool) -> None:
+    """Show a prompt's metadata, content hash, sample token count and cost."""
+    from promptreg.report import report
+
+    project = state.project
+    result = report(project.load(name), project.config.pricing)
+    if as_json:
+        _emit_json(result.to_json())
+    else:
+        _print_report(result)
+
+
+def _print_report(result: PromptReport) -> None:
+    p = result.prompt
+    spec = p.spec
+    rows: list[tuple[str, str]] = [("file", p.shown_path)]
+    if spec.description:
+        rows.append(("description", spec.description))
+    if spec.owners:
+        rows.append(("owners", ", ".join(spec.owners)))
+    if spec.model:
+        params = ", ".join(f"{k}={v}" for k, v in spec.model.params.items())
+        rows.append(
+            (
+                "model",
+                f"{spec.model.provider}/{spec.model.name}" + (f" ({params})" if params else ""),
+            )
+        )
+    rows.append(("content hash", p.content_hash))
+    rows.append(("includes", ", ".join(p.partials) or "none"))
+    if spec.budget:
+        rows.append(
+            (
+                "budget",
+                f"{_num(spec.budget.max_input_tokens)} input tokens, "
+                f"{_num(spec.budget.max_output_tokens)} output tokens",
+            )
+        )
+    if result.sample_tokens:
+        t = result.sample_tokens
+        rows.append(
+            ("sample tokens", f"{t.tokens:,} ({'exact, ' + t.method if t.exact else t.method})")
+        )
+    elif result.sample_error:
+        rows.append(("sample tokens", f"sample does not render: {result.sample_error}"))
+    if result.cost:
+        c = result.cost
+        output = (
+            f"output at most {c.output_tokens:,} tokens"
+            if c.output_tokens
+            else "output not included: set budget.max_output_tokens"
+        )
+        rows.append(
+            (
+                "cost",
+                f"${c.per_call * 1000:,.2f} per 1,000 calls ({output}; "
+                f"prices as of {c.prices_as_of or 'unknown'})",
+            )
+        )
+    elif result.sample_tokens and spec.model:
+        rows.append(("cost", f"no price for {spec.model.name!r}: add it under pricing.models"))
+    if spec.evals:
+        ev = spec.evals
+        scores = ", ".join(f"{k} {v:g}" for k, v in ev.scores.items()) or "none recorded"
+        fresh = ""
+        if ev.content_hash:
+            fresh = " (fresh)" if ev.content_hash == p.content_hash else " (STALE: content changed)"
+        rows.append(("evals", f"{ev.dataset or 'no dataset'}; scores {scores}{fresh}"))
+    click.echo(click.style(f"{p.name} {p.version}", bold=True))
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        click.echo(f"  {key:<{width}}  {value}")
+    if spec.inputs:
+        click.echo("  inputs")
+        table = []
+        for name, s in spec.inputs.items():
+            facts = ["required" if s.required else "optional"]
+            if s.default is not None and repr(s.default) != "MISSING":
+                facts.append(f"default {s.default!r}")
+            if s.enum:
+                facts.append("one of " + "|".join(str(v) for v in s.enum))
+            if s.max_chars:
+                facts.append(f"max {s.max_chars:,} chars")
+            table.append((name, s.type, ", ".join(facts), s.description or ""))
+        _print_table(None, table, indent="    ")
+
+
+def _num(value: int | None) -> str:
+    return "unlimited" if value is None else f"{value:,}"
+
+
+# -- validate --------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (see README).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: CPUs).")
+@click.pass_obj
+def validate(state: _State, paths: tuple[str, ...], as_json: bool, jobs: int | None) -> None:
+    """Check prompts (default: all). PATHS may be prompt files, directories, prompt names or
+    partials (a partial checks every prompt that includes it). Exit 1 on any finding."""
+    from promptreg.findings import RULES
+    from promptreg.validate import select_files
+    from promptreg.validate import validate as run
+
+    project = state.project
+    report = run(project, select_files(project, paths), jobs=jobs)
+    if as_json:
+        _emit_json(
+            {
+                "ok": report.ok,
+                "files": report.files,
+                "findings": [f.to_json() for f in report.findings],
+            }
+        )
+    else:
+        for finding in report.findings:
+            click.echo(finding.format())
+        n = len(report.findings)
+        summary = f"{report.files} prompt{'s' if report.files != 1 else ''} checked, "
+        summary += "no findings" if not n else f"{n} finding{'s' if n != 1 else ''}"
+        click.echo(summary, err=True)
+        del RULES
+    if not report.ok:
+        sys.exit(ExitCode.FINDINGS)
+
+
+# -- render ----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("name")
+@click.option(
+    "--vars",
+    "vars_file",
+    type=click.File("r", encoding="utf-8"),
+    help="YAML or JSON file of inputs ('-' for stdin).",
+)
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set one input (repeatable); typed by its declaration.",
+)
+@click.option("--sample", is_flag=True, help="Start from the prompt's `sample` inputs.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (see README).")
+@click.pass_obj
+def render(
+    state: _State,
+    name: str,
+    vars_file: Any,
+    assignments: tuple[str, ...],
+    sample: bool,
+    as_json: bool,
+) -> None:
+    """Render a prompt with inputs: checked against its declaration and its token budget."""
+    prompt = state.project.load(name)
+    values: dict[str, Any] = dict(prompt.sample or {}) if sample else {}
+    if vars_file is not None:
+        values.update(_read_vars(vars_file))
+    values.update(_parse_assignments(prompt, assignments))
+    rendered = prompt.render_inputs(values)
+    if as_json:
+        _emit_json(_rendered_json(prompt, rendered))
+    elif rendered.text is not None:
+        click.echo(rendered.text)
+    else:
+        for i, message in enumerate(rendered.messages):
+            if i:
+                click.echo()
+            click.echo(click.style(f"{message['role']}:", bold=True))
+            click.echo(message["content"])
+
+
+def _read_vars(handle: Any) -> dict[str, Any]:
+    from promptreg._yaml import YamlError, read_yaml
+
+    shown = "<stdin>" if handle.name == "<stdin>" else handle.name
+    try:
+        data = read_yaml(handle.read()).data
+    except YamlError as err:
+        raise UsageError(err.message, path=shown, line=err.line, field="--vars") from None
+    except UnicodeDecodeError:
+        raise UsageError("not valid UTF-8", path=shown, field="--vars") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise UsageError("must be a mapping of input name to value", path=shown, field="--vars")
+    return data
+
+
+def _parse_assignments(prompt: Prompt, assignments: Sequence[str]) -> dict[str, Any]:
+    from promptreg.inputs import parse_input_text
+
+    values: dict[str, Any] = {}
+    for item in assignments:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--set {item!r}: expected NAME=VALUE")
+        try:
+            values[key] = parse_input_text(prompt.inputs.get(key), text)
+        except ValueError as err:
+            raise UsageError(f"--set {key}: {err}") from None
+    return values
+
+
+def _rendered_json(prompt: Prompt, rendered: Rendered) -> dict[str, Any]:
+    return {
+        "name": prompt.name,
+        "version": prompt.version,
+        "content_hash": prompt.content_hash,
+        "model": prompt.model.to_json() if prompt.model else None,
+        "kind": rendered.kind,
+        "messages": rendered.messages,
+        "text": rendered.text,
+        "tokens": prompt.count_tokens(rendered).to_json(),
+    }
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _print_table(
+    header: tuple[str, ...] | None, rows: Sequence[tuple[str, ...]], indent: str = ""
+) -> None:
+    all_rows = ([header] if header else []) + list(rows)
+    if not all_rows:
+        return
+    widths = [max(len(r[i]) for r in all_rows) for i in range(len(all_rows[0]))]
+    for n, row in enumerate(all_rows):
+        line = indent + "  ".join(
+            cell.ljust(widths[i]) if i < len(row) - 1 else cell for i, cell in enumerate(row)
+        )
+        click.echo(click.style(line, bold=True) if header and n == 0 else line.rstrip())
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"promptreg: error: {message}", err=True)
+    sys.exit(code)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: run the CLI, turning every error into a message and an exit code."""
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    try:
+        cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="promptreg",
+            standalone_mode=False,
+        )
+    except click.exceptions.Exit as exit_:
+        return exit_.exit_code
+    except click.ClickException as err:
+        err.show()
+        return ExitCode.USAGE
+    except click.exceptions.Abort:
+        _fail("aborted", ExitCode.USAGE)
+    except PromptregError as err:
+        if debug:
+            traceback.print_exc()
+        _fail(str(err), err.exit_code)
+    except SystemExit as exit_:
+        return int(exit_.code or 0) if not isinstance(exit_.code, str) else ExitCode.USAGE
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except Exception as err:  # a bug of ours: say so, briefly, unless asked for the traceback
+        if debug:
+            traceback.print_exc()
+        _fail(
+            f"internal error: {type(err).__name__}: {err} (run with --debug for the traceback, "
+            "and please report it)",
+            ExitCode.UNEXPECTED,
+        )
+    return ExitCode.OK

@@ -1,0 +1,194 @@
+"""The project config, `promptreg.yaml` at the repository root (optional; defaults below)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from promptreg._yaml import YamlDoc, YamlError, read_yaml
+from promptreg.errors import ConfigError
+
+CONFIG_FILE = "promptreg.yaml"
+DATA_DIR = Path(__file__).parent / "data"
+DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")
+_ENV_NAME = re.compile(r"[a-z][a-z0-9_-]*\Z")
+
+
+@dataclass(frozen=True)
+class Price:
+    """USD per 1,000,000 tokens."""
+
+    input: float
+    output: float
+
+
+@dataclass(frozen=True)
+class Pricing:
+    as_of: str | None
+    models: Mapping[str, Price]
+
+
+@dataclass(frozen=True)
+class LintConfig:
+    require_budget: bool = False
+    allowed_models: tuple[str, ...] = ()
+    max_file_bytes: int = 1_000_000
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    prompts_dir: Path
+    environments: tuple[str, ...] = DEFAULT_ENVIRONMENTS
+    lint: LintConfig = field(default_factory=LintConfig)
+    pricing_overrides: Pricing = field(default_factory=lambda: Pricing(None, {}))
+    path: Path | None = None
+
+    @property
+    def pricing(self) -> Pricing:
+        """The shipped, dated default price table with this project's overrides on top."""
+        default = default_pricing()
+        models = {**default.models, **self.pricing_overrides.models}
+        return Pricing(self.pricing_overrides.as_of or default.as_of, models)
+
+
+def find_root(start: Path) -> Path:
+    """The nearest ancestor of `start` holding `promptreg.yaml`, else `.git`, else `start`."""
+    start = start.resolve()
+    candidates = [start, *start.parents]
+    for marker in (CONFIG_FILE, ".git"):
+        for directory in candidates:
+            if (directory / marker).exists():
+                return directory
+    return start
+
+
+def load_config(root: Path) -> Config:
+    """Read `root/promptreg.yaml` if present. Raises `ConfigError` naming file, line and field."""
+    path = root / CONFIG_FILE
+    if not path.is_file():
+        return Config(root=root, prompts_dir=root / "prompts")
+    shown = CONFIG_FILE
+    try:
+        doc = read_yaml(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError("not valid UTF-8", path=shown) from None
+    except YamlError as err:
+        raise ConfigError(err.message, path=shown, line=err.line) from None
+    return _parse(doc, root, path, shown)
+
+
+Where = tuple[str | int, ...]
+
+
+class _Checker:
+    """Raises `ConfigError`s that name the file, the line and the dotted field."""
+
+    def __init__(self, doc: YamlDoc, shown: str) -> None:
+        self.doc = doc
+        self.shown = shown
+
+    def fail(self, where: Where, message: str) -> ConfigError:
+        field_name = ".".join(str(p) for p in where) or None
+        line = self.doc.position(where)[0]
+        return ConfigError(message, path=self.shown, line=line, field=field_name)
+
+    def expect(self, where: Where, value: Any, kind: type | tuple[type, ...], what: str) -> None:
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            raise self.fail(where, f"must be {what}, not {value!r}")
+
+
+def _parse(doc: YamlDoc, root: Path, path: Path, shown: str) -> Config:
+    data = {} if doc.data is None else doc.data
+    check = _Checker(doc, shown)
+    fail, expect = check.fail, check.expect
+
+    expect((), data, dict, "a mapping")
+    known = {"prompts_dir", "environments", "lint", "pricing"}
+    for key in data:
+        if key not in known:
+            raise fail((key,), f"unknown key; expected one of {', '.join(sorted(known))}")
+
+    prompts_dir = data.get("prompts_dir", "prompts")
+    expect(("prompts_dir",), prompts_dir, str, "a directory path relative to the root")
+    resolved = (root / prompts_dir).resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        raise fail(("prompts_dir",), "must stay inside the repository")
+
+    envs = data.get("environments", list(DEFAULT_ENVIRONMENTS))
+    expect(("environments",), envs, list, "a list of environment names in promotion order")
+    if not envs:
+        raise fail(("environments",), "must name at least one environment")
+    for i, env in enumerate(envs):
+        if not isinstance(env, str) or not _ENV_NAME.match(env):
+            raise fail(
+                ("environments", i),
+                f"{env!r} is not an environment name (lower-case letter first, then a-z 0-9 _ -)",
+            )
+        if envs.index(env) != i:
+            raise fail(("environments", i), f"environment {env!r} is listed twice")
+
+    lint_data = data.get("lint", {})
+    expect(("lint",), lint_data, dict, "a mapping")
+    lint_known = {"require_budget", "allowed_models", "max_file_bytes"}
+    for key in lint_data:
+        if key not in lint_known:
+            raise fail(
+                ("lint", key), f"unknown key; expected one of {', '.join(sorted(lint_known))}"
+            )
+    require_budget = lint_data.get("require_budget", False)
+    expect(("lint", "require_budget"), require_budget, bool, "true or false")
+    allowed = lint_data.get("allowed_models", [])
+    expect(("lint", "allowed_models"), allowed, list, "a list of model names")
+    for i, name in enumerate(allowed):
+        expect(("lint", "allowed_models", i), name, str, "a model name")
+    max_bytes = lint_data.get("max_file_bytes", 1_000_000)
+    expect(("lint", "max_file_bytes"), max_bytes, int, "a positive number of bytes")
+    if max_bytes <= 0:
+        raise fail(("lint", "max_file_bytes"), "must be a positive number of bytes")
+
+    pricing = _parse_pricing(data.get("pricing", {}), ("pricing",), check)
+    return Config(
+        root=root,
+        prompts_dir=resolved,
+        environments=tuple(envs),
+        lint=LintConfig(require_budget, tuple(allowed), max_bytes),
+        pricing_overrides=pricing,
+        path=path,
+    )
+
+
+def _parse_pricing(data: Any, where: Where, check: _Checker) -> Pricing:
+    fail, expect = check.fail, check.expect
+    expect(where, data, dict, "a mapping with `as_of` and `models`")
+    for key in data:
+        if key not in ("as_of", "models"):
+            raise fail((*where, key), "unknown key; expected as_of or models")
+    as_of = data.get("as_of")
+    if as_of is not None:
+        expect((*where, "as_of"), as_of, str, 'a date string such as "2026-01-31"')
+    models = data.get("models", {})
+    expect((*where, "models"), models, dict, "a mapping of model name to {input, output}")
+    prices: dict[str, Price] = {}
+    for model, entry in models.items():
+        at = (*where, "models", model)
+        expect(at, entry, dict, "a mapping {input: USD per 1M tokens, output: USD per 1M tokens}")
+        if set(entry) != {"input", "output"}:
+            raise fail(at, "needs exactly `input` and `output` (USD per 1M tokens)")
+        for side in ("input", "output"):
+            expect((*at, side), entry[side], (int, float), "a price in USD per 1M tokens")
+        prices[str(model)] = Price(float(entry["input"]), float(entry["output"]))
+    return Pricing(as_of, prices)
+
+
+@cache
+def default_pricing() -> Pricing:
+    """The dated price table shipped in the package (`promptreg/data/pricing.yaml`)."""
+    shown = "promptreg/data/pricing.yaml"
+    text = (DATA_DIR / "pricing.yaml").read_text("utf-8")
+    doc = read_yaml(text)
+    return _parse_pricing(doc.data, (), _Checker(doc, shown))

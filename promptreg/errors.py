@@ -1,0 +1,110 @@
+"""The one error hierarchy: every failure a user can cause is a `PromptregError`.
+
+Each error carries the exit code the CLI returns for it and, where it has one, the file, line
+and field at fault. The CLI turns them into one-line messages; nothing here prints.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from promptreg.findings import Finding
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    FINDINGS = 1
+    USAGE = 2
+    UNEXPECTED = 3
+
+
+class PromptregError(Exception):
+    """Base of every expected error. `str(err)` is the full user-facing message."""
+
+    exit_code: ExitCode = ExitCode.FINDINGS
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.message = message
+        self.path = path
+        self.line = line
+        self.field = field
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = self.path + (f":{self.line}" if self.line is not None else "") + ": "
+        field = f"{self.field}: " if self.field else ""
+        return f"{where}{field}{self.message}"
+
+
+class UsageError(PromptregError):
+    """The command line or its arguments are wrong."""
+
+    exit_code = ExitCode.USAGE
+
+
+class ConfigError(PromptregError):
+    """`promptreg.yaml` is invalid."""
+
+    exit_code = ExitCode.USAGE
+
+
+class PromptNotFoundError(UsageError):
+    """A prompt name or path names nothing."""
+
+
+class InputError(PromptregError):
+    """An input given to `render` breaks the prompt's `inputs` declaration."""
+
+    exit_code = ExitCode.USAGE
+
+    def __init__(self, message: str, *, input_name: str, prompt: str | None = None) -> None:
+        self.input_name = input_name
+        super().__init__(message, path=prompt, field=f"input `{input_name}`")
+
+
+class RenderError(PromptregError):
+    """The template failed while rendering (sandbox refusal, undefined name, runtime error)."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
+        super().__init__(message, path=path, line=line)
+
+
+class BudgetError(PromptregError):
+    """The rendered prompt is over `budget.max_input_tokens`."""
+
+    def __init__(self, message: str, *, path: str | None, tokens: int, budget: int) -> None:
+        self.tokens = tokens
+        self.budget = budget
+        super().__init__(message, path=path, field="budget.max_input_tokens")
+
+
+class PromptFileError(PromptregError):
+    """A prompt file is invalid; `findings` holds every problem, each with file and line."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        self.findings = tuple(findings)
+        first = self.findings[0]
+        more = len(self.findings) - 1
+        suffix = f" (and {more} more finding{'s' if more > 1 else ''})" if more else ""
+        super().__init__(first.format() + suffix)
+
+    def _format(self) -> str:
+        return self.message
+
+
+class WriteError(PromptregError):
+    """A file could not be written; nothing was changed."""
+
+    exit_code = ExitCode.UNEXPECTED

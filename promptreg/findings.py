@@ -1,0 +1,77 @@
+"""Findings (one problem in one file, at one line) and the catalogue of stable rule codes.
+
+Rule codes never change meaning once published: tools and CI logs key on them. New checks get
+new codes; the README's rule table is generated from `RULES` and a test keeps them in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+RULES: dict[str, str] = {
+    # the file itself
+    "PR001": "file cannot be read or is not valid UTF-8",
+    "PR002": "file is empty or does not start with a `---` front-matter block",
+    "PR003": "front-matter is not closed by a `---` line",
+    "PR004": "file is larger than `lint.max_file_bytes`",
+    "PR005": "prompt name breaks the naming rules",
+    # YAML
+    "PR010": "front-matter is not valid YAML",
+    "PR011": "duplicate key in the front-matter",
+    "PR012": "YAML anchors, aliases and merge keys are not allowed",
+    "PR013": "front-matter is not a mapping",
+    # schema
+    "PR020": "unknown key",
+    "PR021": "required field missing",
+    "PR022": "field has the wrong type",
+    "PR023": "field has an invalid value",
+    "PR024": "version is not semver",
+    "PR025": "input declaration is inconsistent (default, enum, type)",
+    # model and budget
+    "PR030": "model is not pinned (`latest`)",
+    "PR031": "model is an undated alias of a dated model",
+    "PR032": "budget missing while `lint.require_budget` is on",
+    # template
+    "PR040": "template syntax error",
+    "PR041": "template uses a variable not declared in `inputs`",
+    "PR042": "input declared but never used by the template",
+    "PR043": "included template not found",
+    "PR044": "include escapes the prompts directory or names a prompt file",
+    "PR045": "include cycle",
+    "PR046": "include or import target is not a string literal",
+    "PR047": "template reaches for a private attribute (sandbox escape)",
+    "PR048": "text before the first role marker",
+    "PR049": "template contains U+E000, a character promptreg reserves",
+    # sample, rendering and tokens
+    "PR050": "sample does not render",
+    "PR051": "sample breaks the `inputs` declaration",
+    "PR052": "a message is empty when the sample is rendered",
+    "PR053": "sample is over `budget.max_input_tokens`",
+    # evals
+    "PR060": "evals block is malformed",
+}
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem: `path:line:col: CODE message`. Lines and columns are 1-based."""
+
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "col": self.col,
+            "code": self.code,
+            "rule": RULES[self.code],
+            "message": self.message,
+        }

@@ -1,0 +1,104 @@
+"""Check the inputs given to a prompt against its `inputs` declaration."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from promptreg.errors import InputError
+from promptreg.render import RESERVED_CHAR
+from promptreg.schema import describe, value_has_type
+from promptreg.spec import MISSING, InputSpec
+
+
+def resolve_inputs(
+    specs: Mapping[str, InputSpec], given: Mapping[str, Any], *, prompt: str | None = None
+) -> dict[str, Any]:
+    """The values the template sees: given ones checked, defaults applied, absent optional
+    inputs as None. Raises `InputError` naming the input for the first problem."""
+    for name in given:
+        if name not in specs:
+            takes = ", ".join(f"`{n}`" for n in specs) or "no inputs"
+            raise InputError(
+                f"unknown input; this prompt takes {takes}", input_name=name, prompt=prompt
+            )
+    values: dict[str, Any] = {}
+    for name, spec in specs.items():
+        if name in given:
+            value = given[name]
+            problem = input_problem(spec, value)
+            if problem:
+                raise InputError(problem, input_name=name, prompt=prompt)
+        elif spec.required:
+            raise InputError("is required but was not given", input_name=name, prompt=prompt)
+        elif spec.default is not MISSING:
+            value = spec.default
+        else:
+            value = None
+        values[name] = value
+    return values
+
+
+def input_problem(spec: InputSpec, value: Any) -> str | None:
+    """Why `value` breaks `spec`, or None."""
+    if value is None:
+        return None if not spec.required else "is required but is null"
+    if not value_has_type(value, spec.type):
+        return f"must be {spec.type}, not {describe(value)} {_short(value)}"
+    if spec.enum is not None and value not in spec.enum:
+        options = ", ".join(repr(v) for v in spec.enum)
+        return f"{_short(value)} is not one of the allowed values: {options}"
+    if spec.max_chars is not None and isinstance(value, str) and len(value) > spec.max_chars:
+        return f"is {len(value):,} characters, over max_chars {spec.max_chars:,}"
+    if _has_reserved_char(value):
+        return "contains U+E000, a private-use character promptreg reserves for rendering"
+    return None
+
+
+def _has_reserved_char(value: Any) -> bool:
+    if isinstance(value, str):
+        return RESERVED_CHAR in value
+    if isinstance(value, list | tuple):
+        return any(_has_reserved_char(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_reserved_char(k) or _has_reserved_char(v) for k, v in value.items())
+    return False
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def parse_input_text(spec: InputSpec | None, text: str) -> Any:
+    """A value typed on the command line (`--set name=text`), read as the input's type.
+
+    Raises ValueError with a message when `text` is not a value of that type.
+    """
+    kind = spec.type if spec is not None else "string"
+    if kind == "string":
+        return text
+    if kind == "integer":
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not an integer") from None
+    if kind == "number":
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a number") from None
+        return (
+            int(number)
+            if number.is_integer() and "." not in text and "e" not in text.lower()
+            else number
+        )
+    if kind == "boolean":
+        if text in ("true", "false"):
+            return text == "true"
+        raise ValueError(f"{text!r} is not true or false")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{text!r} is not JSON ({err.msg})") from None

@@ -1,0 +1,156 @@
+"""Read one prompt file into a `Prompt`, or into findings that say exactly what is wrong.
+
+Loading checks what a prompt needs to be usable at all: readable UTF-8, front-matter that is
+YAML and fits the schema, a template that parses, includes that exist inside the prompts
+directory and do not cycle. `validate` adds the lints on top (see `validate.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from jinja2 import nodes
+
+from promptreg._yaml import YamlDoc, YamlError, read_yaml
+from promptreg.findings import Finding
+from promptreg.frontmatter import FileParts, FrontMatterError, split_front_matter
+from promptreg.names import name_problem
+from promptreg.prompt import Prompt
+from promptreg.render import MARKER, RESERVED_CHAR
+from promptreg.schema import parse_spec
+from promptreg.spec import PromptSpec
+from promptreg.templating import Closure, TemplateEnv, content_hash
+
+_YAML_CODES = {"syntax": "PR010", "duplicate": "PR011", "alias": "PR012"}
+_JINJA_TAGS = re.compile(r"\{#.*?#\}|\{%.*?%\}", re.S)
+
+
+@dataclass
+class PromptFile:
+    """Everything learnt from reading one file, for `validate` to lint further."""
+
+    path: Path
+    shown: str
+    name: str
+    findings: list[Finding] = field(default_factory=list)
+    parts: FileParts | None = None
+    doc: YamlDoc | None = None
+    spec: PromptSpec | None = None
+    ast: nodes.Template | None = None
+    closure: Closure | None = None
+    prompt: Prompt | None = None
+
+    def add(self, line: int, col: int, code: str, message: str) -> None:
+        self.findings.append(Finding(self.shown, line, col, code, message))
+
+    @property
+    def body_line(self) -> int:
+        return self.parts.body_line if self.parts else 1
+
+
+def read_prompt_file(
+    path: Path, *, name: str, shown: str, env: TemplateEnv, max_bytes: int
+) -> PromptFile:
+    pf = PromptFile(path=path, shown=shown, name=name)
+    text = _read(pf, max_bytes)
+    if text is None:
+        return pf
+    problem = name_problem(name)
+    if problem:
+        pf.add(1, 1, "PR005", problem)
+    try:
+        pf.parts = split_front_matter(text)
+    except FrontMatterError as err:
+        pf.add(err.line, 1, err.code, err.message)
+        return pf
+    try:
+        pf.doc = read_yaml(pf.parts.front_matter, line_offset=1)
+    except YamlError as err:
+        pf.add(err.line, err.col, _YAML_CODES[err.kind], err.message)
+        return pf
+    pf.spec, spec_findings = parse_spec(pf.doc, shown)
+    pf.findings.extend(spec_findings)
+    _read_template(pf, env)
+    if pf.findings or pf.spec is None or pf.ast is None or pf.closure is None:
+        return pf
+    pf.prompt = Prompt(
+        name=name,
+        path=path,
+        shown_path=shown,
+        spec=pf.spec,
+        body=pf.parts.body,
+        body_line=pf.parts.body_line,
+        partials=pf.closure.partials,
+        variables=pf.closure.variables,
+        content_hash=content_hash(pf.parts.body, pf.closure.sources, pf.spec.raw.get("model")),
+        env=env,
+        ast=pf.ast,
+    )
+    return pf
+
+
+def _read(pf: PromptFile, max_bytes: int) -> str | None:
+    try:
+        size = pf.path.stat().st_size
+        if size > max_bytes:
+            pf.add(
+                1,
+                1,
+                "PR004",
+                f"file is {size:,} bytes, over the limit of {max_bytes:,} (lint.max_file_bytes)",
+            )
+            return None
+        data = pf.path.read_bytes()
+    except OSError as err:
+        pf.add(1, 1, "PR001", f"cannot read: {err.strerror or err}")
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        pf.add(
+            line, col, "PR001", f"not valid UTF-8: byte 0x{data[err.start]:02x} cannot be decoded"
+        )
+        return None
+    return text.replace("\r\n", "\n") if "\r" in text else text
+
+
+def _read_template(pf: PromptFile, env: TemplateEnv) -> None:
+    assert pf.parts is not None
+    body, offset = pf.parts.body, pf.parts.body_line - 1
+    reserved = body.find(RESERVED_CHAR)
+    if reserved >= 0:
+        pf.add(offset + body.count("\n", 0, reserved) + 1, 1, "PR049", "template contains U+E000")
+        return
+    try:
+        pf.ast = env.parse(body, name=pf.name)
+    except jinja2.TemplateSyntaxError as err:
+        pf.add(offset + (err.lineno or 1), 1, "PR040", err.message or "template syntax error")
+        return
+    pf.closure = env.closure(pf.ast)
+    for problem in pf.closure.problems:
+        pf.add(offset + problem.line, 1, problem.code, problem.message)
+    _check_leading_text(pf, body, offset)
+
+
+def _check_leading_text(pf: PromptFile, body: str, offset: int) -> None:
+    """Text before the first role marker would be lost between roles: refuse it."""
+    first = MARKER.search(body)
+    if first is None:
+        return
+    leading = _JINJA_TAGS.sub("", body[: first.start()])
+    if leading.strip():
+        stripped = len(leading) - len(leading.lstrip())
+        line = offset + body.count("\n", 0, first.start()) + 1
+        text_line = offset + leading.count("\n", 0, stripped) + 1
+        pf.add(
+            min(text_line, line),
+            1,
+            "PR048",
+            f"text before the first role marker (`{first.group(1)}:` at line {line}): "
+            "put it under a role",
+        )

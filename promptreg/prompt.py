@@ -1,0 +1,222 @@
+"""The `Prompt`: a checked prompt file, compiled on first render, rendered many times."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import jinja2
+from jinja2.exceptions import SecurityError
+
+from promptreg.errors import BudgetError, RenderError
+from promptreg.inputs import resolve_inputs
+from promptreg.render import (
+    ChatMessage,
+    LeadingTextError,
+    NoneOutputError,
+    finish_text,
+    render_raw,
+    split_messages,
+)
+from promptreg.spec import Budget, Evals, InputSpec, ModelSpec, PromptSpec
+from promptreg.tokens import TokenCount, count_messages, upper_bound
+
+if TYPE_CHECKING:
+    from jinja2 import nodes
+
+    from promptreg.templating import TemplateEnv
+
+
+class Rendered(NamedTuple):
+    """A rendering: `messages` always (a text prompt is one user message); `text` for text
+    prompts only."""
+
+    messages: list[ChatMessage]
+    text: str | None
+
+    @property
+    def kind(self) -> str:
+        return "text" if self.text is not None else "chat"
+
+
+class Prompt:
+    """A prompt file that passed loading: parsed, typed, its include closure known and hashed.
+
+    `render(**inputs)` checks the inputs against the declaration, renders in the sandbox,
+    splits the chat roles, and enforces `budget.max_input_tokens`.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        path: Path,
+        shown_path: str,
+        spec: PromptSpec,
+        body: str,
+        body_line: int,
+        partials: tuple[str, ...],
+        variables: frozenset[str],
+        content_hash: str,
+        env: TemplateEnv,
+        ast: nodes.Template,
+    ) -> None:
+        self.name = name
+        self.path = path
+        self.shown_path = shown_path
+        self.spec = spec
+        self.body = body
+        self.body_line = body_line
+        self.partials = partials
+        self.variables = variables
+        self.content_hash = content_hash
+        self._env = env
+        self._ast: nodes.Template | None = ast
+        self._template: jinja2.Template | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<Prompt {self.name} {self.version} {self.content_hash[:19]}>"
+
+    @property
+    def version(self) -> str:
+        return self.spec.version
+
+    @property
+    def model(self) -> ModelSpec | None:
+        return self.spec.model
+
+    @property
+    def inputs(self) -> Mapping[str, InputSpec]:
+        return self.spec.inputs
+
+    @property
+    def description(self) -> str | None:
+        return self.spec.description
+
+    @property
+    def budget(self) -> Budget | None:
+        return self.spec.budget
+
+    @property
+    def sample(self) -> Mapping[str, Any] | None:
+        return self.spec.sample
+
+    @property
+    def evals(self) -> Evals | None:
+        return self.spec.evals
+
+    @property
+    def template(self) -> jinja2.Template:
+        """The compiled template (compiled once, on first use)."""
+        template = self._template
+        if template is None:
+            with self._lock:
+                if self._template is None:
+                    assert self._ast is not None
+                    self._template = self._env.compile(
+                        self._ast, name=self.name, filename=str(self.path)
+                    )
+                    self._ast = None
+                template = self._template
+        return template
+
+    def render(self, **inputs: Any) -> list[ChatMessage]:
+        """Chat messages `[{"role", "content"}, ...]`; a text prompt is one user message."""
+        return self.render_inputs(inputs).messages
+
+    def render_text(self, **inputs: Any) -> str:
+        """The text of a text prompt (no role markers). A chat prompt raises `RenderError`."""
+        rendered = self.render_inputs(inputs)
+        if rendered.text is None:
+            raise RenderError(
+                "is a chat prompt: use render() for its messages", path=self.shown_path
+            )
+        return rendered.text
+
+    def render_inputs(self, inputs: Mapping[str, Any], *, check_budget: bool = True) -> Rendered:
+        values = resolve_inputs(self.spec.inputs, inputs, prompt=self.shown_path)
+        values.update(self._env.globals)
+        try:
+            raw, slots = render_raw(self.template, values)
+            messages = split_messages(raw, slots)
+        except LeadingTextError as err:
+            raise RenderError(
+                "text before the first role marker: put it under `system:` or `user:`",
+                path=self.shown_path,
+                line=self.body_line,
+            ) from err
+        except Exception as err:  # anything the template's code raised
+            raise self._render_error(err) from err
+        if messages is None:
+            text = finish_text(raw, slots)
+            rendered = Rendered([{"role": "user", "content": text}], text)
+        else:
+            rendered = Rendered(messages, None)
+        if check_budget:
+            self._check_budget(rendered)
+        return rendered
+
+    def count_tokens(self, rendered: Rendered) -> TokenCount:
+        model = self.spec.model
+        provider, name = (model.provider, model.name) if model else ("", "")
+        return count_messages(rendered.messages, provider=provider, model=name)
+
+    def _check_budget(self, rendered: Rendered) -> None:
+        budget = self.spec.budget
+        limit = budget.max_input_tokens if budget else None
+        if limit is None:
+            return
+        if upper_bound(rendered.messages) <= limit:
+            return
+        count = self.count_tokens(rendered)
+        if count.tokens > limit:
+            how = "" if count.exact else " (estimated)"
+            raise BudgetError(
+                f"rendered prompt is {count.tokens:,} tokens{how}, over the budget of {limit:,}",
+                path=self.shown_path,
+                tokens=count.tokens,
+                budget=limit,
+            )
+
+    def _render_error(self, err: BaseException) -> RenderError:
+        path, line = self.shown_path, None
+        where = _template_frame(err.__traceback__, self._env.prompts_dir)
+        if where is not None:
+            filename, lineno = where
+            if filename == str(self.path):
+                line = self.body_line - 1 + lineno
+            else:
+                path, line = _relative(filename), lineno
+        if isinstance(err, SecurityError):
+            message = f"the sandbox refused: {err}"
+        elif isinstance(err, jinja2.UndefinedError):
+            message = f"{err.message}: declare it under `inputs` or fix the name"
+        elif isinstance(err, NoneOutputError):
+            message = f"{err}; give it a default or wrap it in {{% if %}}"
+        else:
+            message = f"{type(err).__name__}: {err}"
+        return RenderError(message, path=path, line=line)
+
+
+def _template_frame(tb: TracebackType | None, prompts_dir: Path) -> tuple[str, int] | None:
+    """The innermost traceback frame that is template code: Jinja rewrites those frames so
+    they carry the template's file name (a file under the prompts directory) and line."""
+    root = str(prompts_dir)
+    found = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith(root):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _relative(filename: str) -> str:
+    try:
+        return str(Path(filename).relative_to(Path.cwd()))
+    except ValueError:
+        return filename

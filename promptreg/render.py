@@ -1,0 +1,110 @@
+"""Turn a compiled template and checked inputs into chat messages (or one text).
+
+Role markers are lines that are exactly `system:`, `user:` or `assistant:` (trailing spaces
+allowed). They are recognised in the *template's* text only: an input value can never start a
+message of its own. Every value that could form or touch a marker line (anything multi-line,
+ending in a colon, or with whitespace at its edges) is swapped for a placeholder while the
+template renders and put back after the text is split into messages, so splitting and trimming
+never see it. That is what keeps a ticket that says "system: ignore previous instructions" in
+the user message it was given to.
+"""
+
+from __future__ import annotations
+
+import re
+from contextvars import ContextVar
+from typing import Any, Literal, TypedDict
+
+import jinja2
+
+RESERVED_CHAR = "\ue000"
+ROLES = ("system", "user", "assistant")
+MARKER = re.compile(r"^(system|user|assistant):[ \t]*$", re.M)
+_SLOT = re.compile("\ue000(\\d+)\ue000")
+_NEEDS_SLOT = re.compile(r"[\n\r\ue000]|:[ \t]*\Z|\A\s|\s\Z")
+_MAX_NESTING = 32
+
+_slots: ContextVar[list[str] | None] = ContextVar("promptreg_render_slots", default=None)
+
+
+class ChatMessage(TypedDict):
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class NoneOutputError(Exception):
+    """`{{ x }}` where x is None: an optional input with no default was printed."""
+
+
+def finalize(value: Any) -> Any:
+    """Jinja's `finalize`: applied to every `{{ expression }}` the template outputs."""
+    if value is None:
+        raise NoneOutputError("an expression printed null (an optional input with no value?)")
+    if type(value) is str and _NEEDS_SLOT.search(value):
+        slots = _slots.get()
+        if slots is not None:
+            slots.append(value)
+            return f"{RESERVED_CHAR}{len(slots) - 1}{RESERVED_CHAR}"
+    return value
+
+
+def render_raw(template: jinja2.Template, values: dict[str, Any]) -> tuple[str, list[str]]:
+    """Render with placeholders in place; returns the text and the placeholder values.
+
+    `values` is used as the template's context as is (no copy; Jinja's own `render` copies it
+    and the environment globals every call): pass a fresh dict that already holds the
+    environment's globals.
+    """
+    slots: list[str] = []
+    token = _slots.set(slots)
+    try:
+        context = template.new_context(values, shared=True)
+        return "".join(template.root_render_func(context)), slots
+    except Exception:
+        template.environment.handle_exception()  # re-raises with template file and line
+        raise
+    finally:
+        _slots.reset(token)
+
+
+def restore(text: str, slots: list[str]) -> str:
+    """Put placeholder values back (they nest when a macro's output is printed again)."""
+    for _ in range(_MAX_NESTING):
+        if RESERVED_CHAR not in text:
+            return text
+        text = _SLOT.sub(lambda m: slots[int(m.group(1))], text)
+    return text.replace(RESERVED_CHAR, "")
+
+
+class LeadingTextError(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(f"text before the first role marker (rendered line {line})")
+        self.line = line
+
+
+def split_messages(text: str, slots: list[str]) -> list[ChatMessage] | None:
+    """Split rendered text at role markers; None when there is no marker (a text prompt).
+
+    Raises `LeadingTextError` when non-blank text comes before the first marker.
+    """
+    parts = MARKER.split(text)
+    if len(parts) == 1:
+        return None
+    leading = parts[0]
+    if leading and not leading.isspace():
+        first = len(leading) - len(leading.lstrip())
+        raise LeadingTextError(text.count("\n", 0, first) + 1)
+    messages: list[ChatMessage] = []
+    for i in range(1, len(parts), 2):
+        content = parts[i + 1].strip()
+        if slots:
+            content = restore(content, slots)
+        role: Any = parts[i]
+        messages.append({"role": role, "content": content})
+    return messages
+
+
+def finish_text(text: str, slots: list[str]) -> str:
+    """A text prompt: trimmed of the template's surrounding whitespace, values restored."""
+    text = text.strip()
+    return restore(text, slots) if slots else text

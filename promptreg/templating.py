@@ -1,0 +1,265 @@
+"""The one Jinja environment: sandboxed, strict, and confined to the prompts directory.
+
+Also the static analysis every prompt gets once: which partials it includes (transitively),
+which variables the whole include closure uses, and where it reaches for something it must not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import meta, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from promptreg.names import SUFFIX
+from promptreg.render import finalize
+
+
+class IncludeError(jinja2.TemplateNotFound):
+    """An include that is missing (PR043) or not allowed (PR044)."""
+
+    def __init__(self, name: str, code: str, message: str) -> None:
+        super().__init__(name, message)
+        self.code = code
+        self.detail = message
+
+
+def include_problem(name: str) -> str | None:
+    """Why an include target is not allowed, or None."""
+    if name.startswith("/") or "\\" in name or ":" in name.split("/")[0]:
+        return f"include {name!r} must be a path relative to the prompts directory"
+    if any(part in ("..", ".") for part in name.split("/")):
+        return f"include {name!r} escapes the prompts directory (no `..`)"
+    if name.endswith(SUFFIX):
+        return f"include {name!r} is a prompt file; move the shared text into a partial (.j2)"
+    return None
+
+
+class _PromptsDirLoader(jinja2.BaseLoader):
+    """Loads partials from inside the prompts directory and nowhere else (symlinks included)."""
+
+    def __init__(self, prompts_dir: Path) -> None:
+        self.prompts_dir = prompts_dir
+        self._real_root = prompts_dir.resolve()
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        problem = include_problem(template)
+        if problem:
+            raise IncludeError(template, "PR044", problem)
+        path = self.prompts_dir / template
+        try:
+            real = path.resolve()
+            if not real.is_relative_to(self._real_root):
+                raise IncludeError(
+                    template,
+                    "PR044",
+                    f"include {template!r} resolves outside the prompts directory",
+                )
+            source = read_text(path)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise IncludeError(
+                template, "PR043", f"included template {template!r} not found under prompts/"
+            ) from None
+        except UnicodeDecodeError:
+            raise IncludeError(
+                template, "PR043", f"included template {template!r} is not UTF-8"
+            ) from None
+        return source, str(path), lambda: True
+
+
+def read_text(path: Path) -> str:
+    """A prompt or partial's text: UTF-8 (BOM dropped), newlines normalised to `\\n`.
+
+    Normalising keeps content hashes equal across checkouts with and without CRLF conversion.
+    """
+    text = path.read_bytes().decode("utf-8-sig")
+    return text.replace("\r\n", "\n") if "\r" in text else text
+
+
+@dataclass(frozen=True)
+class Partial:
+    name: str
+    source: str
+    ast: nodes.Template | None  # None when it does not parse
+    error: jinja2.TemplateSyntaxError | None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An include/import/extends statement: its target (None when not a literal) and line."""
+
+    target: str | None
+    lineno: int
+    ignore_missing: bool
+
+
+@dataclass(frozen=True)
+class TemplateProblem:
+    """A problem found by static analysis; `line` is relative to the template analysed."""
+
+    code: str
+    message: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Closure:
+    """What a template depends on: partial names in include order, and every variable used."""
+
+    partials: tuple[str, ...]
+    variables: frozenset[str]
+    problems: tuple[TemplateProblem, ...]
+    sources: dict[str, str]
+
+
+class TemplateEnv:
+    """One per prompts directory; caches parsed partials so shared ones are read once."""
+
+    def __init__(self, prompts_dir: Path) -> None:
+        self.prompts_dir = prompts_dir
+        self.env = ImmutableSandboxedEnvironment(
+            loader=_PromptsDirLoader(prompts_dir),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=False,
+            auto_reload=False,
+            cache_size=-1,
+            finalize=finalize,
+        )
+        self._partials: dict[str, Partial | IncludeError] = {}
+        self.globals = dict(self.env.globals)
+
+    def parse(self, source: str, name: str | None = None) -> nodes.Template:
+        return self.env.parse(source, name=name)
+
+    def compile(self, ast: nodes.Template, *, name: str, filename: str) -> jinja2.Template:
+        code = self.env.compile(ast, name=name, filename=filename)
+        return self.env.template_class.from_code(self.env, code, self.env.make_globals(None), None)
+
+    def partial(self, name: str) -> Partial:
+        cached = self._partials.get(name)
+        if cached is None:
+            try:
+                assert self.env.loader is not None
+                source = self.env.loader.get_source(self.env, name)[0]
+            except IncludeError as err:
+                cached = err
+            else:
+                try:
+                    cached = Partial(name, source, self.env.parse(source, name=name), None)
+                except jinja2.TemplateSyntaxError as syntax:
+                    cached = Partial(name, source, None, syntax)
+            self._partials[name] = cached
+        if isinstance(cached, IncludeError):
+            raise cached
+        return cached
+
+    def closure(self, ast: nodes.Template) -> Closure:
+        """Walk the include closure of `ast`. Problems deep inside partials are reported at the
+        line of the top-level statement that leads to them."""
+        problems = [TemplateProblem(p.code, p.message, p.line) for p in scan(ast)]
+        variables = set(meta.find_undeclared_variables(ast))
+        order: list[str] = []
+        sources: dict[str, str] = {}
+        done: set[str] = set()
+
+        def visit(
+            template_ast: nodes.Template, stack: tuple[str, ...], top_line: int | None
+        ) -> None:
+            for ref in references(template_ast):
+                line = top_line if top_line is not None else ref.lineno
+                where = f" (in {stack[-1]} line {ref.lineno})" if stack else ""
+                if ref.target is None:
+                    problems.append(
+                        TemplateProblem(
+                            "PR046",
+                            f"include/import target must be a string literal{where}: "
+                            "promptreg must know every file a prompt depends on",
+                            line,
+                        )
+                    )
+                    continue
+                if ref.target in stack:
+                    cycle = " → ".join((*stack[stack.index(ref.target) :], ref.target))
+                    problems.append(TemplateProblem("PR045", f"include cycle: {cycle}", line))
+                    continue
+                try:
+                    part = self.partial(ref.target)
+                except IncludeError as err:
+                    if not (ref.ignore_missing and err.code == "PR043"):
+                        problems.append(TemplateProblem(err.code, err.detail + where, line))
+                    continue
+                if part.name not in sources:
+                    order.append(part.name)
+                    sources[part.name] = part.source
+                if part.name in done:
+                    continue
+                if part.error is not None or part.ast is None:
+                    err_line = part.error.lineno if part.error else 0
+                    message = part.error.message if part.error else "does not parse"
+                    problems.append(
+                        TemplateProblem("PR040", f"in {part.name} line {err_line}: {message}", line)
+                    )
+                    continue
+                for p in scan(part.ast):
+                    problems.append(
+                        TemplateProblem(p.code, f"in {part.name} line {p.line}: {p.message}", line)
+                    )
+                variables.update(meta.find_undeclared_variables(part.ast))
+                done.add(part.name)
+                visit(part.ast, (*stack, part.name), line)
+
+        visit(ast, (), None)
+        return Closure(tuple(order), frozenset(variables), tuple(problems), sources)
+
+
+def references(ast: nodes.Template) -> Iterator[Reference]:
+    for node in ast.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+        target = node.template  # type: ignore[attr-defined]
+        literal = (
+            target.value
+            if isinstance(target, nodes.Const) and isinstance(target.value, str)
+            else None
+        )
+        ignore = bool(getattr(node, "ignore_missing", False))
+        yield Reference(literal, node.lineno, ignore)
+
+
+def scan(ast: nodes.Template) -> Iterator[TemplateProblem]:
+    """Sandbox-escape attempts visible in the source: any `_private` attribute or item."""
+    for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
+        if isinstance(node, nodes.Getattr):
+            attr: Any = node.attr
+        else:
+            arg = node.arg  # type: ignore[attr-defined]
+            attr = arg.value if isinstance(arg, nodes.Const) else None
+        if isinstance(attr, str) and attr.startswith("_"):
+            yield TemplateProblem(
+                "PR047",
+                f"template reaches for the private attribute `{attr}`: the sandbox refuses it",
+                node.lineno,
+            )
+
+
+def content_hash(body: str, partial_sources: dict[str, str], model: Any) -> str:
+    """`sha256:` over the body, every included partial (by name) and the model block.
+
+    The canonical form is compact, key-sorted JSON, so reformatting the YAML of the model block
+    (flow vs block style, quoting, 0.20 vs 0.2) does not change the hash; changing a value does.
+    """
+    canonical = json.dumps(
+        {"body": body, "partials": partial_sources, "model": model},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        allow_nan=False,
+    )
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -1,0 +1,185 @@
+"""`promptreg validate`: every check on every prompt, as findings with stable rule codes.
+
+Loading (loader.py) finds what makes a file unusable; the lints here find what makes it wrong:
+variables used but not declared and declared but not used, an unpinned model, a missing budget,
+and a `sample` that does not render, renders an empty message or busts the token budget.
+Large sets are checked on every core: compiling templates is CPU-bound.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import nodes
+
+from promptreg.errors import BudgetError, InputError, RenderError
+from promptreg.findings import Finding
+from promptreg.loader import PromptFile
+from promptreg.names import SUFFIX
+from promptreg.pinning import pinning_problem
+from promptreg.project import Project
+
+# Below this many files a worker pool costs more than it saves.
+PARALLEL_THRESHOLD = 200
+
+
+@dataclass(frozen=True)
+class Report:
+    files: int
+    findings: list[Finding]
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def select_files(project: Project, paths: Sequence[str]) -> list[Path]:
+    """The prompt files `validate` checks for these arguments: files, directories or names;
+    a partial stands for every prompt that includes it. No arguments: every prompt."""
+    if not paths:
+        return project.prompt_files()
+    selected: dict[Path, None] = {}
+    partials: list[str] = []
+    for arg in paths:
+        path = Path(arg)
+        if path.is_dir():
+            selected.update((p, None) for p in _prompts_under(path))
+        elif path.is_file() and not arg.endswith(SUFFIX):
+            try:
+                partials.append(
+                    path.resolve().relative_to(project.prompts_dir.resolve()).as_posix()
+                )
+            except ValueError:
+                continue  # not ours (pre-commit may pass any file its pattern matched)
+        else:
+            selected[project.locate(arg)] = None
+    if partials:
+        selected.update((p, None) for p in project.prompts_including(partials))
+    return list(selected)
+
+
+def _prompts_under(directory: Path) -> list[Path]:
+    return sorted(p.resolve() for p in directory.rglob(f"*{SUFFIX}"))
+
+
+def validate(project: Project, files: Sequence[Path], *, jobs: int | None = None) -> Report:
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    if jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
+        findings = _validate_chunk(project, files)
+    else:
+        chunks = [list(files[i::jobs]) for i in range(jobs)]
+        with ProcessPoolExecutor(
+            max_workers=jobs, initializer=_init_worker, initargs=(project,)
+        ) as pool:
+            findings = [f for chunk in pool.map(_validate_in_worker, chunks) for f in chunk]
+    return Report(len(files), sorted(findings))
+
+
+_worker_project: Project | None = None
+
+
+def _init_worker(project: Project) -> None:
+    global _worker_project
+    _worker_project = Project(project.config)
+
+
+def _validate_in_worker(files: list[Path]) -> list[Finding]:
+    assert _worker_project is not None
+    return _validate_chunk(_worker_project, files)
+
+
+def _validate_chunk(project: Project, files: Sequence[Path]) -> list[Finding]:
+    findings: list[Finding] = []
+    for path in files:
+        pf = project.read(path)
+        lint(pf, project)
+        findings.extend(pf.findings)
+    return findings
+
+
+def lint(pf: PromptFile, project: Project) -> None:
+    """Add the lint findings for a file that loaded far enough to be linted."""
+    config = project.config
+    doc, spec = pf.doc, pf.spec
+    if doc is None or spec is None:
+        return
+    if spec.model is not None:
+        problem = pinning_problem(spec.model.provider, spec.model.name, config.lint.allowed_models)
+        if problem:
+            line, col = doc.position(("model", "name"))
+            pf.add(line, col, problem[0], f"model.name: {problem[1]}")
+    if config.lint.require_budget and (spec.budget is None or spec.budget.max_input_tokens is None):
+        line, col = doc.position(("budget",))
+        pf.add(
+            line, col, "PR032", "budget.max_input_tokens is required (lint.require_budget is on)"
+        )
+    if pf.closure is None or pf.ast is None:
+        return
+    offset = pf.body_line - 1
+    for name in sorted(pf.closure.variables - set(spec.inputs)):
+        used_at = _first_use(pf.ast, name)
+        pf.add(
+            offset + used_at if used_at else pf.body_line,
+            1,
+            "PR041",
+            f"template uses `{name}`, which is not declared under `inputs`",
+        )
+    for name in spec.inputs:
+        if name not in pf.closure.variables:
+            line, col = doc.position(("inputs", name))
+            pf.add(line, col, "PR042", f"input `{name}` is declared but the template never uses it")
+    if pf.prompt is not None and not any(f.code == "PR041" for f in pf.findings):
+        _check_sample(pf)
+
+
+def _first_use(ast: nodes.Template, name: str) -> int | None:
+    for node in ast.find_all(nodes.Name):
+        if node.name == name and node.ctx == "load":
+            return int(node.lineno)
+    return None
+
+
+def _check_sample(pf: PromptFile) -> None:
+    prompt, doc = pf.prompt, pf.doc
+    assert prompt is not None and doc is not None
+    sample = prompt.sample
+    required = [n for n, s in prompt.inputs.items() if s.required]
+    if sample is None and required:
+        names = ", ".join(f"`{n}`" for n in required)
+        pf.add(1, 1, "PR051", f"no `sample`: add sample values for the required inputs {names}")
+        return
+    try:
+        rendered = prompt.render_inputs(sample or {}, check_budget=False)
+    except InputError as err:
+        line, col = doc.position(("sample", err.input_name))
+        pf.add(line, col, "PR051", f"sample.{err.input_name}: {err.message}")
+        return
+    except RenderError as err:
+        line = err.line or pf.body_line
+        where = "" if err.path in (None, pf.shown) else f" (in {err.path})"
+        pf.add(
+            line if not where else pf.body_line,
+            1,
+            "PR050",
+            f"sample does not render{where}: {err.message}",
+        )
+        return
+    for i, message in enumerate(rendered.messages):
+        if not message["content"]:
+            pf.add(
+                pf.body_line,
+                1,
+                "PR052",
+                f"message {i + 1} ({message['role']}) is empty with the sample inputs",
+            )
+    budget = prompt.budget
+    if budget is not None and budget.max_input_tokens is not None:
+        try:
+            prompt.render_inputs(sample or {})
+        except BudgetError as err:
+            line, col = doc.position(("budget", "max_input_tokens"))
+            pf.add(line, col, "PR053", f"sample: {err.message}")

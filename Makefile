@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	@PATH="$(CURDIR)/$(BIN):$$PATH" sh demo.sh
+	@PATH="$(CURDIR)/$(BIN):$$PATH" sh scripts/demo.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check promptreg tests bench

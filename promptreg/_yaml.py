@@ -108,7 +108,8 @@ def _index(
                 raise YamlError("syntax", "keys must be plain scalars", line, col)
             key = key_node.value
             pos = _mark(key_node)
-            if key == "<<" and key_node.tag == "tag:yaml.org,2002:merge":
+            # Plain `<<` is a merge key to YAML 1.1 readers; our 1.2 resolver leaves it a str.
+            if key == "<<" and (key_node.tag == "tag:yaml.org,2002:merge" or not key_node.style):
                 raise YamlError("alias", "merge keys (`<<`) are not allowed", *pos)
             if key in first_seen:
                 raise YamlError(

@@ -12,7 +12,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -344,7 +344,7 @@ def render(
         for i, message in enumerate(rendered.messages):
             if i:
                 click.echo()
-            click.echo(click.style(f"{message['role']}:", bold=True))
+            click.echo(click.style(f"── {message['role']} ──", bold=True))
             click.echo(message["content"])
 
 
@@ -410,9 +410,9 @@ def _print_table(
         click.echo(click.style(line, bold=True) if header and n == 0 else line.rstrip())
 
 
-def _fail(message: str, code: int) -> NoReturn:
+def _fail(message: str, code: int) -> int:
     click.echo(f"promptreg: error: {message}", err=True)
-    sys.exit(code)
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -430,19 +430,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.show()
         return ExitCode.USAGE
     except click.exceptions.Abort:
-        _fail("aborted", ExitCode.USAGE)
+        return _fail("aborted", ExitCode.USAGE)
     except PromptregError as err:
         if debug:
             traceback.print_exc()
-        _fail(str(err), err.exit_code)
+        return _fail(str(err), err.exit_code)
     except SystemExit as exit_:
         return int(exit_.code or 0) if not isinstance(exit_.code, str) else ExitCode.USAGE
     except KeyboardInterrupt:
-        _fail("interrupted", 130)
+        return _fail("interrupted", 130)
     except Exception as err:  # a bug of ours: say so, briefly, unless asked for the traceback
         if debug:
             traceback.print_exc()
-        _fail(
+        return _fail(
             f"internal error: {type(err).__name__}: {err} (run with --debug for the traceback, "
             "and please report it)",
             ExitCode.UNEXPECTED,

@@ -46,6 +46,8 @@ def select_files(project: Project, paths: Sequence[str]) -> list[Path]:
     partials: list[str] = []
     for arg in paths:
         path = Path(arg)
+        if project.config.path is not None and path.resolve() == project.config.path.resolve():
+            return project.prompt_files()  # the config changes how every prompt is checked
         if path.is_dir():
             selected.update((p, None) for p in _prompts_under(path))
         elif path.is_file() and not arg.endswith(SUFFIX):

@@ -17,8 +17,8 @@ demo: $(STAMP)
 	@PATH="$(CURDIR)/$(BIN):$$PATH" sh scripts/demo.sh
 
 lint: $(STAMP)
-	$(BIN)/ruff check promptreg tests bench
-	$(BIN)/ruff format --check promptreg tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -165,7 +165,11 @@ def rewrite_front_matter(path: Path, edit: Callable[[Any], None]) -> bool:
 
     from promptreg.frontmatter import split_front_matter
 
-    original = path.read_bytes().decode("utf-8")
+    raw = path.read_bytes().decode("utf-8")
+    # Like the loader, look past a BOM and CRLF line ends; write the file's own ones back.
+    bom = "\ufeff" if raw.startswith("\ufeff") else ""
+    crlf = raw.split("\n", 1)[0].endswith("\r")
+    original = raw[len(bom) :].replace("\r\n", "\n") if crlf else raw[len(bom) :]
     parts = split_front_matter(original)
     rt = YAML(typ="rt")
     rt.preserve_quotes = True
@@ -179,7 +183,7 @@ def rewrite_front_matter(path: Path, edit: Callable[[Any], None]) -> bool:
     text = parts.opening + out.getvalue() + parts.closing + parts.body
     if text == original:
         return False
-    atomic_write(path, text.encode("utf-8"))
+    atomic_write(path, (bom + (text.replace("\n", "\r\n") if crlf else text)).encode("utf-8"))
     return True
 
 

@@ -1,75 +1,20 @@
-"""The command line: thin click commands over the library. The only module that imports click.
-
-Every command parses its options, calls one library function, and formats the result as text
-or, with `--json`, as stable JSON (documented in the README). Errors become one-line messages
-at a single boundary (`main`); `--debug` shows the traceback as well.
-"""
+"""Commands on prompts in the working tree: init, new, list, show, validate, render."""
 
 from __future__ import annotations
 
-import json
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from promptreg.errors import ExitCode, PromptregError, UsageError
+from promptreg.cli._base import State, cli, emit_json, json_option, print_table
+from promptreg.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
-    from promptreg.project import Project
     from promptreg.prompt import Prompt, Rendered
     from promptreg.report import PromptReport
-
-
-def _version() -> str:
-    from importlib.metadata import version
-
-    return version("promptreg")
-
-
-class _State:
-    def __init__(self, directory: Path | None, debug: bool) -> None:
-        self.directory = directory
-        self.debug = debug
-        self._project: Project | None = None
-
-    @property
-    def project(self) -> Project:
-        if self._project is None:
-            from promptreg.project import Project
-
-            self._project = Project.open(self.directory)
-        return self._project
-
-
-def _emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(version=None, package_name="promptreg", message="%(prog)s %(version)s")
-@click.option("--debug", is_flag=True, help="Show a traceback when something fails.")
-@click.option(
-    "-C",
-    "--directory",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Run as if started in this directory.",
-)
-@click.pass_context
-def cli(ctx: click.Context, debug: bool, directory: Path | None) -> None:
-    """promptreg: a Git-native prompt registry.
-
-    Prompts are files under prompts/ (YAML front-matter + a Jinja2 body); run
-    `promptreg COMMAND --help` for each command.
-    """
-    if directory is not None:
-        import os
-
-        os.chdir(directory)
-    ctx.obj = _State(None, debug)
 
 
 # -- init / new ------------------------------------------------------------------------------
@@ -102,7 +47,7 @@ def init(directory: Path) -> None:
     help="PROVIDER/NAME of the pinned model.",
 )
 @click.pass_obj
-def new(state: _State, name: str, description: str, model: str) -> None:
+def new(state: State, name: str, description: str, model: str) -> None:
     """Create prompts/NAME.prompt from a template that validates as is."""
     from promptreg.scaffold import new_prompt
 
@@ -119,9 +64,9 @@ def new(state: _State, name: str, description: str, model: str) -> None:
 
 
 @cli.command(name="list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (see README).")
+@json_option
 @click.pass_obj
-def list_(state: _State, as_json: bool) -> None:
+def list_(state: State, as_json: bool) -> None:
     """List every prompt with its version, model and description."""
     project = state.project
     rows = []
@@ -142,7 +87,7 @@ def list_(state: _State, as_json: bool) -> None:
             }
         )
     if as_json:
-        _emit_json({"prompts": rows})
+        emit_json({"prompts": rows})
     elif not rows:
         click.echo(
             f"no prompts under {project.shown(project.prompts_dir)}/ "
@@ -163,23 +108,23 @@ def list_(state: _State, as_json: bool) -> None:
                     else "INVALID: run `promptreg validate`",
                 )
             )
-        _print_table(("NAME", "VERSION", "MODEL", "DESCRIPTION"), table)
+        print_table(("NAME", "VERSION", "MODEL", "DESCRIPTION"), table)
     if broken:
         sys.exit(ExitCode.FINDINGS)
 
 
 @cli.command()
 @click.argument("name")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (see README).")
+@json_option
 @click.pass_obj
-def show(state: _State, name: str, as_json: bool) -> None:
+def show(state: State, name: str, as_json: bool) -> None:
     """Show a prompt's metadata, content hash, sample token count and cost."""
     from promptreg.report import report
 
     project = state.project
     result = report(project.load(name), project.config.pricing)
     if as_json:
-        _emit_json(result.to_json())
+        emit_json(result.to_json())
     else:
         _print_report(result)
 
@@ -256,7 +201,7 @@ def _print_report(result: PromptReport) -> None:
             if s.max_chars:
                 facts.append(f"max {s.max_chars:,} chars")
             table.append((name, s.type, ", ".join(facts), s.description or ""))
-        _print_table(None, table, indent="    ")
+        print_table(None, table, indent="    ")
 
 
 def _num(value: int | None) -> str:
@@ -268,20 +213,19 @@ def _num(value: int | None) -> str:
 
 @cli.command()
 @click.argument("paths", nargs=-1)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (see README).")
+@json_option
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: CPUs).")
 @click.pass_obj
-def validate(state: _State, paths: tuple[str, ...], as_json: bool, jobs: int | None) -> None:
+def validate(state: State, paths: tuple[str, ...], as_json: bool, jobs: int | None) -> None:
     """Check prompts (default: all). PATHS may be prompt files, directories, prompt names or
     partials (a partial checks every prompt that includes it). Exit 1 on any finding."""
-    from promptreg.findings import RULES
     from promptreg.validate import select_files
     from promptreg.validate import validate as run
 
     project = state.project
     report = run(project, select_files(project, paths), jobs=jobs)
     if as_json:
-        _emit_json(
+        emit_json(
             {
                 "ok": report.ok,
                 "files": report.files,
@@ -295,7 +239,6 @@ def validate(state: _State, paths: tuple[str, ...], as_json: bool, jobs: int | N
         summary = f"{report.files} prompt{'s' if report.files != 1 else ''} checked, "
         summary += "no findings" if not n else f"{n} finding{'s' if n != 1 else ''}"
         click.echo(summary, err=True)
-        del RULES
     if not report.ok:
         sys.exit(ExitCode.FINDINGS)
 
@@ -319,10 +262,10 @@ def validate(state: _State, paths: tuple[str, ...], as_json: bool, jobs: int | N
     help="Set one input (repeatable); typed by its declaration.",
 )
 @click.option("--sample", is_flag=True, help="Start from the prompt's `sample` inputs.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (see README).")
+@json_option
 @click.pass_obj
 def render(
-    state: _State,
+    state: State,
     name: str,
     vars_file: Any,
     assignments: tuple[str, ...],
@@ -337,7 +280,7 @@ def render(
     values.update(_parse_assignments(prompt, assignments))
     rendered = prompt.render_inputs(values)
     if as_json:
-        _emit_json(_rendered_json(prompt, rendered))
+        emit_json(_rendered_json(prompt, rendered))
     elif rendered.text is not None:
         click.echo(rendered.text)
     else:
@@ -391,60 +334,3 @@ def _rendered_json(prompt: Prompt, rendered: Rendered) -> dict[str, Any]:
         "text": rendered.text,
         "tokens": prompt.count_tokens(rendered).to_json(),
     }
-
-
-# -- helpers ---------------------------------------------------------------------------------
-
-
-def _print_table(
-    header: tuple[str, ...] | None, rows: Sequence[tuple[str, ...]], indent: str = ""
-) -> None:
-    all_rows = ([header] if header else []) + list(rows)
-    if not all_rows:
-        return
-    widths = [max(len(r[i]) for r in all_rows) for i in range(len(all_rows[0]))]
-    for n, row in enumerate(all_rows):
-        line = indent + "  ".join(
-            cell.ljust(widths[i]) if i < len(row) - 1 else cell for i, cell in enumerate(row)
-        )
-        click.echo(click.style(line, bold=True) if header and n == 0 else line.rstrip())
-
-
-def _fail(message: str, code: int) -> int:
-    click.echo(f"promptreg: error: {message}", err=True)
-    return code
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: run the CLI, turning every error into a message and an exit code."""
-    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
-    try:
-        cli.main(
-            args=list(argv) if argv is not None else None,
-            prog_name="promptreg",
-            standalone_mode=False,
-        )
-    except click.exceptions.Exit as exit_:
-        return exit_.exit_code
-    except click.ClickException as err:
-        err.show()
-        return ExitCode.USAGE
-    except click.exceptions.Abort:
-        return _fail("aborted", ExitCode.USAGE)
-    except PromptregError as err:
-        if debug:
-            traceback.print_exc()
-        return _fail(str(err), err.exit_code)
-    except SystemExit as exit_:
-        return int(exit_.code or 0) if not isinstance(exit_.code, str) else ExitCode.USAGE
-    except KeyboardInterrupt:
-        return _fail("interrupted", 130)
-    except Exception as err:  # a bug of ours: say so, briefly, unless asked for the traceback
-        if debug:
-            traceback.print_exc()
-        return _fail(
-            f"internal error: {type(err).__name__}: {err} (run with --debug for the traceback, "
-            "and please report it)",
-            ExitCode.UNEXPECTED,
-        )
-    return ExitCode.OK

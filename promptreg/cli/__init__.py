@@ -1,0 +1,61 @@
+"""The command line: thin click commands over the library. Only this package imports click.
+
+Every command parses its options, calls one library function, and formats the result as text
+or, with `--json`, as stable JSON (documented in the README). Errors become one-line messages
+at a single boundary (`main`); `--debug` shows the traceback as well. One module per group of
+commands; importing them registers them on `cli`.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Sequence
+
+import click
+
+from promptreg.cli import prompts as _prompts  # noqa: F401  (registers the commands)
+from promptreg.cli._base import cli
+from promptreg.errors import ExitCode, PromptregError
+
+__all__ = ["cli", "main"]
+
+
+def _fail(message: str, code: int) -> int:
+    click.echo(f"promptreg: error: {message}", err=True)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: run the CLI, turning every error into a message and an exit code."""
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    try:
+        cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="promptreg",
+            standalone_mode=False,
+        )
+    except click.exceptions.Exit as exit_:
+        return exit_.exit_code
+    except click.ClickException as err:
+        err.show()
+        return ExitCode.USAGE
+    except click.exceptions.Abort:
+        return _fail("aborted", ExitCode.USAGE)
+    except PromptregError as err:
+        if debug:
+            traceback.print_exc()
+        return _fail(str(err), err.exit_code)
+    except SystemExit as exit_:
+        return int(exit_.code or 0) if not isinstance(exit_.code, str) else ExitCode.USAGE
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    except Exception as err:  # a bug of ours: say so, briefly, unless asked for the traceback
+        if debug:
+            traceback.print_exc()
+        return _fail(
+            f"internal error: {type(err).__name__}: {err} (run with --debug for the traceback, "
+            "and please report it)",
+            ExitCode.UNEXPECTED,
+        )
+    return ExitCode.OK

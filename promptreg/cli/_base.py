@@ -1,0 +1,73 @@
+"""What every command shares: the click group, the per-run state, JSON and table output."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from promptreg.project import Project
+
+
+class State:
+    """Per-invocation state handed to every command (`@click.pass_obj`)."""
+
+    def __init__(self, debug: bool) -> None:
+        self.debug = debug
+        self._project: Project | None = None
+
+    @property
+    def project(self) -> Project:
+        if self._project is None:
+            from promptreg.project import Project
+
+            self._project = Project.open()
+        return self._project
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (see README).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version=None, package_name="promptreg", message="%(prog)s %(version)s")
+@click.option("--debug", is_flag=True, help="Show a traceback when something fails.")
+@click.option(
+    "-C",
+    "--directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Run as if started in this directory.",
+)
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, directory: Path | None) -> None:
+    """promptreg: a Git-native prompt registry.
+
+    Prompts are files under prompts/ (YAML front-matter + a Jinja2 body); run
+    `promptreg COMMAND --help` for each command.
+    """
+    if directory is not None:
+        import os
+
+        os.chdir(directory)
+    ctx.obj = State(debug)
+
+
+def print_table(
+    header: tuple[str, ...] | None, rows: Sequence[tuple[str, ...]], indent: str = ""
+) -> None:
+    all_rows = ([header] if header else []) + list(rows)
+    if not all_rows:
+        return
+    widths = [max(len(r[i]) for r in all_rows) for i in range(len(all_rows[0]))]
+    for n, row in enumerate(all_rows):
+        line = indent + "  ".join(
+            cell.ljust(widths[i]) if i < len(row) - 1 else cell for i, cell in enumerate(row)
+        )
+        click.echo(click.style(line, bold=True) if header and n == 0 else line.rstrip())

@@ -15,6 +15,7 @@ import jinja2
 from jinja2 import nodes
 
 from promptreg._yaml import YamlDoc, YamlError, read_yaml
+from promptreg.errors import PromptFileError
 from promptreg.findings import Finding
 from promptreg.frontmatter import FileParts, FrontMatterError, split_front_matter
 from promptreg.names import name_problem
@@ -22,7 +23,7 @@ from promptreg.prompt import Prompt
 from promptreg.render import MARKER, RESERVED_CHAR
 from promptreg.schema import parse_spec
 from promptreg.spec import PromptSpec
-from promptreg.templating import Closure, TemplateEnv, content_hash
+from promptreg.templating import Closure, TemplateEnv, decode_source
 
 _YAML_CODES = {"syntax": "PR010", "duplicate": "PR011", "alias": "PR012"}
 _JINJA_TAGS = re.compile(r"\{#.*?#\}|\{%.*?%\}", re.S)
@@ -54,45 +55,85 @@ class PromptFile:
 def read_prompt_file(
     path: Path, *, name: str, shown: str, env: TemplateEnv, max_bytes: int
 ) -> PromptFile:
+    """Read and check a prompt file on disk."""
     pf = PromptFile(path=path, shown=shown, name=name)
-    text = _read(pf, max_bytes)
-    if text is None:
-        return pf
-    problem = name_problem(name)
-    if problem:
-        pf.add(1, 1, "PR005", problem)
-    try:
-        pf.parts = split_front_matter(text)
-    except FrontMatterError as err:
-        pf.add(err.line, 1, err.code, err.message)
-        return pf
-    try:
-        pf.doc = read_yaml(pf.parts.front_matter, line_offset=1)
-    except YamlError as err:
-        pf.add(err.line, err.col, _YAML_CODES[err.kind], err.message)
-        return pf
-    pf.spec, spec_findings = parse_spec(pf.doc, shown)
-    pf.findings.extend(spec_findings)
-    _read_template(pf, env)
-    if pf.findings or pf.spec is None or pf.ast is None or pf.closure is None:
-        return pf
-    pf.prompt = Prompt(
+    data = _read_bytes(pf, max_bytes)
+    return pf if data is None else _parse(pf, data, env)
+
+
+def parse_prompt_bytes(
+    data: bytes, *, path: Path, name: str, shown: str, env: TemplateEnv
+) -> PromptFile:
+    """Check a prompt file's content read from elsewhere (a git revision, a bundle)."""
+    return _parse(PromptFile(path=path, shown=shown, name=name), data, env)
+
+
+def load_light(
+    data: bytes, *, path: Path, name: str, shown: str, env: TemplateEnv, content_hash: str | None
+) -> Prompt:
+    """A Prompt from trusted content (deployed through promote, or a verified bundle): the
+    front-matter is parsed and checked now, the template when it is first rendered.
+    Raises PromptFileError."""
+    pf = PromptFile(path=path, shown=shown, name=name)
+    text = _decode(pf, data)
+    if text is not None:
+        _parse_front_matter(pf, text)
+    if pf.findings or pf.spec is None or pf.parts is None:
+        raise PromptFileError(pf.findings or [Finding(shown, 1, 1, "PR002", "not a prompt")])
+    return Prompt(
         name=name,
         path=path,
         shown_path=shown,
         spec=pf.spec,
         body=pf.parts.body,
         body_line=pf.parts.body_line,
-        partials=pf.closure.partials,
-        variables=pf.closure.variables,
-        content_hash=content_hash(pf.parts.body, pf.closure.sources, pf.spec.raw.get("model")),
+        env=env,
+        content_hash=content_hash,
+    )
+
+
+def _parse(pf: PromptFile, data: bytes, env: TemplateEnv) -> PromptFile:
+    text = _decode(pf, data)
+    if text is None or not _parse_front_matter(pf, text):
+        return pf
+    _read_template(pf, env)
+    if pf.findings or pf.spec is None or pf.ast is None or pf.closure is None or pf.parts is None:
+        return pf
+    pf.prompt = Prompt(
+        name=pf.name,
+        path=pf.path,
+        shown_path=pf.shown,
+        spec=pf.spec,
+        body=pf.parts.body,
+        body_line=pf.parts.body_line,
         env=env,
         ast=pf.ast,
+        closure=pf.closure,
     )
     return pf
 
 
-def _read(pf: PromptFile, max_bytes: int) -> str | None:
+def _parse_front_matter(pf: PromptFile, text: str) -> bool:
+    """Split and check the front-matter; False when the template cannot even be looked at."""
+    problem = name_problem(pf.name)
+    if problem:
+        pf.add(1, 1, "PR005", problem)
+    try:
+        pf.parts = split_front_matter(text)
+    except FrontMatterError as err:
+        pf.add(err.line, 1, err.code, err.message)
+        return False
+    try:
+        pf.doc = read_yaml(pf.parts.front_matter, line_offset=1)
+    except YamlError as err:
+        pf.add(err.line, err.col, _YAML_CODES[err.kind], err.message)
+        return False
+    pf.spec, spec_findings = parse_spec(pf.doc, pf.shown)
+    pf.findings.extend(spec_findings)
+    return True
+
+
+def _read_bytes(pf: PromptFile, max_bytes: int) -> bytes | None:
     try:
         size = pf.path.stat().st_size
         if size > max_bytes:
@@ -103,12 +144,15 @@ def _read(pf: PromptFile, max_bytes: int) -> str | None:
                 f"file is {size:,} bytes, over the limit of {max_bytes:,} (lint.max_file_bytes)",
             )
             return None
-        data = pf.path.read_bytes()
+        return pf.path.read_bytes()
     except OSError as err:
         pf.add(1, 1, "PR001", f"cannot read: {err.strerror or err}")
         return None
+
+
+def _decode(pf: PromptFile, data: bytes) -> str | None:
     try:
-        text = data.decode("utf-8-sig")
+        return decode_source(data)
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
@@ -116,7 +160,6 @@ def _read(pf: PromptFile, max_bytes: int) -> str | None:
             line, col, "PR001", f"not valid UTF-8: byte 0x{data[err.start]:02x} cannot be decoded"
         )
         return None
-    return text.replace("\r\n", "\n") if "\r" in text else text
 
 
 def _read_template(pf: PromptFile, env: TemplateEnv) -> None:

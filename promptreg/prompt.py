@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,12 +23,14 @@ from promptreg.render import (
     split_messages,
 )
 from promptreg.spec import Budget, Evals, InputSpec, ModelSpec, PromptSpec
+from promptreg.templating import content_hash
 from promptreg.tokens import TokenCount, count_messages, upper_bound
 
 if TYPE_CHECKING:
     from jinja2 import nodes
 
-    from promptreg.templating import TemplateEnv
+    from promptreg.tags import Deployment
+    from promptreg.templating import Closure, TemplateEnv
 
 
 class Rendered(NamedTuple):
@@ -42,11 +45,26 @@ class Rendered(NamedTuple):
         return "text" if self.text is not None else "chat"
 
 
+class _Compiled:
+    """What a Prompt works out lazily, shared by its copies (`with_deployment`)."""
+
+    def __init__(
+        self, ast: nodes.Template | None, closure: Closure | None, content_hash: str | None
+    ) -> None:
+        self.ast = ast
+        self.closure = closure
+        self.content_hash = content_hash
+        self.template: jinja2.Template | None = None
+        self.lock = threading.Lock()
+
+
 class Prompt:
     """A prompt file that passed loading: parsed, typed, its include closure known and hashed.
 
     `render(**inputs)` checks the inputs against the declaration, renders in the sandbox,
-    splits the chat roles, and enforces `budget.max_input_tokens`.
+    splits the chat roles, and enforces `budget.max_input_tokens`. A prompt resolved through
+    the git registry also carries the commit it was read at (`revision`) and, when it came
+    from an environment, the deployment tag that put it there (`deployment`).
     """
 
     def __init__(
@@ -58,28 +76,85 @@ class Prompt:
         spec: PromptSpec,
         body: str,
         body_line: int,
-        partials: tuple[str, ...],
-        variables: frozenset[str],
-        content_hash: str,
         env: TemplateEnv,
-        ast: nodes.Template,
+        ast: nodes.Template | None = None,
+        closure: Closure | None = None,
+        content_hash: str | None = None,
+        revision: str | None = None,
+        deployment: Deployment | None = None,
     ) -> None:
+        """`ast`, `closure` and `content_hash` may be left out: they are worked out on first
+        need, so loading many prompts (a registry's `get_all`) parses no template nobody
+        renders."""
         self.name = name
         self.path = path
         self.shown_path = shown_path
         self.spec = spec
         self.body = body
         self.body_line = body_line
-        self.partials = partials
-        self.variables = variables
-        self.content_hash = content_hash
+        self.revision = revision
+        self.deployment = deployment
         self._env = env
-        self._ast: nodes.Template | None = ast
-        self._template: jinja2.Template | None = None
-        self._lock = threading.Lock()
+        self._lazy = _Compiled(ast, closure, content_hash)
 
     def __repr__(self) -> str:
         return f"<Prompt {self.name} {self.version} {self.content_hash[:19]}>"
+
+    def with_deployment(self, deployment: Deployment | None) -> Prompt:
+        """The same prompt (sharing its compiled template) as deployed by `deployment`."""
+        clone = copy.copy(self)
+        clone.deployment = deployment
+        return clone
+
+    def _analyse(self) -> Closure:
+        """Parse the body and walk its include closure (once)."""
+        lazy = self._lazy
+        if lazy.closure is None:
+            with lazy.lock:
+                if lazy.closure is None:
+                    try:
+                        lazy.ast = lazy.ast or self._env.parse(self.body, name=self.name)
+                    except jinja2.TemplateSyntaxError as err:
+                        raise RenderError(
+                            f"template syntax error: {err.message}",
+                            path=self.shown_path,
+                            line=self.body_line - 1 + (err.lineno or 1),
+                        ) from None
+                    closure = self._env.closure(lazy.ast)
+                    if closure.problems:
+                        first = closure.problems[0]
+                        raise RenderError(
+                            f"{first.code} {first.message}",
+                            path=self.shown_path,
+                            line=self.body_line - 1 + first.line,
+                        )
+                    lazy.closure = closure
+        assert lazy.closure is not None
+        return lazy.closure
+
+    @property
+    def content_hash(self) -> str:
+        """`sha256:` over the body, the included partials and the model block."""
+        lazy = self._lazy
+        if lazy.content_hash is None:
+            closure = self._analyse()
+            model = self.spec.raw.get("model")
+            lazy.content_hash = content_hash(self.body, closure.sources, model)
+        return lazy.content_hash
+
+    @property
+    def partials(self) -> tuple[str, ...]:
+        """Names of every partial the body includes, transitively, in include order."""
+        return self._analyse().partials
+
+    @property
+    def variables(self) -> frozenset[str]:
+        """Every variable the body and its partials use."""
+        return self._analyse().variables
+
+    def partial_sources(self) -> dict[str, str]:
+        """The text of every included partial, by name."""
+        return dict(self._analyse().sources)
 
     @property
     def version(self) -> str:
@@ -112,16 +187,18 @@ class Prompt:
     @property
     def template(self) -> jinja2.Template:
         """The compiled template (compiled once, on first use)."""
-        template = self._template
+        lazy = self._lazy
+        template = lazy.template
         if template is None:
-            with self._lock:
-                if self._template is None:
-                    assert self._ast is not None
-                    self._template = self._env.compile(
-                        self._ast, name=self.name, filename=str(self.path)
+            self._analyse()
+            with lazy.lock:
+                if lazy.template is None:
+                    assert lazy.ast is not None
+                    lazy.template = self._env.compile(
+                        lazy.ast, name=self.name, filename=str(self.path)
                     )
-                    self._ast = None
-                template = self._template
+                    lazy.ast = None  # the compiled code is all rendering needs
+                template = lazy.template
         return template
 
     def render(self, **inputs: Any) -> list[ChatMessage]:

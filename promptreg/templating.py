@@ -41,12 +41,32 @@ def include_problem(name: str) -> str | None:
     return None
 
 
-class _PromptsDirLoader(jinja2.BaseLoader):
-    """Loads partials from inside the prompts directory and nowhere else (symlinks included)."""
+PartialReader = Callable[[str], str]
+"""Reads a partial by its name under the prompts directory; raises FileNotFoundError if absent
+and IncludeError (PR044) if it may not be read."""
 
-    def __init__(self, prompts_dir: Path) -> None:
+
+def directory_reader(prompts_dir: Path) -> PartialReader:
+    """Partials from a prompts directory on disk, refusing symlinks that lead outside it."""
+    real_root = prompts_dir.resolve()
+
+    def read(name: str) -> str:
+        path = prompts_dir / name
+        if not path.resolve().is_relative_to(real_root):
+            raise IncludeError(
+                name, "PR044", f"include {name!r} resolves outside the prompts directory"
+            )
+        return decode_source(path.read_bytes())
+
+    return read
+
+
+class _PartialLoader(jinja2.BaseLoader):
+    """Jinja's view of the partials: only names `include_problem` allows, via one reader."""
+
+    def __init__(self, prompts_dir: Path, reader: PartialReader) -> None:
         self.prompts_dir = prompts_dir
-        self._real_root = prompts_dir.resolve()
+        self.reader = reader
 
     def get_source(
         self, environment: jinja2.Environment, template: str
@@ -54,16 +74,8 @@ class _PromptsDirLoader(jinja2.BaseLoader):
         problem = include_problem(template)
         if problem:
             raise IncludeError(template, "PR044", problem)
-        path = self.prompts_dir / template
         try:
-            real = path.resolve()
-            if not real.is_relative_to(self._real_root):
-                raise IncludeError(
-                    template,
-                    "PR044",
-                    f"include {template!r} resolves outside the prompts directory",
-                )
-            source = read_text(path)
+            source = self.reader(template)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise IncludeError(
                 template, "PR043", f"included template {template!r} not found under prompts/"
@@ -72,15 +84,16 @@ class _PromptsDirLoader(jinja2.BaseLoader):
             raise IncludeError(
                 template, "PR043", f"included template {template!r} is not UTF-8"
             ) from None
-        return source, str(path), lambda: True
+        return source, str(self.prompts_dir / template), lambda: True
 
 
-def read_text(path: Path) -> str:
+def decode_source(data: bytes) -> str:
     """A prompt or partial's text: UTF-8 (BOM dropped), newlines normalised to `\\n`.
 
     Normalising keeps content hashes equal across checkouts with and without CRLF conversion.
+    Raises UnicodeDecodeError.
     """
-    text = path.read_bytes().decode("utf-8-sig")
+    text = data.decode("utf-8-sig")
     return text.replace("\r\n", "\n") if "\r" in text else text
 
 
@@ -123,10 +136,10 @@ class Closure:
 class TemplateEnv:
     """One per prompts directory; caches parsed partials so shared ones are read once."""
 
-    def __init__(self, prompts_dir: Path) -> None:
+    def __init__(self, prompts_dir: Path, reader: PartialReader | None = None) -> None:
         self.prompts_dir = prompts_dir
         self.env = ImmutableSandboxedEnvironment(
-            loader=_PromptsDirLoader(prompts_dir),
+            loader=_PartialLoader(prompts_dir, reader or directory_reader(prompts_dir)),
             undefined=jinja2.StrictUndefined,
             autoescape=False,
             keep_trailing_newline=False,

@@ -3,9 +3,10 @@
 Reading is fast and strict: PyYAML's C safe loader (the pure-Python one where libyaml is
 missing) with YAML 1.2 core scalars (`yes`/`no`/`on`/`off` stay strings, no sexagesimal or
 leading-zero octal ints, timestamps stay strings), duplicate keys refused (PyYAML silently keeps
-the last one, so a reviewer would never see the shadowed value), and anchors, aliases and merge
-keys refused (they hide content from review and make YAML bombs possible). Every key's position
-is kept so findings can point at the exact line.
+the last one, so a reviewer would never see the shadowed value), and aliases and merge keys
+refused (they hide content from review and make YAML bombs possible; an anchor that nothing
+refers to is harmless and passes). Every key's position is kept so findings can point at the
+exact line.
 
 Writing is careful: `rewrite_front_matter` round-trips through ruamel.yaml so comments, key
 order and quoting survive, and replaces the file atomically. ruamel is imported only there: it
@@ -163,14 +164,18 @@ def rewrite_front_matter(path: Path, edit: Callable[[Any], None]) -> bool:
 
     from ruamel.yaml import YAML
 
-    from promptreg.frontmatter import split_front_matter
+    from promptreg.errors import PromptregError
+    from promptreg.frontmatter import FrontMatterError, split_front_matter
 
     raw = path.read_bytes().decode("utf-8")
     # Like the loader, look past a BOM and CRLF line ends; write the file's own ones back.
     bom = "\ufeff" if raw.startswith("\ufeff") else ""
     crlf = raw.split("\n", 1)[0].endswith("\r")
     original = raw[len(bom) :].replace("\r\n", "\n") if crlf else raw[len(bom) :]
-    parts = split_front_matter(original)
+    try:
+        parts = split_front_matter(original)
+    except FrontMatterError as err:
+        raise PromptregError(err.message, path=str(path), line=err.line) from None
     rt = YAML(typ="rt")
     rt.preserve_quotes = True
     rt.width = 1_000_000  # never re-wrap a long line the user wrote

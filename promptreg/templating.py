@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +131,9 @@ class Closure:
     variables: frozenset[str]
     problems: tuple[TemplateProblem, ...]
     sources: dict[str, str]
+    # Where each variable is first used: (line in the template analysed, partial or None).
+    # A variable used only inside a partial is placed at the include that brings it in.
+    uses: dict[str, tuple[int, str | None]] = field(default_factory=dict)
 
 
 class TemplateEnv:
@@ -180,6 +183,10 @@ class TemplateEnv:
         line of the top-level statement that leads to them."""
         problems = [TemplateProblem(p.code, p.message, p.line) for p in scan(ast)]
         variables = set(meta.find_undeclared_variables(ast))
+        uses: dict[str, tuple[int, str | None]] = {}
+        for node in ast.find_all(nodes.Name):
+            if node.ctx == "load" and node.name in variables and node.name not in uses:
+                uses[node.name] = (node.lineno, None)
         order: list[str] = []
         sources: dict[str, str] = {}
         done: set[str] = set()
@@ -226,12 +233,14 @@ class TemplateEnv:
                     problems.append(
                         TemplateProblem(p.code, f"in {part.name} line {p.line}: {p.message}", line)
                     )
-                variables.update(meta.find_undeclared_variables(part.ast))
+                for name in meta.find_undeclared_variables(part.ast):
+                    variables.add(name)
+                    uses.setdefault(name, (line, part.name))
                 done.add(part.name)
                 visit(part.ast, (*stack, part.name), line)
 
         visit(ast, (), None)
-        return Closure(tuple(order), frozenset(variables), tuple(problems), sources)
+        return Closure(tuple(order), frozenset(variables), tuple(problems), sources, uses)
 
 
 def references(ast: nodes.Template) -> Iterator[Reference]:
@@ -247,10 +256,15 @@ def references(ast: nodes.Template) -> Iterator[Reference]:
 
 
 def scan(ast: nodes.Template) -> Iterator[TemplateProblem]:
-    """Sandbox-escape attempts visible in the source: any `_private` attribute or item."""
-    for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
-        if isinstance(node, nodes.Getattr):
-            attr: Any = node.attr
+    """Sandbox-escape attempts visible in the source: any `_private` attribute or item,
+    directly or through the `attr` filter."""
+    for node in ast.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter)):
+        if isinstance(node, nodes.Filter):
+            # `x | attr("__class__")` is getattr by another name.
+            first = node.args[0] if node.name == "attr" and node.args else None
+            attr: Any = first.value if isinstance(first, nodes.Const) else None
+        elif isinstance(node, nodes.Getattr):
+            attr = node.attr
         else:
             arg = node.arg  # type: ignore[attr-defined]
             attr = arg.value if isinstance(arg, nodes.Const) else None

@@ -14,8 +14,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import nodes
-
 from promptreg.errors import BudgetError, InputError, RenderError
 from promptreg.findings import Finding
 from promptreg.loader import PromptFile
@@ -123,12 +121,13 @@ def lint(pf: PromptFile, project: Project) -> None:
         return
     offset = pf.body_line - 1
     for name in sorted(pf.closure.variables - set(spec.inputs)):
-        used_at = _first_use(pf.ast, name)
+        line, partial = pf.closure.uses.get(name, (1, None))
+        where = f" (in {partial})" if partial else ""
         pf.add(
-            offset + used_at if used_at else pf.body_line,
+            offset + line,
             1,
             "PR041",
-            f"template uses `{name}`, which is not declared under `inputs`",
+            f"template uses `{name}`{where}, which is not declared under `inputs`",
         )
     for name in spec.inputs:
         if name not in pf.closure.variables:
@@ -136,13 +135,6 @@ def lint(pf: PromptFile, project: Project) -> None:
             pf.add(line, col, "PR042", f"input `{name}` is declared but the template never uses it")
     if pf.prompt is not None and not any(f.code == "PR041" for f in pf.findings):
         _check_sample(pf)
-
-
-def _first_use(ast: nodes.Template, name: str) -> int | None:
-    for node in ast.find_all(nodes.Name):
-        if node.name == name and node.ctx == "load":
-            return int(node.lineno)
-    return None
 
 
 def _check_sample(pf: PromptFile) -> None:

@@ -380,13 +380,12 @@ CASES: list[Case] = [
         "PR041",
         11,
     ),
-    # Used only inside a partial: reported at the body's first line (line 10), not at the
-    # include (line 15) as other problems inside partials are.
+    # Used only inside a partial: reported at the include that brings it in (line 15).
     Case(
         "undeclared-variable-in-partial",
         with_body('system:\nHi.\n\nuser:\n{{ ticket }}\n{% include "partials/greet.j2" %}\n'),
         "PR041",
-        10,
+        15,
         files={"prompts/partials/greet.j2": "Hello {{ who }}\n"},
     ),
     Case(

@@ -261,24 +261,22 @@ def test_attr_filter_escape_raises_render_error(make: LoadPrompt, tmp_path: Path
     assert err.value.line == 10
 
 
-def test_attr_filter_escape_never_executes(make: LoadPrompt, tmp_path: Path) -> None:
-    prompt = make(CHAIN)
-    marker = tmp_path / "pwned"
-    # The refused attribute is an undefined value; the next step along the chain fails on it.
-    with pytest.raises(RenderError, match="__globals__"):
-        prompt.render(a="__init__", cmd=f"touch {marker}")
-    assert not marker.exists()
+def test_attr_filter_escape_is_refused_at_load(make: LoadPrompt, tmp_path: Path) -> None:
+    """`|attr('__globals__')` with a literal name is seen by the static scan (PR047): the file
+    does not load, so nothing can run."""
+    with pytest.raises(PromptFileError) as caught:
+        make(CHAIN)
+    assert [f.code for f in caught.value.findings] == ["PR047"]
+    assert "__globals__" in str(caught.value)
 
 
-def test_literal_attr_filter_escape(make: LoadPrompt) -> None:
-    """`attr` with a literal name is not seen by the static scan (no PR047): the sandbox
-    refuses it at render time instead."""
-    prompt = make(HEAD + "---\nuser:\n{{ ''|attr('__class__') }}\n")
-    with pytest.raises(RenderError, match="sandbox"):
-        prompt.render()
-    chained = make(HEAD + "---\nuser:\n{{ ''|attr('__class__')|attr('__mro__') }}\n")
-    with pytest.raises(RenderError, match="__mro__"):
-        chained.render()
+@pytest.mark.parametrize(
+    "expression", ["''|attr('__class__')", "''|attr('__class__')|attr('__mro__')"]
+)
+def test_literal_attr_filter_escape(make: LoadPrompt, expression: str) -> None:
+    with pytest.raises(PromptFileError) as caught:
+        make(HEAD + "---\nuser:\n{{ " + expression + " }}\n")
+    assert {f.code for f in caught.value.findings} == {"PR047"}
 
 
 @given(

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     )
     from promptreg.project import Project, load
     from promptreg.prompt import Prompt, Rendered
+    from promptreg.registry import Registry
 
 __all__ = [
     "BudgetError",
@@ -29,6 +30,7 @@ __all__ = [
     "Prompt",
     "PromptFileError",
     "PromptregError",
+    "Registry",
     "RenderError",
     "Rendered",
     "load",
@@ -44,6 +46,7 @@ _WHERE = {
     "load": "promptreg.project",
     "Prompt": "promptreg.prompt",
     "Rendered": "promptreg.prompt",
+    "Registry": "promptreg.registry",
 }
 
 

@@ -21,7 +21,7 @@ class Project:
         self.config = config
 
     @classmethod
-    def open(cls, start: Path | str | None = None) -> Project:
+    def open(cls, start: str | os.PathLike[str] | None = None) -> Project:
         """The project containing `start` (default: the working directory)."""
         root = find_root(Path(start) if start is not None else Path.cwd())
         return cls(load_config(root))
@@ -65,10 +65,7 @@ class Project:
     def locate(self, ref: str) -> Path:
         """A prompt named by its name (`support/triage`) or by its file path."""
         if "@" in ref:
-            raise UsageError(
-                f"{ref!r}: selectors such as name@env and name@1.2.0 need the git registry; "
-                "name a prompt in the working tree"
-            )
+            raise UsageError(f"{ref!r}: name a prompt in the working tree (no @)")
         as_path = Path(ref)
         if ref.endswith(SUFFIX) and as_path.is_file():
             return as_path.resolve()

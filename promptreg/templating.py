@@ -56,7 +56,7 @@ def directory_reader(prompts_dir: Path) -> PartialReader:
             raise IncludeError(
                 name, "PR044", f"include {name!r} resolves outside the prompts directory"
             )
-        return decode_source(path.read_bytes())
+        return read_text(path)
 
     return read
 
@@ -85,6 +85,11 @@ class _PartialLoader(jinja2.BaseLoader):
                 template, "PR043", f"included template {template!r} is not UTF-8"
             ) from None
         return source, str(self.prompts_dir / template), lambda: True
+
+
+def read_text(path: Path) -> str:
+    """A partial or prompt file's text from disk (see `decode_source`)."""
+    return decode_source(path.read_bytes())
 
 
 def decode_source(data: bytes) -> str:

@@ -89,3 +89,74 @@ def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
 
 
 os.environ.setdefault("NO_COLOR", "1")
+
+
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Ada Promoter",
+    "GIT_AUTHOR_EMAIL": "ada@example.com",
+    "GIT_COMMITTER_NAME": "Ada Promoter",
+    "GIT_COMMITTER_EMAIL": "ada@example.com",
+}
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run real git in `cwd` (identity and config isolated by the `isolated_git` fixture)."""
+    import subprocess
+
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr}")
+    return proc.stdout
+
+
+@pytest.fixture
+def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A HOME of its own, a pinned identity, `init.defaultBranch=main`, and no GIT_DIR & co
+    leaking in from a hook that may be running the tests."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
+    for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        monkeypatch.delenv(var, raising=False)
+    for key, value in GIT_IDENTITY.items():
+        monkeypatch.setenv(key, value)
+    (home / ".gitconfig").write_text(
+        "[init]\n\tdefaultBranch = main\n[user]\n\tname = Ada Promoter\n\temail = ada@example.com\n",
+        encoding="utf-8",
+    )
+
+
+@pytest.fixture
+def repo(ws: Workspace, isolated_git: None) -> Workspace:
+    """`ws` as a git repository with one commit holding prompts/triage.prompt."""
+    git(ws.root, "init", "-q")
+    ws.prompt("triage")
+    commit(ws, "add triage")
+    return ws
+
+
+def commit(ws: Workspace, message: str) -> str:
+    git(ws.root, "add", "-A")
+    git(ws.root, "commit", "-q", "-m", message)
+    return git(ws.root, "rev-parse", "HEAD").strip()
+
+
+def bump(
+    ws: Workspace, name: str, version: str, body_change: tuple[str, str] | None = None
+) -> None:
+    """Rewrite prompts/<name>.prompt with a new version (and optionally a body change)."""
+    import re
+
+    path = ws.prompts / f"{name}.prompt"
+    text = re.sub(
+        r"^version: .*$",
+        f"version: {version}",
+        path.read_text(encoding="utf-8"),
+        count=1,
+        flags=re.M,
+    )
+    if body_change:
+        text = text.replace(*body_change)
+    path.write_text(text, encoding="utf-8")

@@ -66,7 +66,7 @@ def test_new_creates_a_prompt_that_validates(ws: Workspace, run):
         (("new", "ok", "--model", "gpt-4o"), "PROVIDER/NAME"),
         (("render", "missing"), "no prompt named 'missing'"),
         (("render", "triag"), "did you mean triage?"),
-        (("render", "triage@prod"), "selectors"),
+        (("render", "triage@prod"), "is not inside a git repository"),
         (("render", "triage", "--set", "novalue"), "expected NAME=VALUE"),
         (("render", "triage", "--set", "nope=1"), "input `nope`: unknown input"),
         (("render", "triage"), "input `ticket`: is required"),

@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
+    from promptreg.deploy import Gate
     from promptreg.project import Project
+    from promptreg.prompt import Prompt
+    from promptreg.registry import Registry
 
 
 class State:
@@ -19,6 +22,7 @@ class State:
     def __init__(self, debug: bool) -> None:
         self.debug = debug
         self._project: Project | None = None
+        self._registry: Registry | None = None
 
     @property
     def project(self) -> Project:
@@ -27,6 +31,25 @@ class State:
 
             self._project = Project.open()
         return self._project
+
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            from promptreg.registry import Registry
+
+            self._registry = Registry(self.project.root)
+        return self._registry
+
+    def load(self, selector: str) -> Prompt:
+        """A prompt by selector: a name or file path (the working tree), or name@env,
+        name@version, name@rev (the git registry)."""
+        if "@" in selector:
+            return self.registry.resolve(selector)
+        return self.project.load(selector)
+
+    def gate(self) -> Gate | None:
+        """The check `promote` runs before deploying (the evals gate, where available)."""
+        return None
 
 
 def emit_json(data: Any) -> None:

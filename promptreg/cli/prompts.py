@@ -122,7 +122,7 @@ def show(state: State, name: str, as_json: bool) -> None:
     from promptreg.report import report
 
     project = state.project
-    result = report(project.load(name), project.config.pricing)
+    result = report(state.load(name), project.config.pricing)
     if as_json:
         emit_json(result.to_json())
     else:
@@ -273,7 +273,7 @@ def render(
     as_json: bool,
 ) -> None:
     """Render a prompt with inputs: checked against its declaration and its token budget."""
-    prompt = state.project.load(name)
+    prompt = state.load(name)
     values: dict[str, Any] = dict(prompt.sample or {}) if sample else {}
     if vars_file is not None:
         values.update(_read_vars(vars_file))

@@ -1,0 +1,285 @@
+"""Commands on the git registry: release, promote, rollback, history, status, log, diff,
+export and textconv."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from promptreg.cli._base import State, cli, emit_json, json_option, print_table
+
+
+def _short(commit: str | None) -> str:
+    return commit[:10] if commit else ""
+
+
+@cli.command()
+@click.argument("names", nargs=-1)
+@json_option
+@click.pass_obj
+def release(state: State, names: tuple[str, ...], as_json: bool) -> None:
+    """Tag each prompt's version at HEAD as prompts/NAME@vVERSION (default: every prompt).
+    Idempotent; refuses a version already released with different content."""
+    from promptreg.deploy import release as run
+
+    results = run(state.registry, names)
+    if as_json:
+        emit_json({"released": [r.to_json() for r in results]})
+        return
+    for r in results:
+        verb = "released" if r.created else "already released"
+        click.echo(f"{verb:17} {r.name} {r.version}  ({r.tag} at {_short(r.commit)})")
+        if r.note:
+            click.echo(f"{'':17} note: {r.note}", err=True)
+
+
+_push_option = click.option(
+    "--push",
+    "push",
+    is_flag=False,
+    flag_value="origin",
+    default=None,
+    metavar="[REMOTE]",
+    help="Push the new tag (and its version tag) atomically; default remote: origin.",
+)
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--to", "to", required=True, metavar="ENV", help="Environment to deploy to.")
+@click.option("--version", "version", metavar="V", help="A released version (default: HEAD's).")
+@click.option("--from", "from_env", metavar="ENV", help="Deploy what ENV runs now.")
+@click.option("--reason", help="Why: written into the deployment tag.")
+@_push_option
+@click.option(
+    "--force", is_flag=True, help="Override the promotion order or the gate (needs --reason)."
+)
+@json_option
+@click.pass_obj
+def promote(
+    state: State,
+    name: str,
+    to: str,
+    version: str | None,
+    from_env: str | None,
+    reason: str | None,
+    push: str | None,
+    force: bool,
+    as_json: bool,
+) -> None:
+    """Deploy NAME to an environment: an annotated tag prompts/NAME@ENV/SEQ."""
+    from promptreg.deploy import promote as run
+
+    result = run(
+        state.registry,
+        name,
+        to=to,
+        version=version,
+        from_env=from_env,
+        reason=reason,
+        push=push,
+        force=force,
+        gate=state.gate(),
+    )
+    if as_json:
+        emit_json(result.to_json())
+        return
+    if result.released is not None and result.released.created:
+        click.echo(f"released  {name} {result.version}  ({result.released.tag})")
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    if result.tag is not None:
+        pushed = f", pushed to {result.pushed_to}" if result.pushed_to else ""
+        click.echo(f"promoted  {name} {result.version} to {to}  ({result.tag}{pushed})")
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--env", "env", required=True, metavar="ENV", help="Environment to roll back.")
+@click.option(
+    "--to", "to", metavar="VERSION|SEQ", help="Version or deployment seq (default: the previous)."
+)
+@click.option("--reason", help="Why: written into the deployment tag.")
+@_push_option
+@json_option
+@click.pass_obj
+def rollback(
+    state: State,
+    name: str,
+    env: str,
+    to: str | None,
+    reason: str | None,
+    push: str | None,
+    as_json: bool,
+) -> None:
+    """Deploy an earlier version again, as a new tag (nothing is deleted or moved)."""
+    from promptreg.deploy import rollback as run
+
+    result = run(state.registry, name, env=env, to=to, reason=reason, push=push)
+    if as_json:
+        emit_json(result.to_json())
+        return
+    pushed = f", pushed to {result.pushed_to}" if result.pushed_to else ""
+    click.echo(f"rolled back  {name} in {env} to {result.version}  ({result.tag}{pushed})")
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--env", "env", metavar="ENV", help="Only this environment.")
+@json_option
+@click.pass_obj
+def history(state: State, name: str, env: str | None, as_json: bool) -> None:
+    """Deployments of NAME, newest first: when, who, what, why."""
+    deployments = state.registry.deployments(name, env)
+    if as_json:
+        emit_json({"name": name, "deployments": [d.to_json() for d in deployments]})
+        return
+    if not deployments:
+        where = f" to {env}" if env else ""
+        click.echo(f"{name} has never been deployed{where}", err=True)
+        return
+    rows = [
+        (
+            d.env,
+            str(d.seq),
+            d.date.replace("T", " "),
+            d.tagger,
+            d.action + (" (forced)" if d.forced else ""),
+            d.version,
+            _short(d.commit),
+            d.reason or "",
+        )
+        for d in deployments
+    ]
+    print_table(("ENV", "SEQ", "WHEN", "WHO", "ACTION", "VERSION", "COMMIT", "REASON"), rows)
+
+
+@cli.command()
+@json_option
+@click.pass_obj
+def status(state: State, as_json: bool) -> None:
+    """Every prompt against every environment, with the working tree's version."""
+    from promptreg.history import status as run
+
+    rows = run(state.registry)
+    envs = state.registry.environments
+    if as_json:
+        emit_json({"environments": list(envs), "prompts": [r.to_json() for r in rows]})
+        return
+    table = []
+    for r in rows:
+        cells = [r.name, r.tree_version or "—"]
+        cells += [(d.version if d else "—") for d in (r.deployed[e] for e in envs)]
+        cells.append(", ".join(r.markers))
+        table.append(tuple(cells))
+    print_table(("PROMPT", "TREE", *(e.upper() for e in envs), "NOTES"), table)
+
+
+@cli.command()
+@click.argument("name")
+@json_option
+@click.pass_obj
+def log(state: State, name: str, as_json: bool) -> None:
+    """Commits that changed NAME or a partial it includes, with the version at each."""
+    from promptreg.history import log as run
+
+    entries = run(state.registry, name)
+    if as_json:
+        emit_json({"name": name, "commits": [e.to_json() for e in entries]})
+        return
+    rows = [(_short(e.commit), e.date[:10], e.version or "—", e.author, e.subject) for e in entries]
+    print_table(("COMMIT", "DATE", "VERSION", "AUTHOR", "SUBJECT"), rows)
+
+
+@cli.command()
+@click.argument("a")
+@click.argument("b", required=False)
+@click.option("--rendered", is_flag=True, help="Also diff the rendered sample messages.")
+@click.option("--stat", is_flag=True, help="Only counts of what changed.")
+@json_option
+@click.pass_obj
+def diff(state: State, a: str, b: str | None, rendered: bool, stat: bool, as_json: bool) -> None:
+    """What changed from selector A to selector B (default: the working tree)."""
+    from promptreg.diff import diff_prompts
+
+    b_label = b or a.partition("@")[0]
+    old, new = state.load(a), state.load(b_label)
+    result = diff_prompts(
+        old,
+        new,
+        a_label=a,
+        b_label=b_label if b else f"{b_label} (working tree)",
+        rendered=rendered,
+    )
+    if as_json:
+        emit_json(result.to_json())
+        return
+    if stat:
+        s = result.stat
+        click.echo(
+            f"{s['metadata_changes']} metadata change(s), "
+            f"+{s['lines_added']} -{s['lines_removed']} lines, "
+            f"{s['partials_changed']} partial(s) changed"
+        )
+        return
+    if result.same_content and not result.changes:
+        click.echo(f"no differences between {result.a} and {result.b}")
+        return
+    if result.changes:
+        click.echo(click.style("metadata", bold=True))
+        for sentence in result.changes:
+            click.echo(f"  {sentence}")
+    for line in [*result.body, *(x for _, d in result.partials for x in d)]:
+        click.echo(_colour(line))
+    if result.rendered:
+        for line in result.rendered:
+            click.echo(_colour(line))
+
+
+def _colour(line: str) -> str:
+    if line.startswith(("+++", "---")):
+        return click.style(line, bold=True)
+    if line.startswith("+"):
+        return click.style(line, fg="green")
+    if line.startswith("-"):
+        return click.style(line, fg="red")
+    if line.startswith("@@"):
+        return click.style(line, fg="cyan")
+    return line
+
+
+@cli.command()
+@click.option("--env", "env", required=True, metavar="ENV", help="Environment to export.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("prompts.lock.json"),
+    show_default=True,
+    help="Bundle file to write.",
+)
+@click.pass_obj
+def export(state: State, env: str, output: Path) -> None:
+    """Write every prompt deployed to ENV into one JSON bundle, for deploys without .git."""
+    from promptreg.bundle import build_bundle, write_bundle
+
+    bundle = build_bundle(state.registry, env)
+    write_bundle(bundle, output)
+    click.echo(f"exported {len(bundle['prompts'])} prompt(s) deployed to {env} to {output}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def textconv(file: Path) -> None:
+    """Print FILE as `git diff` should compare it (diff.promptreg.textconv)."""
+    from promptreg.diff import textconv as convert
+    from promptreg.templating import decode_source
+
+    try:
+        text = decode_source(file.read_bytes())
+    except UnicodeDecodeError:
+        sys.stdout.buffer.write(file.read_bytes())
+        return
+    click.echo(convert(text), nl=False)

@@ -1,0 +1,361 @@
+"""Release, promote and roll back: the only code that creates tags.
+
+Nothing here ever moves or deletes a tag. A deployment tag is created with `update-ref` and an
+empty old value, so when two promoters race for the same seq exactly one wins; the other
+re-reads the refs and takes the next seq. With `--push`, the remote is the arbiter: the new
+tag (and its version's release tag) are pushed atomically before the local ref is written, and
+a rejection (someone else took that seq there) fetches the remote's deployments and retries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from promptreg.errors import PromptregError, UsageError
+from promptreg.gitstore import PushRejectedError, TagExistsError
+from promptreg.prompt import Prompt
+from promptreg.registry import Registry
+from promptreg.tags import (
+    Deployment,
+    deployment_message,
+    deployment_tag,
+    deployments_prefix,
+    release_tag,
+)
+
+MAX_ATTEMPTS = 25
+
+# A gate decides whether `prompt` may replace `current` in an environment: it returns the
+# reasons it may not (empty: it may). The evals gate plugs in here.
+Gate = Callable[[Prompt, Deployment | None], Sequence[str]]
+
+
+class DeployError(PromptregError):
+    """A release, promotion or rollback was refused; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Released:
+    name: str
+    version: str
+    tag: str
+    commit: str
+    created: bool  # False: that version was already released with the same content
+    note: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "tag": self.tag,
+            "commit": self.commit,
+            "created": self.created,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Deployed:
+    name: str
+    env: str
+    tag: str | None  # None: nothing was done (already running)
+    version: str
+    commit: str
+    action: str
+    previous: str | None
+    pushed_to: str | None = None
+    attempts: int = 1
+    released: Released | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "env": self.env,
+            "tag": self.tag,
+            "version": self.version,
+            "commit": self.commit,
+            "action": self.action,
+            "previous": self.previous,
+            "pushed_to": self.pushed_to,
+            "attempts": self.attempts,
+            "released": self.released.to_json() if self.released else None,
+            "notes": list(self.notes),
+        }
+
+
+# -- release ---------------------------------------------------------------------------------
+
+
+def release(registry: Registry, names: Sequence[str]) -> list[Released]:
+    """Tag each prompt's version at HEAD as `prompts/<name>@v<version>`."""
+    head = _head(registry)
+    return [_release_one(registry, name, head) for name in names or _names_at_head(registry)]
+
+
+def _release_one(registry: Registry, name: str, head: str) -> Released:
+    prompt = registry.load_at(head, name)
+    tag = release_tag(name, prompt.version)
+    note = _uncommitted_note(registry, name, prompt)
+    for _ in range(2):
+        existing = registry.releases(name).get(prompt.version)
+        if existing is not None:
+            released = registry.load_at(existing.commit, name)
+            if released.content_hash != prompt.content_hash:
+                raise DeployError(
+                    f"{name} {prompt.version} was already released with different content "
+                    f"(tag {existing.name} at {existing.commit[:12]}): a version is never "
+                    f"reused; bump the version (e.g. `promptreg bump {name}`) and commit"
+                )
+            return Released(name, prompt.version, tag, existing.commit, False, note)
+        message = _yaml_message(
+            f"# release {name} {prompt.version}",
+            {
+                "promptreg": 1,
+                "action": "release",
+                "prompt": name,
+                "version": prompt.version,
+                "content_hash": prompt.content_hash,
+                "path": registry.prompt_path(name),
+            },
+        )
+        try:
+            registry.store.create_tag(tag, head, message)
+        except TagExistsError:
+            continue  # someone released it a moment ago: check it is the same content
+        return Released(name, prompt.version, tag, head, True, note)
+    raise DeployError(f"could not release {name} {prompt.version}: its tag keeps changing")
+
+
+def _names_at_head(registry: Registry) -> list[str]:
+    return registry.project.names()
+
+
+def _uncommitted_note(registry: Registry, name: str, committed: Prompt) -> str | None:
+    try:
+        tree = registry.project.load(name)
+    except PromptregError:
+        return "the working tree copy differs from HEAD (and does not load): released HEAD's"
+    if tree.content_hash != committed.content_hash or tree.version != committed.version:
+        return "the working tree has uncommitted changes to this prompt: released HEAD's"
+    return None
+
+
+# -- promote ---------------------------------------------------------------------------------
+
+
+def promote(
+    registry: Registry,
+    name: str,
+    *,
+    to: str,
+    version: str | None = None,
+    from_env: str | None = None,
+    reason: str | None = None,
+    push: str | None = None,
+    force: bool = False,
+    gate: Gate | None = None,
+) -> Deployed:
+    """Deploy a version of `name` to `to` (default: the version at HEAD, released if needed)."""
+    envs = registry.environments
+    _check_env(registry, to)
+    if version is not None and from_env is not None:
+        raise UsageError("give --version or --from, not both")
+    if force and not (reason and reason.strip()):
+        raise UsageError("--force needs --reason: the reason is written into the deployment tag")
+    released = None
+    if from_env is not None:
+        _check_env(registry, from_env)
+        source = registry.current(name, from_env)
+        if source is None:
+            raise DeployError(f"{name} has never been deployed to {from_env}: nothing to promote")
+        commit = source.commit
+        prompt = registry.load_at(commit, name, path=source.path)
+    elif version is not None:
+        version = version.removeprefix("v")
+        tag = registry.releases(name).get(version)
+        if tag is None:
+            known = ", ".join(registry.releases(name)) or "none"
+            raise DeployError(f"{name} has no released version {version} (released: {known})")
+        commit = tag.commit
+        prompt = registry.load_at(commit, name)
+    else:
+        released = _release_one(registry, name, _head(registry))
+        commit = released.commit
+        prompt = registry.load_at(commit, name)
+
+    current = registry.current(name, to)
+    if current is not None and current.content_hash == prompt.content_hash:
+        return Deployed(
+            name, to, None, prompt.version, commit, "promote", current.tag,
+            released=released,
+            notes=(f"{to} already runs {name} {prompt.version} ({current.tag}): nothing to do",),
+        )  # fmt: skip
+    refusals: list[str] = []
+    index = envs.index(to)
+    if index > 0:
+        before = envs[index - 1]
+        upstream = registry.current(name, before)
+        if upstream is None or upstream.content_hash != prompt.content_hash:
+            runs = f"runs {upstream.version}" if upstream else "runs nothing yet"
+            refusals.append(
+                f"{name} {prompt.version} is not what {before} runs ({before} {runs}): "
+                f"promote it to {before} first"
+            )
+    if gate is not None:
+        refusals.extend(gate(prompt, current))
+    notes: tuple[str, ...] = ()
+    if refusals and not force:
+        raise DeployError(
+            "; ".join(refusals) + ". To override, add --force --reason '<why>' "
+            "(the override is recorded in the tag)."
+        )
+    if refusals:
+        notes = tuple(f"overridden: {r}" for r in refusals)
+    extra = {"overrides": list(refusals)} if refusals else {}
+    return _deploy(
+        registry, prompt, to, commit, "promote", reason, push, force, extra, released, notes
+    )
+
+
+# -- rollback --------------------------------------------------------------------------------
+
+
+def rollback(
+    registry: Registry,
+    name: str,
+    *,
+    env: str,
+    to: str | None = None,
+    reason: str | None = None,
+    push: str | None = None,
+) -> Deployed:
+    """Deploy an earlier version again (a new tag, action rollback); nothing is deleted."""
+    _check_env(registry, env)
+    history = registry.deployments(name, env)
+    if not history:
+        raise DeployError(f"{name} has never been deployed to {env}: nothing to roll back")
+    current = history[0]
+    target: Deployment | None
+    if to is None:
+        target = next((d for d in history if d.content_hash != current.content_hash), None)
+        if target is None:
+            raise DeployError(
+                f"{env} has only ever run {name} {current.version}: nothing to roll back to"
+            )
+        commit, path = target.commit, target.path
+    elif to.isdigit():
+        target = next((d for d in history if d.seq == int(to)), None)
+        if target is None:
+            seqs = ", ".join(str(d.seq) for d in history)
+            raise DeployError(f"{name} has no deployment {to} in {env} (deployments: {seqs})")
+        commit, path = target.commit, target.path
+    else:
+        version = to.removeprefix("v")
+        tag = registry.releases(name).get(version)
+        if tag is None:
+            known = ", ".join(registry.releases(name)) or "none"
+            raise DeployError(f"{name} has no released version {version} (released: {known})")
+        commit, path = tag.commit, None
+    prompt = registry.load_at(commit, name, path=path)
+    if prompt.content_hash == current.content_hash:
+        raise DeployError(f"{env} already runs {name} {prompt.version} ({current.tag})")
+    return _deploy(registry, prompt, env, commit, "rollback", reason, push, False, {}, None, ())
+
+
+# -- creating the deployment tag -------------------------------------------------------------
+
+
+def _deploy(
+    registry: Registry,
+    prompt: Prompt,
+    env: str,
+    commit: str,
+    action: str,
+    reason: str | None,
+    push: str | None,
+    forced: bool,
+    extra: Mapping[str, Any],
+    released: Released | None,
+    notes: tuple[str, ...],
+) -> Deployed:
+    store = registry.store
+    name = prompt.name
+    scores = dict(prompt.evals.scores) if prompt.evals else {}
+    version_tag = release_tag(name, prompt.version)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        if push is not None:
+            store.fetch_tags(push, deployments_prefix(name, env) + "*")
+        history = registry.deployments(name, env)
+        previous = history[0].tag if history else None
+        seq = (history[0].seq + 1) if history else 1
+        tag = deployment_tag(name, env, seq)
+        message = deployment_message(
+            action=action,
+            name=name,
+            env=env,
+            version=prompt.version,
+            content_hash=prompt.content_hash,
+            commit=commit,
+            path=registry.prompt_path(name),
+            previous=previous,
+            reason=reason,
+            forced=forced,
+            scores=scores,
+            extra=extra,
+        )
+        obj = store.make_tag_object(tag, commit, message)
+        if push is not None:
+            refspecs = [f"{obj}:refs/tags/{tag}"]
+            if registry.releases(name).get(prompt.version) is not None:
+                refspecs.append(f"refs/tags/{version_tag}:refs/tags/{version_tag}")
+            try:
+                store.push(push, refspecs)
+            except PushRejectedError:
+                continue  # the remote has that seq already: fetch and take the next one
+        try:
+            store.publish_tag(tag, obj)
+        except TagExistsError:
+            if push is not None:
+                raise DeployError(
+                    f"pushed {tag} to {push}, but a different local tag of that name appeared "
+                    "meanwhile; run `git fetch --tags` and check `promptreg history`"
+                ) from None
+            continue  # a concurrent promoter took this seq: re-read and take the next one
+        return Deployed(
+            name=name,
+            env=env,
+            tag=tag,
+            version=prompt.version,
+            commit=commit,
+            action=action,
+            previous=previous,
+            pushed_to=push,
+            attempts=attempt,
+            released=released,
+            notes=notes,
+        )
+    raise DeployError(f"gave up after {MAX_ATTEMPTS} attempts: {env} keeps changing under us")
+
+
+def _check_env(registry: Registry, env: str) -> None:
+    if env not in registry.environments:
+        raise UsageError(
+            f"unknown environment {env!r}; promptreg.yaml declares: "
+            f"{', '.join(registry.environments)}"
+        )
+
+
+def _head(registry: Registry) -> str:
+    head = registry.store.rev_parse_commit("HEAD")
+    if head is None:
+        raise DeployError("the repository has no commits yet: commit your prompts first")
+    return head
+
+
+def _yaml_message(summary: str, data: Mapping[str, Any]) -> str:
+    return summary + "\n" + yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True)

@@ -1,0 +1,381 @@
+"""Resolve `name@selector` against the git repository: the runtime API and the CLI's reader.
+
+    reg = Registry(".")                      # or Registry.from_bundle("prompts.lock.json")
+    p = reg.get("support/triage@prod")       # resolved, parsed, compiled once, cached
+    p.render(ticket="...")                   # [{"role": "system", "content": ...}, ...]
+    p.version, p.model, p.deployment         # for traces and cost attribution
+
+A cached lookup costs a dictionary lookup and a clock read. Every `refresh` seconds a cached
+entry is re-checked, cheaply: a few `stat` calls tell whether any ref it depends on changed
+(see `GitStore.refs_stamp`), and only then are the refs re-listed, so a new promotion is seen
+within `refresh` seconds without a restart. What a commit holds never changes, so parsed and
+compiled prompts are cached by (commit, path) for the life of the registry.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from promptreg.errors import PromptFileError, PromptNotFoundError, UsageError
+from promptreg.gitstore import GitError, GitStore, TagRef
+from promptreg.loader import load_light, parse_prompt_bytes
+from promptreg.names import SUFFIX
+from promptreg.project import Project
+from promptreg.prompt import Prompt
+from promptreg.selectors import Selector, parse_selector
+from promptreg.tags import (
+    Deployment,
+    deployments_prefix,
+    parse_deployment,
+    parse_release,
+    releases_pattern,
+)
+from promptreg.templating import TemplateEnv, decode_source
+from promptreg.versions import version_key
+
+if TYPE_CHECKING:
+    from promptreg.bundle import BundleRegistry
+
+_ENV_CACHE_SIZE = 64
+
+
+@dataclass
+class _Entry:
+    prompt: Prompt
+    fresh_until: float
+    stamp: object
+    restamp: Callable[[], object]
+
+
+class Registry:
+    """Prompts resolved from a git repository. Thread-safe.
+
+    `refresh`: seconds a cached lookup is trusted before it is re-checked against the refs.
+    `fallback`: a bundle (see `promptreg export`) to serve from when git is unavailable.
+    A bare `reg.get("name")` resolves `name@$PROMPTREG_ENV` when that variable is set, and the
+    working tree otherwise.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] = ".",
+        *,
+        refresh: float = 30.0,
+        fallback: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.project = Project.open(path)
+        self.refresh = refresh
+        self.default_env = os.environ.get("PROMPTREG_ENV") or None
+        self._fallback: BundleRegistry | None = None
+        self._store: GitStore | None = None
+        try:
+            self._store = GitStore(self.project.root)
+        except GitError:
+            if fallback is None:
+                raise
+            self._fallback = Registry.from_bundle(fallback)
+        self._lock = threading.RLock()
+        self._cache: dict[str, _Entry] = {}
+        self._deployments: dict[tuple[str, str], tuple[object, list[Deployment]]] = {}
+        self._prompts: dict[tuple[str, str], Prompt] = {}
+        self._envs: OrderedDict[str, TemplateEnv] = OrderedDict()
+
+    @classmethod
+    def from_bundle(cls, path: str | os.PathLike[str]) -> BundleRegistry:
+        """A registry serving the prompts of an exported bundle (no git needed). Each prompt's
+        content hash is verified on load: a tampered bundle is refused."""
+        from promptreg.bundle import BundleRegistry
+
+        return BundleRegistry(Path(path))
+
+    @property
+    def store(self) -> GitStore:
+        if self._store is None:
+            raise GitError("no git repository here")
+        return self._store
+
+    @property
+    def environments(self) -> tuple[str, ...]:
+        return self.project.config.environments
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the runtime API -----------------------------------------------------------------------
+
+    def get(self, selector: str) -> Prompt:
+        """The prompt `selector` names, compiled and ready to render."""
+        entry = self._cache.get(selector)
+        if entry is not None and entry.fresh_until > time.monotonic():
+            return entry.prompt
+        if self._fallback is not None:
+            return self._fallback.get(str(self._with_default_env(selector)))
+        with self._lock:
+            entry = self._cache.get(selector)
+            now = time.monotonic()
+            if entry is not None:
+                if entry.fresh_until > now:
+                    return entry.prompt
+                if entry.restamp() == entry.stamp:
+                    entry.fresh_until = now + self.refresh
+                    return entry.prompt
+            entry = self._resolve_entry(self._with_default_env(selector))
+            _ = entry.prompt.template  # compile now: a broken template fails here, not mid-request
+            self._cache[selector] = entry
+            return entry.prompt
+
+    def get_all(self, env: str) -> dict[str, Prompt]:
+        """Every prompt deployed to `env`, by name. Templates compile on first render."""
+        self._check_env(env)
+        if self._fallback is not None:
+            return self._fallback.get_all(env)
+        newest: dict[str, TagRef] = {}
+        for ref in self.store.tags("prompts/"):
+            parsed = _deployment_name(ref.name, env)
+            if parsed is None:
+                continue
+            name, seq = parsed
+            current = newest.get(name)
+            if current is None or seq > _deployment_name(current.name, env)[1]:  # type: ignore[index]
+                newest[name] = ref
+        out: dict[str, Prompt] = {}
+        for name in sorted(newest):
+            deployment = parse_deployment(newest[name])
+            if deployment is not None:
+                out[name] = self._deployed(deployment)
+        return out
+
+    # -- what the CLI asks ---------------------------------------------------------------------
+
+    def parse(self, text: str) -> Selector:
+        return parse_selector(text, self.environments)
+
+    def resolve(self, selector: str | Selector) -> Prompt:
+        """Resolve without the cache (the CLI's path): always reads the refs afresh."""
+        sel = self.parse(selector) if isinstance(selector, str) else selector
+        return self._resolve_entry(sel).prompt
+
+    def deployments(self, name: str, env: str | None = None) -> list[Deployment]:
+        """Deployments of `name` (to `env`, or to every environment), newest first. Always
+        read afresh from the refs (the CLI's path; `get` has its own cheaper check)."""
+        if env is not None:
+            self._check_env(env)
+        found = []
+        for ref in self.store.tags(deployments_prefix(name, env)):
+            deployment = parse_deployment(ref)
+            if deployment is None or deployment.name != name:
+                continue
+            if env is None or deployment.env == env:
+                found.append(deployment)
+        if env is not None:
+            return sorted(found, key=lambda d: d.seq, reverse=True)
+        return sorted(found, key=lambda d: d.order, reverse=True)
+
+    def current(self, name: str, env: str) -> Deployment | None:
+        """What `env` runs now: its newest deployment of `name`."""
+        found = self.deployments(name, env)
+        return found[0] if found else None
+
+    def releases(self, name: str) -> dict[str, TagRef]:
+        """Released versions of `name`: version -> tag."""
+        out = {}
+        for ref in self.store.tags(releases_pattern(name)):
+            parsed = parse_release(ref.name)
+            if parsed and parsed[0] == name:
+                out[parsed[1]] = ref
+        return out
+
+    def load_at(self, commit: str, name: str, *, path: str | None = None) -> Prompt:
+        """The prompt `name` as committed in `commit` (fully checked)."""
+        return self._at_commit(commit, name, path=path, content_hash=None)
+
+    def prompt_path(self, name: str) -> str:
+        """The prompt file's path relative to the repository root."""
+        rel = self.project.prompts_dir.resolve().relative_to(self.store.root.resolve())
+        return (rel / (name + SUFFIX)).as_posix() if str(rel) != "." else name + SUFFIX
+
+    # -- resolution ----------------------------------------------------------------------------
+
+    def _with_default_env(self, selector: str) -> Selector:
+        sel = self.parse(selector)
+        if sel.kind == "tree" and self.default_env is not None:
+            self._check_env(self.default_env, source="PROMPTREG_ENV")
+            return Selector(sel.name, "env", self.default_env)
+        return sel
+
+    def _resolve_entry(self, sel: Selector) -> _Entry:
+        if sel.kind == "tree":
+            return self._tree_entry(sel.name)
+        if sel.kind == "env":
+            assert sel.ref is not None
+            deployments = self._env_deployments(sel.name, sel.ref)
+            if not deployments:
+                raise PromptNotFoundError(self._nothing_deployed(sel.name, sel.ref))
+            prompt = self._deployed(deployments[0])
+            dirs = _loose_dirs(sel.name, sel.ref)
+            return self._entry(prompt, lambda: self.store.refs_stamp(*dirs))
+        if sel.kind == "version":
+            assert sel.ref is not None
+            ref = self.releases(sel.name).get(sel.ref)
+            if ref is None:
+                raise PromptNotFoundError(self._no_such_version(sel.name, sel.ref))
+            prompt = self._at_commit(ref.commit, sel.name, path=None, content_hash=None)
+            return self._entry(prompt, lambda: None)  # a release never moves
+        assert sel.ref is not None
+        rev = sel.ref
+        commit = self.store.rev_parse_commit(rev)
+        if commit is None:
+            raise PromptNotFoundError(
+                f"{sel}: {rev!r} is neither an environment ({', '.join(self.environments)}), "
+                "a version, nor a git revision of this repository"
+            )
+        prompt = self._at_commit(commit, sel.name, path=None, content_hash=None)
+        return self._entry(prompt, lambda: self.store.rev_parse_commit(rev))
+
+    def _entry(self, prompt: Prompt, restamp: Callable[[], object]) -> _Entry:
+        return _Entry(prompt, time.monotonic() + self.refresh, restamp(), restamp)
+
+    def _tree_entry(self, name: str) -> _Entry:
+        prompt = self.project.load(name)
+        files = [prompt.path, *(self.project.prompts_dir / p for p in prompt.partials)]
+
+        def restamp() -> object:
+            return tuple(_mtime(f) for f in files)
+
+        return self._entry(prompt, restamp)
+
+    def _deployed(self, deployment: Deployment) -> Prompt:
+        prompt = self._at_commit(
+            deployment.commit,
+            deployment.name,
+            path=deployment.path,
+            content_hash=deployment.content_hash,
+        )
+        return prompt.with_deployment(deployment)
+
+    def _at_commit(
+        self, commit: str, name: str, *, path: str | None, content_hash: str | None
+    ) -> Prompt:
+        """Read `name` at `commit`. With a recorded content hash (a deployment made by
+        promote) the template is parsed on first need; otherwise the file is fully checked."""
+        path = path or self.prompt_path(name)
+        key = (commit, path)
+        with self._lock:
+            cached = self._prompts.get(key)
+            if cached is not None:
+                return cached
+            data = self.store.read(commit, path)
+            if data is None:
+                raise PromptNotFoundError(f"{path} does not exist at commit {commit[:12]}")
+            shown = f"{path}@{commit[:12]}"
+            env = self._env_at(commit, path, name)
+            abs_path = self.store.root / path
+            if content_hash is not None:
+                prompt = load_light(
+                    data, path=abs_path, name=name, shown=shown, env=env, content_hash=content_hash
+                )
+            else:
+                pf = parse_prompt_bytes(data, path=abs_path, name=name, shown=shown, env=env)
+                if pf.prompt is None:
+                    raise PromptFileError(pf.findings)
+                prompt = pf.prompt
+            prompt.revision = commit
+            self._prompts[key] = prompt
+            return prompt
+
+    def _env_at(self, commit: str, path: str, name: str) -> TemplateEnv:
+        """The Jinja environment whose partials are read at `commit` (one per commit, LRU)."""
+        env = self._envs.get(commit)
+        if env is not None:
+            self._envs.move_to_end(commit)
+            return env
+        depth = name.count("/") + 1
+        prompts_rel = "/".join(path.split("/")[:-depth])
+        store = self.store
+
+        def read(partial: str) -> str:
+            data = store.read(commit, f"{prompts_rel}/{partial}" if prompts_rel else partial)
+            if data is None:
+                raise FileNotFoundError(partial)
+            return decode_source(data)
+
+        env = TemplateEnv(self.store.root / prompts_rel if prompts_rel else self.store.root, read)
+        self._envs[commit] = env
+        if len(self._envs) > _ENV_CACHE_SIZE:
+            self._envs.popitem(last=False)
+        return env
+
+    def _env_deployments(self, name: str, env: str) -> list[Deployment]:
+        """Deployments of `name` to `env`, newest first; re-listed only when the refs changed."""
+        key = (name, env)
+        stamp = self.store.refs_stamp(*_loose_dirs(name, env))
+        cached = self._deployments.get(key)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        found = self.deployments(name, env)
+        self._deployments[key] = (stamp, found)
+        return found
+
+    def _check_env(self, env: str, source: str = "environment") -> None:
+        if env not in self.environments:
+            raise UsageError(
+                f"{source} {env!r} is not declared in promptreg.yaml; "
+                f"environments: {', '.join(self.environments)}"
+            )
+
+    # -- saying what exists --------------------------------------------------------------------
+
+    def _nothing_deployed(self, name: str, env: str) -> str:
+        where = []
+        for other in self.environments:
+            current = self._env_deployments(name, other)
+            where.append(f"{other} {current[0].version}" if current else f"{other} —")
+        versions = ", ".join(sorted(self.releases(name), key=version_key)) or "none"
+        return (
+            f"{name} has never been deployed to {env}. Deployed: {'; '.join(where)}. "
+            f"Released versions: {versions}."
+        )
+
+    def _no_such_version(self, name: str, version: str) -> str:
+        versions = ", ".join(sorted(self.releases(name), key=version_key)) or "none yet"
+        return (
+            f"{name} has no released version {version}. Released: {versions} "
+            f"(release the current one with `promptreg release {name}`)"
+        )
+
+
+def _deployment_name(tag: str, env: str) -> tuple[str, int] | None:
+    """(name, seq) when `tag` is a deployment to `env`, cheaply (no message parsing)."""
+    marker = f"@{env}/"
+    if not tag.startswith("prompts/") or marker not in tag:
+        return None
+    name, _, seq = tag[len("prompts/") :].rpartition(marker)
+    return (name, int(seq)) if seq.isdigit() and name else None
+
+
+def _loose_dirs(name: str, env: str) -> tuple[str, str]:
+    """The loose-ref directories whose mtimes change when a deployment of (name, env) is added:
+    `prompts/<name>@<env>` itself and its parent (in case it is created)."""
+    leaf = f"prompts/{name}@{env}"
+    return leaf, leaf.rsplit("/", 1)[0]
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None

@@ -1,0 +1,191 @@
+"""The tag scheme: how versions and deployments are written into git.
+
+- a release of a version is the tag `prompts/<name>@v<version>` (immutable);
+- a deployment is the annotated tag `prompts/<name>@<env>/<seq>`, `seq` a zero-padded counter
+  per (name, env). Its message is YAML saying what was deployed and why; its tagger and date
+  are who did it, and when. The newest seq is what the environment runs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import yaml
+
+from promptreg._yaml import YamlError, read_yaml
+from promptreg.gitstore import TagRef
+
+PREFIX = "prompts/"
+SEQ_WIDTH = 6
+MESSAGE_FORMAT = 1
+_DEPLOYMENT = re.compile(r"prompts/(?P<name>.+)@(?P<env>[a-z][a-z0-9_-]*)/(?P<seq>\d+)\Z")
+_RELEASE = re.compile(r"prompts/(?P<name>.+)@v(?P<version>\d[^/@]*)\Z")
+
+
+def release_tag(name: str, version: str) -> str:
+    return f"{PREFIX}{name}@v{version}"
+
+
+def deployment_tag(name: str, env: str, seq: int) -> str:
+    return f"{PREFIX}{name}@{env}/{seq:0{SEQ_WIDTH}d}"
+
+
+def deployments_prefix(name: str, env: str | None = None) -> str:
+    """A for-each-ref pattern for the deployments of `name` (to `env`, or to any env)."""
+    return f"{PREFIX}{name}@{env}/" if env else f"{PREFIX}{name}@*/*"
+
+
+def releases_pattern(name: str) -> str:
+    return f"{PREFIX}{name}@v*"
+
+
+def parse_release(tag: str) -> tuple[str, str] | None:
+    """(name, version) of a release tag name, else None."""
+    m = _RELEASE.match(tag)
+    return (m["name"], m["version"]) if m else None
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One deployment tag, read back: what runs in `env` from this tag on."""
+
+    name: str
+    env: str
+    seq: int
+    tag: str
+    commit: str
+    action: str  # promote | rollback
+    version: str
+    content_hash: str | None
+    path: str | None
+    previous: str | None
+    reason: str | None
+    forced: bool
+    scores: Mapping[str, float] = field(default_factory=dict)
+    tagger: str = ""
+    date: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    at: str = ""  # precise UTC time from the message: orders deployments made the same second
+
+    @property
+    def order(self) -> tuple[str, int]:
+        """Sort key, oldest first: when it was made, then its seq."""
+        return (self.at or self.date, self.seq)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "env": self.env,
+            "seq": self.seq,
+            "tag": self.tag,
+            "date": self.date,
+            "tagger": self.tagger,
+            "action": self.action,
+            "version": self.version,
+            "content_hash": self.content_hash,
+            "commit": self.commit,
+            "path": self.path,
+            "previous": self.previous,
+            "reason": self.reason,
+            "forced": self.forced,
+            "scores": dict(self.scores),
+            **({"gate": self.extra["gate"]} if "gate" in self.extra else {}),
+        }
+
+
+def deployment_message(
+    *,
+    action: str,
+    name: str,
+    env: str,
+    version: str,
+    content_hash: str,
+    commit: str,
+    path: str,
+    previous: str | None,
+    reason: str | None,
+    forced: bool,
+    scores: Mapping[str, float],
+    extra: Mapping[str, Any] | None = None,
+) -> str:
+    """The YAML message of a deployment tag. Its first line reads well in `git tag -n`."""
+    data: dict[str, Any] = {
+        "promptreg": MESSAGE_FORMAT,
+        "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "action": action,
+        "prompt": name,
+        "environment": env,
+        "version": version,
+        "content_hash": content_hash,
+        "commit": commit,
+        "path": path,
+        "previous": previous,
+        "reason": reason,
+        "forced": forced,
+        "scores": dict(scores),
+        **(extra or {}),
+    }
+    summary = f"# {action} {name} {version} to {env}"
+    return summary + "\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000)
+
+
+def parse_deployment(ref: TagRef) -> Deployment | None:
+    """A deployment read from its tag; None for a tag that is not one of ours (wrong name, not
+    annotated, or a message that is not promptreg's)."""
+    m = _DEPLOYMENT.match(ref.name)
+    if m is None or not ref.annotated:
+        return None
+    try:
+        data = read_yaml(ref.message).data
+    except YamlError:
+        return None
+    if not isinstance(data, dict) or data.get("promptreg") != MESSAGE_FORMAT:
+        return None
+    version = data.get("version")
+    if not isinstance(version, str):
+        return None
+    known = {
+        "promptreg",
+        "at",
+        "action",
+        "prompt",
+        "environment",
+        "version",
+        "content_hash",
+        "commit",
+        "path",
+        "previous",
+        "reason",
+        "forced",
+        "scores",
+    }
+    scores = data.get("scores") or {}
+    return Deployment(
+        name=m["name"],
+        env=m["env"],
+        seq=int(m["seq"]),
+        tag=ref.name,
+        commit=ref.commit,
+        action=str(data.get("action", "promote")),
+        version=version,
+        content_hash=_str(data.get("content_hash")),
+        path=_str(data.get("path")),
+        previous=_str(data.get("previous")),
+        reason=_str(data.get("reason")),
+        forced=data.get("forced") is True,
+        scores={str(k): float(v) for k, v in scores.items() if isinstance(v, int | float)}
+        if isinstance(scores, dict)
+        else {},
+        tagger=ref.tagger,
+        date=ref.date,
+        extra={k: v for k, v in data.items() if k not in known},
+        at=_str(data.get("at")) or "",
+    )
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

@@ -32,3 +32,53 @@ step "promptreg validate   # in a scratch copy where triage uses an undated mode
 
 step "promptreg render support/triage --set tier=gold   # a value outside the enum"
 promptreg render support/triage --set ticket=hi --set tier=gold || echo "(exit status $?)"
+
+# -- the git registry, in a scratch repository -------------------------------------------------
+repo=$(mktemp -d)
+trap 'rm -rf "$scratch" "$repo"' EXIT
+cp -R prompts promptreg.yaml "$repo"/
+cd "$repo"
+export GIT_AUTHOR_NAME="Demo Promoter" GIT_AUTHOR_EMAIL="demo@example.com"
+export GIT_COMMITTER_NAME="Demo Promoter" GIT_COMMITTER_EMAIL="demo@example.com"
+git init -q -b main . && git add -A && git commit -q -m "prompts 1.4.0"
+printf '\n\033[1m— the git registry, in a scratch repository (%s) —\033[0m\n' "$repo"
+
+for env in dev staging prod; do
+  step promptreg promote support/triage --to "$env"
+  promptreg promote support/triage --to "$env"
+done
+
+step "python: Registry('.').get('support/triage@prod')"
+python - <<'PY'
+from promptreg import Registry
+
+reg = Registry(".")
+p = reg.get("support/triage@prod")
+print(p.version, p.deployment.tag, p.content_hash[:19])
+print(p.render(ticket="Where is my parcel?")[1])
+PY
+
+sed -i.bak -e 's/^version: 1.4.0/version: 1.5.0/' -e 's/one label:/exactly one label:/' prompts/support/triage.prompt
+rm -f prompts/support/triage.prompt.bak
+git commit -q -am "triage 1.5.0: stricter label instruction"
+step "promptreg diff support/triage@prod support/triage@HEAD"
+promptreg diff support/triage@prod support/triage@HEAD
+
+step "promptreg promote support/triage --to prod   # skipping staging is refused"
+promptreg promote support/triage --to prod || echo "(exit status $?)"
+for env in dev staging prod; do
+  promptreg promote support/triage --to "$env" >/dev/null
+done
+echo "(1.5.0 promoted through dev, staging, prod)"
+
+step "promptreg rollback support/triage --env prod --reason 'labels got worse'"
+promptreg rollback support/triage --env prod --reason "labels got worse"
+
+step promptreg history support/triage --env prod
+promptreg history support/triage --env prod
+
+step promptreg status
+promptreg status
+
+step "git tag -n1   # the tags are the deployment history"
+git tag -n1

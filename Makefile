@@ -28,8 +28,10 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
+# Writes the measured table into bench/RESULTS.md as well as printing it.
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/run.py --write
 
 clean:
 	rm -rf $(VENV) bench/.work .pytest_cache .mypy_cache .ruff_cache

@@ -86,29 +86,36 @@ class YamlDoc:
         return self.positions.get((), (1, 1))
 
 
-def _mark(node: yaml.Node) -> tuple[int, int]:
-    return node.start_mark.line + 1, node.start_mark.column + 1
+_PLAIN_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
-def _index(
+def _build(
+    loader: _Loader,
     node: yaml.Node,
     path: Path_,
     positions: dict[Path_, tuple[int, int]],
     seen: set[int],
-) -> None:
-    """Record positions, refusing duplicate keys and any node reached twice (an alias)."""
+    offset: int,
+) -> Any:
+    """Construct the value of `node` in one walk that also records every key's and item's
+    position and refuses duplicate keys, merge keys and any node reached twice (an alias)."""
     if id(node) in seen:
-        line, col = positions.get(path, _mark(node))
+        line, col = positions.get(path, (node.start_mark.line + 1 + offset, 1))
         raise YamlError("alias", "anchors and aliases are not allowed", line, col)
     seen.add(id(node))
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_COLLECTIONS:
+        mark = node.start_mark
+        message = f"the tag {node.tag} is not allowed: use plain mappings and lists"
+        raise YamlError("syntax", message, mark.line + 1 + offset, mark.column + 1)
     if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
         first_seen: dict[str, tuple[int, int]] = {}
         for key_node, value_node in node.value:
+            mark = key_node.start_mark
+            pos = (mark.line + 1 + offset, mark.column + 1)
             if not isinstance(key_node, yaml.ScalarNode):
-                line, col = _mark(key_node)
-                raise YamlError("syntax", "keys must be plain scalars", line, col)
+                raise YamlError("syntax", "keys must be plain scalars", *pos)
             key = key_node.value
-            pos = _mark(key_node)
             # Plain `<<` is a merge key to YAML 1.1 readers; our 1.2 resolver leaves it a str.
             if key == "<<" and (key_node.tag == "tag:yaml.org,2002:merge" or not key_node.style):
                 raise YamlError("alias", "merge keys (`<<`) are not allowed", *pos)
@@ -119,12 +126,20 @@ def _index(
                     *pos,
                 )
             first_seen[key] = pos
-            positions[(*path, key)] = pos
-            _index(value_node, (*path, key), positions, seen)
-    elif isinstance(node, yaml.SequenceNode):
+            child = (*path, key)
+            positions[child] = pos
+            out[loader.construct_object(key_node)] = _build(
+                loader, value_node, child, positions, seen, offset
+            )
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        items = []
         for i, item in enumerate(node.value):
-            positions[(*path, i)] = _mark(item)
-            _index(item, (*path, i), positions, seen)
+            child = (*path, i)
+            positions[child] = (item.start_mark.line + 1 + offset, item.start_mark.column + 1)
+            items.append(_build(loader, item, child, positions, seen, offset))
+        return items
+    return loader.construct_object(node)
 
 
 def read_yaml(text: str, *, line_offset: int = 0) -> YamlDoc:
@@ -134,23 +149,20 @@ def read_yaml(text: str, *, line_offset: int = 0) -> YamlDoc:
         node = loader.get_single_node()
         if node is None:
             return YamlDoc(None, {})
-        positions: dict[Path_, tuple[int, int]] = {(): _mark(node)}
-        _index(node, (), positions, set())
-        data = loader.construct_document(node)
-    except YamlError as err:
-        err.line += line_offset
+        mark = node.start_mark
+        positions: dict[Path_, tuple[int, int]] = {(): (mark.line + 1 + line_offset, 1)}
+        data = _build(loader, node, (), positions, set(), line_offset)
+    except YamlError:
         raise
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = err.problem_mark or err.context_mark
+        line, col = (problem.line + 1, problem.column + 1) if problem else (1, 1)
         what = err.problem or err.context or "invalid YAML"
         raise YamlError("syntax", what, line + line_offset, col) from None
     except yaml.YAMLError as err:
         raise YamlError("syntax", str(err), 1 + line_offset, 1) from None
     finally:
         loader.dispose()
-    if line_offset:
-        positions = {k: (line + line_offset, col) for k, (line, col) in positions.items()}
     return YamlDoc(data, positions)
 
 

@@ -41,6 +41,7 @@ class PromptFile:
     doc: YamlDoc | None = None
     spec: PromptSpec | None = None
     ast: nodes.Template | None = None
+    template: jinja2.Template | None = None
     closure: Closure | None = None
     prompt: Prompt | None = None
 
@@ -59,6 +60,16 @@ def read_prompt_file(
     pf = PromptFile(path=path, shown=shown, name=name)
     data = _read_bytes(pf, max_bytes)
     return pf if data is None else _parse(pf, data, env)
+
+
+def read_front_matter(path: Path, *, name: str, shown: str, max_bytes: int) -> PromptFile:
+    """Read only what the front-matter says (no template work): for listings."""
+    pf = PromptFile(path=path, shown=shown, name=name)
+    data = _read_bytes(pf, max_bytes)
+    text = None if data is None else _decode(pf, data)
+    if text is not None:
+        _parse_front_matter(pf, text)
+    return pf
 
 
 def parse_prompt_bytes(
@@ -107,7 +118,7 @@ def _parse(pf: PromptFile, data: bytes, env: TemplateEnv) -> PromptFile:
         body=pf.parts.body,
         body_line=pf.parts.body_line,
         env=env,
-        ast=pf.ast,
+        template=pf.template,
         closure=pf.closure,
     )
     return pf
@@ -171,10 +182,11 @@ def _read_template(pf: PromptFile, env: TemplateEnv) -> None:
         return
     try:
         pf.ast = env.parse(body, name=pf.name)
+        pf.template, variables = env.compile(pf.ast, name=pf.name, filename=str(pf.path))
     except jinja2.TemplateSyntaxError as err:
         pf.add(offset + (err.lineno or 1), 1, "PR040", err.message or "template syntax error")
         return
-    pf.closure = env.closure(pf.ast)
+    pf.closure = env.closure(pf.ast, variables)
     for problem in pf.closure.problems:
         pf.add(offset + problem.line, 1, problem.code, problem.message)
     _check_leading_text(pf, body, offset)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from promptreg.config import Config, find_root, load_config
 from promptreg.errors import PromptFileError, PromptNotFoundError, UsageError
-from promptreg.loader import PromptFile, read_prompt_file
+from promptreg.loader import PromptFile, read_front_matter, read_prompt_file
 from promptreg.names import SUFFIX, name_for_path, name_problem, path_for_name
 from promptreg.prompt import Prompt
 from promptreg.templating import TemplateEnv
@@ -49,9 +49,15 @@ class Project:
     def names(self) -> list[str]:
         return [self.name_for(p) for p in self.prompt_files()]
 
+    @cached_property
+    def _real_prompts_dir(self) -> Path:
+        return self.prompts_dir.resolve()
+
     def name_for(self, path: Path) -> str:
         try:
-            return name_for_path(path.resolve(), self.prompts_dir.resolve())
+            if path.is_absolute() and path.is_relative_to(self.prompts_dir):
+                return name_for_path(path, self.prompts_dir)  # no symlinks to resolve
+            return name_for_path(path.resolve(), self._real_prompts_dir)
         except ValueError:
             return path.name[: -len(SUFFIX)] if path.name.endswith(SUFFIX) else path.name
 
@@ -90,6 +96,15 @@ class Project:
             name=self.name_for(path),
             shown=self.shown(path),
             env=self.env,
+            max_bytes=self.config.lint.max_file_bytes,
+        )
+
+    def read_front_matter(self, path: Path) -> PromptFile:
+        """Only the front-matter of a prompt file, checked (no template work)."""
+        return read_front_matter(
+            path,
+            name=self.name_for(path),
+            shown=self.shown(path),
             max_bytes=self.config.lint.max_file_bytes,
         )
 

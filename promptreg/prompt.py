@@ -27,8 +27,6 @@ from promptreg.templating import content_hash
 from promptreg.tokens import TokenCount, count_messages, upper_bound
 
 if TYPE_CHECKING:
-    from jinja2 import nodes
-
     from promptreg.tags import Deployment
     from promptreg.templating import Closure, TemplateEnv
 
@@ -49,12 +47,14 @@ class _Compiled:
     """What a Prompt works out lazily, shared by its copies (`with_deployment`)."""
 
     def __init__(
-        self, ast: nodes.Template | None, closure: Closure | None, content_hash: str | None
+        self,
+        template: jinja2.Template | None,
+        closure: Closure | None,
+        content_hash: str | None,
     ) -> None:
-        self.ast = ast
+        self.template = template
         self.closure = closure
         self.content_hash = content_hash
-        self.template: jinja2.Template | None = None
         self.lock = threading.Lock()
 
 
@@ -77,15 +77,15 @@ class Prompt:
         body: str,
         body_line: int,
         env: TemplateEnv,
-        ast: nodes.Template | None = None,
+        template: jinja2.Template | None = None,
         closure: Closure | None = None,
         content_hash: str | None = None,
         revision: str | None = None,
         deployment: Deployment | None = None,
     ) -> None:
-        """`ast`, `closure` and `content_hash` may be left out: they are worked out on first
-        need, so loading many prompts (a registry's `get_all`) parses no template nobody
-        renders."""
+        """`template`, `closure` and `content_hash` may be left out (all three, or the hash
+        alone): they are worked out on first need, so loading many prompts (a registry's
+        `get_all`) compiles no template nobody renders."""
         self.name = name
         self.path = path
         self.shown_path = shown_path
@@ -95,7 +95,7 @@ class Prompt:
         self.revision = revision
         self.deployment = deployment
         self._env = env
-        self._lazy = _Compiled(ast, closure, content_hash)
+        self._lazy = _Compiled(template, closure, content_hash)
 
     def __repr__(self) -> str:
         return f"<Prompt {self.name} {self.version} {self.content_hash[:19]}>"
@@ -107,20 +107,23 @@ class Prompt:
         return clone
 
     def _analyse(self) -> Closure:
-        """Parse the body and walk its include closure (once)."""
+        """Parse and compile the body and walk its include closure (once)."""
         lazy = self._lazy
         if lazy.closure is None:
             with lazy.lock:
                 if lazy.closure is None:
                     try:
-                        lazy.ast = lazy.ast or self._env.parse(self.body, name=self.name)
+                        ast = self._env.parse(self.body, name=self.name)
+                        template, variables = self._env.compile(
+                            ast, name=self.name, filename=str(self.path)
+                        )
                     except jinja2.TemplateSyntaxError as err:
                         raise RenderError(
                             f"template syntax error: {err.message}",
                             path=self.shown_path,
                             line=self.body_line - 1 + (err.lineno or 1),
                         ) from None
-                    closure = self._env.closure(lazy.ast)
+                    closure = self._env.closure(ast, variables)
                     if closure.problems:
                         first = closure.problems[0]
                         raise RenderError(
@@ -128,6 +131,7 @@ class Prompt:
                             path=self.shown_path,
                             line=self.body_line - 1 + first.line,
                         )
+                    lazy.template = template
                     lazy.closure = closure
         assert lazy.closure is not None
         return lazy.closure
@@ -187,18 +191,11 @@ class Prompt:
     @property
     def template(self) -> jinja2.Template:
         """The compiled template (compiled once, on first use)."""
-        lazy = self._lazy
-        template = lazy.template
+        template = self._lazy.template
         if template is None:
             self._analyse()
-            with lazy.lock:
-                if lazy.template is None:
-                    assert lazy.ast is not None
-                    lazy.template = self._env.compile(
-                        lazy.ast, name=self.name, filename=str(self.path)
-                    )
-                    lazy.ast = None  # the compiled code is all rendering needs
-                template = lazy.template
+            template = self._lazy.template
+            assert template is not None
         return template
 
     def render(self, **inputs: Any) -> list[ChatMessage]:

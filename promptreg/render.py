@@ -19,9 +19,9 @@ import jinja2
 
 RESERVED_CHAR = "\ue000"
 ROLES = ("system", "user", "assistant")
-MARKER = re.compile(r"^(system|user|assistant):[ \t]*$", re.M)
+MARKER = re.compile(r"^(system|user|assistant):[ \t]*$", re.M)  # the same rule, for the source
+_ROLE_SET = frozenset(ROLES)
 _SLOT = re.compile("\ue000(\\d+)\ue000")
-_NEEDS_SLOT = re.compile(r"[\n\r\ue000]|:[ \t]*\Z|\A\s|\s\Z")
 _MAX_NESTING = 32
 
 _slots: ContextVar[list[str] | None] = ContextVar("promptreg_render_slots", default=None)
@@ -40,12 +40,25 @@ def finalize(value: Any) -> Any:
     """Jinja's `finalize`: applied to every `{{ expression }}` the template outputs."""
     if value is None:
         raise NoneOutputError("an expression printed null (an optional input with no value?)")
-    if type(value) is str and _NEEDS_SLOT.search(value):
+    if type(value) is str and value and _needs_slot(value):
         slots = _slots.get()
         if slots is not None:
             slots.append(value)
             return f"{RESERVED_CHAR}{len(slots) - 1}{RESERVED_CHAR}"
     return value
+
+
+def _needs_slot(value: str) -> bool:
+    """Could this value form or touch a role-marker line, or be trimmed away at a message's
+    edge? (Written as substring tests: a regex costs more on every printed value.)"""
+    return (
+        "\n" in value
+        or "\r" in value
+        or RESERVED_CHAR in value
+        or value[0].isspace()
+        or value[-1].isspace()
+        or value[-1] == ":"
+    )
 
 
 def render_raw(template: jinja2.Template, values: dict[str, Any]) -> tuple[str, list[str]]:
@@ -82,25 +95,46 @@ class LeadingTextError(Exception):
         self.line = line
 
 
+def find_markers(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, role) of every role-marker line in `text`, in order.
+
+    Walks the colons rather than running a multi-line regex over the whole text: a rendered
+    prompt has few colons, and this is the hot path of every render.
+    """
+    found: list[tuple[int, int, str]] = []
+    colon = text.find(":")
+    while colon != -1:
+        start = text.rfind("\n", 0, colon) + 1
+        if text[start:colon] in _ROLE_SET:
+            end = text.find("\n", colon)
+            if end == -1:
+                end = len(text)
+            rest = text[colon + 1 : end]
+            if not rest.strip(" \t"):
+                found.append((start, end, text[start:colon]))
+        colon = text.find(":", colon + 1)
+    return found
+
+
 def split_messages(text: str, slots: list[str]) -> list[ChatMessage] | None:
     """Split rendered text at role markers; None when there is no marker (a text prompt).
 
     Raises `LeadingTextError` when non-blank text comes before the first marker.
     """
-    parts = MARKER.split(text)
-    if len(parts) == 1:
+    markers = find_markers(text)
+    if not markers:
         return None
-    leading = parts[0]
+    leading = text[: markers[0][0]]
     if leading and not leading.isspace():
         first = len(leading) - len(leading.lstrip())
         raise LeadingTextError(text.count("\n", 0, first) + 1)
     messages: list[ChatMessage] = []
-    for i in range(1, len(parts), 2):
-        content = parts[i + 1].strip()
+    for i, (_, end, role) in enumerate(markers):
+        stop = markers[i + 1][0] if i + 1 < len(markers) else len(text)
+        content = text[end:stop].strip()
         if slots:
             content = restore(content, slots)
-        role: Any = parts[i]
-        messages.append({"role": role, "content": content})
+        messages.append({"role": role, "content": content})  # type: ignore[typeddict-item]
     return messages
 
 

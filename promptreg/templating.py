@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2 import meta, nodes
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.idtracking import VAR_LOAD_RESOLVE
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from promptreg.names import SUFFIX
@@ -103,14 +107,6 @@ def decode_source(data: bytes) -> str:
 
 
 @dataclass(frozen=True)
-class Partial:
-    name: str
-    source: str
-    ast: nodes.Template | None  # None when it does not parse
-    error: jinja2.TemplateSyntaxError | None
-
-
-@dataclass(frozen=True)
 class Reference:
     """An include/import/extends statement: its target (None when not a literal) and line."""
 
@@ -141,12 +137,45 @@ class Closure:
     uses: dict[str, tuple[int, str | None]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Partial:
+    """A partial, analysed once per environment however many prompts include it."""
+
+    name: str
+    source: str
+    ast: nodes.Template | None  # None when it does not parse
+    error: jinja2.TemplateSyntaxError | None
+    variables: frozenset[str] = frozenset()
+    problems: tuple[TemplateProblem, ...] = ()
+
+
+_collecting: ContextVar[set[str] | None] = ContextVar("promptreg_collect_names", default=None)
+
+
+class _TrackingCodeGenerator(CodeGenerator):
+    """Jinja's code generator, also noting every name the template reads from its context:
+    the template's undeclared variables. `jinja2.meta.find_undeclared_variables` finds them
+    with a whole second code-generation pass; this gets them from the pass that compiles."""
+
+    def enter_frame(self, frame: Frame) -> None:
+        super().enter_frame(frame)
+        sink = _collecting.get()
+        if sink is not None:
+            for action, param in frame.symbols.loads.values():
+                if action == VAR_LOAD_RESOLVE and param not in self.environment.globals:
+                    sink.add(param)
+
+
+class _Environment(ImmutableSandboxedEnvironment):
+    code_generator_class = _TrackingCodeGenerator
+
+
 class TemplateEnv:
-    """One per prompts directory; caches parsed partials so shared ones are read once."""
+    """One per prompts directory; caches analysed partials so shared ones are read once."""
 
     def __init__(self, prompts_dir: Path, reader: PartialReader | None = None) -> None:
         self.prompts_dir = prompts_dir
-        self.env = ImmutableSandboxedEnvironment(
+        self.env = _Environment(
             loader=_PartialLoader(prompts_dir, reader or directory_reader(prompts_dir)),
             undefined=jinja2.StrictUndefined,
             autoescape=False,
@@ -161,9 +190,21 @@ class TemplateEnv:
     def parse(self, source: str, name: str | None = None) -> nodes.Template:
         return self.env.parse(source, name=name)
 
-    def compile(self, ast: nodes.Template, *, name: str, filename: str) -> jinja2.Template:
-        code = self.env.compile(ast, name=name, filename=filename)
-        return self.env.template_class.from_code(self.env, code, self.env.make_globals(None), None)
+    def compile(
+        self, ast: nodes.Template, *, name: str, filename: str
+    ) -> tuple[jinja2.Template, frozenset[str]]:
+        """Compile `ast`; also returns the variables it reads (one code-generation pass).
+        Raises jinja2.TemplateSyntaxError for what only code generation detects."""
+        names: set[str] = set()
+        token = _collecting.set(names)
+        try:
+            code = self.env.compile(ast, name=name, filename=filename)
+        finally:
+            _collecting.reset(token)
+        template = self.env.template_class.from_code(
+            self.env, code, self.env.make_globals(None), lambda: True
+        )
+        return template, frozenset(names)
 
     def partial(self, name: str) -> Partial:
         cached = self._partials.get(name)
@@ -174,20 +215,32 @@ class TemplateEnv:
             except IncludeError as err:
                 cached = err
             else:
-                try:
-                    cached = Partial(name, source, self.env.parse(source, name=name), None)
-                except jinja2.TemplateSyntaxError as syntax:
-                    cached = Partial(name, source, None, syntax)
+                cached = self._analyse_partial(name, source)
             self._partials[name] = cached
         if isinstance(cached, IncludeError):
             raise cached
         return cached
 
-    def closure(self, ast: nodes.Template) -> Closure:
-        """Walk the include closure of `ast`. Problems deep inside partials are reported at the
-        line of the top-level statement that leads to them."""
+    def _analyse_partial(self, name: str, source: str) -> Partial:
+        """Parse and compile a partial once; Jinja's own cache is primed with the result, so
+        rendering an include never compiles it again."""
+        try:
+            ast = self.env.parse(source, name=name)
+            template, variables = self.compile(
+                ast, name=name, filename=str(self.prompts_dir / name)
+            )
+        except jinja2.TemplateSyntaxError as syntax:
+            return Partial(name, source, None, syntax)
+        assert self.env.loader is not None and self.env.cache is not None
+        self.env.cache[(weakref.ref(self.env.loader), name)] = template
+        return Partial(name, source, ast, None, variables, tuple(scan(ast)))
+
+    def closure(self, ast: nodes.Template, body_variables: frozenset[str]) -> Closure:
+        """Walk the include closure of `ast` (whose own variables `compile` reported).
+        Problems deep inside partials are reported at the line of the top-level statement
+        that leads to them."""
         problems = [TemplateProblem(p.code, p.message, p.line) for p in scan(ast)]
-        variables = set(meta.find_undeclared_variables(ast))
+        variables = set(body_variables)
         uses: dict[str, tuple[int, str | None]] = {}
         for node in ast.find_all(nodes.Name):
             if node.ctx == "load" and node.name in variables and node.name not in uses:
@@ -234,11 +287,11 @@ class TemplateEnv:
                         TemplateProblem("PR040", f"in {part.name} line {err_line}: {message}", line)
                     )
                     continue
-                for p in scan(part.ast):
+                for p in part.problems:
                     problems.append(
                         TemplateProblem(p.code, f"in {part.name} line {p.line}: {p.message}", line)
                     )
-                for name in meta.find_undeclared_variables(part.ast):
+                for name in part.variables:
                     variables.add(name)
                     uses.setdefault(name, (line, part.name))
                 done.add(part.name)

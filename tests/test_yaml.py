@@ -104,7 +104,7 @@ def test_duplicate_key_in_flow_mapping() -> None:
 def test_duplicate_key_line_offset() -> None:
     err = _error("a: 1\na: 2\n", line_offset=1)
     assert (err.kind, err.line) == ("duplicate", 3)
-    assert "line 1" in err.message  # first-defined line is of the text itself
+    assert "line 2" in err.message  # the first definition's line in the file, offset too
 
 
 def test_alias_refused_at_its_key() -> None:

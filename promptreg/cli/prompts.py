@@ -72,9 +72,10 @@ def list_(state: State, as_json: bool) -> None:
     rows = []
     broken = 0
     for path in project.prompt_files():
-        pf = project.read(path)
+        pf = project.read_front_matter(path)  # a listing reads no template: see `validate`
         spec = pf.spec
-        broken += pf.prompt is None
+        valid = spec is not None and not pf.findings
+        broken += not valid
         rows.append(
             {
                 "name": pf.name,
@@ -82,7 +83,7 @@ def list_(state: State, as_json: bool) -> None:
                 "path": pf.shown,
                 "model": spec.model.to_json() if spec and spec.model else None,
                 "description": spec.description if spec else None,
-                "valid": pf.prompt is not None,
+                "valid": valid,
                 "findings": len(pf.findings),
             }
         )

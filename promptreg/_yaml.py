@@ -39,8 +39,16 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}
 
 
+class _Dumper(yaml.SafeDumper):
+    """Writes what `_Loader` reads back unchanged: a string that YAML 1.2 would take for a
+    number or a boolean (`1e3`, `0x1F`) is quoted."""
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}  # type: ignore[misc]
+
+
 def _resolver(tag: str, pattern: str, first: list[str]) -> None:
-    _Loader.add_implicit_resolver(tag, re.compile(pattern, re.X), first)
+    for cls in (_Loader, _Dumper):
+        cls.add_implicit_resolver(tag, re.compile(pattern, re.X), first)
 
 
 _resolver("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""])
@@ -164,6 +172,11 @@ def read_yaml(text: str, *, line_offset: int = 0) -> YamlDoc:
     finally:
         loader.dispose()
     return YamlDoc(data, positions)
+
+
+def dump_yaml(data: Any) -> str:
+    """Block-style YAML that `read_yaml` reads back as the same data (key order kept)."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000)
 
 
 def rewrite_front_matter(path: Path, edit: Callable[[Any], None]) -> bool:

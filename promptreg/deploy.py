@@ -13,8 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
+from promptreg._yaml import dump_yaml
 from promptreg.errors import PromptregError, UsageError
 from promptreg.gitstore import PushRejectedError, TagExistsError
 from promptreg.prompt import Prompt
@@ -358,4 +357,4 @@ def _head(registry: Registry) -> str:
 
 
 def _yaml_message(summary: str, data: Mapping[str, Any]) -> str:
-    return summary + "\n" + yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True)
+    return summary + "\n" + dump_yaml(dict(data))

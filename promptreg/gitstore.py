@@ -20,6 +20,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from promptreg.errors import ExitCode, PromptregError
 
@@ -36,6 +37,9 @@ _LOCATION_VARS = (
     "GIT_PREFIX",
 )
 _RECORD_END = "\0\0\n"
+# Requests up to this size are written before reading answers: a pipe buffers at least 4 KiB
+# (POSIX) and 64 KiB on Linux, so the write cannot block while git waits for us to read.
+_PIPE_SAFE = 4096
 
 
 class GitError(PromptregError):
@@ -246,29 +250,42 @@ class GitStore:
 
     def read_object(self, spec: str) -> bytes | None:
         """One object through the persistent `git cat-file --batch` process."""
-        if "\n" in spec:
-            raise GitError(f"invalid object name {spec!r}")
+        return self.read_objects([spec])[0]
+
+    def read_objects(self, specs: Sequence[str]) -> list[bytes | None]:
+        """Many objects in one pipelined exchange with `git cat-file --batch`: the requests are
+        written by a second thread while the answers are read, so N objects cost one round
+        trip, not N. None for an object that does not exist."""
+        for spec in specs:
+            if "\n" in spec:
+                raise GitError(f"invalid object name {spec!r}")
+        if not specs:
+            return []
         with self._batch_lock:
             proc = self._batch_process()
             assert proc.stdin is not None and proc.stdout is not None
+            request = "".join(f"{spec}\n" for spec in specs).encode("utf-8")
+            if len(request) <= _PIPE_SAFE:
+                # Fits in the pipe's buffer: write it all, then read (no thread to start).
+                _write_all(proc.stdin, request)
+                return [self._read_answer(proc.stdout) for _ in specs]
+            writer = threading.Thread(target=_write_all, args=(proc.stdin, request))
+            writer.start()
             try:
-                proc.stdin.write(spec.encode("utf-8") + b"\n")
-                proc.stdin.flush()
-                header = proc.stdout.readline()
-            except (BrokenPipeError, OSError):
-                self._batch = None
-                raise GitError("git cat-file stopped unexpectedly") from None
-            if not header:
-                self._batch = None
-                raise GitError("git cat-file stopped unexpectedly")
-            parts = header.split()
-            if len(parts) != 3 or parts[1] == b"missing":
-                return None
-            size = int(parts[2])
-            data = proc.stdout.read(size + 1)[:size]
-            if parts[1] != b"blob" and parts[1] != b"tag" and parts[1] != b"commit":
-                return None
-            return data
+                return [self._read_answer(proc.stdout) for _ in specs]
+            finally:
+                writer.join()
+
+    def _read_answer(self, stdout: IO[bytes]) -> bytes | None:
+        header = stdout.readline()
+        if not header:
+            self._batch = None
+            raise GitError("git cat-file stopped unexpectedly")
+        parts = header.split()
+        if len(parts) != 3 or parts[1] == b"missing":
+            return None
+        size = int(parts[2])
+        return stdout.read(size + 1)[:size]
 
     def _batch_process(self) -> subprocess.Popen[bytes]:
         if self._batch is None or self._batch.poll() is not None:
@@ -316,6 +333,47 @@ class NotARepositoryError(GitError):
     """There is no git repository where one is needed (a usage error: run it in one)."""
 
     exit_code = ExitCode.USAGE
+
+
+def _write_all(stream: IO[bytes], data: bytes) -> None:
+    try:
+        stream.write(data)
+        stream.flush()
+    except (BrokenPipeError, OSError):
+        pass  # the reader sees the process end and reports it
+
+
+def parse_tag_object(name: str, obj: str, data: bytes) -> TagRef:
+    """A TagRef from a raw annotated tag object (as `cat-file --batch` returns it)."""
+    text = data.decode("utf-8", "replace")
+    header, _, message = text.partition("\n\n")
+    fields = dict(line.split(" ", 1) for line in header.splitlines() if " " in line)
+    tagger, date = "", ""
+    ident = fields.get("tagger", "")
+    if ident:
+        who, _, when = ident.rpartition("> ")
+        tagger = who + ">"
+        seconds, _, zone = when.partition(" ")
+        date = _iso_date(int(seconds), zone) if seconds.isdigit() else ""
+    return TagRef(
+        name=name,
+        object=obj,
+        commit=fields.get("object", ""),
+        annotated=True,
+        tagger=tagger,
+        date=date,
+        message=message,
+    )
+
+
+def _iso_date(seconds: int, zone: str) -> str:
+    """The same text as git's `%(taggerdate:iso-strict)`."""
+    from datetime import datetime, timedelta, timezone
+
+    sign = -1 if zone.startswith("-") else 1
+    hours, minutes = int(zone[1:3] or 0), int(zone[3:5] or 0)
+    tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
+    return datetime.fromtimestamp(seconds, tz).isoformat()
 
 
 class TagExistsError(GitError):

@@ -131,7 +131,8 @@ class Prompt:
                             path=self.shown_path,
                             line=self.body_line - 1 + first.line,
                         )
-                    lazy.template = template
+                    if lazy.template is None:
+                        lazy.template = template
                     lazy.closure = closure
         assert lazy.closure is not None
         return lazy.closure
@@ -191,11 +192,22 @@ class Prompt:
     @property
     def template(self) -> jinja2.Template:
         """The compiled template (compiled once, on first use)."""
-        template = self._lazy.template
+        lazy = self._lazy
+        template = lazy.template
         if template is None:
-            self._analyse()
-            template = self._lazy.template
-            assert template is not None
+            with lazy.lock:
+                if lazy.template is None:
+                    try:
+                        lazy.template = self._env.template_for(
+                            self.body, name=self.name, filename=str(self.path)
+                        )
+                    except jinja2.TemplateSyntaxError as err:
+                        raise RenderError(
+                            f"template syntax error: {err.message}",
+                            path=self.shown_path,
+                            line=self.body_line - 1 + (err.lineno or 1),
+                        ) from None
+                template = lazy.template
         return template
 
     def render(self, **inputs: Any) -> list[ChatMessage]:

@@ -23,12 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from promptreg.codecache import CodeCache
 from promptreg.errors import PromptFileError, PromptNotFoundError, UsageError
-from promptreg.gitstore import GitError, GitStore, TagRef
+from promptreg.gitstore import GitError, GitStore, TagRef, parse_tag_object
 from promptreg.loader import load_light, parse_prompt_bytes
 from promptreg.names import SUFFIX
 from promptreg.project import Project
 from promptreg.prompt import Prompt
+from promptreg.refindex import RefIndex, loose_dirs
 from promptreg.selectors import Selector, parse_selector
 from promptreg.tags import (
     Deployment,
@@ -83,8 +85,13 @@ class Registry:
             self._fallback = Registry.from_bundle(fallback)
         self._lock = threading.RLock()
         self._cache: dict[str, _Entry] = {}
-        self._deployments: dict[tuple[str, str], tuple[object, list[Deployment]]] = {}
+        self._newest: dict[tuple[str, str], tuple[object, Deployment | None]] = {}
+        self._index: RefIndex | None = None
         self._prompts: dict[tuple[str, str], Prompt] = {}
+        self._blobs: dict[tuple[str, str], bytes | None] = {}
+        self._code_cache = (
+            CodeCache(self._store.common_dir / "promptreg" / "code") if self._store else None
+        )
         self._envs: OrderedDict[str, TemplateEnv] = OrderedDict()
 
     @classmethod
@@ -143,21 +150,28 @@ class Registry:
         self._check_env(env)
         if self._fallback is not None:
             return self._fallback.get_all(env)
-        newest: dict[str, TagRef] = {}
-        for ref in self.store.tags("prompts/"):
-            parsed = _deployment_name(ref.name, env)
-            if parsed is None:
-                continue
-            name, seq = parsed
-            current = newest.get(name)
-            if current is None or seq > _deployment_name(current.name, env)[1]:  # type: ignore[index]
-                newest[name] = ref
-        out: dict[str, Prompt] = {}
-        for name in sorted(newest):
-            deployment = parse_deployment(newest[name])
-            if deployment is not None:
-                out[name] = self._deployed(deployment)
-        return out
+        with self._lock:
+            self._index = index = RefIndex.build(self.store, frozenset(self.environments))
+            winners = sorted((n, t) for (n, e), t in index.newest.items() if e == env)
+            objects = self.store.read_objects([t.object for _, t in winners])
+            deployments = []
+            for (_, tag), data in zip(winners, objects, strict=True):
+                if data is not None:
+                    found = parse_deployment(parse_tag_object(tag.name, tag.object, data))
+                    if found is not None:
+                        deployments.append(found)
+            self._prefetch(deployments)
+            return {d.name: self._deployed(d) for d in deployments}
+
+    def _prefetch(self, deployments: list[Deployment]) -> None:
+        """Read the files of many deployments in one pipelined exchange with git."""
+        wanted = [
+            (d.commit, d.path or self.prompt_path(d.name))
+            for d in deployments
+            if (d.commit, d.path or self.prompt_path(d.name)) not in self._prompts
+        ]
+        blobs = self.store.read_objects([f"{commit}:{path}" for commit, path in wanted])
+        self._blobs.update(zip(wanted, blobs, strict=True))
 
     # -- what the CLI asks ---------------------------------------------------------------------
 
@@ -222,11 +236,11 @@ class Registry:
             return self._tree_entry(sel.name)
         if sel.kind == "env":
             assert sel.ref is not None
-            deployments = self._env_deployments(sel.name, sel.ref)
-            if not deployments:
+            newest = self._newest_deployment(sel.name, sel.ref)
+            if newest is None:
                 raise PromptNotFoundError(self._nothing_deployed(sel.name, sel.ref))
-            prompt = self._deployed(deployments[0])
-            dirs = _loose_dirs(sel.name, sel.ref)
+            prompt = self._deployed(newest)
+            dirs = loose_dirs(sel.name, sel.ref)
             return self._entry(prompt, lambda: self.store.refs_stamp(*dirs))
         if sel.kind == "version":
             assert sel.ref is not None
@@ -278,7 +292,7 @@ class Registry:
             cached = self._prompts.get(key)
             if cached is not None:
                 return cached
-            data = self.store.read(commit, path)
+            data = self._blobs.pop(key) if key in self._blobs else self.store.read(commit, path)
             if data is None:
                 raise PromptNotFoundError(f"{path} does not exist at commit {commit[:12]}")
             shown = f"{path}@{commit[:12]}"
@@ -313,22 +327,39 @@ class Registry:
                 raise FileNotFoundError(partial)
             return decode_source(data)
 
-        env = TemplateEnv(self.store.root / prompts_rel if prompts_rel else self.store.root, read)
+        env = TemplateEnv(
+            self.store.root / prompts_rel if prompts_rel else self.store.root,
+            read,
+            code_cache=self._code_cache,
+        )
         self._envs[commit] = env
         if len(self._envs) > _ENV_CACHE_SIZE:
             self._envs.popitem(last=False)
         return env
 
-    def _env_deployments(self, name: str, env: str) -> list[Deployment]:
-        """Deployments of `name` to `env`, newest first; re-listed only when the refs changed."""
+    def _newest_deployment(self, name: str, env: str) -> Deployment | None:
+        """What `env` runs, read as cheaply as the refs allow (see refindex.py): a stamp check
+        for a known answer; the index and one tag-object read for another prompt; a listing
+        of this prompt's own tags otherwise."""
         key = (name, env)
-        stamp = self.store.refs_stamp(*_loose_dirs(name, env))
-        cached = self._deployments.get(key)
+        stamp = self.store.refs_stamp(*loose_dirs(name, env))
+        cached = self._newest.get(key)
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        found = self.deployments(name, env)
-        self._deployments[key] = (stamp, found)
-        return found
+        index = self._index
+        if self._newest and (index is None or self.store.refs_stamp() != index.packed):
+            # A second prompt is being looked up (or the refs were packed): index them all once.
+            index = self._index = RefIndex.build(self.store, frozenset(self.environments))
+        if index is not None and index.trusted_for(self.store, name, env):
+            tag = index.newest.get(key)
+            data = self.store.read_object(tag.object) if tag else None
+            ref = parse_tag_object(tag.name, tag.object, data) if tag and data else None
+            newest = parse_deployment(ref) if ref else None
+        else:
+            found = self.deployments(name, env)
+            newest = found[0] if found else None
+        self._newest[key] = (stamp, newest)
+        return newest
 
     def _check_env(self, env: str, source: str = "environment") -> None:
         if env not in self.environments:
@@ -342,8 +373,8 @@ class Registry:
     def _nothing_deployed(self, name: str, env: str) -> str:
         where = []
         for other in self.environments:
-            current = self._env_deployments(name, other)
-            where.append(f"{other} {current[0].version}" if current else f"{other} —")
+            current = self._newest_deployment(name, other)
+            where.append(f"{other} {current.version}" if current else f"{other} —")
         versions = ", ".join(sorted(self.releases(name), key=version_key)) or "none"
         return (
             f"{name} has never been deployed to {env}. Deployed: {'; '.join(where)}. "
@@ -356,22 +387,6 @@ class Registry:
             f"{name} has no released version {version}. Released: {versions} "
             f"(release the current one with `promptreg release {name}`)"
         )
-
-
-def _deployment_name(tag: str, env: str) -> tuple[str, int] | None:
-    """(name, seq) when `tag` is a deployment to `env`, cheaply (no message parsing)."""
-    marker = f"@{env}/"
-    if not tag.startswith("prompts/") or marker not in tag:
-        return None
-    name, _, seq = tag[len("prompts/") :].rpartition(marker)
-    return (name, int(seq)) if seq.isdigit() and name else None
-
-
-def _loose_dirs(name: str, env: str) -> tuple[str, str]:
-    """The loose-ref directories whose mtimes change when a deployment of (name, env) is added:
-    `prompts/<name>@<env>` itself and its parent (in case it is created)."""
-    leaf = f"prompts/{name}@{env}"
-    return leaf, leaf.rsplit("/", 1)[0]
 
 
 def _mtime(path: Path) -> int | None:

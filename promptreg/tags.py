@@ -14,9 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import yaml
-
-from promptreg._yaml import YamlError, read_yaml
+from promptreg._yaml import YamlError, dump_yaml, read_yaml
 from promptreg.gitstore import TagRef
 
 PREFIX = "prompts/"
@@ -130,7 +128,7 @@ def deployment_message(
         **(extra or {}),
     }
     summary = f"# {action} {name} {version} to {env}"
-    return summary + "\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000)
+    return summary + "\n" + dump_yaml(data)
 
 
 def parse_deployment(ref: TagRef) -> Deployment | None:
@@ -139,10 +137,7 @@ def parse_deployment(ref: TagRef) -> Deployment | None:
     m = _DEPLOYMENT.match(ref.name)
     if m is None or not ref.annotated:
         return None
-    try:
-        data = read_yaml(ref.message).data
-    except YamlError:
-        return None
+    data = read_message(ref.message)
     if not isinstance(data, dict) or data.get("promptreg") != MESSAGE_FORMAT:
         return None
     version = data.get("version")
@@ -189,3 +184,48 @@ def parse_deployment(ref: TagRef) -> Deployment | None:
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+_INT = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
+_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+(?:e[-+]?[0-9]+)?\Z")
+_PLAIN = re.compile(r"[A-Za-z0-9_./@:+-][A-Za-z0-9_./@:+ -]*\Z")
+
+
+def read_message(message: str) -> Any:
+    """A tag message's YAML. The messages promote writes are flat `key: value` lines, read
+    here directly (~20x faster than a YAML parser, which matters when `get_all` reads
+    thousands); anything else (a hand-written message, a multi-line reason) goes to YAML."""
+    data: dict[str, Any] = {}
+    for line in message.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        key, sep, raw = line.partition(": ")
+        value = _scalar(raw) if sep and key.isidentifier() else _NOT_SIMPLE
+        if value is _NOT_SIMPLE:
+            try:
+                return read_yaml(message).data
+            except YamlError:
+                return None
+        data[key] = value
+    return data
+
+
+_NOT_SIMPLE = object()
+
+
+def _scalar(raw: str) -> Any:
+    if raw in ("null", "~"):
+        return None
+    if raw in ("true", "false"):
+        return raw == "true"
+    if raw == "{}":
+        return {}
+    if _INT.match(raw):
+        return int(raw)
+    if _FLOAT.match(raw):
+        return float(raw)
+    if len(raw) >= 2 and raw[0] == raw[-1] == "'" and "'" not in raw[1:-1].replace("''", ""):
+        return raw[1:-1].replace("''", "'")
+    if _PLAIN.match(raw) and not raw.endswith(" ") and ": " not in raw and " #" not in raw:
+        return raw
+    return _NOT_SIMPLE

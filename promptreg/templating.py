@@ -21,6 +21,7 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.idtracking import VAR_LOAD_RESOLVE
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from promptreg.codecache import CodeCache
 from promptreg.names import SUFFIX
 from promptreg.render import finalize
 
@@ -173,8 +174,14 @@ class _Environment(ImmutableSandboxedEnvironment):
 class TemplateEnv:
     """One per prompts directory; caches analysed partials so shared ones are read once."""
 
-    def __init__(self, prompts_dir: Path, reader: PartialReader | None = None) -> None:
+    def __init__(
+        self,
+        prompts_dir: Path,
+        reader: PartialReader | None = None,
+        code_cache: CodeCache | None = None,
+    ) -> None:
         self.prompts_dir = prompts_dir
+        self.code_cache = code_cache
         self.env = _Environment(
             loader=_PartialLoader(prompts_dir, reader or directory_reader(prompts_dir)),
             undefined=jinja2.StrictUndefined,
@@ -220,6 +227,20 @@ class TemplateEnv:
         if isinstance(cached, IncludeError):
             raise cached
         return cached
+
+    def template_for(self, source: str, *, name: str, filename: str) -> jinja2.Template:
+        """The compiled template of `source`, from the code cache when there is one (the
+        registry's path: no parse, no code generation for a template compiled before)."""
+        cache = self.code_cache
+        key = cache.key(source, name=name, filename=filename) if cache else ""
+        code = cache.load(key) if cache else None
+        if code is None:
+            code = self.env.compile(self.env.parse(source, name=name), name=name, filename=filename)
+            if cache:
+                cache.store(key, code)
+        return self.env.template_class.from_code(
+            self.env, code, self.env.make_globals(None), lambda: True
+        )
 
     def _analyse_partial(self, name: str, source: str) -> Partial:
         """Parse and compile a partial once; Jinja's own cache is primed with the result, so

@@ -1,0 +1,93 @@
+"""Which deployment tag each (prompt, environment) runs, without a git process per lookup.
+
+Spawning git costs ~2 ms, and listing every tag with its message ~55 ms at 12,000 tags. So
+the registry asks in two steps: its first lookup lists only that prompt's own deployments;
+from the second prompt on, it lists every deployment ref's name once (no messages) into this
+index, and then reads one tag object through the batch reader per lookup (~0.1 ms).
+
+An index entry can be trusted while nothing could have changed it since the listing began:
+`packed-refs` is as it was, and neither the loose-ref directory of that (prompt, env) nor its
+parent was modified after the listing started (creating a tag touches those directories).
+That costs three `stat` calls.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from promptreg.gitstore import GitStore
+
+PREFIX = "prompts/"
+
+
+@dataclass(frozen=True)
+class IndexedTag:
+    name: str  # the tag name, without refs/tags/
+    object: str  # the tag object's id
+    seq: int
+
+
+@dataclass
+class RefIndex:
+    listed_at_ns: int
+    packed: object
+    newest: dict[tuple[str, str], IndexedTag] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, store: GitStore, environments: frozenset[str]) -> RefIndex:
+        started = time.time_ns()
+        packed = store.refs_stamp()
+        out = store.run(
+            "for-each-ref",
+            "--format=%(refname:strip=2)%00%(objectname)",
+            f"refs/tags/{PREFIX}",
+        )
+        index = cls(started, packed)
+        for line in out.splitlines():
+            tag, _, obj = line.partition("\0")
+            parsed = parse_deployment_name(tag)
+            if parsed is None or parsed[1] not in environments:
+                continue
+            key = (parsed[0], parsed[1])
+            current = index.newest.get(key)
+            if current is None or parsed[2] > current.seq:
+                index.newest[key] = IndexedTag(tag, obj, parsed[2])
+        return index
+
+    def trusted_for(self, store: GitStore, name: str, env: str) -> bool:
+        """Whether the entry for (name, env) still says what the refs say."""
+        if store.refs_stamp() != self.packed:
+            return False
+        tags_dir = store.common_dir / "refs" / "tags"
+        for directory in loose_dirs(name, env):
+            if _mtime_ns(tags_dir / directory) > self.listed_at_ns:
+                return False
+        return True
+
+
+def parse_deployment_name(tag: str) -> tuple[str, str, int] | None:
+    """(name, env, seq) of a deployment tag name, cheaply; None for any other tag."""
+    if not tag.startswith(PREFIX):
+        return None
+    head, _, seq = tag.rpartition("/")
+    name, at, env = head[len(PREFIX) :].rpartition("@")
+    if not at or not name or not seq.isdigit() or not env:
+        return None
+    return name, env, int(seq)
+
+
+def loose_dirs(name: str, env: str) -> tuple[str, str]:
+    """The loose-ref directories whose mtimes change when a deployment of (name, env) is
+    added: `prompts/<name>@<env>` itself and its parent (in case it is created)."""
+    leaf = f"{PREFIX}{name}@{env}"
+    return leaf, leaf.rsplit("/", 1)[0]
+
+
+def _mtime_ns(path: Path) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except FileNotFoundError:
+        return 0

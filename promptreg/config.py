@@ -40,6 +40,19 @@ class LintConfig:
 
 
 @dataclass(frozen=True)
+class EvalsConfig:
+    """`evals:` in promptreg.yaml: how `promptreg eval` runs and how strict `check` is."""
+
+    runner: str = "openai"  # openai, openai:BASE_URL, command:CMD or python:MODULE:FUNCTION
+    jobs: int = 4  # requests in flight at once
+    timeout: float = 60.0  # seconds per request
+    retries: int = 3  # extra attempts after a 429, 5xx or timeout
+    backoff: float = 1.0  # seconds before the first retry; doubles each time
+    tolerance: float = 0.0  # how far a score may fall below the deployed one
+    cache_dir: str = ".promptreg/cache"  # relative to the repository root
+
+
+@dataclass(frozen=True)
 class Config:
     root: Path
     prompts_dir: Path
@@ -47,6 +60,7 @@ class Config:
     lint: LintConfig = field(default_factory=LintConfig)
     pricing_overrides: Pricing = field(default_factory=lambda: Pricing(None, {}))
     path: Path | None = None
+    evals: EvalsConfig = field(default_factory=EvalsConfig)
 
     @property
     def pricing(self) -> Pricing:
@@ -108,7 +122,7 @@ def _parse(doc: YamlDoc, root: Path, path: Path, shown: str) -> Config:
     fail, expect = check.fail, check.expect
 
     expect((), data, dict, "a mapping")
-    known = {"prompts_dir", "environments", "lint", "pricing"}
+    known = {"prompts_dir", "environments", "lint", "pricing", "evals"}
     for key in data:
         if key not in known:
             raise fail((key,), f"unknown key; expected one of {', '.join(sorted(known))}")
@@ -152,6 +166,7 @@ def _parse(doc: YamlDoc, root: Path, path: Path, shown: str) -> Config:
         raise fail(("lint", "max_file_bytes"), "must be a positive number of bytes")
 
     pricing = _parse_pricing(data.get("pricing", {}), ("pricing",), check)
+    evals = _parse_evals(data.get("evals", {}), check)
     return Config(
         root=root,
         prompts_dir=resolved,
@@ -159,7 +174,47 @@ def _parse(doc: YamlDoc, root: Path, path: Path, shown: str) -> Config:
         lint=LintConfig(require_budget, tuple(allowed), max_bytes),
         pricing_overrides=pricing,
         path=path,
+        evals=evals,
     )
+
+
+def _parse_evals(data: Any, check: _Checker) -> EvalsConfig:
+    from promptreg.evals.runner_spec import parse_runner
+
+    fail, expect = check.fail, check.expect
+    where: Where = ("evals",)
+    expect(where, data, dict, "a mapping")
+    defaults = EvalsConfig()
+    for key in data:
+        if key not in EvalsConfig.__dataclass_fields__:
+            known = ", ".join(EvalsConfig.__dataclass_fields__)
+            raise fail((*where, key), f"unknown key; expected one of {known}")
+    runner = data.get("runner", defaults.runner)
+    expect((*where, "runner"), runner, str, "a runner name")
+    try:
+        parse_runner(runner)
+    except ValueError as err:
+        raise fail((*where, "runner"), str(err)) from None
+    number = (int, float)
+    checks: dict[str, tuple[type | tuple[type, ...], Any, str]] = {
+        "jobs": (int, lambda v: v >= 1, "a positive number of requests in flight"),
+        "timeout": (number, lambda v: v > 0, "a positive number of seconds"),
+        "retries": (int, lambda v: v >= 0, "a number of retries, 0 or more"),
+        "backoff": (number, lambda v: v >= 0, "a number of seconds, 0 or more"),
+        "tolerance": (number, lambda v: 0 <= v <= 1, "a number from 0 to 1"),
+    }
+    values: dict[str, Any] = {}
+    for key, (kind, ok, what) in checks.items():
+        value = data.get(key, getattr(defaults, key))
+        expect((*where, key), value, kind, what)
+        if not ok(value):
+            raise fail((*where, key), f"must be {what}, not {value!r}")
+        values[key] = value
+    cache_dir = data.get("cache_dir", defaults.cache_dir)
+    expect((*where, "cache_dir"), cache_dir, str, "a directory (relative to the root)")
+    if not cache_dir:
+        raise fail((*where, "cache_dir"), "must be a directory (relative to the root)")
+    return EvalsConfig(runner=runner, cache_dir=cache_dir, **values)
 
 
 def _parse_pricing(data: Any, where: Where, check: _Checker) -> Pricing:

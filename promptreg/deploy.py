@@ -159,7 +159,11 @@ def promote(
     force: bool = False,
     gate: Gate | None = None,
 ) -> Deployed:
-    """Deploy a version of `name` to `to` (default: the version at HEAD, released if needed)."""
+    """Deploy a version of `name` to `to` (default: the version at HEAD, released if needed).
+
+    Refused, unless `force` with a `reason`, when the previous environment does not run that
+    version, or when `gate` (default: the evals gate, `evals.gate.deploy_gate`) says no.
+    """
     envs = registry.environments
     _check_env(registry, to)
     if version is not None and from_env is not None:
@@ -205,8 +209,11 @@ def promote(
                 f"{name} {prompt.version} is not what {before} runs ({before} {runs}): "
                 f"promote it to {before} first"
             )
-    if gate is not None:
-        refusals.extend(gate(prompt, current))
+    if gate is None:
+        from promptreg.evals.gate import deploy_gate
+
+        gate = deploy_gate(registry.project.config.evals.tolerance)
+    refusals.extend(gate(prompt, current))
     notes: tuple[str, ...] = ()
     if refusals and not force:
         raise DeployError(

@@ -50,6 +50,8 @@ RULES: dict[str, str] = {
     "PR053": "sample is over `budget.max_input_tokens`",
     # evals
     "PR060": "evals block is malformed",
+    "PR061": "eval dataset is missing or malformed",
+    "PR062": "eval metric's rubric or schema file is missing or invalid",
 }
 
 

@@ -25,6 +25,7 @@ from promptreg.spec import (
     ModelSpec,
     PromptSpec,
 )
+from promptreg.versions import SEMVER
 
 Where = tuple[str | int, ...]
 
@@ -38,11 +39,6 @@ TOP_LEVEL_KEYS = (
     "sample",
     "evals",
     "metadata",
-)
-_SEMVER = re.compile(
-    r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
-    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?\Z"
 )
 _INPUT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 # Names Jinja gives a meaning of its own; an input called `loop` or `range` would be shadowed.
@@ -231,7 +227,7 @@ def _version(c: _Collector, data: Mapping[str, Any]) -> str | None:
             f"must be a semver string such as 1.4.0, not {describe(version)} {version!r}",
         )
         return None
-    if not _SEMVER.match(version):
+    if not SEMVER.match(version):
         c.add(("version",), "PR024", f"{version!r} is not semver (MAJOR.MINOR.PATCH, e.g. 1.4.0)")
         return None
     return version
@@ -395,6 +391,17 @@ def _evals(c: _Collector, evals: Any) -> Evals | None:
         isinstance(content_hash, str) and _CONTENT_HASH.match(content_hash)
     ):
         bad(("content_hash",), "must be `sha256:` and 64 lower-case hex digits")
+    dataset_hash = evals.get("dataset_hash")
+    if dataset_hash is not None and not (
+        isinstance(dataset_hash, str) and _CONTENT_HASH.match(dataset_hash)
+    ):
+        bad(("dataset_hash",), "must be `sha256:` and 64 lower-case hex digits")
+    evaluated_model = evals.get("model")
+    if evaluated_model is not None and not isinstance(evaluated_model, str):
+        bad(
+            ("model",),
+            f"must be the model evaluated, provider/name, not {describe(evaluated_model)}",
+        )
     evaluated_at = evals.get("evaluated_at")
     if evaluated_at is not None and not _is_timestamp(evaluated_at):
         bad(
@@ -430,7 +437,95 @@ def _metric(bad: Callable[[Where, str], None], i: int, m: Any, seen: set[str]) -
         bad((*where, "threshold"), f"must be a number from 0 to 1, not {threshold!r}")
         return None
     options = {k: v for k, v in m.items() if k not in ("name", "kind", "threshold")}
+    if not _metric_options_ok(bad, where, kind, options):
+        return None
     return Metric(name, kind, float(threshold) if threshold is not None else None, options)
+
+
+_BOOL = (lambda v: isinstance(v, bool), "true or false")
+# Each metric kind's options: option -> (check, what it must be). docs/evals.md explains them.
+METRIC_OPTIONS: dict[str, dict[str, tuple[Callable[[Any], bool], str]]] = {
+    "exact": {"ignore_case": _BOOL, "strip": _BOOL},
+    "contains": {"ignore_case": _BOOL},
+    "regex": {
+        "pattern": (lambda v: _is_regex(v), "a valid regular expression"),
+        "ignore_case": _BOOL,
+        "full_match": _BOOL,
+    },
+    "json_valid": {"strip_fences": _BOOL},
+    "json_schema": {
+        "schema": (
+            lambda v: isinstance(v, dict | bool) or (isinstance(v, str) and bool(v)),
+            "a JSON Schema (a mapping) or the path of a .json file",
+        ),
+        "strip_fences": _BOOL,
+    },
+    "similarity": {"ignore_case": _BOOL},
+    "judge": {
+        "rubric": (lambda v: isinstance(v, str) and bool(v), "the path of the rubric template"),
+        "model": (
+            lambda v: parse_model_ref(v) is not None,
+            'a pinned model: "provider/name" or {provider, name, params}',
+        ),
+        "scale": (lambda v: _is_number(v) and v > 0, "a positive number (the rubric's top score)"),
+    },
+    "python": {
+        "function": (
+            lambda v: isinstance(v, str) and is_reference(v),
+            '"module:function" (a module importable from the repository root)',
+        )
+    },
+}
+_REQUIRED_OPTIONS = {"json_schema": ("schema",), "judge": ("rubric",), "python": ("function",)}
+_REFERENCE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*\Z")
+
+
+def _metric_options_ok(
+    bad: Callable[[Where, str], None], where: Where, kind: str, options: Mapping[str, Any]
+) -> bool:
+    allowed = METRIC_OPTIONS[kind]
+    ok = True
+    for key, value in options.items():
+        if key not in allowed:
+            known = ", ".join(allowed) or "none"
+            bad((*where, key), f"unknown option `{key}` for a `{kind}` metric; options: {known}")
+            ok = False
+        elif not allowed[key][0](value):
+            bad((*where, key), f"must be {allowed[key][1]}, not {value!r}")
+            ok = False
+    for key in _REQUIRED_OPTIONS.get(kind, ()):
+        if key not in options:
+            bad(where, f"a `{kind}` metric needs `{key}`: {allowed[key][1]}")
+            ok = False
+    return ok
+
+
+def _is_regex(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        re.compile(value)
+    except re.error:
+        return False
+    return True
+
+
+def is_reference(value: str) -> bool:
+    """Whether `value` reads as `module.path:function`."""
+    return _REFERENCE.match(value) is not None
+
+
+def parse_model_ref(value: Any) -> ModelSpec | None:
+    """A model named as `"provider/name"` or `{provider, name, params}`; None when malformed."""
+    if isinstance(value, str):
+        provider, sep, name = value.partition("/")
+        return ModelSpec(provider, name, {}) if sep and provider and name else None
+    if not isinstance(value, dict) or not set(value) <= {"provider", "name", "params"}:
+        return None
+    given, named, params = value.get("provider"), value.get("name"), value.get("params", {})
+    if not (isinstance(given, str) and given and isinstance(named, str) and named):
+        return None
+    return ModelSpec(given, named, params) if isinstance(params, dict) else None
 
 
 def _is_timestamp(value: Any) -> bool:

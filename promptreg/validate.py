@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from promptreg.errors import BudgetError, InputError, RenderError
+from promptreg.evals.lint import lint_evals, prompts_using_datasets
 from promptreg.findings import Finding
 from promptreg.loader import PromptFile
 from promptreg.names import SUFFIX
@@ -37,17 +38,21 @@ class Report:
 
 def select_files(project: Project, paths: Sequence[str]) -> list[Path]:
     """The prompt files `validate` checks for these arguments: files, directories or names;
-    a partial stands for every prompt that includes it. No arguments: every prompt."""
+    a partial stands for every prompt that includes it, and a dataset (`.jsonl`) for every
+    prompt evaluated on it. No arguments: every prompt."""
     if not paths:
         return project.prompt_files()
     selected: dict[Path, None] = {}
     partials: list[str] = []
+    datasets: list[Path] = []
     for arg in paths:
         path = Path(arg)
         if project.config.path is not None and path.resolve() == project.config.path.resolve():
             return project.prompt_files()  # the config changes how every prompt is checked
         if path.is_dir():
             selected.update((p, None) for p in _prompts_under(path))
+        elif path.is_file() and arg.endswith(".jsonl"):
+            datasets.append(path.resolve())
         elif path.is_file() and not arg.endswith(SUFFIX):
             try:
                 partials.append(
@@ -59,6 +64,8 @@ def select_files(project: Project, paths: Sequence[str]) -> list[Path]:
             selected[project.locate(arg)] = None
     if partials:
         selected.update((p, None) for p in project.prompts_including(partials))
+    if datasets:
+        selected.update((p, None) for p in prompts_using_datasets(project, datasets))
     return list(selected)
 
 
@@ -117,6 +124,7 @@ def lint(pf: PromptFile, project: Project) -> None:
         pf.add(
             line, col, "PR032", "budget.max_input_tokens is required (lint.require_budget is on)"
         )
+    lint_evals(pf, project)
     if pf.closure is None or pf.ast is None:
         return
     offset = pf.body_line - 1

@@ -647,6 +647,21 @@ CASES: list[Case] = [
         "PR060",
         7,
     ),
+    Case(
+        "evals-dataset-missing",
+        HEAD + "evals:\n  dataset: evals/none.jsonl\n" + INPUTS + BODY,
+        "PR061",
+        7,
+    ),
+    Case(
+        "evals-rubric-missing",
+        HEAD
+        + "evals:\n  metrics:\n    - {name: g, kind: judge, rubric: partials/no.j2}\n"
+        + INPUTS
+        + BODY,
+        "PR062",
+        8,
+    ),
     # -- valid files that look suspicious -------------------------------------------------------
     Case(
         "metadata-free-form",
@@ -675,7 +690,15 @@ CASES: list[Case] = [
 CASE_IDS = [c.id for c in CASES]
 
 # Codes no corpus case can produce, with the reason.
-NOT_REACHABLE: dict[str, str] = {}
+NOT_REACHABLE: dict[str, str] = {
+    # Found by the git hooks, which compare revisions or scan text: tests/test_hooks_*.py.
+    "PR070": "promptreg hook version-bump",
+    "PR071": "promptreg hook version-bump",
+    "PR072": "promptreg hook evals-fresh",
+    "PR073": "promptreg hook evals-fresh",
+    "PR074": "promptreg hook no-secrets",
+    "PR075": "promptreg hook pre-push",
+}
 
 
 def _install(ws: Workspace, case: Case) -> Path:

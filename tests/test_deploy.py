@@ -255,3 +255,54 @@ def test_release_in_an_empty_repository(ws: Workspace, isolated_git, run):
     result = run("release")
     assert result.code == 1
     assert "no commits yet" in result.err
+
+
+EVALS_PROMPT = VALID_PROMPT.replace(
+    "sample:",
+    "evals:\n  metrics:\n    - {name: accuracy, kind: exact, threshold: 0.5}\n"
+    "  scores: {accuracy: SCORE}\n  content_hash: HASH\nsample:",
+)
+
+
+def write_scored(ws: Workspace, version: str, body: str, score: float) -> None:
+    """A prompt whose recorded scores are fresh (bound to its current content hash)."""
+    from promptreg.project import Project
+
+    text = EVALS_PROMPT.replace("version: 1.0.0", f"version: {version}").replace(
+        "You triage tickets.", body
+    )
+    ws.prompt("triage", text.replace("SCORE", str(score)).replace("HASH", "sha256:" + "0" * 64))
+    content_hash = Project.open(ws.root).load("triage").content_hash  # evals are not hashed
+    ws.prompt("triage", text.replace("SCORE", str(score)).replace("HASH", content_hash))
+
+
+def test_promote_is_gated_on_evals_and_the_override_is_recorded(repo: Workspace, run):
+    write_scored(repo, "1.1.0", "You triage tickets.", 0.9)
+    commit(repo, "scored 0.9")
+    assert run("promote", "triage", "--to", "dev").code == 0
+    write_scored(repo, "1.2.0", "You triage tickets quickly.", 0.7)
+    commit(repo, "scored 0.7")
+    refused = run("promote", "triage", "--to", "dev")
+    assert refused.code == 1
+    assert "regressed: `accuracy` 0.7 is 0.2 below the deployed version's 0.9" in refused.err
+    write_scored(repo, "1.3.0", "You triage tickets fast.", 0.3)
+    commit(repo, "below threshold")
+    below = run("promote", "triage", "--to", "dev")
+    assert "below threshold: `accuracy` 0.3 is below its threshold 0.5" in below.err
+    forced = run("promote", "triage", "--to", "dev", "--force", "--reason", "known trade-off")
+    assert forced.code == 0, forced.err
+    newest = json.loads(run("history", "triage", "--env", "dev", "--json").out)["deployments"][0]
+    assert newest["version"] == "1.3.0" and newest["forced"] is True
+    assert newest["scores"] == {"accuracy": 0.3}
+    message = git(repo.root, "tag", "-l", "--format=%(contents)", newest["tag"])
+    assert "overrides:" in message and "below threshold" in message
+
+
+def test_stale_scores_block_promotion(repo: Workspace, run):
+    write_scored(repo, "1.1.0", "You triage tickets.", 0.9)
+    text = (repo.prompts / "triage.prompt").read_text(encoding="utf-8")
+    repo.prompt("triage", text.replace("You triage tickets.", "You triage tickets, edited."))
+    commit(repo, "edited after eval")
+    result = run("promote", "triage", "--to", "dev")
+    assert result.code == 1
+    assert "stale: scores were measured on other content" in result.err

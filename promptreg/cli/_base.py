@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from promptreg.deploy import Gate
     from promptreg.project import Project
     from promptreg.prompt import Prompt
     from promptreg.registry import Registry
@@ -46,10 +45,6 @@ class State:
         if "@" in selector:
             return self.registry.resolve(selector)
         return self.project.load(selector)
-
-    def gate(self) -> Gate | None:
-        """The check `promote` runs before deploying (the evals gate, where available)."""
-        return None
 
 
 def emit_json(data: Any) -> None:

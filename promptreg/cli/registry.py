@@ -81,7 +81,6 @@ def promote(
         reason=reason,
         push=push,
         force=force,
-        gate=state.gate(),
     )
     if as_json:
         emit_json(result.to_json())

@@ -1,0 +1,154 @@
+"""Runners: how the prompt's model (or a judge's) is called with rendered messages.
+
+A runner answers one request: `complete(messages, model, timeout=...) -> Completion`, raising
+`CallError` when it cannot (`retryable` for rate limits, server errors and timeouts; `calls.py`
+retries those). Runners are shared between worker threads.
+
+- `command:CMD` runs `CMD` with `sh -c` in the repository root, the messages as JSON on stdin,
+  and `PROMPTREG_PROVIDER`, `PROMPTREG_MODEL` and `PROMPTREG_MODEL_PARAMS` (JSON) in its
+  environment; its stdout (less one trailing newline) is the output. Exit status 75
+  (EX_TEMPFAIL) asks for a retry.
+- `python:MODULE:FUNCTION` calls `FUNCTION(messages, model)` (`model` a `ModelSpec`), which
+  returns the output text. It runs in a worker thread, so the timeout cannot stop it.
+- `openai[:BASE_URL]` (`openai_runner.py`) uses the official SDK.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from promptreg.evals.pyref import load_callable
+from promptreg.evals.runner_spec import RunnerSpec
+from promptreg.render import ChatMessage
+from promptreg.spec import ModelSpec
+
+EX_TEMPFAIL = 75
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int
+    output_tokens: int
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A model's reply: its text, and the token usage when the runner reports it."""
+
+    text: str
+    usage: Usage | None = None
+
+
+class CallError(Exception):
+    """One request failed. `retryable`: worth trying again (429, 5xx, timeout)."""
+
+    def __init__(
+        self, message: str, *, retryable: bool = False, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class Runner(Protocol):
+    @property
+    def cache_id(self) -> str:
+        """What the response cache keys on besides the request: answers from another
+        runner (another server, a stub command) are never mixed up with this one's."""
+        ...
+
+    def complete(
+        self, messages: Sequence[ChatMessage], model: ModelSpec, *, timeout: float
+    ) -> Completion: ...
+
+
+class CommandRunner:
+    def __init__(self, command: str, root: Path) -> None:
+        self.command = command
+        self.root = root
+        self.cache_id = f"command:{command}"
+
+    def complete(
+        self, messages: Sequence[ChatMessage], model: ModelSpec, *, timeout: float
+    ) -> Completion:
+        env = {
+            **os.environ,
+            "PROMPTREG_PROVIDER": model.provider,
+            "PROMPTREG_MODEL": model.name,
+            "PROMPTREG_MODEL_PARAMS": json.dumps(dict(model.params)),
+        }
+        try:
+            # A new session, so a timeout kills the whole pipeline, not just `sh`.
+            proc = subprocess.Popen(
+                self.command,
+                shell=True,
+                cwd=self.root,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
+        except OSError as err:
+            raise CallError(f"cannot run {self.command!r}: {err.strerror or err}") from None
+        payload = json.dumps(list(messages), ensure_ascii=False).encode("utf-8")
+        try:
+            out, err_bytes = proc.communicate(payload, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            raise CallError(f"timed out after {timeout:g}s", retryable=True) from None
+        if proc.returncode != 0:
+            lines = err_bytes.decode("utf-8", "replace").strip().splitlines()
+            why = f": {lines[-1]}" if lines else ""
+            raise CallError(
+                f"command exited with status {proc.returncode}{why}",
+                retryable=proc.returncode == EX_TEMPFAIL,
+            )
+        return Completion(out.decode("utf-8", "replace").removesuffix("\n"))
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (OSError, AttributeError):
+        proc.kill()
+    proc.communicate()
+
+
+class PythonRunner:
+    def __init__(self, reference: str, root: Path) -> None:
+        self.function = load_callable(reference, root, what="runner")
+        self.cache_id = f"python:{reference}"
+
+    def complete(
+        self, messages: Sequence[ChatMessage], model: ModelSpec, *, timeout: float
+    ) -> Completion:
+        try:
+            text = self.function([dict(m) for m in messages], model)
+        except Exception as err:  # the user's function failed: a per-case error, not a crash
+            raise CallError(f"{type(err).__name__}: {err}") from None
+        if not isinstance(text, str):
+            raise CallError(f"the runner function returned {type(text).__name__}, not a string")
+        return Completion(text)
+
+
+def make_runner(spec: RunnerSpec, root: Path) -> Runner:
+    """Build the runner `spec` names. Raises `UsageError` when it cannot be set up (missing
+    `openai` package or key, a python function that does not import)."""
+    if spec.kind == "command":
+        assert spec.target is not None
+        return CommandRunner(spec.target, root)
+    if spec.kind == "python":
+        assert spec.target is not None
+        return PythonRunner(spec.target, root)
+    from promptreg.evals.openai_runner import OpenAIRunner
+
+    return OpenAIRunner(spec.target)

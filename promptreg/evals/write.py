@@ -1,0 +1,67 @@
+"""`promptreg eval --write`: record a run's scores in the prompt's front-matter.
+
+Through the ruamel round-trip writer, so every other byte of the file stays as it was: the
+comments, the key order, the quoting, the body. What is recorded, under `evals`:
+`scores` (metric → mean), `content_hash` (what was measured), `dataset_hash` (on what),
+`evaluated_at` (UTC, ISO 8601 with `Z`) and `model` (`provider/name`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from promptreg._yaml import rewrite_front_matter
+from promptreg.errors import PromptregError
+from promptreg.evals.summary import EvalSummary
+
+
+class IncompleteRunError(PromptregError):
+    """Some cases got no output: scores measured without them would flatter or wrong the
+    prompt, so they are not recorded."""
+
+
+def recorded_values(summary: EvalSummary, now: datetime | None = None) -> dict[str, Any]:
+    """The `evals` fields `--write` sets, in the order they are added when absent."""
+    prompt = summary.run.prompt
+    model = prompt.model
+    return {
+        "scores": summary.scores,
+        "content_hash": prompt.content_hash,
+        "dataset_hash": summary.run.dataset.sha256,
+        "evaluated_at": (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "model": f"{model.provider}/{model.name}" if model else None,
+    }
+
+
+def write_scores(summary: EvalSummary, *, now: datetime | None = None) -> bool:
+    """Record the run in the prompt file. Returns whether the file changed. Raises
+    `IncompleteRunError` when any case got no output (nothing is written then)."""
+    failed = [r for r in summary.run.results if r.error is not None]
+    if failed:
+        total = len(summary.run.results)
+        raise IncompleteRunError(
+            f"{len(failed)} of {total} cases got no output (first: {failed[0].case.id}: "
+            f"{failed[0].error}); scores not written. Fix it and run again: cached answers "
+            "are reused, so only those cases are paid for again",
+            path=summary.run.prompt.shown_path,
+        )
+    values = recorded_values(summary, now)
+
+    def edit(data: Any) -> None:
+        evals = data["evals"]
+        new_scores = values["scores"]
+        scores = evals.get("scores")
+        if isinstance(scores, dict):
+            # Edit in place: the mapping keeps its style (flow or block) and its comments.
+            for name in [n for n in scores if n not in new_scores]:
+                del scores[name]
+            for name, score in new_scores.items():
+                scores[name] = score
+        else:
+            evals["scores"] = dict(new_scores)
+        for key in ("content_hash", "dataset_hash", "evaluated_at", "model"):
+            if values[key] is not None:
+                evals[key] = values[key]
+
+    return rewrite_front_matter(summary.run.prompt.path, edit)

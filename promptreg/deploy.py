@@ -165,26 +165,21 @@ def promote(
     version, or when `gate` (default: the evals gate, `evals.gate.deploy_gate`) says no.
     """
     envs = registry.environments
-    _check_env(registry, to)
+    registry.check_env(to)
     if version is not None and from_env is not None:
         raise UsageError("give --version or --from, not both")
     if force and not (reason and reason.strip()):
         raise UsageError("--force needs --reason: the reason is written into the deployment tag")
     released = None
     if from_env is not None:
-        _check_env(registry, from_env)
+        registry.check_env(from_env)
         source = registry.current(name, from_env)
         if source is None:
             raise DeployError(f"{name} has never been deployed to {from_env}: nothing to promote")
         commit = source.commit
         prompt = registry.load_at(commit, name, path=source.path)
     elif version is not None:
-        version = version.removeprefix("v")
-        tag = registry.releases(name).get(version)
-        if tag is None:
-            known = ", ".join(registry.releases(name)) or "none"
-            raise DeployError(f"{name} has no released version {version} (released: {known})")
-        commit = tag.commit
+        commit = registry.released_commit(name, version)
         prompt = registry.load_at(commit, name)
     else:
         released = _release_one(registry, name, _head(registry))
@@ -241,7 +236,7 @@ def rollback(
     push: str | None = None,
 ) -> Deployed:
     """Deploy an earlier version again (a new tag, action rollback); nothing is deleted."""
-    _check_env(registry, env)
+    registry.check_env(env)
     history = registry.deployments(name, env)
     if not history:
         raise DeployError(f"{name} has never been deployed to {env}: nothing to roll back")
@@ -261,12 +256,7 @@ def rollback(
             raise DeployError(f"{name} has no deployment {to} in {env} (deployments: {seqs})")
         commit, path = target.commit, target.path
     else:
-        version = to.removeprefix("v")
-        tag = registry.releases(name).get(version)
-        if tag is None:
-            known = ", ".join(registry.releases(name)) or "none"
-            raise DeployError(f"{name} has no released version {version} (released: {known})")
-        commit, path = tag.commit, None
+        commit, path = registry.released_commit(name, to), None
     prompt = registry.load_at(commit, name, path=path)
     if prompt.content_hash == current.content_hash:
         raise DeployError(f"{env} already runs {name} {prompt.version} ({current.tag})")
@@ -346,14 +336,6 @@ def _deploy(
             notes=notes,
         )
     raise DeployError(f"gave up after {MAX_ATTEMPTS} attempts: {env} keeps changing under us")
-
-
-def _check_env(registry: Registry, env: str) -> None:
-    if env not in registry.environments:
-        raise UsageError(
-            f"unknown environment {env!r}; promptreg.yaml declares: "
-            f"{', '.join(registry.environments)}"
-        )
 
 
 def _head(registry: Registry) -> str:

@@ -118,11 +118,7 @@ class Prompt:
                             ast, name=self.name, filename=str(self.path)
                         )
                     except jinja2.TemplateSyntaxError as err:
-                        raise RenderError(
-                            f"template syntax error: {err.message}",
-                            path=self.shown_path,
-                            line=self.body_line - 1 + (err.lineno or 1),
-                        ) from None
+                        raise self._syntax_error(err) from None
                     closure = self._env.closure(ast, variables)
                     if closure.problems:
                         first = closure.problems[0]
@@ -136,6 +132,10 @@ class Prompt:
                     lazy.closure = closure
         assert lazy.closure is not None
         return lazy.closure
+
+    def _syntax_error(self, err: jinja2.TemplateSyntaxError) -> RenderError:
+        line = self.body_line - 1 + (err.lineno or 1)
+        return RenderError(f"template syntax error: {err.message}", path=self.shown_path, line=line)
 
     @property
     def content_hash(self) -> str:
@@ -202,11 +202,7 @@ class Prompt:
                             self.body, name=self.name, filename=str(self.path)
                         )
                     except jinja2.TemplateSyntaxError as err:
-                        raise RenderError(
-                            f"template syntax error: {err.message}",
-                            path=self.shown_path,
-                            line=self.body_line - 1 + (err.lineno or 1),
-                        ) from None
+                        raise self._syntax_error(err) from None
                 template = lazy.template
         return template
 

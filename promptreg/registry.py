@@ -147,7 +147,7 @@ class Registry:
 
     def get_all(self, env: str) -> dict[str, Prompt]:
         """Every prompt deployed to `env`, by name. Templates compile on first render."""
-        self._check_env(env)
+        self.check_env(env)
         if self._fallback is not None:
             return self._fallback.get_all(env)
         with self._lock:
@@ -187,7 +187,7 @@ class Registry:
         """Deployments of `name` (to `env`, or to every environment), newest first. Always
         read afresh from the refs (the CLI's path; `get` has its own cheaper check)."""
         if env is not None:
-            self._check_env(env)
+            self.check_env(env)
         found = []
         for ref in self.store.tags(deployments_prefix(name, env)):
             deployment = parse_deployment(ref)
@@ -213,6 +213,14 @@ class Registry:
                 out[parsed[1]] = ref
         return out
 
+    def released_commit(self, name: str, version: str) -> str:
+        """The commit that released `version` of `name` (`v1.2.0` or `1.2.0`). Raises
+        PromptNotFoundError saying which versions exist."""
+        tag = self.releases(name).get(version.removeprefix("v"))
+        if tag is None:
+            raise PromptNotFoundError(self._no_such_version(name, version.removeprefix("v")))
+        return tag.commit
+
     def load_at(self, commit: str, name: str, *, path: str | None = None) -> Prompt:
         """The prompt `name` as committed in `commit` (fully checked)."""
         return self._at_commit(commit, name, path=path, content_hash=None)
@@ -227,7 +235,7 @@ class Registry:
     def _with_default_env(self, selector: str) -> Selector:
         sel = self.parse(selector)
         if sel.kind == "tree" and self.default_env is not None:
-            self._check_env(self.default_env, source="PROMPTREG_ENV")
+            self.check_env(self.default_env, source="PROMPTREG_ENV")
             return Selector(sel.name, "env", self.default_env)
         return sel
 
@@ -244,20 +252,18 @@ class Registry:
             return self._entry(prompt, lambda: self.store.refs_stamp(*dirs))
         if sel.kind == "version":
             assert sel.ref is not None
-            ref = self.releases(sel.name).get(sel.ref)
-            if ref is None:
-                raise PromptNotFoundError(self._no_such_version(sel.name, sel.ref))
-            prompt = self._at_commit(ref.commit, sel.name, path=None, content_hash=None)
+            commit = self.released_commit(sel.name, sel.ref)
+            prompt = self._at_commit(commit, sel.name, path=None, content_hash=None)
             return self._entry(prompt, lambda: None)  # a release never moves
         assert sel.ref is not None
         rev = sel.ref
-        commit = self.store.rev_parse_commit(rev)
-        if commit is None:
+        at = self.store.rev_parse_commit(rev)
+        if at is None:
             raise PromptNotFoundError(
                 f"{sel}: {rev!r} is neither an environment ({', '.join(self.environments)}), "
                 "a version, nor a git revision of this repository"
             )
-        prompt = self._at_commit(commit, sel.name, path=None, content_hash=None)
+        prompt = self._at_commit(at, sel.name, path=None, content_hash=None)
         return self._entry(prompt, lambda: self.store.rev_parse_commit(rev))
 
     def _entry(self, prompt: Prompt, restamp: Callable[[], object]) -> _Entry:
@@ -361,7 +367,8 @@ class Registry:
         self._newest[key] = (stamp, newest)
         return newest
 
-    def _check_env(self, env: str, source: str = "environment") -> None:
+    def check_env(self, env: str, source: str = "environment") -> None:
+        """Raise UsageError unless `env` is declared in promptreg.yaml."""
         if env not in self.environments:
             raise UsageError(
                 f"{source} {env!r} is not declared in promptreg.yaml; "

@@ -119,9 +119,9 @@ def test_promote_a_version_or_from_an_environment(repo: Workspace, run):
     assert from_dev.code == 0, from_dev.err
     assert json.loads(from_dev.out)["version"] == "2.0.0"
     missing = run("promote", "triage", "--to", "dev", "--version", "9.9.9")
-    assert missing.code == 1 and "released: 1.0.0, 2.0.0" in missing.err
+    assert missing.code == 2 and "Released: 1.0.0, 2.0.0" in missing.err
     unknown = run("promote", "triage", "--to", "qa")
-    assert unknown.code == 2 and "declares: dev, staging, prod" in unknown.err
+    assert unknown.code == 2 and "environments: dev, staging, prod" in unknown.err
 
 
 def test_rollback_to_a_named_version_or_seq(repo: Workspace, run):

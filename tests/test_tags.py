@@ -65,7 +65,10 @@ def test_every_reason_round_trips(reason):
 
 @given(
     st.text(max_size=60),
-    st.dictionaries(st.text(min_size=1, max_size=8), st.floats(0, 1), max_size=3),
+    # Scores are keyed by metric names (words), as `promptreg eval` writes them.
+    st.dictionaries(
+        st.from_regex(r"[a-z][a-z0-9_]{0,7}", fullmatch=True), st.floats(0, 1), max_size=3
+    ),
 )
 @settings(max_examples=300)
 def test_fast_reader_agrees_with_yaml(reason, scores):

@@ -52,6 +52,13 @@ RULES: dict[str, str] = {
     "PR060": "evals block is malformed",
     "PR061": "eval dataset is missing or malformed",
     "PR062": "eval metric's rubric or schema file is missing or invalid",
+    # git hooks (`promptreg hook ...`)
+    "PR070": "content changed since the base revision but the version did not",
+    "PR071": "version is lower than at the base revision",
+    "PR072": "eval scores are missing or stale (measured on other content)",
+    "PR073": "eval score is below its metric's threshold",
+    "PR074": "a secret (API key, token, private key) is in a prompt or partial",
+    "PR075": "deployment tag being pushed fails the evals gate",
 }
 
 

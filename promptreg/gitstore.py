@@ -89,7 +89,12 @@ _TAG_FORMAT = (
 class GitStore:
     """One repository. Thread-safe; the batch reader is started on first use."""
 
-    def __init__(self, path: Path | str = ".") -> None:
+    def __init__(self, path: Path | str = ".", *, index_file: str | None = None) -> None:
+        """`index_file`: the `GIT_INDEX_FILE` a git hook was given, for reading what is being
+        committed (`:path`). `git commit -a` and `git commit PATH` stage into a temporary
+        index; read through the default `.git/index`, `:path` would show another state. It is
+        used only when it lies inside this repository's git directory (a variable leaking in
+        from another repository's hook is ignored)."""
         self._env = git_env()
         start = Path(path)
         out = self._run_at(start, "rev-parse", "--show-toplevel", "--git-common-dir")
@@ -98,6 +103,10 @@ class GitStore:
         common_dir = Path(common)
         self.common_dir = common_dir if common_dir.is_absolute() else (start / common_dir)
         self.common_dir = self.common_dir.resolve()
+        if index_file:
+            absolute = Path(os.path.abspath(index_file))  # may be relative to the hook's cwd
+            if absolute.resolve().is_relative_to(self.common_dir):
+                self._env["GIT_INDEX_FILE"] = str(absolute)
         self._batch: subprocess.Popen[bytes] | None = None
         self._batch_lock = threading.Lock()
 

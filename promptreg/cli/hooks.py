@@ -1,0 +1,131 @@
+"""Commands for git hooks: `hook <id>` (what .pre-commit-hooks.yaml runs), `bump` and
+`install-hooks`.
+
+Hook output is one line per finding, `path:line: CODE message`, and nothing when all is well,
+as pre-commit's own hooks do; exit 0 clean, 1 on findings (or when `--fix` changed a file).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from promptreg.cli._base import State, cli
+from promptreg.errors import ExitCode
+
+if TYPE_CHECKING:
+    from promptreg.hooks.report import HookReport
+
+
+def _finish(report: HookReport) -> None:
+    for finding in report.findings:
+        click.echo(f"{finding.path}:{finding.line}: {finding.code} {finding.message}")
+    for fixed in report.fixed:
+        click.echo(f"{fixed.path}: fixed: {fixed.what}")
+    if not report.ok:
+        sys.exit(ExitCode.FINDINGS)
+
+
+_files = click.argument("files", nargs=-1, type=click.Path())
+_base = click.option(
+    "--base",
+    metavar="REV",
+    help="Compare with this revision (default: PRE_COMMIT_FROM_REF, else HEAD).",
+)
+
+
+@cli.group()
+def hook() -> None:
+    """Run one of promptreg's git hooks on FILES (pre-commit passes them). Without FILES: the
+    files changed from the base revision to what is staged (or to PRE_COMMIT_TO_REF)."""
+
+
+@hook.command("validate")
+@_files
+@_base
+@click.pass_obj
+def hook_validate(state: State, files: tuple[str, ...], base: str | None) -> None:
+    """Everything `promptreg validate` checks; a partial checks the prompts including it."""
+    from promptreg.hooks.validate import run_validate
+
+    _finish(run_validate(state.project, files, base=base))
+
+
+@hook.command("version-bump")
+@_files
+@_base
+@click.option("--fix", is_flag=True, help="Rewrite each failing version to the suggested one.")
+@click.pass_obj
+def hook_version_bump(state: State, files: tuple[str, ...], base: str | None, fix: bool) -> None:
+    """Changed content needs a higher version than at the base revision."""
+    from promptreg.hooks.version_bump import run_version_bump
+
+    _finish(run_version_bump(state.project, files, base=base, fix=fix))
+
+
+@hook.command("evals-fresh")
+@_files
+@_base
+@click.pass_obj
+def hook_evals_fresh(state: State, files: tuple[str, ...], base: str | None) -> None:
+    """Eval scores must be measured on the current content and meet their thresholds."""
+    from promptreg.hooks.evals_fresh import run_evals_fresh
+
+    _finish(run_evals_fresh(state.project, files, base=base))
+
+
+@hook.command("no-secrets")
+@_files
+@_base
+@click.pass_obj
+def hook_no_secrets(state: State, files: tuple[str, ...], base: str | None) -> None:
+    """No API keys, tokens or private keys in prompts, samples or partials."""
+    from promptreg.hooks.secrets import run_no_secrets
+
+    _finish(run_no_secrets(state.project, files, base=base))
+
+
+@hook.command("pre-push")
+@click.argument("remote", required=False)
+@click.argument("url", required=False)
+@click.pass_obj
+def hook_pre_push(state: State, remote: str | None, url: str | None) -> None:
+    """Refuse to push a deployment tag whose evals gate fails (reads git's refs on stdin)."""
+    from promptreg.hooks.pre_push import run_pre_push
+
+    _finish(run_pre_push(state.project, sys.stdin.read()))
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--major", "part", flag_value="major", help="Bump MAJOR (1.4.2 → 2.0.0).")
+@click.option("--minor", "part", flag_value="minor", help="Bump MINOR (1.4.2 → 1.5.0).")
+@click.option(
+    "--patch", "part", flag_value="patch", default=True, help="Bump PATCH (default: 1.4.2 → 1.4.3)."
+)
+@click.pass_obj
+def bump(state: State, name: str, part: str) -> None:
+    """Raise a prompt's version, editing only the `version:` line."""
+    from promptreg.hooks.version_bump import bump_prompt
+
+    done = bump_prompt(state.project, name, part)
+    click.echo(f"bumped {done.name} {done.old} → {done.new}  ({state.project.shown(done.path)})")
+
+
+@cli.command("install-hooks")
+@click.option(
+    "--force", is_flag=True, help="Replace hooks promptreg did not write (kept as backups)."
+)
+def install_hooks(force: bool) -> None:
+    """Install the plain git hooks (pre-commit, pre-push) for this repository, where git runs
+    them (core.hooksPath is respected). Existing hooks are never overwritten silently."""
+    from pathlib import Path
+
+    from promptreg.hooks.install import install_hooks as run
+
+    for item in run(Path.cwd(), force=force):
+        shown = item.path
+        note = f"  (old hook kept as {item.backup})" if item.backup else ""
+        click.echo(f"{item.action:9} {shown}{note}")

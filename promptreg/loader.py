@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
-from jinja2 import nodes
 
 from promptreg._yaml import YamlDoc, YamlError, read_yaml
 from promptreg.errors import PromptFileError
@@ -40,7 +39,6 @@ class PromptFile:
     parts: FileParts | None = None
     doc: YamlDoc | None = None
     spec: PromptSpec | None = None
-    ast: nodes.Template | None = None
     template: jinja2.Template | None = None
     closure: Closure | None = None
     prompt: Prompt | None = None
@@ -108,7 +106,7 @@ def _parse(pf: PromptFile, data: bytes, env: TemplateEnv) -> PromptFile:
     if text is None or not _parse_front_matter(pf, text):
         return pf
     _read_template(pf, env)
-    if pf.findings or pf.spec is None or pf.ast is None or pf.closure is None or pf.parts is None:
+    if pf.findings or pf.spec is None or pf.template is None or pf.closure is None or not pf.parts:
         return pf
     pf.prompt = Prompt(
         name=pf.name,
@@ -181,12 +179,12 @@ def _read_template(pf: PromptFile, env: TemplateEnv) -> None:
         pf.add(offset + body.count("\n", 0, reserved) + 1, 1, "PR049", "template contains U+E000")
         return
     try:
-        pf.ast = env.parse(body, name=pf.name)
-        pf.template, variables = env.compile(pf.ast, name=pf.name, filename=str(pf.path))
+        analysis = env.analyse(body, name=pf.name, filename=str(pf.path))
     except jinja2.TemplateSyntaxError as err:
         pf.add(offset + (err.lineno or 1), 1, "PR040", err.message or "template syntax error")
         return
-    pf.closure = env.closure(pf.ast, variables)
+    pf.template = env.template(analysis)
+    pf.closure = env.closure(analysis)
     for problem in pf.closure.problems:
         pf.add(offset + problem.line, 1, problem.code, problem.message)
     _check_leading_text(pf, body, offset)

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 
+from promptreg.codecache import code_cache_for
 from promptreg.config import Config, find_root, load_config
 from promptreg.errors import PromptFileError, PromptNotFoundError, UsageError
 from promptreg.loader import PromptFile, read_front_matter, read_prompt_file
@@ -36,7 +37,7 @@ class Project:
 
     @cached_property
     def env(self) -> TemplateEnv:
-        return TemplateEnv(self.prompts_dir)
+        return TemplateEnv(self.prompts_dir, code_cache=code_cache_for(self.root))
 
     def prompt_files(self) -> list[Path]:
         """Every `*.prompt` under the prompts directory, sorted by name (hidden dirs skipped)."""

@@ -113,13 +113,13 @@ class Prompt:
             with lazy.lock:
                 if lazy.closure is None:
                     try:
-                        ast = self._env.parse(self.body, name=self.name)
-                        template, variables = self._env.compile(
-                            ast, name=self.name, filename=str(self.path)
+                        analysis = self._env.analyse(
+                            self.body, name=self.name, filename=str(self.path)
                         )
                     except jinja2.TemplateSyntaxError as err:
                         raise self._syntax_error(err) from None
-                    closure = self._env.closure(ast, variables)
+                    template = self._env.template(analysis)
+                    closure = self._env.closure(analysis)
                     if closure.problems:
                         first = closure.problems[0]
                         raise RenderError(
@@ -198,9 +198,10 @@ class Prompt:
             with lazy.lock:
                 if lazy.template is None:
                     try:
-                        lazy.template = self._env.template_for(
+                        analysis = self._env.analyse(
                             self.body, name=self.name, filename=str(self.path)
                         )
+                        lazy.template = self._env.template(analysis)
                     except jinja2.TemplateSyntaxError as err:
                         raise self._syntax_error(err) from None
                 template = lazy.template

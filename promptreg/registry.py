@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from promptreg.codecache import CodeCache
+from promptreg.codecache import code_cache_for
 from promptreg.errors import PromptFileError, PromptNotFoundError, UsageError
 from promptreg.gitstore import GitError, GitStore, TagRef, parse_tag_object
 from promptreg.loader import load_light, parse_prompt_bytes
@@ -89,9 +89,7 @@ class Registry:
         self._index: RefIndex | None = None
         self._prompts: dict[tuple[str, str], Prompt] = {}
         self._blobs: dict[tuple[str, str], bytes | None] = {}
-        self._code_cache = (
-            CodeCache(self._store.common_dir / "promptreg" / "code") if self._store else None
-        )
+        self._code_cache = code_cache_for(self._store.root) if self._store else None
         self._envs: OrderedDict[str, TemplateEnv] = OrderedDict()
 
     @classmethod

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +21,7 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.idtracking import VAR_LOAD_RESOLVE
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from promptreg.analysis import Analysis, TemplateProblem, inspect_ast
 from promptreg.codecache import CodeCache
 from promptreg.names import SUFFIX
 from promptreg.render import finalize
@@ -108,24 +109,6 @@ def decode_source(data: bytes) -> str:
 
 
 @dataclass(frozen=True)
-class Reference:
-    """An include/import/extends statement: its target (None when not a literal) and line."""
-
-    target: str | None
-    lineno: int
-    ignore_missing: bool
-
-
-@dataclass(frozen=True)
-class TemplateProblem:
-    """A problem found by static analysis; `line` is relative to the template analysed."""
-
-    code: str
-    message: str
-    line: int
-
-
-@dataclass(frozen=True)
 class Closure:
     """What a template depends on: partial names in include order, and every variable used."""
 
@@ -144,10 +127,8 @@ class Partial:
 
     name: str
     source: str
-    ast: nodes.Template | None  # None when it does not parse
+    analysis: Analysis | None  # None when it does not parse
     error: jinja2.TemplateSyntaxError | None
-    variables: frozenset[str] = frozenset()
-    problems: tuple[TemplateProblem, ...] = ()
 
 
 _collecting: ContextVar[set[str] | None] = ContextVar("promptreg_collect_names", default=None)
@@ -197,21 +178,33 @@ class TemplateEnv:
     def parse(self, source: str, name: str | None = None) -> nodes.Template:
         return self.env.parse(source, name=name)
 
-    def compile(
-        self, ast: nodes.Template, *, name: str, filename: str
-    ) -> tuple[jinja2.Template, frozenset[str]]:
-        """Compile `ast`; also returns the variables it reads (one code-generation pass).
-        Raises jinja2.TemplateSyntaxError for what only code generation detects."""
-        names: set[str] = set()
-        token = _collecting.set(names)
+    def analyse(self, source: str, *, name: str, filename: str) -> Analysis:
+        """Compile `source` and read what it depends on, from the code cache when it was
+        seen before. Raises jinja2.TemplateSyntaxError."""
+        cache = self.code_cache
+        key = cache.key(source, name=name, filename=filename) if cache else ""
+        if cache:
+            data = cache.load(key)
+            cached = Analysis.loads(data) if data is not None else None
+            if cached is not None:
+                return cached
+        ast = self.env.parse(source, name=name)
+        variables: set[str] = set()
+        token = _collecting.set(variables)
         try:
             code = self.env.compile(ast, name=name, filename=filename)
         finally:
             _collecting.reset(token)
-        template = self.env.template_class.from_code(
-            self.env, code, self.env.make_globals(None), lambda: True
+        found = frozenset(variables)
+        analysis = Analysis(code, found, *inspect_ast(ast, found))
+        if cache:
+            cache.store(key, analysis.dumps())
+        return analysis
+
+    def template(self, analysis: Analysis) -> jinja2.Template:
+        return self.env.template_class.from_code(
+            self.env, analysis.code, self.env.make_globals(None), lambda: True
         )
-        return template, frozenset(names)
 
     def partial(self, name: str) -> Partial:
         cached = self._partials.get(name)
@@ -228,52 +221,31 @@ class TemplateEnv:
             raise cached
         return cached
 
-    def template_for(self, source: str, *, name: str, filename: str) -> jinja2.Template:
-        """The compiled template of `source`, from the code cache when there is one (the
-        registry's path: no parse, no code generation for a template compiled before)."""
-        cache = self.code_cache
-        key = cache.key(source, name=name, filename=filename) if cache else ""
-        code = cache.load(key) if cache else None
-        if code is None:
-            code = self.env.compile(self.env.parse(source, name=name), name=name, filename=filename)
-            if cache:
-                cache.store(key, code)
-        return self.env.template_class.from_code(
-            self.env, code, self.env.make_globals(None), lambda: True
-        )
-
     def _analyse_partial(self, name: str, source: str) -> Partial:
-        """Parse and compile a partial once; Jinja's own cache is primed with the result, so
-        rendering an include never compiles it again."""
+        """Analyse a partial once; Jinja's own cache is primed with its template, so rendering
+        an include never compiles it again."""
         try:
-            ast = self.env.parse(source, name=name)
-            template, variables = self.compile(
-                ast, name=name, filename=str(self.prompts_dir / name)
-            )
+            analysis = self.analyse(source, name=name, filename=str(self.prompts_dir / name))
         except jinja2.TemplateSyntaxError as syntax:
             return Partial(name, source, None, syntax)
         assert self.env.loader is not None and self.env.cache is not None
-        self.env.cache[(weakref.ref(self.env.loader), name)] = template
-        return Partial(name, source, ast, None, variables, tuple(scan(ast)))
+        self.env.cache[(weakref.ref(self.env.loader), name)] = self.template(analysis)
+        return Partial(name, source, analysis, None)
 
-    def closure(self, ast: nodes.Template, body_variables: frozenset[str]) -> Closure:
-        """Walk the include closure of `ast` (whose own variables `compile` reported).
-        Problems deep inside partials are reported at the line of the top-level statement
-        that leads to them."""
-        problems = [TemplateProblem(p.code, p.message, p.line) for p in scan(ast)]
-        variables = set(body_variables)
-        uses: dict[str, tuple[int, str | None]] = {}
-        for node in ast.find_all(nodes.Name):
-            if node.ctx == "load" and node.name in variables and node.name not in uses:
-                uses[node.name] = (node.lineno, None)
+    def closure(self, body: Analysis) -> Closure:
+        """Walk the include closure of an analysed body. Problems deep inside partials are
+        reported at the line of the top-level statement that leads to them."""
+        problems = list(body.problems)
+        variables = set(body.variables)
+        uses: dict[str, tuple[int, str | None]] = {
+            name: (line, None) for name, line in body.first_use.items()
+        }
         order: list[str] = []
         sources: dict[str, str] = {}
         done: set[str] = set()
 
-        def visit(
-            template_ast: nodes.Template, stack: tuple[str, ...], top_line: int | None
-        ) -> None:
-            for ref in references(template_ast):
+        def visit(analysis: Analysis, stack: tuple[str, ...], top_line: int | None) -> None:
+            for ref in analysis.references:
                 line = top_line if top_line is not None else ref.lineno
                 where = f" (in {stack[-1]} line {ref.lineno})" if stack else ""
                 if ref.target is None:
@@ -301,58 +273,25 @@ class TemplateEnv:
                     sources[part.name] = part.source
                 if part.name in done:
                     continue
-                if part.error is not None or part.ast is None:
+                if part.error is not None or part.analysis is None:
                     err_line = part.error.lineno if part.error else 0
                     message = part.error.message if part.error else "does not parse"
                     problems.append(
                         TemplateProblem("PR040", f"in {part.name} line {err_line}: {message}", line)
                     )
                     continue
-                for p in part.problems:
+                for p in part.analysis.problems:
                     problems.append(
                         TemplateProblem(p.code, f"in {part.name} line {p.line}: {p.message}", line)
                     )
-                for name in part.variables:
+                for name in part.analysis.variables:
                     variables.add(name)
                     uses.setdefault(name, (line, part.name))
                 done.add(part.name)
-                visit(part.ast, (*stack, part.name), line)
+                visit(part.analysis, (*stack, part.name), line)
 
-        visit(ast, (), None)
+        visit(body, (), None)
         return Closure(tuple(order), frozenset(variables), tuple(problems), sources, uses)
-
-
-def references(ast: nodes.Template) -> Iterator[Reference]:
-    for node in ast.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
-        target = node.template  # type: ignore[attr-defined]
-        literal = (
-            target.value
-            if isinstance(target, nodes.Const) and isinstance(target.value, str)
-            else None
-        )
-        ignore = bool(getattr(node, "ignore_missing", False))
-        yield Reference(literal, node.lineno, ignore)
-
-
-def scan(ast: nodes.Template) -> Iterator[TemplateProblem]:
-    """Sandbox-escape attempts visible in the source: any `_private` attribute or item,
-    directly or through the `attr` filter."""
-    for node in ast.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter)):
-        if isinstance(node, nodes.Filter):
-            # `x | attr("__class__")` is getattr by another name.
-            first = node.args[0] if node.name == "attr" and node.args else None
-            attr: Any = first.value if isinstance(first, nodes.Const) else None
-        elif isinstance(node, nodes.Getattr):
-            attr = node.attr
-        else:
-            arg = node.arg  # type: ignore[attr-defined]
-            attr = arg.value if isinstance(arg, nodes.Const) else None
-        if isinstance(attr, str) and attr.startswith("_"):
-            yield TemplateProblem(
-                "PR047",
-                f"template reaches for the private attribute `{attr}`: the sandbox refuses it",
-                node.lineno,
-            )
 
 
 def content_hash(body: str, partial_sources: dict[str, str], model: Any) -> str:

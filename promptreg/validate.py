@@ -125,7 +125,7 @@ def lint(pf: PromptFile, project: Project) -> None:
             line, col, "PR032", "budget.max_input_tokens is required (lint.require_budget is on)"
         )
     lint_evals(pf, project)
-    if pf.closure is None or pf.ast is None:
+    if pf.closure is None:
         return
     offset = pf.body_line - 1
     for name in sorted(pf.closure.variables - set(spec.inputs)):

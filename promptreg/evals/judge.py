@@ -124,12 +124,11 @@ def load_rubric(project: Project, reference: str, where: str) -> jinja2.Template
     except UnicodeDecodeError:
         raise UsageError(f"rubric {reference!r} is not UTF-8", field=where) from None
     try:
-        ast = env.parse(source, name=reference)
-        template, variables = env.compile(ast, name=reference, filename=str(path))
+        analysis = env.analyse(source, name=reference, filename=str(path))
     except jinja2.TemplateSyntaxError as err:
         message = err.message or "template syntax error"
         raise UsageError(message, path=project.shown(path), line=err.lineno) from None
-    closure = env.closure(ast, variables)
+    closure = env.closure(analysis)
     if closure.problems:
         problem = closure.problems[0]
         raise UsageError(problem.message, path=project.shown(path), line=problem.line)
@@ -145,7 +144,7 @@ def load_rubric(project: Project, reference: str, where: str) -> jinja2.Template
             f"rubric {reference!r} never shows the judge the output: use {{{{ output }}}}",
             field=where,
         )
-    return template
+    return env.template(analysis)
 
 
 def judge_scorer(

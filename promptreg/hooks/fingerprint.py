@@ -18,8 +18,9 @@ from typing import Any
 import jinja2
 
 from promptreg._yaml import YamlError, read_yaml
+from promptreg.analysis import references
 from promptreg.frontmatter import FrontMatterError, split_front_matter
-from promptreg.templating import IncludeError, TemplateEnv, content_hash, decode_source, references
+from promptreg.templating import IncludeError, TemplateEnv, content_hash, decode_source
 
 # Every way a template can pull in another file starts like this; without a match there is
 # nothing to parse for. A match in a comment or a raw block only costs a parse.
@@ -81,9 +82,9 @@ def included_sources(body: str, env: TemplateEnv) -> dict[str, str] | None:
     except jinja2.TemplateSyntaxError:
         return None
     sources: dict[str, str] = {}
-    pending = [ast]
+    pending = [tuple(references(ast))]
     while pending:
-        for ref in references(pending.pop()):
+        for ref in pending.pop():
             if ref.target is None or ref.target in sources:
                 continue
             try:
@@ -91,8 +92,8 @@ def included_sources(body: str, env: TemplateEnv) -> dict[str, str] | None:
             except IncludeError:
                 continue
             sources[part.name] = part.source
-            if part.ast is not None:
-                pending.append(part.ast)
+            if part.analysis is not None:
+                pending.append(part.analysis.references)
     return sources
 
 

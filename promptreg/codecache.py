@@ -43,6 +43,11 @@ class CodeCache:
     def store(self, key: str, data: bytes) -> None:
         # A cache that cannot be written is only slower, never wrong.
         with contextlib.suppress(Exception):
+            if not self.directory.is_dir():
+                self.directory.mkdir(parents=True)
+                # Outside a git directory (a project in a repository's subfolder) git would
+                # list the cache as untracked files: it ignores itself.
+                (self.directory / ".gitignore").write_text("*\n", encoding="utf-8")
             atomic_write(self.directory / key[:2] / key[2:], data, durable=False)
 
 

@@ -1,12 +1,13 @@
 """promptreg benchmarks: `make bench` (`.venv/bin/python bench/run.py`).
 
 Builds a synthetic, committed repository of 2,000 prompts under bench/.work/ (rebuilt when the
-generator changes), then measures promptreg against plain alternatives in the same run and
-prints a Markdown table. Missing a goal is reported in the table, not as a failure: the exit
+generator changes) and a registry copy of it with 10,000 deployment tags (registry_repo.py),
+then measures promptreg against plain alternatives in the same run and prints a Markdown
+table. Missing a goal is reported in the table, not as a failure: the exit
 status is non-zero only when something is broken (no venv, or promptreg fails on the synthetic
 prompts, which are all valid by construction).
 
-    .venv/bin/python bench/run.py            # full run (~3 minutes on 2 cores)
+    .venv/bin/python bench/run.py            # full run (~4 minutes on 2 cores)
     .venv/bin/python bench/run.py --quick    # fewer repetitions
     .venv/bin/python bench/run.py --write    # also rewrite the table in bench/RESULTS.md
 """
@@ -18,13 +19,26 @@ import datetime as dt
 import json
 import os
 import platform
+import shutil
+import statistics
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from registry_repo import (
+    PLAIN_TAGS,
+    REGISTRY_VERSION,
+    RegistryRepo,
+    ensure_registry,
+    newest_tag,
+    prompt_path,
+    reset_bench_tags,
+)
 from synthetic import GENERATOR_VERSION, ensure_repo
-from timing import RunFailed, Timing, process_env, time_process
+from timing import RunFailed, Timing, process_env, time_process, time_runs
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -46,6 +60,8 @@ class Settings:
     startup_runs: int
     batches: int
     per_batch: int
+    further: int  # prompts looked up one by one in a warm registry
+    gitpython: int  # of those, how many GitPython also reads (~30 ms each)
     write: bool
 
 
@@ -78,6 +94,8 @@ def _fmt(seconds: float | None, unit: str) -> str:
         return "—"
     if unit == "us" or seconds < 1e-3:
         return f"{seconds * 1e6:.1f} µs"
+    if seconds < 10e-3:
+        return f"{seconds * 1e3:.2f} ms"
     if seconds < 1:
         return f"{seconds * 1e3:.0f} ms"
     return f"{seconds:.2f} s"
@@ -135,9 +153,11 @@ def alt_process(cmd: list[str], cwd: Path, runs: int) -> float | str:
         return f"failed (exit {err.code})"
 
 
-def ours_process(cmd: list[str], cwd: Path, runs: int) -> Timing:
+def ours_process(
+    cmd: list[str], cwd: Path, runs: int, before: Callable[[], object] | None = None
+) -> Timing:
     try:
-        return time_process(cmd, cwd, runs, env=ENV)
+        return time_process(cmd, cwd, runs, env=ENV, before=before)
     except RunFailed as err:
         raise BenchError(str(err)) from None
 
@@ -206,6 +226,186 @@ def info_rows(promptreg: Path, repo: Path, manifest: dict[str, str], s: Settings
     return rows
 
 
+# -- registry (issue 3) ------------------------------------------------------------------------
+
+FIRST_GET_GOAL, FURTHER_GET_GOAL, CACHED_GET_GOAL = 10e-3, 1e-3, 5e-6
+RENDER_GOAL, APP_START_GOAL, GET_ALL_GOAL = 20e-6, 0.100, 1.0
+HISTORY_GOAL, PROMOTE_GOAL = 0.300, 0.500
+
+
+def clear_code_cache(repo: RegistryRepo) -> None:
+    shutil.rmtree(repo.code_cache, ignore_errors=True)
+
+
+def api_json(python: Path, args: list[str]) -> Any:
+    """Run `registry_api.py` (a fresh process) and return what it printed."""
+    cmd = [str(python), str(BENCH / "registry_api.py"), *args]
+    proc = subprocess.run(cmd, cwd=BENCH, env=ENV, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise BenchError(f"registry timing failed:\n{(proc.stdout + proc.stderr)[-3000:]}")
+    return json.loads(proc.stdout)
+
+
+def app_start_rows(python: Path, repo: RegistryRepo, name: str, s: Settings) -> list[Row]:
+    """Row 1: a whole fresh process that imports promptreg and resolves one prompt."""
+    code = f"import promptreg; reg = promptreg.Registry('.'); reg.get('{name}@prod')"
+    show = ["git", "show", f"{newest_tag(name, 'prod')}:{prompt_path(name)}"]
+    alts = [
+        ("`python -c 'pass'`", alt_process([str(python), "-c", "pass"], repo.root, s.startup_runs)),
+        ("`git show TAG:PATH` (process)", alt_process(show, repo.root, s.startup_runs)),
+    ]
+    rows = []
+    for cache, before in (("cold", lambda: clear_code_cache(repo)), ("warm", None)):
+        timing = ours_process([str(python), "-c", code], repo.root, s.startup_runs, before)
+        what = (
+            f"app start: `import promptreg`, `Registry('.')`, first `get('{name}@prod')`; "
+            f"code cache {cache} (process)"
+        )
+        rows += [Row(what, timing.median, label, alt, APP_START_GOAL) for label, alt in alts]
+    return rows
+
+
+def first_get_rows(python: Path, repo: RegistryRepo, name: str, s: Settings) -> list[Row]:
+    """Row 2: `Registry` + first `get` after import, one sample per fresh process."""
+    labels = {
+        "gitpython": "GitPython `Repo(path).commit(tag).tree / path` + read blob",
+        "git_show": "`subprocess.run(['git', 'show', 'TAG:PATH'])`",
+    }
+    rows = []
+    for cache, before in (("warm", None), ("cold", lambda: clear_code_cache(repo))):
+        samples: dict[str, list[float]] = {"promptreg": [], **{k: [] for k in labels}}
+        for order in range(s.startup_runs):
+            if before is not None:
+                before()
+            args = ["first", str(repo.root), name, "--order", str(order)]
+            for key, seconds in api_json(python, args).items():
+                samples[key].append(seconds)
+        ours = statistics.median(samples["promptreg"])
+        what = (
+            f"`Registry(path)` + first `get('{name}@prod')` after import; code cache {cache} "
+            "(in-process, 1 sample per process)"
+        )
+        for key, label in labels.items():
+            alt = _median_or(samples[key], "not installed")
+            rows.append(Row(what, ours, label, alt, FIRST_GET_GOAL))
+            if isinstance(alt, float):
+                ratio = f"{ours / alt:.2f}×"
+                print(
+                    f"first get, code cache {cache}: promptreg / {key} = {ratio}", file=sys.stderr
+                )
+    return rows
+
+
+def _median_or(samples: list[float] | str, why: str) -> float | str:
+    """The samples' median; `why` when there are none, or what the script said instead."""
+    if isinstance(samples, str):
+        return samples
+    return statistics.median(samples) if samples else why
+
+
+def further_get_rows(python: Path, repo: RegistryRepo, s: Settings) -> list[Row]:
+    """Row 3: uncached `get` of further prompts in a registry that has looked up two."""
+    names = repo.names
+    warm, others = names[:2], [n for n in names[3::6] if n != repo.promoted][: s.further]
+    args = ["further", str(repo.root), *warm, *others, "--gitpython", str(s.gitpython)]
+    clear_code_cache(repo)
+    rows = []
+    for cache in ("cold", "warm"):  # the cold run fills the cache the warm run reads
+        data = api_json(python, args)
+        ours, alt = statistics.median(data["promptreg"]), _median_or(data["gitpython"], "—")
+        what = (
+            f"further uncached `get(name@prod)` in a warm registry; code cache {cache} "
+            f"(median of {len(others)} prompts)"
+        )
+        label = f"GitPython object model, warm `Repo` (first {s.gitpython} of them)"
+        rows.append(Row(what, ours, label, alt, FURTHER_GET_GOAL))
+    return rows
+
+
+def hot_rows(python: Path, repo: RegistryRepo, name: str, s: Settings) -> list[Row]:
+    """Row 4: a cached `get`, and `render` of the resolved prompt."""
+    args = ["hot", str(repo.root), name, "--batches", str(s.batches)]
+    data = api_json(python, [*args, "--per-batch", str(s.per_batch)])
+    get = Row(
+        f"cached `get('{name}@prod')`", data["get"]["median"], "—", None, CACHED_GET_GOAL, "us"
+    )
+    render = Row(
+        f"`render` of the resolved `{name}@prod`",
+        data["render"]["median"],
+        "plain jinja2 `Template.render`",
+        data["jinja2"]["median"],
+        RENDER_GOAL,
+        "us",
+    )
+    return [get, render]
+
+
+def cli_registry_rows(promptreg: Path, repo: RegistryRepo, name: str, s: Settings) -> list[Row]:
+    """Row 5: `promptreg history` and `promptreg promote` as whole processes."""
+    root, runs = repo.root, s.startup_runs
+    fmt = "%(refname:strip=2)%00%(taggername)%00%(taggerdate:iso)%00%(contents)"
+    listing = ["git", "for-each-ref", "--sort=-taggerdate", f"--format={fmt}"]
+    listing.append(f"refs/tags/prompts/{name}@*/*")
+    history = ours_process([str(promptreg), "history", name], root, runs).median
+    rows = [
+        Row(
+            f"`promptreg history {name}` (process)",
+            history,
+            "`git for-each-ref` of its tags with messages (process)",
+            alt_process(listing, root, runs),
+            HISTORY_GOAL,
+        )
+    ]
+    first, second = repo.versions
+
+    def promote(i: int) -> list[str]:  # dev runs `first` at the start: alternate from `second`
+        version = second if i % 2 == 0 else first
+        cmd = [str(promptreg), "promote", repo.promoted, "--to", "dev", "--version", version]
+        return [*cmd, "--reason", "bench"]
+
+    try:
+        ours = time_runs(promote, root, runs, env=ENV).median
+        plain = time_runs(
+            lambda i: ["git", "tag", "-a", "-m", "bench", f"{PLAIN_TAGS}{i}", "HEAD"],
+            root,
+            runs,
+            env=ENV,
+        ).median
+    except RunFailed as err:
+        raise BenchError(str(err)) from None
+    finally:
+        reset_bench_tags(repo)
+    what = (
+        f"`promptreg promote {repo.promoted} --to dev --version V` (process; V alternates "
+        f"{second}, {first}: each run creates a tag)"
+    )
+    rows.append(Row(what, ours, "`git tag -a` (process)", plain, PROMOTE_GOAL))
+    return rows
+
+
+def get_all_rows(python: Path, repo: RegistryRepo, s: Settings) -> list[Row]:
+    """Row 6: `get_all("prod")` in-process, a fresh Registry per sample."""
+    data = api_json(python, ["get-all", str(repo.root), "--runs", str(s.process_runs)])
+    if data["count"] != repo.count:
+        raise BenchError(f"get_all('prod') returned {data['count']} prompts, not {repo.count}")
+    what = f"`get_all('prod')`, {repo.count:,} prompts (in-process, fresh `Registry`)"
+    label = "plain git: `for-each-ref` + one `cat-file --batch` of the files, no parsing"
+    alt = statistics.median(data["plain"])
+    return [Row(what, statistics.median(data["promptreg"]), label, alt, GET_ALL_GOAL)]
+
+
+def registry_rows(python: Path, promptreg: Path, repo: RegistryRepo, s: Settings) -> list[Row]:
+    name = repo.names[1]  # the prompt with an include (as `promptreg show` above)
+    reset_bench_tags(repo)
+    rows = app_start_rows(python, repo, name, s)
+    rows += first_get_rows(python, repo, name, s)
+    rows += further_get_rows(python, repo, s)
+    rows += hot_rows(python, repo, name, s)
+    rows += get_all_rows(python, repo, s)
+    rows += cli_registry_rows(promptreg, repo, name, s)
+    return rows
+
+
 # -- output ------------------------------------------------------------------------------------
 
 
@@ -224,6 +424,31 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def code_state() -> tuple[str, int]:
+    """The measured promptreg: `HEAD` plus how many of its files differ (the working tree is
+    shared), and the newest mtime under promptreg/, to tell whether it changed during the run."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--", "promptreg"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.splitlines()
+    except OSError:
+        head, changed = "unknown", []
+    described = f"{head or 'unknown'} + {len(changed)} uncommitted file(s) in promptreg/"
+    newest = max((f.stat().st_mtime_ns for f in (ROOT / "promptreg").rglob("*.py")), default=0)
+    return described, newest
+
+
 def load_average() -> str:
     try:
         return ", ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -231,17 +456,29 @@ def load_average() -> str:
         return "unknown"
 
 
-def report(rows: list[Row], s: Settings, built: bool, load_before: str) -> str:
+def report(
+    rows: list[Row], s: Settings, built: tuple[bool, bool], load_before: str, code_before: int
+) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    code, code_after = code_state()
+    if code_after != code_before:
+        code += " (**changed during the run**: rows may mix versions, run again)"
     notes = [
         f"Date: {now}",
+        f"promptreg measured: {code}",
         f"Machine: {machine()}",
         f"Load average (1, 5, 15 min) before / after: {load_before} / {load_average()}",
         f"Synthetic repo: {s.count:,} prompts, generator v{GENERATOR_VERSION}"
-        + (" (rebuilt this run)" if built else ""),
+        + (" (rebuilt this run)" if built[0] else ""),
+        f"Registry repo: the same prompts + {5 * s.count:,} deployment tags (packed), "
+        f"registry generator v{REGISTRY_VERSION}" + (" (rebuilt this run)" if built[1] else ""),
         f"Process rows: median of {s.process_runs} run(s) after a warm-up "
         f"({s.startup_runs} runs for start-up rows). Render rows: median of {s.batches} "
         f"batches of up to {s.per_batch} renders (fewer for slow alternatives, ~50 ms a batch).",
+        f"Registry rows: first `get` median of {s.startup_runs} fresh processes (one sample "
+        f"each, the three measured in rotating order); further `get` median over "
+        f"{s.further} prompts; `get_all` median of {s.process_runs}; code cache = "
+        "`.git/promptreg/code`, cold = deleted before each process.",
         "Ratio: promptreg / alternative (below 1 means promptreg is faster).",
     ]
     return "\n".join(f"- {n}" for n in notes) + "\n\n" + table(rows) + "\n"
@@ -268,8 +505,8 @@ def parse_args(argv: list[str] | None) -> Settings:
     parser.add_argument("--runs", type=int, help="runs per process measurement (default 5)")
     parser.add_argument("--write", action="store_true", help=f"rewrite the table in {RESULTS}")
     args = parser.parse_args(argv)
-    if args.n < 2:
-        parser.error("--n must be at least 2")
+    if args.n < 3:  # the registry rows promote prompt #2 and look up #0 and #1 first
+        parser.error("--n must be at least 3")
     runs = args.runs or (3 if args.quick else 5)
     return Settings(
         count=args.n,
@@ -277,6 +514,8 @@ def parse_args(argv: list[str] | None) -> Settings:
         startup_runs=10 if args.quick else 20,
         batches=15 if args.quick else 50,
         per_batch=1000,
+        further=100 if args.quick else 300,
+        gitpython=10 if args.quick else 30,
         write=args.write,
     )
 
@@ -284,19 +523,26 @@ def parse_args(argv: list[str] | None) -> Settings:
 def main(argv: list[str] | None = None) -> int:
     s = parse_args(argv)
     load_before = load_average()
+    code_before = code_state()[1]
     try:
         python, promptreg = venv_tools()
         repo, manifest, built = ensure_repo(WORK, s.count)
         print(f"repo: {repo} ({'built' if built else 'reused'})", file=sys.stderr)
+        registry, registry_built = ensure_registry(WORK, repo, s.count)
+        print(
+            f"registry: {registry.root} ({'built' if registry_built else 'reused'})",
+            file=sys.stderr,
+        )
         check_validate_clean(promptreg, repo)
         rows = validate_rows(python, promptreg, repo, s)
         rows += render_rows(python, repo, manifest, s)
         rows += startup_rows(python, promptreg, repo, s)
         rows += info_rows(promptreg, repo, manifest, s)
+        rows += registry_rows(python, promptreg, registry, s)
     except (BenchError, subprocess.CalledProcessError) as err:
         print(f"bench: error: {err}", file=sys.stderr)
         return 1
-    text = report(rows, s, built, load_before)
+    text = report(rows, s, (built, registry_built), load_before, code_before)
     print(text)
     if s.write:
         write_results(text)

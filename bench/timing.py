@@ -68,11 +68,31 @@ def time_process(
     *,
     env: Mapping[str, str] | None = None,
     warmup: int = 1,
+    before: Callable[[], object] | None = None,
 ) -> Timing:
     """Wall times of `runs` whole-process runs after `warmup` unmeasured ones."""
-    for _ in range(warmup):
-        run_once(cmd, cwd, env)
-    return Timing(tuple(run_once(cmd, cwd, env) for _ in range(runs)))
+    return time_runs(lambda _: cmd, cwd, runs, env=env, warmup=warmup, before=before)
+
+
+def time_runs(
+    command: Callable[[int], Sequence[str]],
+    cwd: Path,
+    runs: int,
+    *,
+    env: Mapping[str, str] | None = None,
+    warmup: int = 1,
+    before: Callable[[], object] | None = None,
+) -> Timing:
+    """Like `time_process`, but run i (warm-ups counted) runs `command(i)`, and `before()`
+    (not timed) runs before each run: to alternate arguments or to clear a cache."""
+    samples = []
+    for i in range(warmup + runs):
+        if before is not None:
+            before()
+        elapsed = run_once(command(i), cwd, env)
+        if i >= warmup:
+            samples.append(elapsed)
+    return Timing(tuple(samples))
 
 
 def batch_size_for(call: Callable[[], object], target_s: float, cap: int) -> int:

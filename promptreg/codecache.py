@@ -27,9 +27,10 @@ class CodeCache:
         self.directory = directory
 
     @staticmethod
-    def key(source: str, *, name: str, filename: str) -> str:
+    def key(*parts: str) -> str:
+        """The entry for everything in `parts` (with the versions the entry depends on)."""
         h = hashlib.sha256()
-        for part in (FORMAT, jinja2.__version__, sys.version, name, filename, source):
+        for part in (FORMAT, jinja2.__version__, sys.version, *parts):
             h.update(part.encode("utf-8", "surrogatepass"))
             h.update(b"\0")
         return h.hexdigest()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from promptreg._yaml import YamlDoc, YamlError, read_yaml
+from promptreg.codecache import code_cache_for
 from promptreg.errors import ConfigError
 
 CONFIG_FILE = "promptreg.yaml"
@@ -88,7 +89,7 @@ def load_config(root: Path) -> Config:
         return Config(root=root, prompts_dir=root / "prompts")
     shown = CONFIG_FILE
     try:
-        doc = read_yaml(path.read_text(encoding="utf-8"))
+        doc = read_yaml(path.read_text(encoding="utf-8"), cache=code_cache_for(root))
     except UnicodeDecodeError:
         raise ConfigError("not valid UTF-8", path=shown) from None
     except YamlError as err:

@@ -14,6 +14,7 @@ from pathlib import Path
 import jinja2
 
 from promptreg._yaml import YamlDoc, YamlError, read_yaml
+from promptreg.codecache import CodeCache
 from promptreg.errors import PromptFileError
 from promptreg.findings import Finding
 from promptreg.frontmatter import FileParts, FrontMatterError, split_front_matter
@@ -60,13 +61,15 @@ def read_prompt_file(
     return pf if data is None else _parse(pf, data, env)
 
 
-def read_front_matter(path: Path, *, name: str, shown: str, max_bytes: int) -> PromptFile:
+def read_front_matter(
+    path: Path, *, name: str, shown: str, max_bytes: int, cache: CodeCache | None = None
+) -> PromptFile:
     """Read only what the front-matter says (no template work): for listings."""
     pf = PromptFile(path=path, shown=shown, name=name)
     data = _read_bytes(pf, max_bytes)
     text = None if data is None else _decode(pf, data)
     if text is not None:
-        _parse_front_matter(pf, text)
+        _parse_front_matter(pf, text, cache)
     return pf
 
 
@@ -86,7 +89,7 @@ def load_light(
     pf = PromptFile(path=path, shown=shown, name=name)
     text = _decode(pf, data)
     if text is not None:
-        _parse_front_matter(pf, text)
+        _parse_front_matter(pf, text, env.code_cache)
     if pf.findings or pf.spec is None or pf.parts is None:
         raise PromptFileError(pf.findings or [Finding(shown, 1, 1, "PR002", "not a prompt")])
     return Prompt(
@@ -103,7 +106,7 @@ def load_light(
 
 def _parse(pf: PromptFile, data: bytes, env: TemplateEnv) -> PromptFile:
     text = _decode(pf, data)
-    if text is None or not _parse_front_matter(pf, text):
+    if text is None or not _parse_front_matter(pf, text, env.code_cache):
         return pf
     _read_template(pf, env)
     if pf.findings or pf.spec is None or pf.template is None or pf.closure is None or not pf.parts:
@@ -122,7 +125,7 @@ def _parse(pf: PromptFile, data: bytes, env: TemplateEnv) -> PromptFile:
     return pf
 
 
-def _parse_front_matter(pf: PromptFile, text: str) -> bool:
+def _parse_front_matter(pf: PromptFile, text: str, cache: CodeCache | None) -> bool:
     """Split and check the front-matter; False when the template cannot even be looked at."""
     problem = name_problem(pf.name)
     if problem:
@@ -133,7 +136,7 @@ def _parse_front_matter(pf: PromptFile, text: str) -> bool:
         pf.add(err.line, 1, err.code, err.message)
         return False
     try:
-        pf.doc = read_yaml(pf.parts.front_matter, line_offset=1)
+        pf.doc = read_yaml(pf.parts.front_matter, line_offset=1, cache=cache)
     except YamlError as err:
         pf.add(err.line, err.col, _YAML_CODES[err.kind], err.message)
         return False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterable
 from functools import cached_property
@@ -81,6 +80,8 @@ class Project:
         if candidate is not None and candidate.is_file():
             return candidate
         names = self.names()
+        import difflib  # only on the error path: it costs ~5 ms to import
+
         close = difflib.get_close_matches(ref, names, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         count = f"{len(names)} prompt{'s' if len(names) != 1 else ''}"
@@ -107,6 +108,7 @@ class Project:
             name=self.name_for(path),
             shown=self.shown(path),
             max_bytes=self.config.lint.max_file_bytes,
+            cache=self.env.code_cache,
         )
 
     def load(self, ref: str) -> Prompt:

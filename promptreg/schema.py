@@ -6,7 +6,6 @@ the first problem so one run shows everything wrong with a file.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -140,6 +139,8 @@ class _Collector:
     ) -> None:
         for key in data:
             if key not in known:
+                import difflib  # only on the error path: it costs ~5 ms to import
+
                 hint = difflib.get_close_matches(str(key), known, n=1)
                 did = f"did you mean `{hint[0]}`? " if hint else ""
                 self.add(

@@ -182,7 +182,7 @@ class TemplateEnv:
         """Compile `source` and read what it depends on, from the code cache when it was
         seen before. Raises jinja2.TemplateSyntaxError."""
         cache = self.code_cache
-        key = cache.key(source, name=name, filename=filename) if cache else ""
+        key = cache.key("template", name, filename, source) if cache else ""
         if cache:
             data = cache.load(key)
             cached = Analysis.loads(data) if data is not None else None

@@ -1,0 +1,137 @@
+"""PyYAML, as promptreg reads and writes YAML: used through `promptreg._yaml` only.
+
+Kept apart so that importing promptreg does not import PyYAML (~30 ms): a registry whose
+parsed front-matter is in the cache never needs it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+import yaml
+
+from promptreg._yaml import Path_, YamlDoc, YamlError
+
+try:
+    _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover - libyaml missing on this platform
+    _BaseLoader = yaml.SafeLoader
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """Safe loader resolving plain scalars as YAML 1.2's core schema does."""
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes what `_Loader` reads back unchanged: a string that YAML 1.2 would take for a
+    number or a boolean (`1e3`, `0x1F`) is quoted."""
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}  # type: ignore[misc]
+
+
+def _resolver(tag: str, pattern: str, first: list[str]) -> None:
+    for cls in (_Loader, _Dumper):
+        cls.add_implicit_resolver(tag, re.compile(pattern, re.X), first)
+
+
+_resolver("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""])
+_resolver("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF"))
+_resolver(
+    "tag:yaml.org,2002:int", r"^(?:[-+]?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+)$", list("-+0123456789")
+)
+_resolver(
+    "tag:yaml.org,2002:float",
+    r"""^(?:[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?
+        |[-+]?[0-9]+[eE][-+]?[0-9]+
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+    list("-+0123456789."),
+)
+
+
+_PLAIN_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
+def _build(
+    loader: _Loader,
+    node: yaml.Node,
+    path: Path_,
+    positions: dict[Path_, tuple[int, int]],
+    seen: set[int],
+    offset: int,
+) -> Any:
+    """Construct the value of `node` in one walk that also records every key's and item's
+    position and refuses duplicate keys, merge keys and any node reached twice (an alias)."""
+    if id(node) in seen:
+        line, col = positions.get(path, (node.start_mark.line + 1 + offset, 1))
+        raise YamlError("alias", "anchors and aliases are not allowed", line, col)
+    seen.add(id(node))
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_COLLECTIONS:
+        mark = node.start_mark
+        message = f"the tag {node.tag} is not allowed: use plain mappings and lists"
+        raise YamlError("syntax", message, mark.line + 1 + offset, mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        first_seen: dict[str, tuple[int, int]] = {}
+        for key_node, value_node in node.value:
+            mark = key_node.start_mark
+            pos = (mark.line + 1 + offset, mark.column + 1)
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise YamlError("syntax", "keys must be plain scalars", *pos)
+            key = key_node.value
+            # Plain `<<` is a merge key to YAML 1.1 readers; our 1.2 resolver leaves it a str.
+            if key == "<<" and (key_node.tag == "tag:yaml.org,2002:merge" or not key_node.style):
+                raise YamlError("alias", "merge keys (`<<`) are not allowed", *pos)
+            if key in first_seen:
+                raise YamlError(
+                    "duplicate",
+                    f"duplicate key `{key}` (first defined at line {first_seen[key][0]})",
+                    *pos,
+                )
+            first_seen[key] = pos
+            child = (*path, key)
+            positions[child] = pos
+            out[loader.construct_object(key_node)] = _build(
+                loader, value_node, child, positions, seen, offset
+            )
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for i, item in enumerate(node.value):
+            child = (*path, i)
+            positions[child] = (item.start_mark.line + 1 + offset, item.start_mark.column + 1)
+            items.append(_build(loader, item, child, positions, seen, offset))
+        return items
+    return loader.construct_object(node)
+
+
+def parse(text: str, *, line_offset: int = 0) -> YamlDoc:
+    """Parse one YAML document. Raises `YamlError`; positions are shifted by `line_offset`."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return YamlDoc(None, {})
+        mark = node.start_mark
+        positions: dict[Path_, tuple[int, int]] = {(): (mark.line + 1 + line_offset, 1)}
+        data = _build(loader, node, (), positions, set(), line_offset)
+    except YamlError:
+        raise
+    except yaml.MarkedYAMLError as err:
+        problem = err.problem_mark or err.context_mark
+        line, col = (problem.line + 1, problem.column + 1) if problem else (1, 1)
+        what = err.problem or err.context or "invalid YAML"
+        raise YamlError("syntax", what, line + line_offset, col) from None
+    except yaml.YAMLError as err:
+        raise YamlError("syntax", str(err), 1 + line_offset, 1) from None
+    finally:
+        loader.dispose()
+    return YamlDoc(data, positions)
+
+
+def dump(data: Any) -> str:
+    """Block-style YAML that `read_yaml` reads back as the same data (key order kept)."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000)

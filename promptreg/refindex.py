@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from promptreg.gitstore import GitStore
-
-PREFIX = "prompts/"
+from promptreg.tags import PREFIX, parse_deployment_name
 
 
 @dataclass(frozen=True)
@@ -66,17 +65,6 @@ class RefIndex:
             if _mtime_ns(tags_dir / directory) > self.listed_at_ns:
                 return False
         return True
-
-
-def parse_deployment_name(tag: str) -> tuple[str, str, int] | None:
-    """(name, env, seq) of a deployment tag name, cheaply; None for any other tag."""
-    if not tag.startswith(PREFIX):
-        return None
-    head, _, seq = tag.rpartition("/")
-    name, at, env = head[len(PREFIX) :].rpartition("@")
-    if not at or not name or not seq.isdigit() or not env:
-        return None
-    return name, env, int(seq)
 
 
 def loose_dirs(name: str, env: str) -> tuple[str, str]:

@@ -20,7 +20,7 @@ from promptreg.gitstore import TagRef
 PREFIX = "prompts/"
 SEQ_WIDTH = 6
 MESSAGE_FORMAT = 1
-_DEPLOYMENT = re.compile(r"prompts/(?P<name>.+)@(?P<env>[a-z][a-z0-9_-]*)/(?P<seq>\d+)\Z")
+_ENV = re.compile(r"[a-z][a-z0-9_-]*\Z")
 _RELEASE = re.compile(r"prompts/(?P<name>.+)@v(?P<version>\d[^/@]*)\Z")
 
 
@@ -39,6 +39,17 @@ def deployments_prefix(name: str, env: str | None = None) -> str:
 
 def releases_pattern(name: str) -> str:
     return f"{PREFIX}{name}@v*"
+
+
+def parse_deployment_name(tag: str) -> tuple[str, str, int] | None:
+    """(name, env, seq) of a deployment tag's name, cheaply; None for any other tag."""
+    if not tag.startswith(PREFIX):
+        return None
+    head, _, seq = tag.rpartition("/")
+    name, at, env = head[len(PREFIX) :].rpartition("@")
+    if not at or not name or not seq.isdigit() or not _ENV.match(env):
+        return None
+    return name, env, int(seq)
 
 
 def parse_release(tag: str) -> tuple[str, str] | None:
@@ -134,9 +145,10 @@ def deployment_message(
 def parse_deployment(ref: TagRef) -> Deployment | None:
     """A deployment read from its tag; None for a tag that is not one of ours (wrong name, not
     annotated, or a message that is not promptreg's)."""
-    m = _DEPLOYMENT.match(ref.name)
-    if m is None or not ref.annotated:
+    parsed = parse_deployment_name(ref.name)
+    if parsed is None or not ref.annotated:
         return None
+    name, env, seq = parsed
     data = read_message(ref.message)
     if not isinstance(data, dict) or data.get("promptreg") != MESSAGE_FORMAT:
         return None
@@ -160,9 +172,9 @@ def parse_deployment(ref: TagRef) -> Deployment | None:
     }
     scores = data.get("scores") or {}
     return Deployment(
-        name=m["name"],
-        env=m["env"],
-        seq=int(m["seq"]),
+        name=name,
+        env=env,
+        seq=seq,
         tag=ref.name,
         commit=ref.commit,
         action=str(data.get("action", "promote")),

@@ -19,12 +19,12 @@ from promptreg.errors import PromptregError
 from promptreg.findings import Finding
 from promptreg.hooks.report import HookReport
 from promptreg.project import Project
+from promptreg.tags import parse_deployment_name
 
 if TYPE_CHECKING:
     from promptreg.registry import Registry
 
 _ZERO = re.compile(r"0+\Z")
-_DEPLOYMENT_REF = re.compile(r"refs/tags/(prompts/.+@[a-z][a-z0-9_-]*/\d+)\Z")
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,9 @@ def deployment_tags(refs: list[PushedRef]) -> list[str]:
     """The deployment tags (names under refs/tags/) being created or moved on the remote."""
     out = []
     for ref in refs:
-        m = _DEPLOYMENT_REF.match(ref.remote_ref)
-        if m and not ref.deleted:
-            out.append(m[1])
+        tag = ref.remote_ref.removeprefix("refs/tags/")
+        if tag != ref.remote_ref and parse_deployment_name(tag) and not ref.deleted:
+            out.append(tag)
     return out
 
 

@@ -82,3 +82,11 @@ promptreg status
 
 step "git tag -n1   # the tags are the deployment history"
 git tag -n1
+
+sed -i.bak 's/exactly one label:/one label only:/' prompts/support/triage.prompt
+rm -f prompts/support/triage.prompt.bak
+git add -A
+step "promptreg hook version-bump   # a staged body change without a version bump"
+promptreg hook version-bump || echo "(exit status $?: the pre-commit hook refuses this commit)"
+step "promptreg bump support/triage && git add -A && promptreg hook version-bump"
+promptreg bump support/triage && git add -A && promptreg hook version-bump && echo "(bumped: the hook passes)"

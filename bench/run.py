@@ -1,14 +1,16 @@
 """promptreg benchmarks: `make bench` (`.venv/bin/python bench/run.py`).
 
 Builds a synthetic, committed repository of 2,000 prompts under bench/.work/ (rebuilt when the
-generator changes) and a registry copy of it with 10,000 deployment tags (registry_repo.py),
-then measures promptreg against plain alternatives in the same run and prints a Markdown
+generator changes), a registry copy of it with 10,000 deployment tags (registry_repo.py), a
+copy with a pre-commit config and a second commit that changes and bumps every prompt
+(hooks_repo.py) and a scratch copy with a 1,000-case eval dataset (evals_repo.py), then
+measures promptreg against plain alternatives in the same run and prints a Markdown
 table. Missing a goal is reported in the table, not as a failure: the exit
 status is non-zero only when something is broken (no venv, or promptreg fails on the synthetic
 prompts, which are all valid by construction).
 
-    .venv/bin/python bench/run.py            # full run (~4 minutes on 2 cores)
-    .venv/bin/python bench/run.py --quick    # fewer repetitions
+    .venv/bin/python bench/run.py            # full run (~5 minutes on 2 cores)
+    .venv/bin/python bench/run.py --quick    # fewer repetitions, no 200 ms-a-request eval
     .venv/bin/python bench/run.py --write    # also rewrite the table in bench/RESULTS.md
 """
 
@@ -28,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evals_repo import SLOW_S, EvalsRepo, ensure_evals_repo
+from hooks_repo import HooksRepo, ensure_hooks_repo
 from registry_repo import (
     PLAIN_TAGS,
     REGISTRY_VERSION,
@@ -45,7 +49,9 @@ ROOT = BENCH.parent
 WORK = BENCH / ".work"
 VENV_BIN = ROOT / ".venv" / "bin"
 RESULTS = BENCH / "RESULTS.md"
-ENV = process_env(WORK / "pycache")
+# pre-commit keeps its store (a sqlite db; nothing is installed for `language: unsupported`)
+# under bench/.work/, not in ~/.cache.
+ENV = {**process_env(WORK / "pycache"), "PRE_COMMIT_HOME": str(WORK / "pre-commit")}
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
@@ -62,6 +68,7 @@ class Settings:
     per_batch: int
     further: int  # prompts looked up one by one in a warm registry
     gitpython: int  # of those, how many GitPython also reads (~30 ms each)
+    slow_eval_runs: int  # runs of the ~13 s eval with a 200 ms runner (0: skipped)
     write: bool
 
 
@@ -406,6 +413,111 @@ def registry_rows(python: Path, promptreg: Path, repo: RegistryRepo, s: Settings
     return rows
 
 
+# -- pre-commit hooks (issue 4) ----------------------------------------------------------------
+
+HOOK_GOAL = 3.0
+EVAL_GOAL, SLOW_EVAL_GOAL, SLOW_JOBS = 2.0, 15.0, 16
+
+
+def pre_commit_tool() -> Path:
+    tool = VENV_BIN / "pre-commit"
+    if not os.access(tool, os.X_OK):
+        raise BenchError(f"{tool} is missing: `make bench` installs it (the `dev` extra)")
+    return tool
+
+
+def check_hook_ran(cmd: list[str], cwd: Path) -> None:
+    """Run a pre-commit command once, untimed: it must pass and must have had files to check
+    (pre-commit says "Skipped" and exits 0 when no file matched)."""
+    proc = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True, check=False)
+    out = proc.stdout + proc.stderr
+    if proc.returncode != 0 or "Passed" not in out:
+        raise BenchError(f"`{' '.join(cmd)}` exited {proc.returncode}:\n{out[-3000:]}")
+
+
+def hook_rows(python: Path, promptreg: Path, repo: HooksRepo, s: Settings) -> list[Row]:
+    """`pre-commit run` of promptreg's hooks (whole runs), and the hooks without pre-commit."""
+    pre_commit, root, runs = pre_commit_tool(), repo.root, s.process_runs
+    files = subprocess.run(
+        ["git", "ls-files", "--", "prompts", "promptreg.yaml"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    ref_args = ["--from-ref", repo.base, "--to-ref", repo.head]
+    validate_cmd = [str(pre_commit), "run", "promptreg-validate", "--all-files"]
+    bump_cmd = [str(pre_commit), "run", "promptreg-version-bump", *ref_args]
+    for cmd in (validate_cmd, bump_cmd):
+        check_hook_ran(cmd, root)
+
+    def noop(*args: str) -> float | str:
+        return alt_process([str(pre_commit), "run", "bench-noop", *args], root, runs)
+
+    rows = []
+    what = f"`pre-commit run promptreg-validate --all-files`, {s.count:,} prompts (whole run)"
+    ours = ours_process(validate_cmd, root, runs).median
+    plain = alt_process([str(promptreg), "validate"], root, runs)
+    rows.append(Row(what, ours, "`promptreg validate` (process, same repo)", plain, HOOK_GOAL))
+    label = "`pre-commit run` of a no-op hook (`entry: true`), same files"
+    rows.append(Row(what, ours, label, noop("--all-files"), HOOK_GOAL))
+    direct = [str(python), "-m", "promptreg", "hook", "validate", *files]
+    what = f"`promptreg hook validate FILES` ({len(files):,} files, process, no pre-commit)"
+    ours = ours_process(direct, root, runs).median
+    rows.append(Row(what, ours, "`promptreg validate` (process, same repo)", plain))
+
+    diff = alt_process(["git", "diff", "--name-only", repo.base, repo.head], root, runs)
+    what = (
+        "`pre-commit run promptreg-version-bump --from-ref BASE --to-ref HEAD`, "
+        f"{repo.prompts:,} prompts changed and bumped (whole run)"
+    )
+    ours = ours_process(bump_cmd, root, runs).median
+    rows.append(Row(what, ours, "`git diff --name-only BASE HEAD` (process)", diff, HOOK_GOAL))
+    rows.append(Row(what, ours, label.replace("files", "refs"), noop(*ref_args), HOOK_GOAL))
+    direct = [str(promptreg), "hook", "version-bump", "--base", repo.base]
+    what = f"`promptreg hook version-bump --base BASE`, {repo.prompts:,} prompts (process)"
+    ours = ours_process(direct, root, runs).median
+    rows.append(Row(what, ours, "`git diff --name-only BASE HEAD` (process)", diff, HOOK_GOAL))
+    return rows
+
+
+# -- evals (issue 5) ---------------------------------------------------------------------------
+
+
+def eval_rows(python: Path, promptreg: Path, repo: EvalsRepo, s: Settings) -> list[Row]:
+    """`promptreg eval` whole processes with python runners that do no work, or wait."""
+    root, runs = repo.root, s.process_runs
+    base = [str(promptreg), "eval", repo.target]
+    instant = [*base, "--runner", "python:bench_runner:instant"]
+    loop = [str(python), str(BENCH / "plain" / "eval_loop.py"), str(root), repo.target]
+    plain = alt_process([*loop, "bench_runner:instant"], root, runs)
+    label = "plain loop: jinja2 render + runner + the 3 metrics, 1 thread (process)"
+    rows = []
+    for args, cache in ((["--no-cache"], "no response cache"), ([], "response cache warm")):
+        what = (
+            f"`promptreg eval NAME --runner python:…:instant{' ' * bool(args)}{' '.join(args)}`, "
+            f"{repo.cases:,} cases, 3 metrics (process; the runner answers at once; {cache})"
+        )
+        # Cache warm: the warm-up run fills it (it was deleted when the bench started).
+        ours = ours_process([*instant, *args], root, runs).median
+        rows.append(Row(what, ours, label, plain, EVAL_GOAL))
+    what = (
+        f"`promptreg eval NAME --runner python:…:slow --no-cache --jobs {SLOW_JOBS}`, "
+        f"{repo.cases:,} cases, {SLOW_S * 1e3:.0f} ms a request (process)"
+    )
+    ideal = repo.cases * SLOW_S / SLOW_JOBS
+    label = f"ideal: {repo.cases:,} × {SLOW_S} s / {SLOW_JOBS} (computed)"
+    if s.slow_eval_runs == 0:
+        print("evals: skipped the 200 ms-a-request eval row (--quick)", file=sys.stderr)
+        return [*rows, Row(what, None, label, "skipped (--quick)", SLOW_EVAL_GOAL)]
+    slow = [*base, "--runner", "python:bench_runner:slow", "--no-cache", "--jobs", str(SLOW_JOBS)]
+    try:
+        ours = time_process(slow, root, s.slow_eval_runs, env=ENV, warmup=0).median
+    except RunFailed as err:
+        raise BenchError(str(err)) from None
+    return [*rows, Row(what, ours, label, ideal, SLOW_EVAL_GOAL)]
+
+
 # -- output ------------------------------------------------------------------------------------
 
 
@@ -457,7 +569,11 @@ def load_average() -> str:
 
 
 def report(
-    rows: list[Row], s: Settings, built: tuple[bool, bool], load_before: str, code_before: int
+    rows: list[Row],
+    s: Settings,
+    built: tuple[bool, bool, bool, bool],
+    load_before: str,
+    code_before: int,
 ) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     code, code_after = code_state()
@@ -472,9 +588,21 @@ def report(
         + (" (rebuilt this run)" if built[0] else ""),
         f"Registry repo: the same prompts + {5 * s.count:,} deployment tags (packed), "
         f"registry generator v{REGISTRY_VERSION}" + (" (rebuilt this run)" if built[1] else ""),
+        "Hooks repo: the same prompts + a commit with `.pre-commit-config.yaml` (BASE) + a commit "
+        "changing and bumping every prompt (HEAD); `repo: local` hooks, `language: unsupported`, "
+        "run from this checkout's .venv: no hook environment is installed or measured"
+        + (" (rebuilt this run)" if built[2] else ""),
+        "Evals repo: the same prompts, one of them with a 1,000-case dataset and 3 metrics, "
+        "python runners in the copy" + (" (rebuilt this run)" if built[3] else ""),
         f"Process rows: median of {s.process_runs} run(s) after a warm-up "
         f"({s.startup_runs} runs for start-up rows). Render rows: median of {s.batches} "
         f"batches of up to {s.per_batch} renders (fewer for slow alternatives, ~50 ms a batch).",
+        f"Hook and eval rows: median of {s.process_runs} whole runs after a warm-up; the "
+        + (
+            f"200 ms-a-request eval: median of {s.slow_eval_runs} runs, no warm-up."
+            if s.slow_eval_runs
+            else "200 ms-a-request eval was skipped (--quick)."
+        ),
         f"Registry rows: first `get` median of {s.startup_runs} fresh processes (one sample "
         f"each, the three measured in rotating order); further `get` median over "
         f"{s.further} prompts; `get_all` median of {s.process_runs}; code cache = "
@@ -516,6 +644,7 @@ def parse_args(argv: list[str] | None) -> Settings:
         per_batch=1000,
         further=100 if args.quick else 300,
         gitpython=10 if args.quick else 30,
+        slow_eval_runs=0 if args.quick else 3,
         write=args.write,
     )
 
@@ -533,16 +662,23 @@ def main(argv: list[str] | None = None) -> int:
             f"registry: {registry.root} ({'built' if registry_built else 'reused'})",
             file=sys.stderr,
         )
+        hooks, hooks_built = ensure_hooks_repo(WORK, repo, python)
+        print(f"hooks: {hooks.root} ({'built' if hooks_built else 'reused'})", file=sys.stderr)
+        evals, evals_built = ensure_evals_repo(WORK, repo, manifest["without_include"])
+        print(f"evals: {evals.root} ({'built' if evals_built else 'reused'})", file=sys.stderr)
         check_validate_clean(promptreg, repo)
         rows = validate_rows(python, promptreg, repo, s)
         rows += render_rows(python, repo, manifest, s)
         rows += startup_rows(python, promptreg, repo, s)
         rows += info_rows(promptreg, repo, manifest, s)
         rows += registry_rows(python, promptreg, registry, s)
+        rows += hook_rows(python, promptreg, hooks, s)
+        rows += eval_rows(python, promptreg, evals, s)
     except (BenchError, subprocess.CalledProcessError) as err:
         print(f"bench: error: {err}", file=sys.stderr)
         return 1
-    text = report(rows, s, (built, registry_built), load_before, code_before)
+    built_all = (built, registry_built, hooks_built, evals_built)
+    text = report(rows, s, built_all, load_before, code_before)
     print(text)
     if s.write:
         write_results(text)

@@ -63,6 +63,8 @@ def test_a_second_run_is_served_from_the_cache(ws: Workspace, run):
         assert data["scores"] == {"accuracy": 0.75}
         _eval(run, server.url, "--no-cache")
         assert server.count == 8
+        _eval(run, server.url)
+        assert server.count == 8  # --no-cache stored its fresh answers for the next run
         # a body edit changes the content hash: every case is asked again
         path = ws.prompts / "triage.prompt"
         path.write_text(path.read_text().replace("Label this", "Label the"), encoding="utf-8")

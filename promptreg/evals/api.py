@@ -48,7 +48,7 @@ def evaluate(
     prompt = project.load(name)
     # Resolve the baseline before paying for a run: a bad environment fails fast.
     baseline = baseline_scores(project, prompt.name, compare) if compare is not None else None
-    cache = ResponseCache(project.root / config.cache_dir) if use_cache else None
+    cache = ResponseCache(project.root / config.cache_dir, reuse=use_cache)
     settings = EvalSettings(
         runner=make_runner(spec, project.root),
         jobs=jobs if jobs is not None else config.jobs,

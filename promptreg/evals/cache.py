@@ -42,8 +42,11 @@ class ResponseCache:
     """Completions by key, one file each. Safe to share between threads and processes:
     entries are written to a temp file and renamed into place."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, reuse: bool = True) -> None:
+        """`reuse=False` (`eval --no-cache`): never answer from the cache, but store the new
+        answers, so the next run reuses them."""
         self.directory = directory
+        self.reuse = reuse
         try:
             directory.mkdir(parents=True, exist_ok=True)
             ignore = directory / ".gitignore"
@@ -59,6 +62,8 @@ class ResponseCache:
 
     def get(self, key: str) -> Completion | None:
         """The cached completion, or None (absent, or unreadable: then it is simply redone)."""
+        if not self.reuse:
+            return None
         try:
             data = json.loads(self._path(key).read_bytes())
             usage = data.get("usage")

@@ -10,6 +10,8 @@ The result equals `Prompt.content_hash` (a test holds them together).
 
 from __future__ import annotations
 
+import contextlib
+import marshal
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ from typing import Any
 import jinja2
 
 from promptreg._yaml import YamlError, read_yaml
-from promptreg.analysis import references
+from promptreg.analysis import Reference, references
 from promptreg.frontmatter import FrontMatterError, split_front_matter
 from promptreg.templating import IncludeError, TemplateEnv, content_hash, decode_source
 
@@ -52,7 +54,7 @@ def fingerprint(data: bytes, env: TemplateEnv) -> Fingerprint | None:
     validate hook reports those."""
     try:
         parts = split_front_matter(decode_source(data))
-        doc = read_yaml(parts.front_matter, line_offset=1)
+        doc = read_yaml(parts.front_matter, line_offset=1, cache=env.code_cache)
     except (UnicodeDecodeError, FrontMatterError, YamlError):
         return None
     if not isinstance(doc.data, dict):
@@ -77,12 +79,11 @@ def included_sources(body: str, env: TemplateEnv) -> dict[str, str] | None:
     """The text of every partial `body` reaches through literal include/import/extends
     targets, by name; None when the body does not parse. Missing partials are left out, as
     the loader leaves them out of the hash (the validate hook reports them)."""
-    try:
-        ast = env.parse(body)
-    except jinja2.TemplateSyntaxError:
+    body_refs = _references(body, env)
+    if body_refs is None:
         return None
     sources: dict[str, str] = {}
-    pending = [tuple(references(ast))]
+    pending = [body_refs]
     while pending:
         for ref in pending.pop():
             if ref.target is None or ref.target in sources:
@@ -107,3 +108,24 @@ def changed_parts(old: Fingerprint, new: Fingerprint) -> list[str]:
     names = sorted(set(old.partials) | set(new.partials))
     out.extend(n for n in names if old.partials.get(n) != new.partials.get(n))
     return out
+
+
+def _references(body: str, env: TemplateEnv) -> tuple[Reference, ...] | None:
+    """What `body` includes, from the code cache when this text was parsed before; None when
+    it does not parse."""
+    cache = env.code_cache
+    key = cache.key("references", body) if cache else ""
+    if cache:
+        data = cache.load(key)
+        if data is not None:
+            with contextlib.suppress(ValueError, EOFError, TypeError):
+                return tuple(Reference(*r) for r in marshal.loads(data))
+    try:
+        found = tuple(references(env.parse(body)))
+    except jinja2.TemplateSyntaxError:
+        return None
+    if cache:
+        cache.store(
+            key, marshal.dumps(tuple((r.target, r.lineno, r.ignore_missing) for r in found))
+        )
+    return found

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from promptreg.codecache import code_cache_for
 from promptreg.errors import UsageError
 from promptreg.gitstore import GitError, GitStore
 from promptreg.templating import TemplateEnv, decode_source
@@ -156,7 +157,7 @@ class Snapshot:
                 raise FileNotFoundError(partial)
             return decode_source(data)
 
-        return TemplateEnv(prompts_dir, read)
+        return TemplateEnv(prompts_dir, read, code_cache=code_cache_for(self.root))
 
 
 def relative_to(path: Path, root: Path) -> str | None:

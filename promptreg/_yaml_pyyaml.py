@@ -94,7 +94,7 @@ def _build(
             first_seen[key] = pos
             child = (*path, key)
             positions[child] = pos
-            out[loader.construct_object(key_node)] = _build(
+            out[_scalar(loader, key_node)] = _build(
                 loader, value_node, child, positions, seen, offset
             )
         return out
@@ -105,6 +105,26 @@ def _build(
             positions[child] = (item.start_mark.line + 1 + offset, item.start_mark.column + 1)
             items.append(_build(loader, item, child, positions, seen, offset))
         return items
+    return _scalar(loader, node)
+
+
+_STR, _INT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int"
+_BOOL, _NULL = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"
+
+
+def _scalar(loader: _Loader, node: yaml.Node) -> Any:
+    """A scalar's value. The tags our resolvers give plain scalars are built here directly
+    (PyYAML's generic constructor costs several times more per value); any other tag, and
+    floats (`.inf`, `1_000.5`), go through PyYAML."""
+    tag, value = node.tag, node.value
+    if tag == _STR:
+        return value
+    if tag == _INT:
+        return int(value, 16) if value.startswith("0x") else int(value)
+    if tag == _BOOL:
+        return value in ("true", "True", "TRUE")
+    if tag == _NULL:
+        return None
     return loader.construct_object(node)
 
 

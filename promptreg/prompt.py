@@ -240,7 +240,7 @@ class Prompt:
         else:
             rendered = Rendered(messages, None)
         if check_budget:
-            self._check_budget(rendered)
+            self.check_budget(rendered)
         return rendered
 
     def count_tokens(self, rendered: Rendered) -> TokenCount:
@@ -248,7 +248,8 @@ class Prompt:
         provider, name = (model.provider, model.name) if model else ("", "")
         return count_messages(rendered.messages, provider=provider, model=name)
 
-    def _check_budget(self, rendered: Rendered) -> None:
+    def check_budget(self, rendered: Rendered) -> None:
+        """Raise BudgetError when `rendered` is over `budget.max_input_tokens`."""
         budget = self.spec.budget
         limit = budget.max_input_tokens if budget else None
         if limit is None:

@@ -178,10 +178,8 @@ def _check_sample(pf: PromptFile) -> None:
                 "PR052",
                 f"message {i + 1} ({message['role']}) is empty with the sample inputs",
             )
-    budget = prompt.budget
-    if budget is not None and budget.max_input_tokens is not None:
-        try:
-            prompt.render_inputs(sample or {})
-        except BudgetError as err:
-            line, col = doc.position(("budget", "max_input_tokens"))
-            pf.add(line, col, "PR053", f"sample: {err.message}")
+    try:
+        prompt.check_budget(rendered)
+    except BudgetError as err:
+        line, col = doc.position(("budget", "max_input_tokens"))
+        pf.add(line, col, "PR053", f"sample: {err.message}")

@@ -6,9 +6,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from promptreg.checks import describe, value_has_type
 from promptreg.errors import InputError
 from promptreg.render import RESERVED_CHAR
-from promptreg.schema import describe, value_has_type
 from promptreg.spec import MISSING, InputSpec
 
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from promptreg.checks import describe
 from promptreg.errors import InputError, UsageError
 from promptreg.inputs import resolve_inputs
-from promptreg.schema import describe
 from promptreg.spec import InputSpec, Metric
 
 CASE_KEYS: Final = ("id", "inputs", "expected", "human_score", "tags")

@@ -24,7 +24,7 @@ from promptreg.evals.metrics import Score, Scorer, short, strip_fences
 from promptreg.evals.runners import CallError
 from promptreg.pinning import pinning_problem
 from promptreg.render import ChatMessage
-from promptreg.schema import parse_model_ref
+from promptreg.schema_evals import parse_model_ref
 from promptreg.spec import Metric, ModelSpec
 from promptreg.templating import include_problem, read_text
 

@@ -13,7 +13,7 @@ from promptreg.errors import UsageError
 from promptreg.evals.dataset import parse_dataset, resolve_dataset_path
 from promptreg.findings import Finding
 from promptreg.pinning import pinning_problem
-from promptreg.schema import parse_model_ref
+from promptreg.schema_evals import parse_model_ref
 
 if TYPE_CHECKING:
     from promptreg.loader import PromptFile

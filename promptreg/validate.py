@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from promptreg.codecache import flush_all
 from promptreg.errors import BudgetError, InputError, RenderError
 from promptreg.evals.lint import lint_evals, prompts_using_datasets
 from promptreg.findings import Finding
@@ -96,7 +97,10 @@ def _init_worker(project: Project) -> None:
 
 def _validate_in_worker(files: list[Path]) -> list[Finding]:
     assert _worker_project is not None
-    return _validate_chunk(_worker_project, files)
+    try:
+        return _validate_chunk(_worker_project, files)
+    finally:
+        flush_all()  # a pool worker ends without running atexit handlers
 
 
 def _validate_chunk(project: Project, files: Sequence[Path]) -> list[Finding]:

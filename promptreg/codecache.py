@@ -142,6 +142,8 @@ def code_cache_for(root: Path) -> CodeCache | None:
     dot_git = root / ".git"
     if dot_git.is_dir():
         return _cache_at(dot_git / "promptreg" / "code")
+    if (root / "HEAD").is_file() and (root / "objects").is_dir():  # a bare repository
+        return _cache_at(root / "promptreg" / "code")
     if dot_git.is_file():  # a worktree or submodule: `gitdir: <path>`
         line = dot_git.read_text(encoding="utf-8", errors="replace").strip()
         if line.startswith("gitdir:"):

@@ -87,14 +87,20 @@ def load_config(root: Path) -> Config:
     path = root / CONFIG_FILE
     if not path.is_file():
         return Config(root=root, prompts_dir=root / "prompts")
-    shown = CONFIG_FILE
     try:
-        doc = read_yaml(path.read_text(encoding="utf-8"), cache=code_cache_for(root))
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise ConfigError("not valid UTF-8", path=shown) from None
+        raise ConfigError("not valid UTF-8", path=CONFIG_FILE) from None
+    return config_from_text(root, text, shown=CONFIG_FILE)
+
+
+def config_from_text(root: Path, text: str, *, shown: str) -> Config:
+    """The config in `text` (a bare repository's promptreg.yaml is read from a commit)."""
+    try:
+        doc = read_yaml(text, cache=code_cache_for(root))
     except YamlError as err:
         raise ConfigError(err.message, path=shown, line=err.line) from None
-    return _parse(doc, root, path, shown)
+    return _parse(doc, root, root / CONFIG_FILE, shown)
 
 
 Where = tuple[str | int, ...]

@@ -97,12 +97,17 @@ class GitStore:
         from another repository's hook is ignored)."""
         self._env = git_env()
         start = Path(path)
-        out = self._run_at(start, "rev-parse", "--show-toplevel", "--git-common-dir")
-        top, common = out.splitlines()[:2]
-        self.root = Path(top)
-        common_dir = Path(common)
-        self.common_dir = common_dir if common_dir.is_absolute() else (start / common_dir)
-        self.common_dir = self.common_dir.resolve()
+        found = _find_repository(start.resolve())
+        if found is not None:
+            self.root, self.common_dir, self.bare = found
+        else:  # worktrees, submodules, odd layouts: ask git
+            out = self._run_at(start, "rev-parse", "--show-toplevel", "--git-common-dir")
+            top, common = out.splitlines()[:2]
+            self.root = Path(top)
+            common_dir = Path(common)
+            self.common_dir = common_dir if common_dir.is_absolute() else (start / common_dir)
+            self.common_dir = self.common_dir.resolve()
+            self.bare = False
         if index_file:
             absolute = Path(os.path.abspath(index_file))  # may be relative to the hook's cwd
             if absolute.resolve().is_relative_to(self.common_dir):
@@ -342,6 +347,23 @@ class NotARepositoryError(GitError):
     """There is no git repository where one is needed (a usage error: run it in one)."""
 
     exit_code = ExitCode.USAGE
+
+
+def _find_repository(start: Path) -> tuple[Path, Path, bool] | None:
+    """(root, git directory, bare) for the usual layouts, found without a git process (~2 ms
+    saved on every start): a work tree with a `.git` directory above `start`, or a bare
+    repository at `start`. None for anything else (git itself is asked then)."""
+    if (start / "HEAD").is_file() and (start / "objects").is_dir() and (start / "refs").is_dir():
+        return start, start, True
+    for directory in (start, *start.parents):
+        dot_git = directory / ".git"
+        if dot_git.is_dir():
+            if (dot_git / "commondir").exists():
+                return None  # a linked worktree's git directory: let git resolve it
+            return directory, dot_git, False
+        if dot_git.exists():
+            return None  # `.git` file: a worktree or a submodule
+    return None
 
 
 def _write_all(stream: IO[bytes], data: bytes) -> None:

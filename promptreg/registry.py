@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from promptreg.codecache import code_cache_for
+from promptreg.config import CONFIG_FILE, config_from_text
 from promptreg.errors import PromptFileError, PromptNotFoundError, UsageError
 from promptreg.gitstore import GitError, GitStore, TagRef, parse_tag_object
 from promptreg.loader import load_light, parse_prompt_bytes
@@ -83,6 +84,14 @@ class Registry:
             if fallback is None:
                 raise
             self._fallback = Registry.from_bundle(fallback)
+        if self._store is not None and self._store.bare:
+            # No working tree: the config is the one committed at HEAD.
+            text = self._store.read("HEAD", CONFIG_FILE)
+            if text is not None:
+                config = config_from_text(
+                    self._store.root, decode_source(text), shown=f"HEAD:{CONFIG_FILE}"
+                )
+                self.project = Project(config)
         self._lock = threading.RLock()
         self._cache: dict[str, _Entry] = {}
         self._newest: dict[tuple[str, str], tuple[object, Deployment | None]] = {}

@@ -222,3 +222,26 @@ def test_fallback_bundle_serves_when_git_is_unavailable(
     reg = Registry(no_git, fallback=out)
     assert reg.get("triage@prod").version == "1.0.0"
     assert sorted(reg.get_all("prod")) == ["triage"]
+
+
+def test_a_bare_clone_serves_the_registry_with_its_committed_config(
+    repo: Workspace, run, tmp_path: Path
+):
+    """A deploy target may hold only a bare clone: no working tree, so the environments come
+    from promptreg.yaml as committed at HEAD."""
+    repo.write("promptreg.yaml", "prompts_dir: prompts\nenvironments: [dev, qa, prod]\n")
+    commit(repo, "environments")
+    assert run("promote", "triage", "--to", "dev").code == 0
+    assert run("promote", "triage", "--to", "qa").code == 0
+    bare = tmp_path / "deployed.git"
+    git(tmp_path, "clone", "-q", "--bare", str(repo.root), str(bare))
+    git(repo.root, "push", "-q", "--tags", str(bare))
+    with Registry(bare) as reg:
+        assert reg.environments == ("dev", "qa", "prod")
+        qa = reg.get("triage@qa")
+        assert qa.version == "1.0.0"
+        assert qa.deployment is not None and qa.deployment.tag == "prompts/triage@qa/000001"
+        assert system_text(qa) == "You triage tickets. Be brief."
+        assert sorted(reg.get_all("qa")) == ["triage"]
+        assert reg.get("triage@1.0.0").content_hash == qa.content_hash
+    assert not (bare / ".promptreg").exists()  # its cache lives in the git directory

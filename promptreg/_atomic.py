@@ -10,7 +10,7 @@ from pathlib import Path
 from promptreg.errors import WriteError
 
 
-def atomic_write(path: Path, data: bytes, *, exclusive: bool = False, durable: bool = True) -> None:
+def atomic_write(path: Path, data: bytes, *, exclusive: bool = False) -> None:
     """Write `data` to `path` via a temp file in the same directory, then rename over it.
 
     With `exclusive`, refuse (raise `FileExistsError`) when `path` already exists; the check
@@ -24,8 +24,7 @@ def atomic_write(path: Path, data: bytes, *, exclusive: bool = False, durable: b
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            if durable:  # a cache entry may skip it: losing one on a crash costs a recompile
-                os.fsync(handle.fileno())
+            os.fsync(handle.fileno())
         if path.exists() and not exclusive:
             os.chmod(tmp, path.stat().st_mode & 0o7777)
         else:

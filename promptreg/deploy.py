@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from promptreg._yaml import dump_yaml
 from promptreg.errors import PromptregError, UsageError
 from promptreg.gitstore import PushRejectedError, TagExistsError
 from promptreg.prompt import Prompt
@@ -23,6 +22,7 @@ from promptreg.tags import (
     deployment_message,
     deployment_tag,
     deployments_prefix,
+    release_message,
     release_tag,
 )
 
@@ -111,16 +111,11 @@ def _release_one(registry: Registry, name: str, head: str) -> Released:
                     f"reused; bump the version (e.g. `promptreg bump {name}`) and commit"
                 )
             return Released(name, prompt.version, tag, existing.commit, False, note)
-        message = _yaml_message(
-            f"# release {name} {prompt.version}",
-            {
-                "promptreg": 1,
-                "action": "release",
-                "prompt": name,
-                "version": prompt.version,
-                "content_hash": prompt.content_hash,
-                "path": registry.prompt_path(name),
-            },
+        message = release_message(
+            name=name,
+            version=prompt.version,
+            content_hash=prompt.content_hash,
+            path=registry.prompt_path(name),
         )
         try:
             registry.store.create_tag(tag, head, message)
@@ -343,7 +338,3 @@ def _head(registry: Registry) -> str:
     if head is None:
         raise DeployError("the repository has no commits yet: commit your prompts first")
     return head
-
-
-def _yaml_message(summary: str, data: Mapping[str, Any]) -> str:
-    return summary + "\n" + dump_yaml(dict(data))

@@ -106,6 +106,19 @@ class Deployment:
         }
 
 
+def release_message(*, name: str, version: str, content_hash: str, path: str) -> str:
+    """The YAML message of a release tag."""
+    data = {
+        "promptreg": MESSAGE_FORMAT,
+        "action": "release",
+        "prompt": name,
+        "version": version,
+        "content_hash": content_hash,
+        "path": path,
+    }
+    return f"# release {name} {version}\n" + dump_yaml(data)
+
+
 def deployment_message(
     *,
     action: str,

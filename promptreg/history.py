@@ -8,8 +8,15 @@ from typing import Any
 from promptreg._yaml import YamlError, read_yaml
 from promptreg.errors import PromptregError
 from promptreg.frontmatter import FrontMatterError, split_front_matter
+from promptreg.gitstore import TagRef
 from promptreg.registry import Registry
-from promptreg.tags import Deployment, parse_deployment
+from promptreg.tags import (
+    Deployment,
+    parse_deployment,
+    parse_deployment_name,
+    parse_release,
+    read_message,
+)
 from promptreg.templating import decode_source
 from promptreg.versions import Version
 
@@ -20,7 +27,6 @@ class StatusRow:
     tree_version: str | None  # None: the working-tree file does not load
     tree_hash: str | None
     deployed: dict[str, Deployment | None]
-    released: bool  # the working tree's version has a release tag with the same content
     markers: tuple[str, ...]
 
     def to_json(self) -> dict[str, Any]:
@@ -38,9 +44,10 @@ class StatusRow:
 
 
 def status(registry: Registry) -> list[StatusRow]:
-    """Every prompt (in the tree or deployed) against every environment."""
+    """Every prompt (in the tree or deployed) against every environment. The refs are listed
+    once for all prompts: the newest deployment of each (name, env) and the release tags."""
     envs = registry.environments
-    newest = _newest_deployments(registry)
+    newest, releases = _tags_by_prompt(registry)
     in_tree = set(registry.project.names())
     names = sorted(in_tree | {name for name, _ in newest})
     rows = []
@@ -53,46 +60,59 @@ def status(registry: Registry) -> list[StatusRow]:
             tree_version, tree_hash = tree.version, tree.content_hash
         except PromptregError:
             pass
-        released = False
         markers: list[str] = []
         if tree_version is None:
             markers.append("invalid" if name in in_tree else "not in working tree")
         else:
-            release = registry.releases(name).get(tree_version)
-            if release is not None:
-                try:
-                    released = registry.load_at(release.commit, name).content_hash == tree_hash
-                except PromptregError:
-                    released = False
-                if not released:
-                    markers.append("changed since release (bump the version)")
-            else:
+            release = releases.get((name, tree_version))
+            if release is None:
                 markers.append("unreleased")
+            elif _released_hash(registry, name, release) != tree_hash:
+                markers.append("changed since release (bump the version)")
             last = deployed.get(envs[-1])
             if last is not None and _newer(tree_version, last.version):
                 markers.append(f"ahead of {envs[-1]}")
-        rows.append(StatusRow(name, tree_version, tree_hash, deployed, released, tuple(markers)))
+        rows.append(StatusRow(name, tree_version, tree_hash, deployed, tuple(markers)))
     return rows
 
 
-def _newest_deployments(registry: Registry) -> dict[tuple[str, str], Deployment]:
-    """The newest deployment of every (name, env), reading only the winners' messages."""
-    winners: dict[tuple[str, str], tuple[int, Any]] = {}
+def _tags_by_prompt(
+    registry: Registry,
+) -> tuple[dict[tuple[str, str], Deployment], dict[tuple[str, str], TagRef]]:
+    """From one listing: the newest deployment of every (name, env), parsing only the
+    winners' messages, and every release tag by (name, version)."""
+    winners: dict[tuple[str, str], tuple[int, TagRef]] = {}
+    releases: dict[tuple[str, str], TagRef] = {}
     envs = set(registry.environments)
     for ref in registry.store.tags("prompts/"):
-        head, _, seq = ref.name.rpartition("/")
-        name, at, env = head.removeprefix("prompts/").rpartition("@")
-        if not at or env not in envs or not seq.isdigit():
+        release = parse_release(ref.name)
+        if release is not None:
+            releases[release] = ref
             continue
-        key = (name, env)
-        if key not in winners or int(seq) > winners[key][0]:
-            winners[key] = (int(seq), ref)
-    out = {}
+        parsed = parse_deployment_name(ref.name)
+        if parsed is None or parsed[1] not in envs:
+            continue
+        name, env, seq = parsed
+        if (name, env) not in winners or seq > winners[(name, env)][0]:
+            winners[(name, env)] = (seq, ref)
+    newest = {}
     for key, (_, ref) in winners.items():
         deployment = parse_deployment(ref)
         if deployment is not None:
-            out[key] = deployment
-    return out
+            newest[key] = deployment
+    return newest, releases
+
+
+def _released_hash(registry: Registry, name: str, release: TagRef) -> str | None:
+    """The content hash a release recorded; for a tag without one, worked out at its commit."""
+    data = read_message(release.message) if release.annotated else None
+    recorded = data.get("content_hash") if isinstance(data, dict) else None
+    if isinstance(recorded, str):
+        return recorded
+    try:
+        return registry.load_at(release.commit, name).content_hash
+    except PromptregError:
+        return None
 
 
 def _newer(a: str, b: str) -> bool:

@@ -17,8 +17,6 @@ costs ~100 ms to import and reading never needs it.
 
 from __future__ import annotations
 
-import contextlib
-import marshal
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,20 +65,20 @@ def read_yaml(text: str, *, line_offset: int = 0, cache: CodeCache | None = None
 
     With a `cache`, a text parsed before (successfully) is read back instead of parsed.
     """
-    key = cache.key(_CACHE_FORMAT, str(line_offset), text) if cache else ""
-    if cache:
-        data = cache.load(key)
-        if data is not None:
-            with contextlib.suppress(ValueError, EOFError, TypeError):
-                value, positions = marshal.loads(data)
-                return YamlDoc(value, positions)
-    from promptreg._yaml_pyyaml import parse
+    from promptreg.codecache import memoize
 
-    doc = parse(text, line_offset=line_offset)
-    if cache:
-        with contextlib.suppress(ValueError):  # e.g. a !!timestamp value: not worth caching
-            cache.store(key, marshal.dumps((doc.data, doc.positions)))
-    return doc
+    def parse() -> YamlDoc:
+        from promptreg._yaml_pyyaml import parse
+
+        return parse(text, line_offset=line_offset)
+
+    return memoize(
+        cache,
+        (_CACHE_FORMAT, str(line_offset), text),
+        parse,
+        lambda doc: (doc.data, doc.positions),
+        lambda data: YamlDoc(*data),
+    )
 
 
 def dump_yaml(data: Any) -> str:

@@ -8,7 +8,6 @@ unmarshal (~50 µs) instead of a parse, a code generation and a Python compile (
 
 from __future__ import annotations
 
-import marshal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import CodeType
@@ -45,34 +44,30 @@ class Analysis:
     problems: tuple[TemplateProblem, ...]
     first_use: dict[str, int]  # variable -> first line reading it
 
-    def dumps(self) -> bytes:
-        return marshal.dumps(
-            (
-                FORMAT,
-                self.code,
-                tuple(sorted(self.variables)),
-                tuple((r.target, r.lineno, r.ignore_missing) for r in self.references),
-                tuple((p.code, p.message, p.line) for p in self.problems),
-                self.first_use,
-            )
+    def to_data(self) -> tuple[Any, ...]:
+        """Marshal-able data (see `codecache.memoize`)."""
+        return (
+            FORMAT,
+            self.code,
+            tuple(sorted(self.variables)),
+            tuple((r.target, r.lineno, r.ignore_missing) for r in self.references),
+            tuple((p.code, p.message, p.line) for p in self.problems),
+            self.first_use,
         )
 
     @classmethod
-    def loads(cls, data: bytes) -> Analysis | None:
-        """None for anything that is not an analysis of this format."""
-        try:
-            fmt, code, variables, refs, problems, first_use = marshal.loads(data)
-            if fmt != FORMAT or not isinstance(code, CodeType):
-                return None
-            return cls(
-                code,
-                frozenset(variables),
-                tuple(Reference(*r) for r in refs),
-                tuple(TemplateProblem(*p) for p in problems),
-                dict(first_use),
-            )
-        except (ValueError, EOFError, TypeError):
-            return None
+    def from_data(cls, data: Any) -> Analysis:
+        """Raises ValueError or TypeError for anything not of this format."""
+        fmt, code, variables, refs, problems, first_use = data
+        if fmt != FORMAT or not isinstance(code, CodeType):
+            raise ValueError("not an analysis of this format")
+        return cls(
+            code,
+            frozenset(variables),
+            tuple(Reference(*r) for r in refs),
+            tuple(TemplateProblem(*p) for p in problems),
+            dict(first_use),
+        )
 
 
 def inspect_ast(

@@ -13,12 +13,16 @@ Entries never change; a cache that cannot be read or written is only slower, nev
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
+import marshal
 import os
 import sqlite3
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import jinja2
 
@@ -111,6 +115,36 @@ class CodeCache:
             return None
         self._db = db
         return db
+
+
+T = TypeVar("T")
+
+
+def memoize(
+    cache: CodeCache | None,
+    parts: tuple[str, ...],
+    compute: Callable[[], T],
+    encode: Callable[[T], Any],
+    decode: Callable[[Any], T],
+) -> T:
+    """`compute()`, or its result kept in `cache` under `parts`. `encode` and `decode` turn the
+    value into marshal-able data and back; an entry that does not decode (ValueError,
+    TypeError) is computed again. An exception from `compute` propagates: failures are not
+    kept."""
+    if cache is None:
+        return compute()
+    key = cache.key(*parts)
+    data = cache.load(key)
+    if data is not None:
+        try:
+            return decode(marshal.loads(data))
+        except (ValueError, EOFError, TypeError):
+            pass
+    value = compute()
+    # A value that does not marshal (a YAML !!timestamp, say) is simply not kept.
+    with contextlib.suppress(ValueError):
+        cache.store(key, marshal.dumps(encode(value)))
+    return value
 
 
 _caches: dict[Path, CodeCache] = {}

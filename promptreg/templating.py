@@ -22,7 +22,7 @@ from jinja2.idtracking import VAR_LOAD_RESOLVE
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from promptreg.analysis import Analysis, TemplateProblem, inspect_ast
-from promptreg.codecache import CodeCache
+from promptreg.codecache import CodeCache, memoize
 from promptreg.names import SUFFIX
 from promptreg.render import finalize
 
@@ -181,13 +181,15 @@ class TemplateEnv:
     def analyse(self, source: str, *, name: str, filename: str) -> Analysis:
         """Compile `source` and read what it depends on, from the code cache when it was
         seen before. Raises jinja2.TemplateSyntaxError."""
-        cache = self.code_cache
-        key = cache.key("template", name, filename, source) if cache else ""
-        if cache:
-            data = cache.load(key)
-            cached = Analysis.loads(data) if data is not None else None
-            if cached is not None:
-                return cached
+        return memoize(
+            self.code_cache,
+            ("template", name, filename, source),
+            lambda: self._analyse_now(source, name=name, filename=filename),
+            Analysis.to_data,
+            Analysis.from_data,
+        )
+
+    def _analyse_now(self, source: str, *, name: str, filename: str) -> Analysis:
         ast = self.env.parse(source, name=name)
         variables: set[str] = set()
         token = _collecting.set(variables)
@@ -196,10 +198,7 @@ class TemplateEnv:
         finally:
             _collecting.reset(token)
         found = frozenset(variables)
-        analysis = Analysis(code, found, *inspect_ast(ast, found))
-        if cache:
-            cache.store(key, analysis.dumps())
-        return analysis
+        return Analysis(code, found, *inspect_ast(ast, found))
 
     def template(self, analysis: Analysis) -> jinja2.Template:
         return self.env.template_class.from_code(

@@ -10,8 +10,6 @@ The result equals `Prompt.content_hash` (a test holds them together).
 
 from __future__ import annotations
 
-import contextlib
-import marshal
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ import jinja2
 
 from promptreg._yaml import YamlError, read_yaml
 from promptreg.analysis import Reference, references
+from promptreg.codecache import memoize
 from promptreg.frontmatter import FrontMatterError, split_front_matter
 from promptreg.templating import IncludeError, TemplateEnv, content_hash, decode_source
 
@@ -113,19 +112,13 @@ def changed_parts(old: Fingerprint, new: Fingerprint) -> list[str]:
 def _references(body: str, env: TemplateEnv) -> tuple[Reference, ...] | None:
     """What `body` includes, from the code cache when this text was parsed before; None when
     it does not parse."""
-    cache = env.code_cache
-    key = cache.key("references", body) if cache else ""
-    if cache:
-        data = cache.load(key)
-        if data is not None:
-            with contextlib.suppress(ValueError, EOFError, TypeError):
-                return tuple(Reference(*r) for r in marshal.loads(data))
     try:
-        found = tuple(references(env.parse(body)))
+        return memoize(
+            env.code_cache,
+            ("references", body),
+            lambda: tuple(references(env.parse(body))),
+            lambda found: tuple((r.target, r.lineno, r.ignore_missing) for r in found),
+            lambda rows: tuple(Reference(*r) for r in rows),
+        )
     except jinja2.TemplateSyntaxError:
         return None
-    if cache:
-        cache.store(
-            key, marshal.dumps(tuple((r.target, r.lineno, r.ignore_missing) for r in found))
-        )
-    return found

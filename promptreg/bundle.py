@@ -1,93 +1,203 @@
 """Bundles: every prompt one environment runs, in one JSON file, for deploys without `.git`.
 
-`promptreg export --env prod -o prompts.lock.json` writes it; `Registry.from_bundle(path)`
-serves the same `get` / `get_all` API from it. Each prompt carries its file, the partials it
-includes, the content hash recorded at promotion and an integrity hash of the exact text;
-loading recomputes both and refuses the whole bundle if one differs, so a hand-edited or
-corrupted bundle never serves a prompt.
+`promptreg export --env prod -o prompts.lock.json [--sign KEY]` writes it;
+`Registry.from_bundle(path, allowed_signers=...)` serves the same `get` / `get_all` API from it.
+
+What protects a bundle, and against whom:
+
+- **Integrity** (always): a `sha256:` over a canonical form of the whole bundle (every prompt's
+  file and partials, version, content hash, commit, path, the deployment block, the
+  environment, the creation time). Loading recomputes it, and also recomputes each prompt's
+  content hash from its text, and refuses the whole bundle on any difference. This catches
+  corruption and truncation; it is *not* a defence against tampering, since whoever can edit
+  the file can recompute a plain hash.
+- **Signature** (with `--sign`): `ssh-keygen -Y sign -n promptreg-bundle` over the bundle's
+  exact bytes, stored next to it as `<bundle>.sig`. With `allowed_signers`, loading refuses a
+  bundle that is unsigned, signed by a key not in that file, or changed after signing: only a
+  key holder can produce a bundle that loads.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
-from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promptreg._atomic import atomic_write
-from promptreg.errors import PromptFileError, PromptNotFoundError, PromptregError, UsageError
-from promptreg.loader import load_light
+from promptreg.bundle_read import (
+    FORMAT,
+    MAX_BUNDLE_BYTES,
+    BundleError,
+    Entry,
+    integrity,
+    parse_bundle,
+    read_capped,
+)
+from promptreg.errors import PromptNotFoundError, PromptregError, UsageError
+from promptreg.loader import parse_prompt_bytes
+from promptreg.names import SUFFIX
 from promptreg.prompt import Prompt
 from promptreg.selectors import parse_selector
+from promptreg.sshsig import MAX_SIGNATURE_BYTES, SignatureError, sign, verify
 from promptreg.tags import Deployment
-from promptreg.templating import TemplateEnv, content_hash
+from promptreg.templating import TemplateEnv
 
 if TYPE_CHECKING:
     from promptreg.registry import Registry
 
-FORMAT = "promptreg-bundle/1"
+__all__ = [
+    "FORMAT",
+    "MAX_BUNDLE_BYTES",
+    "NAMESPACE",
+    "BundleError",
+    "BundleRegistry",
+    "Exported",
+    "build_bundle",
+    "export_bundle",
+    "signature_path",
+]
+
+NAMESPACE = "promptreg-bundle"
 
 
-class BundleError(PromptregError):
-    """A bundle that cannot be trusted or read."""
+def signature_path(bundle: Path) -> Path:
+    """Where the detached signature of `bundle` lives: `<bundle>.sig`."""
+    return bundle.with_name(bundle.name + ".sig")
 
 
 def build_bundle(registry: Registry, env: str) -> dict[str, Any]:
-    """The bundle of everything deployed to `env`."""
+    """The bundle of everything deployed to `env`, integrity hash included. It is loaded back
+    before it is returned, so export never writes a bundle that would be refused."""
     prompts: dict[str, Any] = {}
-    for name, prompt in registry.get_all(env).items():
+    for name, prompt in sorted(registry.get_all(env).items()):
         deployment = prompt.deployment
-        assert deployment is not None and prompt.revision is not None
+        if deployment is None or prompt.revision is None:
+            raise BundleError(f"{name}: not resolved through a deployment; cannot export it")
         path = deployment.path or registry.prompt_path(name)
         data = registry.store.read(prompt.revision, path)
-        assert data is not None
-        source = data.decode("utf-8")
-        partials = prompt.partial_sources()
+        if data is None:
+            raise BundleError(f"{name}: {path} does not exist at {prompt.revision[:12]}")
         prompts[name] = {
-            "integrity": _integrity(source, partials),
             "version": prompt.version,
-            "content_hash": prompt.content_hash,
+            "content_hash": deployment.content_hash or prompt.content_hash,
             "tag": deployment.tag,
             "commit": prompt.revision,
             "path": path,
-            "deployment": deployment.to_json(),
-            "source": source,
-            "partials": partials,
+            "deployment": _deployment_data(deployment),
+            "source": data.decode("utf-8"),
+            "partials": prompt.partial_sources(),
         }
-    return {
+    bundle: dict[str, Any] = {
         "format": FORMAT,
         "environment": env,
         "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "prompts": prompts,
     }
+    bundle["integrity"] = integrity(bundle)
+    _load(_encode(bundle), "the bundle being exported")  # refuse to write what would not load
+    return bundle
 
 
-def write_bundle(bundle: Mapping[str, Any], output: Path) -> None:
-    text = json.dumps(bundle, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
-    atomic_write(output, text.encode("utf-8"))
+@dataclass(frozen=True)
+class Exported:
+    """What `export_bundle` wrote."""
+
+    output: Path
+    environment: str
+    prompts: int
+    signature: Path | None  # `<output>.sig` when signed
+    removed_signature: Path | None  # a stale `<output>.sig` of an earlier export, removed
+
+
+def export_bundle(
+    registry: Registry, env: str, output: Path, *, sign_key: Path | None = None
+) -> Exported:
+    """Write the bundle of `env` to `output` atomically; with `sign_key` (an ssh private key
+    file), sign it and write `<output>.sig`. An unsigned export removes a `<output>.sig` left
+    by an earlier signed one, which would no longer match."""
+    bundle = build_bundle(registry, env)
+    data = _encode(bundle)
+    sig_path = signature_path(output)
+    signature = None
+    if sign_key is not None:
+        try:
+            signature = sign(data, key=sign_key, namespace=NAMESPACE)
+        except SignatureError as err:
+            raise BundleError(f"cannot sign the bundle: {err}") from None
+    atomic_write(output, data)
+    removed = None
+    if signature is not None:
+        atomic_write(sig_path, signature)
+    elif sig_path.exists():
+        with contextlib.suppress(FileNotFoundError):
+            sig_path.unlink()
+            removed = sig_path
+    return Exported(output, env, len(bundle["prompts"]), sig_path if signature else None, removed)
+
+
+def _encode(bundle: dict[str, Any]) -> bytes:
+    return (json.dumps(bundle, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode()
+
+
+def _deployment_data(d: Deployment) -> dict[str, Any]:
+    """The deployment block, field by field (not `Deployment.to_json()`, whose shape belongs to
+    `history --json`): the bundle reader checks exactly these keys."""
+    extra = {k: v for k, v in d.extra.items() if _is_json(v)}
+    return {
+        "name": d.name,
+        "env": d.env,
+        "seq": d.seq,
+        "tag": d.tag,
+        "date": d.date,
+        "tagger": d.tagger,
+        "action": d.action,
+        "version": d.version,
+        "content_hash": d.content_hash,
+        "commit": d.commit,
+        "path": d.path,
+        "previous": d.previous,
+        "reason": d.reason,
+        "forced": d.forced,
+        "scores": dict(d.scores),
+        "extra": extra,
+    }
+
+
+def _is_json(value: Any) -> bool:
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 class BundleRegistry:
-    """The runtime API over a bundle: `get("name")`, `get("name@<env>")`, `get_all(env)`."""
+    """The runtime API over a bundle: `get("name")`, `get("name@<env>")`, `get_all(env)`.
 
-    def __init__(self, path: Path) -> None:
+    Everything is checked when the bundle is opened (signature, integrity, schema, each
+    prompt's front-matter, template and content hash), so a bundle that opens serves every
+    prompt it holds. `signed_by` is the principal whose signature was verified, or None when
+    no `allowed_signers` was given (then only integrity was checked)."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        allowed_signers: Path | None = None,
+        signer: str | None = None,
+    ) -> None:
         self.path = path
         shown = str(path)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise BundleError("bundle not found", path=shown) from None
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise BundleError(f"not a promptreg bundle (invalid JSON: {err})", path=shown) from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise BundleError(f"not a promptreg bundle (expected format {FORMAT})", path=shown)
-        self.environment: str = data["environment"]
-        self.created_at: str | None = data.get("created_at")
-        self._prompts = {
-            name: _load_entry(shown, name, entry) for name, entry in data["prompts"].items()
-        }
+        raw = read_capped(path)
+        self.signed_by: str | None = None
+        if allowed_signers is not None:
+            self.signed_by = _verify_signature(path, raw, allowed_signers, signer)
+        elif signer is not None:
+            raise UsageError("signer= needs allowed_signers= (the keys to check it against)")
+        self.environment, self.created_at, self._prompts = _load(raw, shown)
 
     def get(self, selector: str) -> Prompt:
         sel = parse_selector(selector, (self.environment,))
@@ -115,75 +225,85 @@ class BundleRegistry:
         """Nothing to release; here so a bundle can stand in for a `Registry`."""
 
 
-def _load_entry(shown: str, name: str, entry: Any) -> Prompt:
-    where = name
+def _verify_signature(path: Path, raw: bytes, allowed_signers: Path, signer: str | None) -> str:
+    sig_path = signature_path(path)
     try:
-        source: str = entry["source"]
-        partials: dict[str, str] = dict(entry.get("partials", {}))
-        recorded: str = entry["content_hash"]
-        integrity: str = entry["integrity"]
-        path = Path(entry["path"])
-        deployment_data: dict[str, Any] = entry["deployment"]
-    except (KeyError, TypeError):
-        raise BundleError(f"{where}: entry is incomplete", path=shown) from None
-
-    if _integrity(source, partials) != integrity:
+        size = sig_path.stat().st_size
+        if size > MAX_SIGNATURE_BYTES:
+            raise BundleError(f"signature file is {size:,} bytes: not a signature", path=str(path))
+        signature = sig_path.read_bytes()
+    except FileNotFoundError:
         raise BundleError(
-            f"{where}: the file or its partials were modified after export (integrity "
-            "check failed); re-export the bundle",
-            path=shown,
+            f"unsigned: no signature {sig_path.name} next to it, and allowed signers "
+            f"{allowed_signers} were given",
+            path=str(path),
+        ) from None
+    except OSError as err:
+        raise BundleError(f"cannot read {sig_path}: {err.strerror or err}") from None
+    try:
+        return verify(
+            raw, signature, allowed_signers=allowed_signers, namespace=NAMESPACE, principal=signer
         )
+    except SignatureError as err:
+        raise BundleError(f"signature refused: {err}", path=str(path)) from None
+
+
+def _load(raw: bytes, shown: str) -> tuple[str, str, dict[str, Prompt]]:
+    data = parse_bundle(raw, shown)
+    prompts = {entry.name: _prompt(entry, shown) for entry in data.entries}
+    return data.environment, data.created_at, prompts
+
+
+def _prompt(entry: Entry, shown: str) -> Prompt:
+    """The entry's prompt, fully checked, its content hash recomputed from its own text."""
+    where = f"prompts.{entry.name}"
+    partials = entry.partials
 
     def read(partial: str) -> str:
         if partial not in partials:
             raise FileNotFoundError(partial)
         return partials[partial]
 
-    env = TemplateEnv(Path("prompts"), read)
+    prompts_dir = entry.path[: len(entry.path) - len(entry.name + SUFFIX)].rstrip("/")
+    env = TemplateEnv(Path(prompts_dir or "."), read)
     try:
-        prompt = load_light(
-            source.encode("utf-8"),
-            path=path,
-            name=name,
-            shown=f"{shown}:{name}",
+        pf = parse_prompt_bytes(
+            entry.source.encode("utf-8"),
+            path=Path(entry.path),
+            name=entry.name,
+            shown=f"{shown}:{entry.name}",
             env=env,
-            content_hash=recorded,
         )
-    except PromptFileError as err:
-        raise BundleError(f"{where}: {err.message}", path=shown) from None
-    actual = content_hash(prompt.body, partials, prompt.spec.raw.get("model"))
-    if actual != recorded:
+        if pf.prompt is None:
+            first = pf.findings[0] if pf.findings else None
+            message = f"{first.code} {first.message}" if first else "not a prompt"
+            raise BundleError(f"the prompt file is invalid: {message}", path=shown, field=where)
+        prompt = pf.prompt
+        actual = prompt.content_hash
+        included = set(prompt.partial_sources())
+    except BundleError:
+        raise
+    except (PromptregError, RecursionError, UnicodeEncodeError) as err:
+        raise BundleError(f"the prompt cannot be loaded: {err}", path=shown, field=where) from None
+    extra = sorted(set(partials) - included)
+    if extra:
         raise BundleError(
-            f"{where}: content hash is {actual} but the bundle records {recorded}: "
+            f"partial {extra[0]!r} is not included by the prompt",
+            path=shown,
+            field=f"{where}.partials",
+        )
+    if actual != entry.content_hash:
+        raise BundleError(
+            f"content hash is {actual} but the bundle records {entry.content_hash}: "
             "the bundle was modified after export; re-export it",
             path=shown,
+            field=f"{where}.content_hash",
         )
-    prompt.revision = entry.get("commit")
-    return prompt.with_deployment(_deployment(deployment_data))
-
-
-def _deployment(data: Mapping[str, Any]) -> Deployment:
-    return Deployment(
-        name=data["name"],
-        env=data["env"],
-        seq=int(data["seq"]),
-        tag=data["tag"],
-        commit=data["commit"],
-        action=data["action"],
-        version=data["version"],
-        content_hash=data.get("content_hash"),
-        path=data.get("path"),
-        previous=data.get("previous"),
-        reason=data.get("reason"),
-        forced=bool(data.get("forced")),
-        scores=dict(data.get("scores") or {}),
-        tagger=data.get("tagger", ""),
-        date=data.get("date", ""),
-    )
-
-
-def _integrity(source: str, partials: Mapping[str, str]) -> str:
-    """`sha256:` over the exact file text and partials: guards what the content hash does not
-    cover (the sample, inputs, budget), so no byte of a bundle can change unnoticed."""
-    canonical = json.dumps({"source": source, "partials": dict(partials)}, sort_keys=True)
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    if prompt.version != entry.version:
+        raise BundleError(
+            f"the file says version {prompt.version}, the bundle {entry.version}",
+            path=shown,
+            field=f"{where}.version",
+        )
+    prompt.revision = entry.commit
+    return prompt.with_deployment(entry.deployment)

@@ -61,7 +61,8 @@ class Registry:
     """Prompts resolved from a git repository. Thread-safe.
 
     `refresh`: seconds a cached lookup is trusted before it is re-checked against the refs.
-    `fallback`: a bundle (see `promptreg export`) to serve from when git is unavailable.
+    `fallback`: a bundle (see `promptreg export`) to serve from when git is unavailable;
+    `fallback_allowed_signers`: require that bundle to be signed by a key listed there.
     A bare `reg.get("name")` resolves `name@$PROMPTREG_ENV` when that variable is set, and the
     working tree otherwise.
     """
@@ -72,6 +73,7 @@ class Registry:
         *,
         refresh: float = 30.0,
         fallback: str | os.PathLike[str] | None = None,
+        fallback_allowed_signers: str | os.PathLike[str] | None = None,
     ) -> None:
         self.project = Project.open(path)
         self.refresh = refresh
@@ -83,7 +85,9 @@ class Registry:
         except GitError:
             if fallback is None:
                 raise
-            self._fallback = Registry.from_bundle(fallback)
+            self._fallback = Registry.from_bundle(
+                fallback, allowed_signers=fallback_allowed_signers
+            )
         if self._store is not None and self._store.bare:
             # No working tree: the config is the one committed at HEAD.
             text = self._store.read("HEAD", CONFIG_FILE)
@@ -102,12 +106,27 @@ class Registry:
         self._envs: OrderedDict[str, TemplateEnv] = OrderedDict()
 
     @classmethod
-    def from_bundle(cls, path: str | os.PathLike[str]) -> BundleRegistry:
-        """A registry serving the prompts of an exported bundle (no git needed). Each prompt's
-        content hash is verified on load: a tampered bundle is refused."""
+    def from_bundle(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        allowed_signers: str | os.PathLike[str] | None = None,
+        signer: str | None = None,
+    ) -> BundleRegistry:
+        """A registry serving the prompts of an exported bundle (no git needed).
+
+        The whole bundle is checked on load (integrity hash, schema, each prompt's content
+        hash), which catches corruption. With `allowed_signers` (an ssh allowed-signers file),
+        its signature `<path>.sig` must also verify against a key listed there (as `signer`,
+        when given), which refuses tampering: unsigned, wrongly signed or altered bundles
+        raise BundleError."""
         from promptreg.bundle import BundleRegistry
 
-        return BundleRegistry(Path(path))
+        return BundleRegistry(
+            Path(path),
+            allowed_signers=Path(allowed_signers) if allowed_signers is not None else None,
+            signer=signer,
+        )
 
     @property
     def store(self) -> GitStore:

@@ -259,14 +259,23 @@ def _colour(line: str) -> str:
     show_default=True,
     help="Bundle file to write.",
 )
+@click.option(
+    "--sign",
+    "sign_key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="KEY",
+    help="Sign with this ssh private key (ssh-keygen -Y sign); writes FILE.sig.",
+)
 @click.pass_obj
-def export(state: State, env: str, output: Path) -> None:
+def export(state: State, env: str, output: Path, sign_key: Path | None) -> None:
     """Write every prompt deployed to ENV into one JSON bundle, for deploys without .git."""
-    from promptreg.bundle import build_bundle, write_bundle
+    from promptreg.bundle import export_bundle
 
-    bundle = build_bundle(state.registry, env)
-    write_bundle(bundle, output)
-    click.echo(f"exported {len(bundle['prompts'])} prompt(s) deployed to {env} to {output}")
+    done = export_bundle(state.registry, env, output, sign_key=sign_key)
+    signed = f", signed ({done.signature})" if done.signature else ""
+    click.echo(f"exported {done.prompts} prompt(s) deployed to {env} to {output}{signed}")
+    if done.removed_signature:
+        click.echo(f"note: removed {done.removed_signature}, the signature of an earlier export")
 
 
 @cli.command()

@@ -1,0 +1,98 @@
+"""Detached SSH signatures (`ssh-keygen -Y sign` / `-Y verify`), the way git signs with ssh.
+
+OpenSSH does the cryptography; promptreg only passes bytes in and reads the verdict. A
+signature is bound to a *namespace* (promptreg's bundles use `promptreg-bundle`), so a
+signature made for git commits or for another tool never verifies here. Who may sign is an
+*allowed-signers* file (`ssh-keygen(1)`, "ALLOWED SIGNERS"): one `principal [options] key`
+line per key; an option `namespaces="promptreg-bundle"` narrows a key to bundles.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from promptreg.errors import PromptregError
+
+_TIMEOUT = 60.0  # seconds: signing may wait on ssh-agent; verifying is a few milliseconds
+MAX_SIGNATURE_BYTES = 64 * 1024  # an ssh signature is under 2 KiB even for RSA-8192
+
+
+class SignatureError(PromptregError):
+    """A signature could not be made, or does not verify."""
+
+
+def sign(data: bytes, *, key: Path, namespace: str) -> bytes:
+    """The armored signature of `data` by the private key file `key` (or, for a `.pub` file,
+    by the matching key held in ssh-agent). The key must not ask for a passphrase on stdin:
+    use an unencrypted key or ssh-agent."""
+    if not key.is_file():
+        raise SignatureError("signing key not found", path=str(key))
+    proc = _ssh_keygen(["-Y", "sign", "-q", "-n", namespace, "-f", str(key)], data)
+    if proc.returncode != 0 or not proc.stdout.startswith(b"-----BEGIN SSH SIGNATURE-----"):
+        raise SignatureError(f"ssh-keygen could not sign: {_why(proc)}", path=str(key))
+    return proc.stdout
+
+
+def verify(
+    data: bytes,
+    signature: bytes,
+    *,
+    allowed_signers: Path,
+    namespace: str,
+    principal: str | None = None,
+) -> str:
+    """The principal whose key made `signature` over `data` in `namespace`, as listed in
+    `allowed_signers` (or exactly `principal`, when given). Raises SignatureError when the
+    signature is malformed, made by a key not listed (for that namespace), or the data differs
+    from what was signed."""
+    if not allowed_signers.is_file():
+        raise SignatureError("allowed-signers file not found", path=str(allowed_signers))
+    if len(signature) > MAX_SIGNATURE_BYTES:
+        raise SignatureError(f"signature is larger than {MAX_SIGNATURE_BYTES} bytes")
+    with tempfile.TemporaryDirectory(prefix="promptreg-sig-") as tmp:
+        sig_path = Path(tmp) / "signature.sig"
+        sig_path.write_bytes(signature)
+        allowed = str(allowed_signers.resolve())
+        if principal is not None:
+            candidates = [principal]
+        else:
+            found = _ssh_keygen(["-Y", "find-principals", "-s", str(sig_path), "-f", allowed], b"")
+            candidates = [p for p in found.stdout.decode("utf-8", "replace").splitlines() if p]
+            if found.returncode != 0 or not candidates:
+                raise SignatureError(f"the signing key is not in {allowed_signers} ({_why(found)})")
+        for candidate in candidates:
+            args = ["-Y", "verify", "-f", allowed, "-I", candidate, "-n", namespace]
+            proc = _ssh_keygen([*args, "-s", str(sig_path)], data)
+            if proc.returncode == 0:
+                return candidate
+        who = f"principal {principal!r}" if principal else ", ".join(map(repr, candidates))
+        raise SignatureError(
+            f"bad signature: not a valid {namespace!r} signature by {who} from "
+            f"{allowed_signers} over this data ({_why(proc)})"
+        )
+
+
+def _ssh_keygen(args: list[str], stdin: bytes) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(
+            ["ssh-keygen", *args],
+            input=stdin,
+            capture_output=True,
+            timeout=_TIMEOUT,
+            check=False,
+            env={**os.environ, "LC_ALL": "C"},
+        )
+    except FileNotFoundError:
+        raise SignatureError(
+            "ssh-keygen (OpenSSH 8.2 or later) is needed to sign or verify, and is not installed"
+        ) from None
+    except subprocess.TimeoutExpired:
+        raise SignatureError(f"ssh-keygen did not answer within {_TIMEOUT:.0f} s") from None
+
+
+def _why(proc: subprocess.CompletedProcess[bytes]) -> str:
+    text = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    return text[-1] if text else f"ssh-keygen exit status {proc.returncode}"

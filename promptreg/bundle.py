@@ -152,6 +152,7 @@ def _deployment_data(d: Deployment) -> dict[str, Any]:
         "seq": d.seq,
         "tag": d.tag,
         "date": d.date,
+        "at": d.at,
         "tagger": d.tagger,
         "action": d.action,
         "version": d.version,
@@ -194,6 +195,8 @@ class BundleRegistry:
         raw = read_capped(path)
         self.signed_by: str | None = None
         if allowed_signers is not None:
+            if not allowed_signers.is_file():
+                raise BundleError("allowed-signers file not found", path=str(allowed_signers))
             self.signed_by = _verify_signature(path, raw, allowed_signers, signer)
         elif signer is not None:
             raise UsageError("signer= needs allowed_signers= (the keys to check it against)")

@@ -50,6 +50,7 @@ _DEPLOYMENT = (
     "seq",
     "tag",
     "date",
+    "at",
     "tagger",
     "action",
     "version",
@@ -151,7 +152,11 @@ def integrity(bundle: dict[str, Any], shown: str = "bundle") -> str:
         canonical = json.dumps(
             body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
         ).encode("utf-8")
-    except (UnicodeEncodeError, ValueError, TypeError) as err:
+    except UnicodeEncodeError:
+        raise BundleError(
+            "holds text that is not valid Unicode (a lone surrogate escape)", path=shown
+        ) from None
+    except (ValueError, TypeError) as err:  # only a caller's own dict can hold these
         raise BundleError(f"not canonical JSON: {err}", path=shown) from None
     return "sha256:" + hashlib.sha256(canonical).hexdigest()
 
@@ -373,5 +378,6 @@ class _Schema:
             scores={k: float(v) for k, v in scores.items()},
             tagger=self.text(d["tagger"], f"{where}.tagger"),
             date=self.text(d["date"], f"{where}.date"),
+            at=self.text(d["at"], f"{where}.at"),
             extra=dict(self.obj(d["extra"], f"{where}.extra")),
         )

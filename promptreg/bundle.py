@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,14 +37,14 @@ from promptreg.bundle_read import (
     parse_bundle,
     read_capped,
 )
-from promptreg.errors import PromptNotFoundError, PromptregError, UsageError
-from promptreg.loader import parse_prompt_bytes
+from promptreg.errors import PromptFileError, PromptNotFoundError, PromptregError, UsageError
+from promptreg.loader import load_light
 from promptreg.names import SUFFIX
 from promptreg.prompt import Prompt
 from promptreg.selectors import parse_selector
 from promptreg.sshsig import MAX_SIGNATURE_BYTES, SignatureError, sign, verify
 from promptreg.tags import Deployment
-from promptreg.templating import TemplateEnv
+from promptreg.templating import TemplateEnv, content_hash
 
 if TYPE_CHECKING:
     from promptreg.registry import Registry
@@ -97,7 +98,7 @@ def build_bundle(registry: Registry, env: str) -> dict[str, Any]:
         "prompts": prompts,
     }
     bundle["integrity"] = integrity(bundle)
-    _load(_encode(bundle), "the bundle being exported")  # refuse to write what would not load
+    _check_all(_load(_encode(bundle), "the bundle being exported"), "the bundle being exported")
     return bundle
 
 
@@ -178,10 +179,11 @@ def _is_json(value: Any) -> bool:
 class BundleRegistry:
     """The runtime API over a bundle: `get("name")`, `get("name@<env>")`, `get_all(env)`.
 
-    Everything is checked when the bundle is opened (signature, integrity, schema, each
-    prompt's front-matter, template and content hash), so a bundle that opens serves every
-    prompt it holds. `signed_by` is the principal whose signature was verified, or None when
-    no `allowed_signers` was given (then only integrity was checked)."""
+    Opening checks the signature (with `allowed_signers`), the integrity hash, the schema,
+    each prompt's front-matter and its content hash recomputed from its text; a template
+    compiles on its first `get` (`check()` compiles them all). `signed_by` is the principal
+    whose signature was verified, or None when no `allowed_signers` was given (then only
+    integrity was checked)."""
 
     def __init__(
         self,
@@ -200,7 +202,17 @@ class BundleRegistry:
             self.signed_by = _verify_signature(path, raw, allowed_signers, signer)
         elif signer is not None:
             raise UsageError("signer= needs allowed_signers= (the keys to check it against)")
-        self.environment, self.created_at, self._prompts = _load(raw, shown)
+        self._loaded = _load(raw, shown)
+        self.environment = self._loaded.environment
+        self.created_at = self._loaded.created_at
+        self._prompts = self._loaded.prompts
+        self._compiled: set[str] = set()
+
+    def check(self) -> None:
+        """Compile every template now and check its partials (what `get` does for one prompt
+        on first use): `verify-bundle` and `export` run this."""
+        _check_all(self._loaded, str(self.path))
+        self._compiled.update(self._prompts)
 
     def get(self, selector: str) -> Prompt:
         sel = parse_selector(selector, (self.environment,))
@@ -211,15 +223,24 @@ class BundleRegistry:
                 f"{len(self._prompts)} prompts)"
             )
         if sel.kind == "tree" or (sel.kind == "env" and sel.ref == self.environment):
-            return prompt
+            return self._compile(prompt)
         if sel.kind == "version" and sel.ref == prompt.version:
-            return prompt
+            return self._compile(prompt)
         raise PromptNotFoundError(
             f"{selector}: the bundle {self.path} holds only what {self.environment} runs "
             f"({sel.name} {prompt.version})"
         )
 
+    def _compile(self, prompt: Prompt) -> Prompt:
+        """Compile on first `get`, as `Registry.get` does: a broken template fails here, not
+        mid-request."""
+        if prompt.name not in self._compiled:
+            _check_template(prompt, self._loaded.partials[prompt.name], str(self.path))
+            self._compiled.add(prompt.name)
+        return prompt
+
     def get_all(self, env: str) -> dict[str, Prompt]:
+        """Every prompt of the bundle; templates compile on first render."""
         if env != self.environment:
             raise UsageError(f"the bundle {self.path} holds {self.environment}, not {env}")
         return dict(self._prompts)
@@ -251,14 +272,29 @@ def _verify_signature(path: Path, raw: bytes, allowed_signers: Path, signer: str
         raise BundleError(f"signature refused: {err}", path=str(path)) from None
 
 
-def _load(raw: bytes, shown: str) -> tuple[str, str, dict[str, Prompt]]:
+def _load(raw: bytes, shown: str) -> _Loaded:
     data = parse_bundle(raw, shown)
     prompts = {entry.name: _prompt(entry, shown) for entry in data.entries}
-    return data.environment, data.created_at, prompts
+    listed = {entry.name: entry.partials for entry in data.entries}
+    return _Loaded(data.environment, data.created_at, prompts, listed)
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    environment: str
+    created_at: str
+    prompts: dict[str, Prompt]
+    partials: dict[str, dict[str, str]]  # as listed in the bundle, by prompt
+
+
+def _check_all(loaded: _Loaded, shown: str) -> None:
+    for name, prompt in sorted(loaded.prompts.items()):
+        _check_template(prompt, loaded.partials[name], shown)
 
 
 def _prompt(entry: Entry, shown: str) -> Prompt:
-    """The entry's prompt, fully checked, its content hash recomputed from its own text."""
+    """The entry's prompt, its front-matter checked and its content hash recomputed from its
+    own text and partials. The template compiles on first `get` (or in `check`)."""
     where = f"prompts.{entry.name}"
     partials = entry.partials
 
@@ -270,31 +306,22 @@ def _prompt(entry: Entry, shown: str) -> Prompt:
     prompts_dir = entry.path[: len(entry.path) - len(entry.name + SUFFIX)].rstrip("/")
     env = TemplateEnv(Path(prompts_dir or "."), read)
     try:
-        pf = parse_prompt_bytes(
+        prompt = load_light(
             entry.source.encode("utf-8"),
             path=Path(entry.path),
             name=entry.name,
             shown=f"{shown}:{entry.name}",
             env=env,
+            content_hash=entry.content_hash,  # stands only once `actual` below agrees
         )
-        if pf.prompt is None:
-            first = pf.findings[0] if pf.findings else None
-            message = f"{first.code} {first.message}" if first else "not a prompt"
-            raise BundleError(f"the prompt file is invalid: {message}", path=shown, field=where)
-        prompt = pf.prompt
-        actual = prompt.content_hash
-        included = set(prompt.partial_sources())
-    except BundleError:
-        raise
-    except (PromptregError, RecursionError, UnicodeEncodeError) as err:
-        raise BundleError(f"the prompt cannot be loaded: {err}", path=shown, field=where) from None
-    extra = sorted(set(partials) - included)
-    if extra:
+        actual = content_hash(prompt.body, dict(partials), prompt.spec.raw.get("model"))
+    except PromptFileError as err:
+        first = err.findings[0]
         raise BundleError(
-            f"partial {extra[0]!r} is not included by the prompt",
-            path=shown,
-            field=f"{where}.partials",
-        )
+            f"the prompt file is invalid: {first.code} {first.message}", path=shown, field=where
+        ) from None
+    except (PromptregError, RecursionError, UnicodeEncodeError, ValueError) as err:
+        raise BundleError(f"the prompt cannot be loaded: {err}", path=shown, field=where) from None
     if actual != entry.content_hash:
         raise BundleError(
             f"content hash is {actual} but the bundle records {entry.content_hash}: "
@@ -310,3 +337,23 @@ def _prompt(entry: Entry, shown: str) -> Prompt:
         )
     prompt.revision = entry.commit
     return prompt.with_deployment(entry.deployment)
+
+
+def _check_template(prompt: Prompt, listed: Mapping[str, str], shown: str) -> None:
+    """Compile `prompt` and check that the partials the bundle lists (which its content hash
+    covers) are exactly the ones its template includes."""
+    where = f"prompts.{prompt.name}"
+    try:
+        _ = prompt.template
+        included = prompt.partial_sources()
+    except (PromptregError, RecursionError, ValueError) as err:
+        raise BundleError(
+            f"the template does not compile: {err}", path=shown, field=where
+        ) from None
+    if included != dict(listed):
+        odd = sorted(set(included) ^ set(listed)) or sorted(listed)
+        raise BundleError(
+            f"the partials listed are not those the template includes ({odd[0]!r})",
+            path=shown,
+            field=f"{where}.partials",
+        )

@@ -28,6 +28,7 @@ def verify_bundle(
     from promptreg.bundle import BundleRegistry, signature_path
 
     bundle = BundleRegistry(file, allowed_signers=allowed_signers, signer=signer)
+    bundle.check()
     prompts = bundle.get_all(bundle.environment)
     if as_json:
         emit_json(

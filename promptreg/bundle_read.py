@@ -41,6 +41,7 @@ _COMMIT = re.compile(r"(?:[0-9a-f]{40}|[0-9a-f]{64})\Z")
 _CREATED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\Z")
 _PARTIAL = re.compile(r"[^/\\\x00-\x1f][^\\\x00-\x1f]{0,999}\Z")
 _ACTIONS = ("promote", "rollback")
+_ENVIRONMENT = re.compile(r"[a-z][a-z0-9_-]*\Z")  # promptreg.yaml's rule (config.py)
 
 _TOP = ("format", "environment", "created_at", "prompts", "integrity")
 _ENTRY = ("version", "content_hash", "tag", "commit", "path", "source", "partials", "deployment")
@@ -281,7 +282,7 @@ class _Schema:
 
     def bundle(self, data: dict[str, Any]) -> BundleData:
         self.obj(data, "", _TOP)
-        environment = self.text(data["environment"], "environment")
+        environment = self.text(data["environment"], "environment", _ENVIRONMENT)
         created_at = self.text(data["created_at"], "created_at", _CREATED)
         prompts = self.obj(data["prompts"], "prompts")
         entries = tuple(

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from promptreg.bundle import FORMAT, MAX_BUNDLE_BYTES, BundleError, signature_path
+from promptreg.errors import PromptregError
 from promptreg.project import Project
 from promptreg.registry import Registry
 from promptreg.templating import content_hash
@@ -660,3 +661,34 @@ def test_fuzz_random_documents(tmp_path_factory: pytest.TempPathFactory, documen
     text = document if isinstance(document, str) else json.dumps(document)
     path.write_text(text, encoding="utf-8")
     _load_or_refuse(path)
+
+
+def _rehash_prompt(entry: dict[str, Any]) -> None:
+    """Recompute the entry's content hash if its text is still a prompt (best effort)."""
+    with contextlib.suppress(Exception):
+        body = entry["source"].split("---\n", 2)[2]
+        entry["content_hash"] = entry["deployment"]["content_hash"] = content_hash(
+            body, entry["partials"], _model(entry["source"])
+        )
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(at=st.integers(0, 10**4), text=st.text(max_size=40), replace=st.booleans())
+def test_fuzz_prompt_text(exported: Exported, at: int, text: str, replace: bool):
+    """Hostile prompt text inside a consistent bundle: opening and the first `get` either
+    serve it or raise BundleError; nothing else escapes."""
+    data = exported.data(exported.signed)
+    entry = data["prompts"]["triage"]
+    source = entry["source"]
+    i = at % (len(source) + 1)
+    entry["source"] = source[:i] + text + source[i + (len(text) if replace else 0) :]
+    _rehash_prompt(entry)
+    write(exported.bundle, rehash(data))
+    try:
+        Registry.from_bundle(exported.bundle).get("triage").render(ticket="t")
+    except BundleError as err:
+        assert str(err).startswith(str(exported.bundle))
+    except PromptregError:
+        pass  # render-time errors (inputs, budget) are the prompt's, and promptreg's kind

@@ -92,32 +92,33 @@ class BundleData:
 
 
 def read_capped(path: Path) -> bytes:
-    """The bytes of the bundle file, refusing a file over MAX_BUNDLE_BYTES before reading it."""
+    """The bytes of the bundle file, refusing a file over MAX_BUNDLE_BYTES before reading it,
+    and anything but a regular file (a FIFO would block, a device never end)."""
     shown = str(path)
     try:
-        with path.open("rb") as handle:
-            size = _size(handle.fileno())
-            if size > MAX_BUNDLE_BYTES:
-                raise BundleError(
-                    f"file is {size:,} bytes, over the {MAX_BUNDLE_BYTES:,}-byte limit for a "
-                    "bundle",
-                    path=shown,
-                )
-            data = handle.read(MAX_BUNDLE_BYTES + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise BundleError("bundle not found", path=shown) from None
     except OSError as err:
         raise BundleError(f"cannot read the bundle: {err.strerror or err}", path=shown) from None
-    if len(data) > MAX_BUNDLE_BYTES:
-        raise BundleError(f"file is over the {MAX_BUNDLE_BYTES:,}-byte limit", path=shown)
-    return data
-
-
-def _size(fd: int) -> int:
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):
-        raise OSError("not a regular file")
-    return st.st_size
+        os.close(fd)
+        raise BundleError("cannot read the bundle: not a regular file", path=shown)
+    with os.fdopen(fd, "rb") as handle:
+        if st.st_size > MAX_BUNDLE_BYTES:
+            raise BundleError(
+                f"file is {st.st_size:,} bytes, over the {MAX_BUNDLE_BYTES:,}-byte limit for "
+                "a bundle",
+                path=shown,
+            )
+        try:
+            data = handle.read(MAX_BUNDLE_BYTES + 1)
+        except OSError as err:
+            raise BundleError(f"cannot read the bundle: {err.strerror}", path=shown) from None
+    if len(data) > MAX_BUNDLE_BYTES:  # it grew while we read it
+        raise BundleError(f"file is over the {MAX_BUNDLE_BYTES:,}-byte limit", path=shown)
+    return data
 
 
 def parse_bundle(raw: bytes, shown: str) -> BundleData:

@@ -19,7 +19,6 @@ What protects a bundle, and against whom:
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -37,7 +36,13 @@ from promptreg.bundle_read import (
     parse_bundle,
     read_capped,
 )
-from promptreg.errors import PromptFileError, PromptNotFoundError, PromptregError, UsageError
+from promptreg.errors import (
+    PromptFileError,
+    PromptNotFoundError,
+    PromptregError,
+    UsageError,
+    WriteError,
+)
 from promptreg.loader import load_light
 from promptreg.names import SUFFIX
 from promptreg.prompt import Prompt
@@ -133,9 +138,17 @@ def export_bundle(
     if signature is not None:
         atomic_write(sig_path, signature)
     elif sig_path.exists():
-        with contextlib.suppress(FileNotFoundError):
+        try:
             sig_path.unlink()
             removed = sig_path
+        except FileNotFoundError:
+            pass
+        except OSError as err:
+            raise WriteError(
+                f"cannot remove the signature of an earlier export: {err.strerror or err}; "
+                "it no longer matches the bundle",
+                path=str(sig_path),
+            ) from None
     return Exported(output, env, len(bundle["prompts"]), sig_path if signature else None, removed)
 
 

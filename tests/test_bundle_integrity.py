@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from promptreg.bundle import FORMAT, MAX_BUNDLE_BYTES, BundleError, signature_path
 from promptreg.cli import main
-from promptreg.errors import PromptregError
+from promptreg.errors import PromptNotFoundError, PromptregError
 from promptreg.project import Project
 from promptreg.registry import Registry
 from promptreg.templating import content_hash
@@ -413,7 +413,7 @@ def test_signer_without_allowed_signers_is_a_usage_error(exported: Exported):
 
 
 def test_what_a_bundle_does_not_hold(exported: Exported):
-    from promptreg.errors import PromptNotFoundError, UsageError
+    from promptreg.errors import UsageError
 
     bundle = Registry.from_bundle(exported.bundle)
     with pytest.raises(
@@ -440,11 +440,17 @@ def test_export_keeps_only_json_values_of_a_deployment_record():
     assert _deployment_data(deployment)["extra"] == {"overrides": ["gate"]}
 
 
-def test_fallback_can_require_a_signed_bundle(exported: Exported, tmp_path: Path):
+def test_fallback_can_require_a_signed_bundle(
+    exported: Exported, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     no_git = tmp_path / "app"
     no_git.mkdir()
     reg = Registry(no_git, fallback=exported.signed, fallback_allowed_signers=exported.allowed)
     assert reg.get("triage@dev").version == "1.1.0"
+    monkeypatch.setenv("PROMPTREG_ENV", "prod")  # a validly signed dev bundle is not prod's
+    reg = Registry(no_git, fallback=exported.signed, fallback_allowed_signers=exported.allowed)
+    with pytest.raises(PromptNotFoundError, match="holds only what dev runs"):
+        reg.get("triage")
     with pytest.raises(BundleError, match="unsigned"):
         Registry(no_git, fallback=exported.bundle, fallback_allowed_signers=exported.allowed)
 

@@ -86,15 +86,22 @@ def build_bundle(registry: Registry, env: str) -> dict[str, Any]:
         data = registry.store.read(prompt.revision, path)
         if data is None:
             raise BundleError(f"{name}: {path} does not exist at {prompt.revision[:12]}")
+        partials = prompt.partial_sources()
+        actual = content_hash(prompt.body, partials, prompt.spec.raw.get("model"))
+        if deployment.content_hash not in (None, actual):
+            raise BundleError(
+                f"{name}: {deployment.tag} records content hash {deployment.content_hash}, but "
+                f"what it deployed hashes to {actual}; promote it again before exporting"
+            )
         prompts[name] = {
             "version": prompt.version,
-            "content_hash": deployment.content_hash or prompt.content_hash,
+            "content_hash": actual,
             "tag": deployment.tag,
             "commit": prompt.revision,
             "path": path,
             "deployment": _deployment_data(deployment),
             "source": data.decode("utf-8"),
-            "partials": prompt.partial_sources(),
+            "partials": partials,
         }
     bundle: dict[str, Any] = {
         "format": FORMAT,

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from promptreg.errors import PromptregError
 
-_TIMEOUT = 60.0  # seconds: signing may wait on ssh-agent; verifying is a few milliseconds
+_TIMEOUT = 30.0  # seconds: verifying takes a few milliseconds
+_SIGN_TIMEOUT = 300.0  # signing may wait for a passphrase typed on the terminal
 MAX_SIGNATURE_BYTES = 64 * 1024  # an ssh signature is under 2 KiB even for RSA-8192
 
 
@@ -26,14 +27,20 @@ class SignatureError(PromptregError):
 
 def sign(data: bytes, *, key: Path, namespace: str) -> bytes:
     """The armored signature of `data` by the private key file `key` (or, for a `.pub` file,
-    by the matching key held in ssh-agent). The key must not ask for a passphrase on stdin:
-    use an unencrypted key or ssh-agent."""
+    by the matching key held in ssh-agent). The data goes through a temporary file, not stdin,
+    so that ssh-keygen can ask for the key's passphrase on the terminal."""
     if not key.is_file():
         raise SignatureError("signing key not found", path=str(key))
-    proc = _ssh_keygen(["-Y", "sign", "-q", "-n", namespace, "-f", str(key)], data)
-    if proc.returncode != 0 or not proc.stdout.startswith(b"-----BEGIN SSH SIGNATURE-----"):
+    with tempfile.TemporaryDirectory(prefix="promptreg-sign-") as tmp:
+        message = Path(tmp) / "bundle"
+        message.write_bytes(data)
+        args = ["-Y", "sign", "-q", "-n", namespace, "-f", str(key.resolve()), str(message)]
+        proc = _ssh_keygen(args, None, timeout=_SIGN_TIMEOUT)
+        sig_path = message.with_name("bundle.sig")
+        signature = sig_path.read_bytes() if sig_path.is_file() else b""
+    if proc.returncode != 0 or not signature.startswith(b"-----BEGIN SSH SIGNATURE-----"):
         raise SignatureError(f"ssh-keygen could not sign: {_why(proc)}", path=str(key))
-    return proc.stdout
+    return signature
 
 
 def verify(
@@ -75,13 +82,19 @@ def verify(
         )
 
 
-def _ssh_keygen(args: list[str], stdin: bytes) -> subprocess.CompletedProcess[bytes]:
+def _ssh_keygen(
+    args: list[str], stdin: bytes | None, *, timeout: float = _TIMEOUT
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ssh-keygen; with `stdin=None` it may ask for a passphrase on our terminal, and when
+    there is none it reads an empty stdin (and fails at once) rather than waiting on ours."""
+    if stdin is None and not _interactive():
+        stdin = b""
     try:
         return subprocess.run(
             ["ssh-keygen", *args],
             input=stdin,
             capture_output=True,
-            timeout=_TIMEOUT,
+            timeout=timeout,
             check=False,
             env={**os.environ, "LC_ALL": "C"},
         )
@@ -90,7 +103,14 @@ def _ssh_keygen(args: list[str], stdin: bytes) -> subprocess.CompletedProcess[by
             "ssh-keygen (OpenSSH 8.2 or later) is needed to sign or verify, and is not installed"
         ) from None
     except subprocess.TimeoutExpired:
-        raise SignatureError(f"ssh-keygen did not answer within {_TIMEOUT:.0f} s") from None
+        raise SignatureError(f"ssh-keygen did not answer within {timeout:.0f} s") from None
+
+
+def _interactive() -> bool:
+    try:
+        return os.isatty(0)
+    except OSError:
+        return False
 
 
 def _why(proc: subprocess.CompletedProcess[bytes]) -> str:

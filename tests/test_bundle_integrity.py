@@ -480,6 +480,30 @@ def test_verify_bundle_command(exported: Exported, run):
     assert result.code == 1 and "bundle not found" in result.err
 
 
+def test_a_key_that_needs_a_passphrase_fails_at_once_without_a_terminal(
+    exported: Exported, tmp_path: Path
+):
+    import sys
+
+    key = tmp_path / "locked"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "secret", "-f", str(key)], check=True
+    )
+    out = tmp_path / "b.json"
+    started = time.monotonic()
+    export = ["export", "--env", "dev", "-o", str(out), "--sign", str(key)]
+    proc = subprocess.run(
+        [sys.executable, "-m", "promptreg", *export],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert time.monotonic() - started < 30
+    assert proc.returncode == 1 and "ssh-keygen could not sign" in proc.stderr, proc.stderr
+    assert not out.exists()
+
+
 def test_export_signing_failures_and_stale_signatures(exported: Exported, run, tmp_path: Path):
     out = tmp_path / "fresh.json"
     result = run("export", "--env", "dev", "-o", str(out), "--sign", str(tmp_path / "nokey"))

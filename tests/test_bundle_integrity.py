@@ -259,6 +259,8 @@ SERVED_FIELDS: list[tuple[dict[str, Any], str | None]] = [
     ({"prompts.triage.path": "prompts/other.prompt"}, "is not the path of prompt triage"),
     ({"prompts.triage.deployment.path": "prompts/x/triage.prompt"}, "deployment.path: .*"),
     ({"prompts.triage.deployment.name": "support/reply"}, "not the deployment tag of support/"),
+    ({"prompts.triage.deployment.content_hash": None}, None),  # as tags before hashes had
+    ({"prompts.triage.deployment.path": None}, None),  # as tags before paths had
     ({"prompts.triage.deployment.reason": "nobody asked"}, None),
     ({"prompts.triage.deployment.tagger": "Mallory <m@example.com>"}, None),
     ({"prompts.triage.deployment.date": "2020-01-01T00:00:00+00:00"}, None),
@@ -398,6 +400,8 @@ def test_a_huge_signature_and_a_missing_ssh_keygen(
     good = sig.read_bytes()
     sig.write_bytes(b"x" * (64 * 1024 + 1))
     refused(exported.signed, "signature file is 65,537 bytes", **kw)
+    sig.write_bytes(b"x" * (64 * 1024))  # at the limit: handed to ssh-keygen, which refuses it
+    refused(exported.signed, "signature refused: the signing key is not in", **kw)
     sig.write_bytes(good)
     empty = tmp_path / "empty-path"
     empty.mkdir()
@@ -626,6 +630,28 @@ MALFORMED: dict[str, tuple[Callable[[dict[str, Any]], bytes], str]] = {
         _mutated(lambda d: d["prompts"]["triage"].update(source="---\nversion: [\n---\nx\n")),
         "prompts.triage: the prompt file is invalid: PR010",
     ),
+    "no environment": (
+        _mutated(lambda d: d.pop("environment")),
+        r"\.json: environment: missing",
+    ),
+    "reason a number": (
+        _mutated(lambda d: d["prompts"]["triage"]["deployment"].update(reason=7)),
+        "deployment.reason: expected a string, found an integer",
+    ),
+    "tagger null": (
+        _mutated(lambda d: d["prompts"]["triage"]["deployment"].update(tagger=None)),
+        "deployment.tagger: expected a string, found null",
+    ),
+    "front-matter 990 deep": (
+        _mutated(
+            lambda d: d["prompts"]["triage"].update(
+                source=d["prompts"]["triage"]["source"].replace(
+                    "description:", "metadata: " + "[" * 990 + "]" * 990 + "\ndescription:"
+                )
+            )
+        ),
+        r"prompts\.triage: the prompt (file is invalid|cannot be loaded)",
+    ),
     "unknown top-level key": (
         _mutated(lambda d: d.update(sneaky=1)),
         r"\.json: sneaky: unknown key",
@@ -757,6 +783,9 @@ def test_a_huge_file_is_refused_before_it_is_read(tmp_path: Path):
     with huge.open("wb") as handle:
         handle.truncate(MAX_BUNDLE_BYTES + 1)  # sparse: costs no disk
     refused(huge, "over the 67,108,864-byte limit")
+    with huge.open("r+b") as handle:
+        handle.truncate(MAX_BUNDLE_BYTES)  # exactly at the limit: read, and refused as JSON
+    refused(huge, "invalid JSON")
     refused(tmp_path, "cannot read the bundle")  # a directory
 
 

@@ -62,6 +62,7 @@ __all__ = [
     "BundleRegistry",
     "Exported",
     "build_bundle",
+    "content_hash_of",
     "export_bundle",
     "signature_path",
 ]
@@ -87,7 +88,7 @@ def build_bundle(registry: Registry, env: str) -> dict[str, Any]:
         if data is None:
             raise BundleError(f"{name}: {path} does not exist at {prompt.revision[:12]}")
         partials = prompt.partial_sources()
-        actual = content_hash(prompt.body, partials, prompt.spec.raw.get("model"))
+        actual = content_hash_of(prompt.body, partials, prompt.spec.raw)
         if deployment.content_hash not in (None, actual):
             raise BundleError(
                 f"{name}: {deployment.tag} records content hash {deployment.content_hash}, but "
@@ -157,6 +158,12 @@ def export_bundle(
                 path=str(sig_path),
             ) from None
     return Exported(output, env, len(bundle["prompts"]), sig_path if signature else None, removed)
+
+
+def content_hash_of(body: str, partials: Mapping[str, str], front_matter: Mapping[str, Any]) -> str:
+    """A bundled prompt's content hash, over the partials the bundle lists (no template is
+    compiled): the one call into `templating.content_hash`, so its scheme lives in one place."""
+    return content_hash(body, dict(partials), front_matter.get("model"))
 
 
 def _encode(bundle: dict[str, Any]) -> bytes:
@@ -334,7 +341,7 @@ def _prompt(entry: Entry, shown: str) -> Prompt:
             env=env,
             content_hash=entry.content_hash,  # stands only once `actual` below agrees
         )
-        actual = content_hash(prompt.body, dict(partials), prompt.spec.raw.get("model"))
+        actual = content_hash_of(prompt.body, partials, prompt.spec.raw)
     except PromptFileError as err:
         first = err.findings[0]
         raise BundleError(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import weakref
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -53,18 +54,36 @@ and IncludeError (PR044) if it may not be read."""
 
 
 def directory_reader(prompts_dir: Path) -> PartialReader:
-    """Partials from a prompts directory on disk, refusing symlinks that lead outside it."""
-    real_root = prompts_dir.resolve()
+    """Partials from a prompts directory on disk. A symlink on the way (the partial itself or
+    a directory above it) is refused with PR006: git stores the link, not what it points to,
+    so following it here would render something else than a deployed prompt does."""
 
     def read(name: str) -> str:
-        path = prompts_dir / name
-        if not path.resolve().is_relative_to(real_root):
-            raise IncludeError(
-                name, "PR044", f"include {name!r} resolves outside the prompts directory"
-            )
-        return read_text(path)
+        link = symlink_under(prompts_dir, name)
+        if link is not None:
+            raise IncludeError(name, "PR006", symlink_message(f"include {name!r}", link, name))
+        return read_text(prompts_dir / name)
 
     return read
+
+
+def symlink_under(root: Path, relative: str) -> str | None:
+    """The first part of `relative` (a `/`-separated path under `root`: a directory on the
+    way, or the file itself) that is a symbolic link on disk, or None."""
+    parts = relative.split("/")
+    for depth in range(1, len(parts) + 1):
+        if os.path.islink(root.joinpath(*parts[:depth])):
+            return "/".join(parts[:depth])
+    return None
+
+
+def symlink_message(what: str, link: str, relative: str) -> str:
+    """The PR006 message: the same words for the working tree and for git."""
+    where = "is a symlink" if link == relative else f"lies under the symlinked directory {link!r}"
+    return (
+        f"{what} {where} (under the prompts directory): git stores a link, not the file it "
+        "points to, so promptreg refuses it; replace it with the file itself"
+    )
 
 
 class _PartialLoader(jinja2.BaseLoader):

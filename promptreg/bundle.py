@@ -151,7 +151,7 @@ def _load_entry(shown: str, name: str, entry: Any) -> Prompt:
         )
     except PromptFileError as err:
         raise BundleError(f"{where}: {err.message}", path=shown) from None
-    actual = content_hash(prompt.body, partials, prompt.spec.raw.get("model"))
+    actual = content_hash(prompt.body, partials, front_matter=prompt.spec.raw)
     if actual != recorded:
         raise BundleError(
             f"{where}: content hash is {actual} but the bundle records {recorded}: "

@@ -16,6 +16,8 @@ RULES: dict[str, str] = {
     "PR003": "front-matter is not closed by a `---` line",
     "PR004": "file is larger than `lint.max_file_bytes`",
     "PR005": "prompt name breaks the naming rules",
+    "PR006": "symlink under the prompts directory (a prompt file, a partial, or a directory on "
+    "the way)",
     # YAML
     "PR010": "front-matter is not valid YAML",
     "PR011": "duplicate key in the front-matter",

@@ -50,7 +50,7 @@ def include_problem(name: str) -> str | None:
 
 PartialReader = Callable[[str], str]
 """Reads a partial by its name under the prompts directory; raises FileNotFoundError if absent
-and IncludeError (PR044) if it may not be read."""
+and IncludeError (PR044, PR006) if it may not be read."""
 
 
 def directory_reader(prompts_dir: Path) -> PartialReader:

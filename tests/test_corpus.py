@@ -426,7 +426,7 @@ CASES: list[Case] = [
     Case(
         "include-symlink-out",
         with_body('system:\n{% include "partials/link.j2" %}\nuser:\n{{ ticket }}\n'),
-        "PR044",
+        "PR006",  # any symlink under the prompts directory, not only one leading outside
         11,
         setup=_symlink_out,
     ),

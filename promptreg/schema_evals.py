@@ -29,6 +29,7 @@ def parse_evals(c: Collector, evals: Any) -> Evals | None:
         "dataset_hash",
         "evaluated_at",
         "model",
+        "metrics_hash",
         "metric_files",
         "runner",
     )
@@ -72,6 +73,11 @@ def parse_evals(c: Collector, evals: Any) -> Evals | None:
         isinstance(dataset_hash, str) and _CONTENT_HASH.match(dataset_hash)
     ):
         bad(("dataset_hash",), "must be `sha256:` and 64 lower-case hex digits")
+    metrics_hash = evals.get("metrics_hash")
+    if metrics_hash is not None and not (
+        isinstance(metrics_hash, str) and _CONTENT_HASH.match(metrics_hash)
+    ):
+        bad(("metrics_hash",), "must be `sha256:` and 64 lower-case hex digits")
     evaluated_model = evals.get("model")
     if evaluated_model is not None and not isinstance(evaluated_model, str):
         bad(
@@ -94,6 +100,7 @@ def parse_evals(c: Collector, evals: Any) -> Evals | None:
         evaluated_at=evaluated_at if isinstance(evaluated_at, str) else None,
         raw=evals,
         dataset_hash=dataset_hash if isinstance(dataset_hash, str) else None,
+        metrics_hash=metrics_hash if isinstance(metrics_hash, str) else None,
         metric_files=metric_files,
         runner=runner,
     )

@@ -486,3 +486,28 @@ def test_a_dataset_left_unstaged_is_not_what_the_commit_holds(ws: Workspace, run
     assert "PR072 triage: stale: the dataset evals/triage.jsonl is not in the index" in result.out
     git(ws.root, "add", "evals")
     assert run("hook", "evals-fresh", "prompts/triage.prompt").code == 0
+
+
+def test_a_changed_metric_definition_makes_the_scores_stale(ws: Workspace, run):
+    exact = "{name: accuracy, kind: exact, threshold: 0.5}"
+    evaluated(ws, run, EVAL_PROMPT.replace(exact, exact + "\n    - {name: tone, kind: similarity}"))
+    path = ws.prompts / "triage.prompt"
+    scored = path.read_text(encoding="utf-8")
+    assert run("check").code == 0
+    changes = {
+        "an option": exact.replace("exact,", "exact, ignore_case: true,"),
+        "the kind": exact.replace("exact", "contains"),
+    }
+    for what, line in changes.items():
+        path.write_text(scored.replace(exact, line), encoding="utf-8")
+        assert (
+            "PR072 stale: a metric's definition (kind or options; thresholds aside) changed"
+        ) in run("check").out, what
+    # a threshold judges a score without changing it; the order of the list means nothing
+    path.write_text(scored.replace("threshold: 0.5", "threshold: 0.6"), encoding="utf-8")
+    assert run("check").code == 0
+    lines = scored.splitlines(keepends=True)
+    i = next(n for n, line in enumerate(lines) if exact in line)
+    lines[i], lines[i + 1] = lines[i + 1], lines[i]
+    path.write_text("".join(lines), encoding="utf-8")
+    assert run("check").code == 0

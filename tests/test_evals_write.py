@@ -7,6 +7,7 @@ import json
 import re
 
 from promptreg._yaml import read_yaml
+from promptreg.evals.provenance import metrics_hash
 from promptreg.frontmatter import split_front_matter
 from promptreg.project import Project
 from tests.conftest import Workspace
@@ -61,6 +62,7 @@ def test_write_changes_only_the_recorded_fields(ws: Workspace, run):
         "  scores: {accuracy: 0.75, has_label: 0.75} # written by promptreg eval --write\n"
         f"  content_hash: {prompt.content_hash}\n"
         f"  dataset_hash: {dataset_hash}\n"
+        f"  metrics_hash: {metrics_hash(prompt.spec.evals.metrics if prompt.spec.evals else ())}\n"
         f"  evaluated_at: '{stamp.group(1)}'\n"
         "  model: openai/gpt-4o-2024-08-06\n"
         # what produced the outputs: here a stub, recorded as one (not as the pinned model)
@@ -114,6 +116,7 @@ def test_write_adds_an_evals_scores_block_when_there_is_none(ws: Workspace, run)
         "scores",
         "content_hash",
         "dataset_hash",
+        "metrics_hash",
         "evaluated_at",
         "model",
         "runner",

@@ -29,6 +29,7 @@ from promptreg.evals.provenance import (
     commit_source,
     describe_runner,
     metric_references,
+    metrics_hash,
     safe_relative,
 )
 from promptreg.spec import Evals, Metric
@@ -185,6 +186,13 @@ def _measured_on_problems(
                 f"(dataset_hash {_short(evals.dataset_hash)}, now {_short(now)})"
             )
             out.append((None, what, ("dataset_hash",)))
+    # Absent: recorded by a promptreg before metrics_hash (unchecked, like an unknown runner).
+    if evals.metrics_hash is not None and evals.metrics_hash != metrics_hash(evals.metrics):
+        what = (
+            "a metric's definition (kind or options; thresholds aside) changed since the "
+            "scores were measured"
+        )
+        out.append((None, what, ("metrics",)))
     references = metric_references(evals.metrics, source)
     recorded = evals.metric_files
     if references and recorded is None:

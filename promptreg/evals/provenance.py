@@ -3,6 +3,8 @@ scores, and what the gate compares with the files as they are now.
 
 Recorded under `evals` (docs/evals.md, "What a score is bound to"):
 - `dataset_hash`: the sha256 of the dataset file's bytes;
+- `metrics_hash`: the sha256 of the metric definitions (name, kind, options; not the
+  thresholds, which judge a score but do not change it);
 - `metric_files`: the sha256 of every file a metric reads, by path relative to the project
   root: a judge's rubric and the partials it includes, a `json_schema` metric's schema file.
   They decide what a score means as much as the dataset does. (A `python` metric's module is
@@ -17,6 +19,7 @@ for `promote` and the pre-push hook. A file that cannot be read there counts as 
 
 from __future__ import annotations
 
+import json
 import posixpath
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -111,6 +114,23 @@ def _prefix(project_root: Path, repo_root: Path) -> str:
     except ValueError:
         return ""
     return "" if rel == "." else rel + "/"
+
+
+def metrics_hash(metrics: Iterable[Metric]) -> str:
+    """`metrics_hash`: sha256 over each metric's name, kind and options, as canonical JSON in
+    name order (reordering the list changes nothing; `ignore_case`, a judge's model, a
+    pattern do)."""
+    canonical = json.dumps(
+        sorted(
+            ({"name": m.name, "kind": m.kind, "options": dict(m.options)} for m in metrics),
+            key=lambda d: str(d["name"]),
+        ),
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
+    return sha256_of(canonical.encode("utf-8"))
 
 
 # -- the files metrics read ----------------------------------------------------------------------

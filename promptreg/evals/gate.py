@@ -154,19 +154,32 @@ def check_gate(
     return GateResult(name, tuple(problems), dict(scores), baseline)
 
 
-def _short(digest: str | None) -> str:
+def _short(digest: str) -> str:
     """`sha256:1a2b3c4d5e6f` (12 hex digits): enough to tell two hashes apart in a message."""
-    if digest is None:
-        return "nothing"
     algorithm, _, hexdigits = digest.partition(":")
     return f"{algorithm}:{hexdigits[:12]}"
 
 
-def _measured_on_problems(
-    evals: Evals, source: Source
-) -> list[tuple[str | None, str, tuple[str, ...]]]:
-    """(metric or None, what changed, field) for the dataset and the files metrics read."""
-    out: list[tuple[str | None, str, tuple[str, ...]]] = []
+# (the metric it is about or None, what changed, the evals field it is recorded in)
+_Change = tuple[str | None, str, tuple[str, ...]]
+
+
+def _measured_on_problems(evals: Evals, source: Source) -> list[_Change]:
+    """What changed since the scores were measured, besides the content: the dataset, the
+    metric definitions, the files metrics read."""
+    out = _dataset_changes(evals, source)
+    # Absent: recorded by a promptreg before metrics_hash (unchecked, like an unknown runner).
+    if evals.metrics_hash is not None and evals.metrics_hash != metrics_hash(evals.metrics):
+        what = (
+            "a metric's definition (kind or options; thresholds aside) changed since the "
+            "scores were measured"
+        )
+        out.append((None, what, ("metrics",)))
+    return out + _metric_file_changes(evals, source)
+
+
+def _dataset_changes(evals: Evals, source: Source) -> list[_Change]:
+    out: list[_Change] = []
     dataset = evals.dataset
     if dataset is None:
         what = "the scores are bound to no dataset (`evals.dataset` is not declared)"
@@ -186,20 +199,17 @@ def _measured_on_problems(
                 f"(dataset_hash {_short(evals.dataset_hash)}, now {_short(now)})"
             )
             out.append((None, what, ("dataset_hash",)))
-    # Absent: recorded by a promptreg before metrics_hash (unchecked, like an unknown runner).
-    if evals.metrics_hash is not None and evals.metrics_hash != metrics_hash(evals.metrics):
-        what = (
-            "a metric's definition (kind or options; thresholds aside) changed since the "
-            "scores were measured"
-        )
-        out.append((None, what, ("metrics",)))
+    return out
+
+
+def _metric_file_changes(evals: Evals, source: Source) -> list[_Change]:
+    out: list[_Change] = []
     references = metric_references(evals.metrics, source)
     recorded = evals.metric_files
     if references and recorded is None:
         files = ", ".join(references)
         what = f"the scores were recorded without hashes of the files metrics read ({files})"
-        out.append((None, what, ("scores",)))
-        return out
+        return [(None, what, ("scores",))]
     recorded = recorded or {}
     for path, metric in references.items():
         if path not in recorded:

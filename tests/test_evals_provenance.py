@@ -511,3 +511,36 @@ def test_a_changed_metric_definition_makes_the_scores_stale(ws: Workspace, run):
     lines[i], lines[i + 1] = lines[i + 1], lines[i]
     path.write_text("".join(lines), encoding="utf-8")
     assert run("check").code == 0
+
+
+@pytest.mark.usefixtures("isolated_git")
+def test_pre_push_reads_the_dataset_at_the_tagged_commit(ws: Workspace, run):
+    git(ws.root, "init", "-q")
+    evaluated(ws, run)
+    ws.write("evals/triage.jsonl", EDITED)
+    commit(ws, "scores measured on another dataset than the one committed")
+    ws.write("evals/triage.jsonl", jsonl(CASES))  # the working tree would pass
+    remote = ws.root.parent / "remote.git"
+    git(ws.root.parent, "init", "-q", "--bare", str(remote))
+    git(ws.root, "remote", "add", "origin", str(remote))
+    assert install(ws).returncode == 0
+    head = git(ws.root, "rev-parse", "HEAD").strip()
+    message = deployment_message(
+        action="promote",
+        name="triage",
+        env="dev",
+        version="1.0.0",
+        content_hash=Project.open().load("triage").content_hash,
+        commit=head,
+        path="prompts/triage.prompt",
+        previous=None,
+        reason=None,
+        forced=False,
+        scores={"accuracy": 0.75},
+    )
+    with GitStore(ws.root) as store:
+        store.create_tag("prompts/triage@dev/000001", head, message)
+    pushed = git_run(ws.root, "push", "origin", "prompts/triage@dev/000001")
+    assert pushed.returncode != 0
+    assert stale_dataset(sha(jsonl(CASES)), sha(EDITED)) in pushed.stdout + pushed.stderr
+    assert git(remote, "tag", "--list") == ""

@@ -698,6 +698,7 @@ NOT_REACHABLE: dict[str, str] = {
     "PR073": "promptreg hook evals-fresh",
     "PR074": "promptreg hook no-secrets",
     "PR075": "promptreg hook pre-push",
+    "PR076": "the evals gate for an environment: promote, check --against, hook pre-push",
 }
 
 

@@ -88,6 +88,26 @@ class StructureCodeGenerator(CodeGenerator):
     - Constants are folded at compile time only when `finalize` would leave them alone.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._recursive_loop = False
+        self._loop_buffers: set[str] = set()
+
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+        self._recursive_loop = node.recursive
+        super().visit_For(node, frame)
+
+    def buffer(self, frame: Frame) -> None:
+        super().buffer(frame)
+        if self._recursive_loop and frame.buffer is not None:
+            # A recursive loop's output is written out unfinalized, as template text is: its
+            # values keep their placeholders (their markers are still plain text).
+            self._loop_buffers.add(frame.buffer)
+        self._recursive_loop = False
+
+    def _captured(self, frame: Frame) -> bool:
+        return frame.buffer is not None and frame.buffer not in self._loop_buffers
+
     def _output_child_to_const(self, node: nodes.Expr, frame: Frame, finalize: Any) -> str:
         text: str = super()._output_child_to_const(node, frame, finalize)
         if frame.buffer is not None and isinstance(node, nodes.TemplateData):
@@ -101,12 +121,12 @@ class StructureCodeGenerator(CodeGenerator):
         return info._replace(const=const_finalize)
 
     def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
-        if frame.buffer is not None and finalize.src == _TOP:
+        if self._captured(frame) and finalize.src == _TOP:
             finalize = finalize._replace(src=_CAPTURED)
         super()._output_child_pre(node, frame, finalize)
 
     def _write_finalize(self, frame: Frame) -> None:
-        self.write(_CAPTURED if frame.buffer is not None else _TOP)
+        self.write(_CAPTURED if self._captured(frame) else _TOP)
 
     def visit_CallBlock(self, node: nodes.CallBlock, frame: Frame) -> None:
         call_frame, macro_ref = self.macro_body(node, frame)

@@ -56,9 +56,10 @@ def finalize(value: Any) -> Any:
     """Jinja's `finalize`: applied to every `{{ expression }}` the template outputs, and to the
     output of `{% call %}` and `{% filter %}` blocks.
 
-    A value is content: any role sentinel inside it (from a macro, caller(), a set block or a
-    string literal) becomes plain `role:` text. A value with whitespace at an edge is held in
-    a placeholder while a render is collecting them (`render_raw`).
+    A value is content. One that holds U+E000 (a role sentinel from a string literal, or one
+    built at render time) or has whitespace at an edge is held in a placeholder while a render
+    collects them (`render_raw`): splitting never sees inside it, trimming never eats its
+    whitespace, and `restore` turns any sentinel in it into plain `role:` text.
     """
     if value is None:
         raise NoneOutputError("an expression printed null (an optional input with no value?)")
@@ -68,9 +69,7 @@ def finalize(value: Any) -> Any:
         value = str(value)  # what Jinja would print; checked like any string
     if not value:
         return value
-    if RESERVED_CHAR in value:
-        value = unmark(value)
-    elif not (value[0].isspace() or value[-1].isspace()):
+    if RESERVED_CHAR not in value and not (value[0].isspace() or value[-1].isspace()):
         return value
     slots = _slots.get()
     if slots is None:

@@ -192,6 +192,14 @@ def test_values_keep_their_whitespace_at_message_edges(project: Project) -> None
     assert [m["content"] for m in messages] == ["  lead", "trail \n\t", "\n both \n"]
 
 
+def test_recursive_loops_keep_values_whole(project: Project) -> None:
+    """A recursive loop's output is written out like template text: its values still keep
+    their edge whitespace, and a marker line inside it is text."""
+    body = "user:\n{% for i in [a] recursive %}\nsystem:\n{{ i }}{% endfor %}\n{{ b }}{{ c }}\n"
+    messages = project.load(chat(body)).render(a="  v  ", b="", c="")
+    assert messages == [{"role": "user", "content": "system:\n  v  "}]
+
+
 def test_template_markers_in_every_template_place_still_split(project: Project) -> None:
     """Not vacuous: marker lines the template writes (top level, if/for, raw, whitespace
     control, an included partial) do make messages, and trailing spaces are allowed."""
@@ -224,6 +232,37 @@ def test_filters_see_values_inside_captured_text(project: Project) -> None:
     )
     messages = project.load(chat(body)).render(a=" hi\n", b="x\ny\n", c="")
     assert messages == [{"role": "user", "content": " HI\n|4\n  x\n  y\n|"}]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # constants Jinja folds at compile time are values too
+        ('{{ "\nsystem:\n" }}', "\nsystem:\n"),
+        ("{{ '\\ue000a\\ue000' }}", "assistant:"),
+        ('{{ " k " }}', " k "),
+        # the output of {% call %} and {% filter %} blocks is a value: whitespace kept, and a
+        # sentinel built at render time is text
+        ("{% macro w() %}{{ caller() }}{% endmacro %}{% call w() %}{{ a }}{% endcall %}", " v "),
+        ("{% filter lower %}{{ a|upper }}{% endfilter %}", " v "),
+        ("{% filter format(57344, 57344) %}%cs%c{% endfilter %}", "system:"),
+        # an object printed is its text: an imported partial's module prints its body
+        ("{% import 'partials/turn.j2' as t with context %}{{ t }}", "assistant:\nnoted "),
+        # a sentinel made plain where it is captured, so filters on the captured text see text
+        ('{% set s %}{{ "\nuser:\n" }}{% endset %}{{ s|upper|trim }}', "USER:"),
+        (
+            "{% set s %}{{ '%c'|format(57344) ~ 'a' ~ '%c'|format(57344) }}{% endset %}"
+            "{{ s|title }}",
+            "Assistant:",
+        ),
+    ],
+)
+def test_block_and_constant_output_is_a_value(project: Project, line: str, expected: str) -> None:
+    prompt = project.load(chat("system:\nRules.\nuser:\n" + line + "{{ b }}{{ c }}\n"))
+    assert prompt.render(a=" v ", b="", c="") == [
+        {"role": "system", "content": "Rules."},
+        {"role": "user", "content": expected},
+    ]
 
 
 def test_a_mangled_placeholder_is_no_crash(project: Project) -> None:
@@ -305,18 +344,21 @@ CONTENT_LINE = st.lists(st.one_of(TEXT_BITS, EXPRESSION), min_size=1, max_size=4
 STATEMENT = st.one_of(
     EXPRESSION.map(lambda e: "{% call wrap() %}" + e + "\nsystem:\n{% endcall %}"),
     EXPRESSION.map(lambda e: "{% filter upper %}\nuser:\n" + e + "\n{% endfilter %}"),
+    EXPRESSION.map(lambda e: "{% for i in [a] recursive %}\nsystem:\n" + e + "{% endfor %}"),
     st.just("{% include 'partials/turn.j2' %}"),
+    st.just("{% raw %}\nuser:\n{% endraw %}"),
+    st.just("{%- if true -%}\nassistant:\n{%- endif %}"),
 )
 LINES = st.lists(st.one_of(MARKER_LINE, CONTENT_LINE, STATEMENT), max_size=8)
 
-_OPEN = re.compile(r"\{%-?\s*(?:macro|call|filter|set\s+\w+\s*-?%\})")
-_CLOSE = re.compile(r"\{%-?\s*end(?:macro|call|filter|set)\b")
+_OPEN = re.compile(r"\{%-?\s*(?:macro|call|filter|set\s+\w+\s*-?%\}|for\s[^%]*\srecursive\s)")
+_CLOSE = re.compile(r"\{%-?\s*end(?:macro|call|filter|set|for)\b")  # (every for is recursive)
 _MARKER_LINE = re.compile(r"(system|user|assistant):[ \t]*")
 
 
 def expected_roles(source: str) -> list[str]:
-    """The oracle: marker lines the template writes as text, outside macros and blocks whose
-    output is captured, and those of the included partial."""
+    """The oracle: marker lines the template writes as text, outside macros, recursive loops
+    and blocks whose output is captured, and those of the included partial."""
     found: list[str] = []
     depth = 0
     for line in source.split("\n"):
@@ -368,8 +410,10 @@ def test_structure_comes_from_template_text_only_in_the_cli(
 
 
 def test_the_oracle_is_not_vacuous() -> None:
-    body = property_body(["user:", "{{ a }}", "{% include 'partials/turn.j2' %}", "assistant: "])
-    assert expected_roles(body) == ["system", "user", "assistant", "assistant"]
+    lines = ["user:", "{% for i in [a] recursive %}\nsystem:\n{{ i }}{% endfor %}", "{{ a }}"]
+    lines += ["{% include 'partials/turn.j2' %}", "{% raw %}\nuser:\n{% endraw %}", "assistant: "]
+    body = property_body(lines)
+    assert expected_roles(body) == ["system", "user", "assistant", "user", "assistant"]
 
 
 # -- StrictUndefined ---------------------------------------------------------------------------

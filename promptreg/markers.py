@@ -21,12 +21,14 @@ template text, can start or end a message.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import jinja2
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.ext import Extension
+from jinja2.lexer import Token, TokenStream
 
 RESERVED_CHAR = "\ue000"
 ROLES = ("system", "user", "assistant")
@@ -69,6 +71,15 @@ class RoleMarkers(Extension):
 
     def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
         return mark_source(source, name, filename)
+
+    def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
+        """A marker line inside a string literal is the literal's own text: the literal keeps
+        exactly what was written, so comparisons, lengths and filter arguments see it."""
+        for token in stream:
+            if token.type == "string" and RESERVED_CHAR in token.value:
+                yield Token(token.lineno, token.type, unmark(token.value))
+            else:
+                yield token
 
 
 _TOP = "environment.finalize("

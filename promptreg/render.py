@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from typing import Any, Literal, TypedDict
 
 import jinja2
+import markupsafe
 
 from promptreg.markers import MARKER, RESERVED_CHAR, ROLES, SENTINEL_ROLE, unmark
 
@@ -75,7 +76,25 @@ def finalize(value: Any) -> Any:
     if slots is None:
         return value
     slots.append(value)
-    return f"{RESERVED_CHAR}{len(slots) - 1}{RESERVED_CHAR}"
+    return _Placeholder(slots)
+
+
+class _Placeholder(str):
+    """The placeholder for the value last added to `slots`. Where Jinja escapes output
+    (`{% autoescape true %}`) it escapes the placeholder, and so the value it stands for."""
+
+    def __new__(cls, slots: list[str]) -> _Placeholder:
+        index = len(slots) - 1
+        placeholder = super().__new__(cls, f"{RESERVED_CHAR}{index}{RESERVED_CHAR}")
+        placeholder.slot = (slots, index)
+        return placeholder
+
+    slot: tuple[list[str], int]
+
+    def __html__(self) -> str:
+        slots, index = self.slot
+        slots[index] = str(markupsafe.escape(slots[index]))
+        return str(self)
 
 
 def finalize_captured(value: Any) -> Any:

@@ -246,6 +246,16 @@ def test_filters_see_values_inside_captured_text(project: Project) -> None:
         ("{% macro w() %}{{ caller() }}{% endmacro %}{% call w() %}{{ a }}{% endcall %}", " v "),
         ("{% filter lower %}{{ a|upper }}{% endfilter %}", " v "),
         ("{% filter format(57344, 57344) %}%cs%c{% endfilter %}", "system:"),
+        # a string literal keeps the text it was written with, marker line and all
+        (
+            '{{ "a\nsystem:\nb"|length }}|{{ a == " v " and "\nuser:\n" == "\nu" ~ "ser:\n" }}',
+            "11|True",
+        ),
+        # escaping applies to a value whatever its whitespace
+        (
+            "{% autoescape true %}{{ a ~ '<' }}|{{ (a ~ '<')|trim }}{% endautoescape %}",
+            " v &lt;|v &lt;",
+        ),
         # an object printed is its text: an imported partial's module prints its body
         ("{% import 'partials/turn.j2' as t with context %}{{ t }}", "assistant:\nnoted "),
         # a sentinel made plain where it is captured, so filters on the captured text see text

@@ -26,6 +26,8 @@ import promptreg
 from promptreg.cli import main
 from promptreg.errors import PromptFileError, RenderError
 from promptreg.prompt import Prompt
+from promptreg.render import render_raw, split_messages
+from promptreg.templating import TemplateEnv
 
 HEAD = """\
 ---
@@ -278,6 +280,20 @@ def test_block_and_constant_output_is_a_value(project: Project, line: str, expec
 def test_a_mangled_placeholder_is_no_crash(project: Project) -> None:
     body = "user:\n{% set s %}{{ a }}{% endset %}{{ s|replace('0', '7')|replace('\\ue000', '') }}\n"
     assert project.load(chat(body + "{{ b }}{{ c }}\n")).render(a=" x ", b="", c="")
+
+
+def test_a_partial_jinja_loads_at_render_time_is_marked_too(project: Project) -> None:
+    """A registry compiles a body without walking its includes first: Jinja then loads the
+    partial itself, through the same environment, and its marker lines still count."""
+    env = TemplateEnv(project.root / "prompts")
+    analysis = env.analyse("user:\nhi\n{% include 'partials/turn.j2' %}\n", name="t", filename="t")
+    values: dict[str, Any] = {"c": " C "}
+    values.update(env.globals)
+    raw, slots = render_raw(env.template(analysis), values)
+    assert split_messages(raw, slots) == [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "noted  C "},
+    ]
 
 
 def test_partial_with_the_reserved_character_is_refused(project: Project) -> None:

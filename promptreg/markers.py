@@ -84,6 +84,8 @@ class RoleMarkers(Extension):
 
 _TOP = "environment.finalize("
 _CAPTURED = "environment.finalize.captured("
+_ESCAPED = "environment.finalize.escaped("  # output Jinja escapes: escape before slotting
+_VOLATILE = "environment.finalize.volatile(context.eval_ctx, "
 
 
 class StructureCodeGenerator(CodeGenerator):
@@ -132,8 +134,13 @@ class StructureCodeGenerator(CodeGenerator):
         return info._replace(const=const_finalize)
 
     def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
-        if self._captured(frame) and finalize.src == _TOP:
-            finalize = finalize._replace(src=_CAPTURED)
+        if finalize.src == _TOP:
+            if self._captured(frame):
+                finalize = finalize._replace(src=_CAPTURED)
+            elif frame.eval_ctx.volatile:
+                finalize = finalize._replace(src=_VOLATILE)
+            elif frame.eval_ctx.autoescape:
+                finalize = finalize._replace(src=_ESCAPED)
         super()._output_child_pre(node, frame, finalize)
 
     def _write_finalize(self, frame: Frame) -> None:

@@ -29,6 +29,8 @@ __all__ = [
     "NoneOutputError",
     "finalize",
     "finalize_captured",
+    "finalize_escaped",
+    "finalize_volatile",
     "finish_text",
     "render_raw",
     "restore",
@@ -76,25 +78,7 @@ def finalize(value: Any) -> Any:
     if slots is None:
         return value
     slots.append(value)
-    return _Placeholder(slots)
-
-
-class _Placeholder(str):
-    """The placeholder for the value last added to `slots`. Where Jinja escapes output
-    (`{% autoescape true %}`) it escapes the placeholder, and so the value it stands for."""
-
-    def __new__(cls, slots: list[str]) -> _Placeholder:
-        index = len(slots) - 1
-        placeholder = super().__new__(cls, f"{RESERVED_CHAR}{index}{RESERVED_CHAR}")
-        placeholder.slot = (slots, index)
-        return placeholder
-
-    slot: tuple[list[str], int]
-
-    def __html__(self) -> str:
-        slots, index = self.slot
-        slots[index] = str(markupsafe.escape(slots[index]))
-        return str(self)
+    return f"{RESERVED_CHAR}{len(slots) - 1}{RESERVED_CHAR}"
 
 
 def finalize_captured(value: Any) -> Any:
@@ -109,7 +93,23 @@ def finalize_captured(value: Any) -> Any:
     return value
 
 
-finalize.captured = finalize_captured  # type: ignore[attr-defined]  # see markers.py
+def finalize_escaped(value: Any) -> Any:
+    """`finalize` where Jinja escapes output (`{% autoescape true %}`): escape first, so a
+    value held in a placeholder is escaped like any other (Jinja escapes the placeholder)."""
+    if value is None:
+        raise NoneOutputError("an expression printed null (an optional input with no value?)")
+    return finalize(markupsafe.escape(value))
+
+
+def finalize_volatile(eval_ctx: Any, value: Any) -> Any:
+    """`finalize` where autoescaping is decided at render time (`{% autoescape flag %}`)."""
+    return finalize_escaped(value) if eval_ctx.autoescape else finalize(value)
+
+
+# The code generator (markers.py) reaches these through the environment's `finalize`.
+finalize.captured = finalize_captured  # type: ignore[attr-defined]
+finalize.escaped = finalize_escaped  # type: ignore[attr-defined]
+finalize.volatile = finalize_volatile  # type: ignore[attr-defined]
 
 
 def render_raw(template: jinja2.Template, values: dict[str, Any]) -> tuple[str, list[str]]:

@@ -258,6 +258,8 @@ def test_filters_see_values_inside_captured_text(project: Project) -> None:
             "{% autoescape true %}{{ a ~ '<' }}|{{ (a ~ '<')|trim }}{% endautoescape %}",
             " v &lt;|v &lt;",
         ),
+        ("{% autoescape a == ' v ' %}{{ a ~ '<' }}|{{ a }}{% endautoescape %}", " v &lt;| v "),
+        ("{% autoescape a != ' v ' %}{{ a ~ '<' }}{% endautoescape %}", " v <"),
         # an object printed is its text: an imported partial's module prints its body
         ("{% import 'partials/turn.j2' as t with context %}{{ t }}", "assistant:\nnoted "),
         # a sentinel made plain where it is captured, so filters on the captured text see text

@@ -18,12 +18,13 @@ from typing import Any
 
 import jinja2
 from jinja2 import nodes
-from jinja2.compiler import CodeGenerator, Frame
+from jinja2.compiler import Frame
 from jinja2.idtracking import VAR_LOAD_RESOLVE
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from promptreg.analysis import Analysis, TemplateProblem, inspect_ast
 from promptreg.codecache import CodeCache, memoize
+from promptreg.markers import RESERVED_CHAR, RoleMarkers, StructureCodeGenerator
 from promptreg.names import SUFFIX
 from promptreg.render import finalize
 
@@ -109,6 +110,11 @@ class _PartialLoader(jinja2.BaseLoader):
             raise IncludeError(
                 template, "PR043", f"included template {template!r} is not UTF-8"
             ) from None
+        if RESERVED_CHAR in source:
+            line = source.count("\n", 0, source.index(RESERVED_CHAR)) + 1
+            raise IncludeError(
+                template, "PR049", f"included template {template!r} contains U+E000 (line {line})"
+            )
         return source, str(self.prompts_dir / template), lambda: True
 
 
@@ -153,7 +159,7 @@ class Partial:
 _collecting: ContextVar[set[str] | None] = ContextVar("promptreg_collect_names", default=None)
 
 
-class _TrackingCodeGenerator(CodeGenerator):
+class _TrackingCodeGenerator(StructureCodeGenerator):
     """Jinja's code generator, also noting every name the template reads from its context:
     the template's undeclared variables. `jinja2.meta.find_undeclared_variables` finds them
     with a whole second code-generation pass; this gets them from the pass that compiles."""
@@ -190,6 +196,7 @@ class TemplateEnv:
             auto_reload=False,
             cache_size=-1,
             finalize=finalize,
+            extensions=[RoleMarkers],  # role markers come from template text only
         )
         self._partials: dict[str, Partial | IncludeError] = {}
         self.globals = dict(self.env.globals)

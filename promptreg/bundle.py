@@ -49,7 +49,7 @@ from promptreg.prompt import Prompt
 from promptreg.selectors import parse_selector
 from promptreg.sshsig import MAX_SIGNATURE_BYTES, SignatureError, sign, verify
 from promptreg.tags import Deployment
-from promptreg.templating import TemplateEnv, content_hash
+from promptreg.templating import TemplateEnv, content_hash, legacy_content_hash
 
 if TYPE_CHECKING:
     from promptreg.registry import Registry
@@ -89,7 +89,7 @@ def build_bundle(registry: Registry, env: str) -> dict[str, Any]:
             raise BundleError(f"{name}: {path} does not exist at {prompt.revision[:12]}")
         partials = prompt.partial_sources()
         actual = content_hash_of(prompt.body, partials, prompt.spec.raw)
-        if deployment.content_hash not in (None, actual):
+        if not _records(deployment.content_hash, actual, prompt.body, partials, prompt.spec.raw):
             raise BundleError(
                 f"{name}: {deployment.tag} records content hash {deployment.content_hash}, but "
                 f"what it deployed hashes to {actual}; promote it again before exporting"
@@ -163,7 +163,22 @@ def export_bundle(
 def content_hash_of(body: str, partials: Mapping[str, str], front_matter: Mapping[str, Any]) -> str:
     """A bundled prompt's content hash, over the partials the bundle lists (no template is
     compiled): the one call into `templating.content_hash`, so its scheme lives in one place."""
-    return content_hash(body, dict(partials), front_matter.get("model"))
+    return content_hash(body, dict(partials), front_matter=front_matter)
+
+
+def _records(
+    recorded: str | None,
+    actual: str,
+    body: str,
+    partials: Mapping[str, str],
+    front_matter: Mapping[str, Any],
+) -> bool:
+    """Whether a deployment's recorded hash names this content: absent (tags older than
+    recorded hashes), the current scheme's, or scheme 1's (deployments made by earlier
+    releases, as `Prompt.has_content_hash` accepts them)."""
+    if recorded is None or recorded == actual:
+        return True
+    return recorded == legacy_content_hash(body, dict(partials), front_matter.get("model"))
 
 
 def _encode(bundle: dict[str, Any]) -> bytes:
@@ -355,6 +370,13 @@ def _prompt(entry: Entry, shown: str) -> Prompt:
             "the bundle was modified after export; re-export it",
             path=shown,
             field=f"{where}.content_hash",
+        )
+    recorded = entry.deployment.content_hash
+    if not _records(recorded, actual, prompt.body, partials, prompt.spec.raw):
+        raise BundleError(
+            f"{recorded!r} disagrees with content_hash {actual!r} (under either hash scheme)",
+            path=shown,
+            field=f"{where}.deployment.content_hash",
         )
     if prompt.version != entry.version:
         raise BundleError(

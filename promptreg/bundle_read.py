@@ -327,13 +327,6 @@ class _Schema:
         self.same(d.env, environment, f"{where}.deployment.env", "the bundle's environment")
         self.same(d.commit, entry.commit, f"{where}.deployment.commit", "commit")
         self.same(d.version, entry.version, f"{where}.deployment.version", "version")
-        if d.content_hash is not None:
-            self.same(
-                d.content_hash,
-                entry.content_hash,
-                f"{where}.deployment.content_hash",
-                "content_hash",
-            )
         if d.path is not None:
             self.same(d.path, path, f"{where}.deployment.path", "path")
         return entry

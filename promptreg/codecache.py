@@ -8,6 +8,13 @@ in one transaction (every `_BATCH` entries, on `flush()`, and when the process e
 first run costs little more than no cache at all. The key covers everything an entry depends
 on: the text, names baked into tracebacks, Jinja's and Python's versions, and the format.
 Entries never change; a cache that cannot be read or written is only slower, never wrong.
+
+Entries are compiled code that is run as it is, so the cache is a trust boundary: anyone who
+can write the SQLite file (a restored CI cache, another user of a shared checkout, a copied
+`.git`) must not be able to change what a prompt renders or run code outside the sandbox.
+Every entry is therefore stored with an HMAC-SHA256 under a per-user secret key that lives
+outside the cache and the repository (`secret_key`); an entry whose MAC does not verify is a
+miss, and its bytes never reach `marshal.loads`. Without a usable key there is no cache.
 """
 
 from __future__ import annotations
@@ -15,9 +22,12 @@ from __future__ import annotations
 import atexit
 import contextlib
 import hashlib
+import hmac
 import marshal
 import os
+import secrets
 import sqlite3
+import stat
 import sys
 import threading
 from collections.abc import Callable
@@ -26,16 +36,99 @@ from typing import Any, TypeVar
 
 import jinja2
 
-FORMAT = "4"
+FORMAT = "5"
 _BATCH = 500
 _FILE = "cache.sqlite"
+_KEY_BYTES = 32
+_MAC_BYTES = 32
+
+
+def key_file() -> Path | None:
+    """Where the per-user cache key lives: `$XDG_STATE_HOME/promptreg/cache.key`, by default
+    `~/.local/state/promptreg/cache.key`; None when there is no home directory."""
+    state = os.environ.get("XDG_STATE_HOME", "")
+    try:
+        base = Path(state) if os.path.isabs(state) else Path.home() / ".local" / "state"
+    except (RuntimeError, KeyError, OSError):
+        return None
+    return base / "promptreg" / "cache.key"
+
+
+_keys: dict[Path, bytes | None] = {}
+_keys_lock = threading.Lock()
+
+
+def secret_key() -> bytes | None:
+    """This user's cache key (32 random bytes, created on first use, mode 0600), or None when
+    it cannot be had safely (no home, unwritable, a file with other owners or readers): then
+    promptreg runs without a cache, never with an error."""
+    path = key_file()
+    if path is None:
+        return None
+    with _keys_lock:
+        if path not in _keys:
+            _keys[path] = _load_or_create_key(path)
+        return _keys[path]
+
+
+def _load_or_create_key(path: Path) -> bytes | None:
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(tmp, flags, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(secrets.token_bytes(_KEY_BYTES))
+                out.flush()
+                os.fsync(out.fileno())
+            # link, not rename: a key another process created meanwhile is never replaced
+            # (entries written under it would all turn into misses).
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        return _read_key(path)
+    except OSError:
+        return None
+
+
+def _read_key(path: Path) -> bytes | None:
+    """The key in `path`; None (no cache) unless it is a regular file of this user that no one
+    else can read or write, holding exactly 32 bytes."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        info = os.fstat(fd)
+        owner = getattr(os, "getuid", None)
+        if (
+            not stat.S_ISREG(info.st_mode)
+            or (owner is not None and info.st_uid != owner())
+            or info.st_mode & 0o077
+            or info.st_size != _KEY_BYTES
+        ):
+            return None
+        data = os.read(fd, _KEY_BYTES + 1)
+    finally:
+        os.close(fd)
+    return data if len(data) == _KEY_BYTES else None
 
 
 class CodeCache:
-    """A key -> bytes store in `directory/cache.sqlite`, shared by threads and processes."""
+    """A key -> bytes store in `directory/cache.sqlite`, shared by threads and processes.
 
-    def __init__(self, directory: Path) -> None:
+    Each value is stored as HMAC-SHA256(secret, key + value) followed by the value; `load`
+    returns only values whose MAC verifies."""
+
+    def __init__(self, directory: Path, secret: bytes) -> None:
         self.directory = directory
+        self._secret = secret
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
         self._broken = False
@@ -62,7 +155,16 @@ class CodeCache:
                 row = db.execute("SELECT value FROM entries WHERE key = ?", (key,)).fetchone()
             except sqlite3.Error:
                 return None
-            return bytes(row[0]) if row else None
+        if row is None or not isinstance(row[0], bytes):
+            return None
+        stored = row[0]
+        data = stored[_MAC_BYTES:]
+        if not hmac.compare_digest(stored[:_MAC_BYTES], self._mac(key, data)):
+            return None  # edited, forged, or another user's: recomputed and replaced
+        return data
+
+    def _mac(self, key: str, data: bytes) -> bytes:
+        return hmac.digest(self._secret, key.encode("ascii") + b"\0" + data, "sha256")
 
     def store(self, key: str, data: bytes) -> None:
         with self._lock:
@@ -82,11 +184,12 @@ class CodeCache:
         db = self._connect(create=True)
         if db is None:
             return
+        rows = [(key, self._mac(key, data) + data) for key, data in pending.items()]
         try:
             with db:
-                db.executemany(
-                    "INSERT OR IGNORE INTO entries (key, value) VALUES (?, ?)", pending.items()
-                )
+                # REPLACE: a pending entry is one that missed, perhaps because the stored one
+                # failed its MAC; keeping that one would make the miss permanent.
+                db.executemany("INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)", rows)
         except sqlite3.Error:
             pass  # locked for too long, disk full, ...: these entries are simply not kept
 
@@ -147,15 +250,18 @@ def memoize(
     return value
 
 
-_caches: dict[Path, CodeCache] = {}
+_caches: dict[tuple[Path, bytes], CodeCache] = {}
 _caches_lock = threading.Lock()
 
 
-def _cache_at(directory: Path) -> CodeCache:
+def _cache_at(directory: Path) -> CodeCache | None:
+    secret = secret_key()
+    if secret is None:
+        return None
     with _caches_lock:
-        cache = _caches.get(directory)
+        cache = _caches.get((directory, secret))
         if cache is None:
-            cache = _caches[directory] = CodeCache(directory)
+            cache = _caches[directory, secret] = CodeCache(directory, secret)
         return cache
 
 
@@ -170,7 +276,7 @@ def flush_all() -> None:
 def code_cache_for(root: Path) -> CodeCache | None:
     """Where a project keeps its cache: inside its git directory (never committed), else
     `.promptreg/cache/code`. One instance per directory and process. `PROMPTREG_NO_CACHE=1`
-    turns the cache off."""
+    turns the cache off; so does the lack of a usable key (see `secret_key`)."""
     if os.environ.get("PROMPTREG_NO_CACHE"):
         return None
     dot_git = root / ".git"

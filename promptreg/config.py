@@ -51,6 +51,8 @@ class EvalsConfig:
     backoff: float = 1.0  # seconds before the first retry; doubles each time
     tolerance: float = 0.0  # how far a score may fall below the deployed one
     cache_dir: str = ".promptreg/cache"  # relative to the repository root
+    # Environments whose gate accepts only scores from a run of the prompt's pinned model.
+    require_model_run: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,7 @@ def _parse(doc: YamlDoc, root: Path, path: Path, shown: str) -> Config:
         raise fail(("lint", "max_file_bytes"), "must be a positive number of bytes")
 
     pricing = _parse_pricing(data.get("pricing", {}), ("pricing",), check)
-    evals = _parse_evals(data.get("evals", {}), check)
+    evals = _parse_evals(data.get("evals", {}), check, tuple(envs))
     return Config(
         root=root,
         prompts_dir=resolved,
@@ -185,7 +187,7 @@ def _parse(doc: YamlDoc, root: Path, path: Path, shown: str) -> Config:
     )
 
 
-def _parse_evals(data: Any, check: _Checker) -> EvalsConfig:
+def _parse_evals(data: Any, check: _Checker, environments: tuple[str, ...]) -> EvalsConfig:
     from promptreg.evals.runner_spec import parse_runner
 
     fail, expect = check.fail, check.expect
@@ -221,7 +223,17 @@ def _parse_evals(data: Any, check: _Checker) -> EvalsConfig:
     expect((*where, "cache_dir"), cache_dir, str, "a directory (relative to the root)")
     if not cache_dir:
         raise fail((*where, "cache_dir"), "must be a directory (relative to the root)")
-    return EvalsConfig(runner=runner, cache_dir=cache_dir, **values)
+    required = data.get("require_model_run", [])
+    expect((*where, "require_model_run"), required, list, "a list of environment names")
+    for i, env in enumerate(required):
+        if env not in environments:
+            raise fail(
+                (*where, "require_model_run", i),
+                f"{env!r} is not an environment (environments: {', '.join(environments)})",
+            )
+    return EvalsConfig(
+        runner=runner, cache_dir=cache_dir, require_model_run=tuple(required), **values
+    )
 
 
 def _parse_pricing(data: Any, where: Where, check: _Checker) -> Pricing:

@@ -202,7 +202,7 @@ def promote(
     if gate is None:
         from promptreg.evals.gate import deploy_gate
 
-        gate = deploy_gate(registry.project.config.evals.tolerance)
+        gate = deploy_gate(registry, to)
     refusals.extend(gate(prompt, current))
     notes: tuple[str, ...] = ()
     if refusals and not force:

@@ -16,6 +16,8 @@ RULES: dict[str, str] = {
     "PR003": "front-matter is not closed by a `---` line",
     "PR004": "file is larger than `lint.max_file_bytes`",
     "PR005": "prompt name breaks the naming rules",
+    "PR006": "symlink under the prompts directory (a prompt file, a partial, or a directory on "
+    "the way)",
     # YAML
     "PR010": "front-matter is not valid YAML",
     "PR011": "duplicate key in the front-matter",
@@ -55,10 +57,11 @@ RULES: dict[str, str] = {
     # git hooks (`promptreg hook ...`)
     "PR070": "content changed since the base revision but the version did not",
     "PR071": "version is lower than at the base revision",
-    "PR072": "eval scores are missing or stale (measured on other content)",
+    "PR072": "eval scores are missing or stale (other content, dataset or metric files)",
     "PR073": "eval score is below its metric's threshold",
     "PR074": "a secret (API key, token, private key) is in a prompt or partial",
     "PR075": "deployment tag being pushed fails the evals gate",
+    "PR076": "environment requires scores from a run of the pinned model",
 }
 
 

@@ -290,6 +290,21 @@ class GitStore:
             finally:
                 writer.join()
 
+    def symlink_on_path(self, rev: str, path: str) -> str | None:
+        """The first part of `path` at `rev` (a directory on the way, or the file itself) that
+        git stores as a symbolic link (tree mode 120000), or None. Reading such a path gives
+        the link's target as text; the working tree would follow it: promptreg refuses both
+        (PR006). One pipelined read of the trees on the way."""
+        parts = path.split("/")
+        trees = self.read_objects([f"{rev}:{'/'.join(parts[:i])}" for i in range(len(parts))])
+        hash_len = len(rev) // 2 if len(rev) in (40, 64) else 20  # sha1 unless a sha256 id
+        for depth, tree in enumerate(trees):
+            if tree is None:
+                return None
+            if _is_symlink_entry(tree, parts[depth].encode("utf-8"), hash_len):
+                return "/".join(parts[: depth + 1])
+        return None
+
     def _read_answer(self, stdout: IO[bytes]) -> bytes | None:
         header = stdout.readline()
         if not header:
@@ -364,6 +379,24 @@ def _find_repository(start: Path) -> tuple[Path, Path, bool] | None:
         if dot_git.exists():
             return None  # `.git` file: a worktree or a submodule
     return None
+
+
+def _is_symlink_entry(tree: bytes, name: bytes, hash_len: int) -> bool:
+    """Whether entry `name` of a raw tree object (`<mode> <name>\\0<hash>`...) is a symlink.
+    Usually answered by one substring search: without `120000 <name>\\0` anywhere, it is not;
+    with it (perhaps inside another entry's name or hash), the entries are walked."""
+    if b"120000 " + name + b"\0" not in tree:
+        return False
+    pos = 0
+    while pos < len(tree):
+        space = tree.find(b" ", pos)
+        nul = tree.find(b"\0", space)
+        if space < 0 or nul < 0:
+            return False
+        if tree[space + 1 : nul] == name:
+            return tree[pos:space] == b"120000"
+        pos = nul + 1 + hash_len
+    return False
 
 
 def _write_all(stream: IO[bytes], data: bytes) -> None:

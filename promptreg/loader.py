@@ -7,6 +7,7 @@ directory and do not cycle. `validate` adds the lints on top (see `validate.py`)
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,13 @@ from promptreg.prompt import Prompt
 from promptreg.render import MARKER, RESERVED_CHAR
 from promptreg.schema import parse_spec
 from promptreg.spec import PromptSpec
-from promptreg.templating import Closure, TemplateEnv, decode_source
+from promptreg.templating import (
+    Closure,
+    TemplateEnv,
+    decode_source,
+    symlink_message,
+    symlink_under,
+)
 
 _YAML_CODES = {"syntax": "PR010", "duplicate": "PR011", "alias": "PR012"}
 _JINJA_TAGS = re.compile(r"\{#.*?#\}|\{%.*?%\}", re.S)
@@ -57,16 +64,22 @@ def read_prompt_file(
 ) -> PromptFile:
     """Read and check a prompt file on disk."""
     pf = PromptFile(path=path, shown=shown, name=name)
-    data = _read_bytes(pf, max_bytes)
+    data = _read_bytes(pf, max_bytes, env.prompts_dir)
     return pf if data is None else _parse(pf, data, env)
 
 
 def read_front_matter(
-    path: Path, *, name: str, shown: str, max_bytes: int, cache: CodeCache | None = None
+    path: Path,
+    *,
+    name: str,
+    shown: str,
+    max_bytes: int,
+    cache: CodeCache | None = None,
+    prompts_dir: Path | None = None,
 ) -> PromptFile:
     """Read only what the front-matter says (no template work): for listings."""
     pf = PromptFile(path=path, shown=shown, name=name)
-    data = _read_bytes(pf, max_bytes)
+    data = _read_bytes(pf, max_bytes, prompts_dir)
     text = None if data is None else _decode(pf, data)
     if text is not None:
         _parse_front_matter(pf, text, cache)
@@ -145,7 +158,9 @@ def _parse_front_matter(pf: PromptFile, text: str, cache: CodeCache | None) -> b
     return True
 
 
-def _read_bytes(pf: PromptFile, max_bytes: int) -> bytes | None:
+def _read_bytes(pf: PromptFile, max_bytes: int, prompts_dir: Path | None) -> bytes | None:
+    if prompts_dir is not None and _symlinked(pf, prompts_dir):
+        return None
     try:
         size = pf.path.stat().st_size
         if size > max_bytes:
@@ -160,6 +175,31 @@ def _read_bytes(pf: PromptFile, max_bytes: int) -> bytes | None:
     except OSError as err:
         pf.add(1, 1, "PR001", f"cannot read: {err.strerror or err}")
         return None
+
+
+def _symlinked(pf: PromptFile, prompts_dir: Path) -> bool:
+    """A prompt file that is a symlink, or lies under a symlinked directory of the prompts
+    directory, is refused (PR006): git would store the link, and the deployed prompt would
+    be the link's target path, not the text validated here."""
+    relative = _relative_under(pf.path, prompts_dir)
+    link = None if relative is None else symlink_under(prompts_dir, relative)
+    if link is None:
+        return False
+    assert relative is not None
+    pf.add(1, 1, "PR006", symlink_message("this prompt file", link, relative))
+    return True
+
+
+def _relative_under(path: Path, directory: Path) -> str | None:
+    """`path` below `directory` as written (symlinks not resolved: they are what is looked
+    for), or None when it is not below it."""
+    absolute = Path(os.path.abspath(path))
+    for base in (Path(os.path.abspath(directory)), directory.resolve()):
+        try:
+            return absolute.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return None
 
 
 def _decode(pf: PromptFile, data: bytes) -> str | None:

@@ -39,7 +39,11 @@ class Project:
         return TemplateEnv(self.prompts_dir, code_cache=code_cache_for(self.root))
 
     def prompt_files(self) -> list[Path]:
-        """Every `*.prompt` under the prompts directory, sorted by name (hidden dirs skipped)."""
+        """Every `*.prompt` under the prompts directory, sorted by name (hidden dirs skipped).
+
+        Symlinked directories are not followed (git would store them as links, so a registry
+        would not see the prompts in them either); a `*.prompt` that is itself a symlink is
+        listed, and reading it gives PR006."""
         found: list[Path] = []
         for directory, subdirs, files in os.walk(self.prompts_dir):
             subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
@@ -74,7 +78,8 @@ class Project:
             raise UsageError(f"{ref!r}: name a prompt in the working tree (no @)")
         as_path = Path(ref)
         if ref.endswith(SUFFIX) and as_path.is_file():
-            return as_path.resolve()
+            # Not resolved: a symlink on the way must stay visible to be refused (PR006).
+            return Path(os.path.abspath(as_path))
         problem = name_problem(ref)
         candidate = path_for_name(ref, self.prompts_dir) if problem is None else None
         if candidate is not None and candidate.is_file():
@@ -109,6 +114,7 @@ class Project:
             shown=self.shown(path),
             max_bytes=self.config.lint.max_file_bytes,
             cache=self.env.code_cache,
+            prompts_dir=self.prompts_dir,
         )
 
     def load(self, ref: str) -> Prompt:
@@ -133,11 +139,11 @@ def load(path: str | os.PathLike[str]) -> Prompt:
     """Load one prompt file. Includes resolve against the project's prompts directory (found
     from `promptreg.yaml` above the file), or against the file's own directory when the file
     is outside it. Raises `PromptFileError` when the file is invalid."""
-    file = Path(path).resolve()
+    file = Path(os.path.abspath(path))  # not resolved: symlinks are refused (PR006)
     if not file.is_file():
         raise PromptNotFoundError(f"no such prompt file: {path}")
     project = Project.open(file.parent)
-    if not file.is_relative_to(project.prompts_dir.resolve()):
+    if not file.resolve().is_relative_to(project.prompts_dir.resolve()):
         project = Project(
             Config(root=file.parent, prompts_dir=file.parent, lint=project.config.lint)
         )

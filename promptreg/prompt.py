@@ -23,7 +23,7 @@ from promptreg.render import (
     split_messages,
 )
 from promptreg.spec import Budget, Evals, InputSpec, ModelSpec, PromptSpec
-from promptreg.templating import content_hash
+from promptreg.templating import content_hash, legacy_content_hash
 from promptreg.tokens import TokenCount, count_messages, upper_bound
 
 if TYPE_CHECKING:
@@ -139,13 +139,34 @@ class Prompt:
 
     @property
     def content_hash(self) -> str:
-        """`sha256:` over the body, the included partials and the model block."""
+        """`sha256:` over what decides the request to the model: the body and the included
+        partials as Jinja reads them (comments not counted), the model block and the inputs'
+        defaults (see `templating.content_hash`)."""
         lazy = self._lazy
         if lazy.content_hash is None:
             closure = self._analyse()
-            model = self.spec.raw.get("model")
-            lazy.content_hash = content_hash(self.body, closure.sources, model)
+            lazy.content_hash = content_hash(
+                self.body,
+                closure.sources,
+                front_matter=self.spec.raw,
+                cache=self._env.code_cache,
+            )
         return lazy.content_hash
+
+    @property
+    def legacy_content_hash(self) -> str:
+        """The content hash under scheme 1 (raw text with comments, no input defaults), which
+        deployments, bundles and scores recorded by earlier releases carry."""
+        closure = self._analyse()
+        return legacy_content_hash(self.body, closure.sources, self.spec.raw.get("model"))
+
+    def has_content_hash(self, recorded: str | None) -> bool:
+        """Whether `recorded` (from a tag, a bundle or an `evals` block) is this prompt's
+        content hash, under the current scheme or under scheme 1: the one comparison to use
+        where a record made by an earlier release must still be recognised."""
+        if recorded is None:
+            return False
+        return recorded == self.content_hash or recorded == self.legacy_content_hash
 
     @property
     def partials(self) -> tuple[str, ...]:

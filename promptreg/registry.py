@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from promptreg.codecache import code_cache_for
 from promptreg.config import CONFIG_FILE, config_from_text
 from promptreg.errors import PromptFileError, PromptNotFoundError, UsageError
+from promptreg.findings import Finding
 from promptreg.gitstore import GitError, GitStore, TagRef, parse_tag_object
 from promptreg.loader import load_light, parse_prompt_bytes
 from promptreg.names import SUFFIX
@@ -40,7 +41,7 @@ from promptreg.tags import (
     parse_release,
     releases_pattern,
 )
-from promptreg.templating import TemplateEnv, decode_source
+from promptreg.templating import IncludeError, TemplateEnv, decode_source, symlink_message
 from promptreg.versions import version_key
 
 if TYPE_CHECKING:
@@ -325,9 +326,10 @@ class Registry:
             if cached is not None:
                 return cached
             data = self._blobs.pop(key) if key in self._blobs else self.store.read(commit, path)
+            shown = f"{path}@{commit[:12]}"
+            self._refuse_symlink(commit, path, name, shown)
             if data is None:
                 raise PromptNotFoundError(f"{path} does not exist at commit {commit[:12]}")
-            shown = f"{path}@{commit[:12]}"
             env = self._env_at(commit, path, name)
             abs_path = self.store.root / path
             if content_hash is not None:
@@ -343,6 +345,16 @@ class Registry:
             self._prompts[key] = prompt
             return prompt
 
+    def _refuse_symlink(self, commit: str, path: str, name: str, shown: str) -> None:
+        """A prompt file git stores as a symlink (or under one) is refused, as in the tree."""
+        link = self.store.symlink_on_path(commit, path)
+        if link is not None:
+            depth = name.count("/") + 1
+            under = "/".join(path.split("/")[:-depth])
+            relative = link[len(under) + 1 :] if under else link
+            message = symlink_message("this prompt file", relative, name + SUFFIX)
+            raise PromptFileError([Finding(shown, 1, 1, "PR006", message)])
+
     def _env_at(self, commit: str, path: str, name: str) -> TemplateEnv:
         """The Jinja environment whose partials are read at `commit` (one per commit, LRU)."""
         env = self._envs.get(commit)
@@ -354,7 +366,13 @@ class Registry:
         store = self.store
 
         def read(partial: str) -> str:
-            data = store.read(commit, f"{prompts_rel}/{partial}" if prompts_rel else partial)
+            full = f"{prompts_rel}/{partial}" if prompts_rel else partial
+            link = store.symlink_on_path(commit, full)
+            if link is not None:
+                relative = link[len(prompts_rel) + 1 :] if prompts_rel else link
+                message = symlink_message(f"include {partial!r}", relative, partial)
+                raise IncludeError(partial, "PR006", message)
+            data = store.read(commit, full)
             if data is None:
                 raise FileNotFoundError(partial)
             return decode_source(data)

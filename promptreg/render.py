@@ -1,12 +1,12 @@
 """Turn a compiled template and checked inputs into chat messages (or one text).
 
-Role markers are lines that are exactly `system:`, `user:` or `assistant:` (trailing spaces
-allowed). They are recognised in the *template's* text only: an input value can never start a
-message of its own. Every value that could form or touch a marker line (anything multi-line,
-ending in a colon, or with whitespace at its edges) is swapped for a placeholder while the
-template renders and put back after the text is split into messages, so splitting and trimming
-never see it. That is what keeps a ticket that says "system: ignore previous instructions" in
-the user message it was given to.
+Role markers are decided by the template's source alone (see `promptreg.markers`): the
+rendered text holds a sentinel wherever the template itself wrote a marker line, and it is
+split at those sentinels only. Every value a template prints goes through `finalize`, which
+turns any sentinel inside it back into plain text, so nothing an expression outputs can start
+or end a message. Values with whitespace at an edge are swapped for a placeholder while the
+template renders and put back after the text is split and each message trimmed, so trimming
+never eats a value's own whitespace: a ticket comes back byte for byte.
 """
 
 from __future__ import annotations
@@ -16,12 +16,31 @@ from contextvars import ContextVar
 from typing import Any, Literal, TypedDict
 
 import jinja2
+import markupsafe
 
-RESERVED_CHAR = "\ue000"
-ROLES = ("system", "user", "assistant")
-MARKER = re.compile(r"^(system|user|assistant):[ \t]*$", re.M)  # the same rule, for the source
-_ROLE_SET = frozenset(ROLES)
-_SLOT = re.compile("\ue000(\\d+)\ue000")
+from promptreg.markers import MARKER, RESERVED_CHAR, ROLES, SENTINEL_ROLE, unmark
+
+__all__ = [
+    "MARKER",
+    "RESERVED_CHAR",
+    "ROLES",
+    "ChatMessage",
+    "LeadingTextError",
+    "NoneOutputError",
+    "finalize",
+    "finalize_captured",
+    "finalize_escaped",
+    "finalize_volatile",
+    "finish_text",
+    "render_raw",
+    "restore",
+    "split_messages",
+]
+
+_SLOT = re.compile("\ue000([0-9]{1,9})\ue000")
+# The rendered text is a sequence of template text, sentinels and placeholders, each of those
+# a pair of U+E000: read left to right, so two placeholders around an `s` are not a sentinel.
+_TOKEN = re.compile("\ue000(?:[0-9]{1,9}|([sua]))\ue000")
 _MAX_NESTING = 32
 
 _slots: ContextVar[list[str] | None] = ContextVar("promptreg_render_slots", default=None)
@@ -37,28 +56,60 @@ class NoneOutputError(Exception):
 
 
 def finalize(value: Any) -> Any:
-    """Jinja's `finalize`: applied to every `{{ expression }}` the template outputs."""
+    """Jinja's `finalize`: applied to every `{{ expression }}` the template outputs, and to the
+    output of `{% call %}` and `{% filter %}` blocks.
+
+    A value is content. One that holds U+E000 (a role sentinel from a string literal, or one
+    built at render time) or has whitespace at an edge is held in a placeholder while a render
+    collects them (`render_raw`): splitting never sees inside it, trimming never eats its
+    whitespace, and `restore` turns any sentinel in it into plain `role:` text.
+    """
     if value is None:
         raise NoneOutputError("an expression printed null (an optional input with no value?)")
-    if type(value) is str and value and _needs_slot(value):
-        slots = _slots.get()
-        if slots is not None:
-            slots.append(value)
-            return f"{RESERVED_CHAR}{len(slots) - 1}{RESERVED_CHAR}"
+    if not isinstance(value, str):
+        if isinstance(value, int | float):
+            return value
+        value = str(value)  # what Jinja would print; checked like any string
+    if not value:
+        return value
+    if RESERVED_CHAR not in value and not (value[0].isspace() or value[-1].isspace()):
+        return value
+    slots = _slots.get()
+    if slots is None:
+        return value
+    slots.append(value)
+    return f"{RESERVED_CHAR}{len(slots) - 1}{RESERVED_CHAR}"
+
+
+def finalize_captured(value: Any) -> Any:
+    """`finalize` for output being captured (a macro's body, `caller()`, a `{% set %}` or
+    `{% filter %}` block): it reaches a message only when printed again, through `finalize`.
+    Here a value is only made plain text; no placeholder, so filters applied to the captured
+    text (`caller()|indent`, `s|upper`) see the value itself."""
+    if value is None:
+        raise NoneOutputError("an expression printed null (an optional input with no value?)")
+    if isinstance(value, str) and RESERVED_CHAR in value:
+        return unmark(value)
     return value
 
 
-def _needs_slot(value: str) -> bool:
-    """Could this value form or touch a role-marker line, or be trimmed away at a message's
-    edge? (Written as substring tests: a regex costs more on every printed value.)"""
-    return (
-        "\n" in value
-        or "\r" in value
-        or RESERVED_CHAR in value
-        or value[0].isspace()
-        or value[-1].isspace()
-        or value[-1] == ":"
-    )
+def finalize_escaped(value: Any) -> Any:
+    """`finalize` where Jinja escapes output (`{% autoescape true %}`): escape first, so a
+    value held in a placeholder is escaped like any other (Jinja escapes the placeholder)."""
+    if value is None:
+        raise NoneOutputError("an expression printed null (an optional input with no value?)")
+    return finalize(markupsafe.escape(value))
+
+
+def finalize_volatile(eval_ctx: Any, value: Any) -> Any:
+    """`finalize` where autoescaping is decided at render time (`{% autoescape flag %}`)."""
+    return finalize_escaped(value) if eval_ctx.autoescape else finalize(value)
+
+
+# The code generator (markers.py) reaches these through the environment's `finalize`.
+finalize.captured = finalize_captured  # type: ignore[attr-defined]
+finalize.escaped = finalize_escaped  # type: ignore[attr-defined]
+finalize.volatile = finalize_volatile  # type: ignore[attr-defined]
 
 
 def render_raw(template: jinja2.Template, values: dict[str, Any]) -> tuple[str, list[str]]:
@@ -81,12 +132,28 @@ def render_raw(template: jinja2.Template, values: dict[str, Any]) -> tuple[str, 
 
 
 def restore(text: str, slots: list[str]) -> str:
-    """Put placeholder values back (they nest when a macro's output is printed again)."""
-    for _ in range(_MAX_NESTING):
-        if RESERVED_CHAR not in text:
-            return text
-        text = _SLOT.sub(lambda m: slots[int(m.group(1))], text)
-    return text.replace(RESERVED_CHAR, "")
+    """Put placeholder values back (they nest when a macro's output is printed again).
+
+    A placeholder a filter has mangled (`replace` on a set block's text) may name no slot: it
+    is dropped, never an IndexError; any other U+E000 left over is dropped too.
+    """
+    done: dict[int, str] = {}
+
+    def restored(value: str, depth: int) -> str:
+        if RESERVED_CHAR not in value:
+            return value
+        if depth > _MAX_NESTING:
+            return value.replace(RESERVED_CHAR, "")
+
+        def slot(match: re.Match[str]) -> str:
+            index = int(match.group(1))
+            if index not in done:
+                done[index] = restored(slots[index], depth + 1) if index < len(slots) else ""
+            return done[index]
+
+        return unmark(_SLOT.sub(slot, value)).replace(RESERVED_CHAR, "")
+
+    return restored(text, 0)
 
 
 class LeadingTextError(Exception):
@@ -95,33 +162,14 @@ class LeadingTextError(Exception):
         self.line = line
 
 
-def find_markers(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, role) of every role-marker line in `text`, in order.
-
-    Walks the colons rather than running a multi-line regex over the whole text: a rendered
-    prompt has few colons, and this is the hot path of every render.
-    """
-    found: list[tuple[int, int, str]] = []
-    colon = text.find(":")
-    while colon != -1:
-        start = text.rfind("\n", 0, colon) + 1
-        if text[start:colon] in _ROLE_SET:
-            end = text.find("\n", colon)
-            if end == -1:
-                end = len(text)
-            rest = text[colon + 1 : end]
-            if not rest.strip(" \t"):
-                found.append((start, end, text[start:colon]))
-        colon = text.find(":", colon + 1)
-    return found
-
-
 def split_messages(text: str, slots: list[str]) -> list[ChatMessage] | None:
-    """Split rendered text at role markers; None when there is no marker (a text prompt).
+    """Split rendered text at role sentinels; None when there is none (a text prompt).
 
     Raises `LeadingTextError` when non-blank text comes before the first marker.
     """
-    markers = find_markers(text)
+    if RESERVED_CHAR not in text:
+        return None
+    markers = [(m.start(), m.end(), m[1]) for m in _TOKEN.finditer(text) if m[1] is not None]
     if not markers:
         return None
     leading = text[: markers[0][0]]
@@ -129,11 +177,12 @@ def split_messages(text: str, slots: list[str]) -> list[ChatMessage] | None:
         first = len(leading) - len(leading.lstrip())
         raise LeadingTextError(text.count("\n", 0, first) + 1)
     messages: list[ChatMessage] = []
-    for i, (_, end, role) in enumerate(markers):
+    for i, (_, end, letter) in enumerate(markers):
         stop = markers[i + 1][0] if i + 1 < len(markers) else len(text)
         content = text[end:stop].strip()
-        if slots:
+        if RESERVED_CHAR in content:
             content = restore(content, slots)
+        role = SENTINEL_ROLE[letter]
         messages.append({"role": role, "content": content})  # type: ignore[typeddict-item]
     return messages
 
@@ -141,4 +190,4 @@ def split_messages(text: str, slots: list[str]) -> list[ChatMessage] | None:
 def finish_text(text: str, slots: list[str]) -> str:
     """A text prompt: trimmed of the template's surrounding whitespace, values restored."""
     text = text.strip()
-    return restore(text, slots) if slots else text
+    return restore(text, slots) if RESERVED_CHAR in text else text

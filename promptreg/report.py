@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promptreg.config import Pricing
 from promptreg.errors import PromptregError
 from promptreg.prompt import Prompt
 from promptreg.tokens import TokenCount
+
+if TYPE_CHECKING:
+    from promptreg.evals.provenance import Source
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,9 @@ class PromptReport:
     sample_tokens: TokenCount | None
     sample_error: str | None
     cost: CostEstimate | None
+    # Whether the recorded eval scores were measured on what is there now (the gate's `stale`
+    # check: content hash, dataset, metric files); None without recorded scores.
+    evals_fresh: bool | None = None
 
     def to_json(self) -> dict[str, Any]:
         p = self.prompt
@@ -70,20 +76,29 @@ class PromptReport:
             "sample_error": self.sample_error,
             "cost": self.cost.to_json() if self.cost else None,
             "evals": evals,
-            "evals_fresh": None
-            if spec.evals is None or spec.evals.content_hash is None
-            else spec.evals.content_hash == p.content_hash,
+            "evals_fresh": self.evals_fresh,
             "metadata": dict(spec.metadata),
         }
 
 
-def report(prompt: Prompt, pricing: Pricing) -> PromptReport:
+def report(prompt: Prompt, pricing: Pricing, source: Source | None = None) -> PromptReport:
+    """`source`: the files the prompt's eval scores are checked against (None: not checked)."""
+    fresh = evals_fresh(prompt, source) if source is not None else None
     try:
         rendered = prompt.render_inputs(prompt.sample or {}, check_budget=False)
     except PromptregError as err:
-        return PromptReport(prompt, None, err.message, None)
+        return PromptReport(prompt, None, err.message, None, fresh)
     tokens = prompt.count_tokens(rendered)
-    return PromptReport(prompt, tokens, None, estimate_cost(prompt, tokens, pricing))
+    return PromptReport(prompt, tokens, None, estimate_cost(prompt, tokens, pricing), fresh)
+
+
+def evals_fresh(prompt: Prompt, source: Source) -> bool | None:
+    """The gate's verdict on staleness alone; None when no scores are recorded."""
+    if prompt.evals is None or not prompt.evals.scores:
+        return None
+    from promptreg.evals.gate import STALE, check_gate
+
+    return all(p.kind != STALE for p in check_gate(prompt, source=source).problems)
 
 
 def estimate_cost(prompt: Prompt, tokens: TokenCount, pricing: Pricing) -> CostEstimate | None:

@@ -29,6 +29,9 @@ def parse_evals(c: Collector, evals: Any) -> Evals | None:
         "dataset_hash",
         "evaluated_at",
         "model",
+        "metrics_hash",
+        "metric_files",
+        "runner",
     )
     c.known_keys(("evals",), evals, known, code="PR060")
 
@@ -70,12 +73,19 @@ def parse_evals(c: Collector, evals: Any) -> Evals | None:
         isinstance(dataset_hash, str) and _CONTENT_HASH.match(dataset_hash)
     ):
         bad(("dataset_hash",), "must be `sha256:` and 64 lower-case hex digits")
+    metrics_hash = evals.get("metrics_hash")
+    if metrics_hash is not None and not (
+        isinstance(metrics_hash, str) and _CONTENT_HASH.match(metrics_hash)
+    ):
+        bad(("metrics_hash",), "must be `sha256:` and 64 lower-case hex digits")
     evaluated_model = evals.get("model")
     if evaluated_model is not None and not isinstance(evaluated_model, str):
         bad(
             ("model",),
             f"must be the model evaluated, provider/name, not {describe(evaluated_model)}",
         )
+    metric_files = _metric_files(bad, evals.get("metric_files"))
+    runner = _runner(bad, evals.get("runner"))
     evaluated_at = evals.get("evaluated_at")
     if evaluated_at is not None and not _is_timestamp(evaluated_at):
         bad(
@@ -89,7 +99,55 @@ def parse_evals(c: Collector, evals: Any) -> Evals | None:
         content_hash=content_hash if isinstance(content_hash, str) else None,
         evaluated_at=evaluated_at if isinstance(evaluated_at, str) else None,
         raw=evals,
+        dataset_hash=dataset_hash if isinstance(dataset_hash, str) else None,
+        metrics_hash=metrics_hash if isinstance(metrics_hash, str) else None,
+        metric_files=metric_files,
+        runner=runner,
     )
+
+
+RUNNER_KEYS = ("kind", "model", "host", "command", "function")
+
+
+def _metric_files(bad: Callable[[Where, str], None], value: Any) -> dict[str, str] | None:
+    """`metric_files`: path (relative to the repository root) -> `sha256:<hex>`."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        bad(("metric_files",), f"must be a mapping of path to sha256, not {describe(value)}")
+        return {}
+    files: dict[str, str] = {}
+    for path, digest in value.items():
+        if not isinstance(digest, str) or not _CONTENT_HASH.match(digest):
+            bad(("metric_files", path), "must be `sha256:` and 64 lower-case hex digits")
+        else:
+            files[str(path)] = digest
+    return files
+
+
+def _runner(bad: Callable[[Where, str], None], value: Any) -> dict[str, Any] | None:
+    """`runner`: what produced the scores, `{kind, model, host, command, function}`."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        bad(("runner",), f"must be a mapping {{kind, model, …}}, not {describe(value)}")
+        return {}
+    ok = True
+    for key, item in value.items():
+        if key not in RUNNER_KEYS:
+            bad(("runner", key), f"unknown key `{key}`; expected one of: {', '.join(RUNNER_KEYS)}")
+            ok = False
+        elif key == "model" and isinstance(item, list):
+            if not item or not all(isinstance(m, str) and m for m in item):
+                bad(("runner", key), "must be a model name, or a list of model names")
+                ok = False
+        elif not isinstance(item, str) or not item:
+            bad(("runner", key), f"must be a non-empty string, not {describe(item)}")
+            ok = False
+    if value.get("kind") not in ("openai", "command", "python"):
+        bad(("runner", "kind"), "must be openai, command or python")
+        ok = False
+    return dict(value) if ok else {}
 
 
 def _metric(bad: Callable[[Where, str], None], i: int, m: Any, seen: set[str]) -> Metric | None:

@@ -84,6 +84,14 @@ class Evals:
     content_hash: str | None = None
     evaluated_at: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
+    # What the scores were measured on and by (see promptreg/evals/provenance.py): the
+    # dataset's sha256, the metric definitions' (thresholds aside), the files metrics read
+    # (path -> sha256; None: not recorded) and the runner (`{kind, model, host, command,
+    # function}`; None: not recorded, runner unknown).
+    dataset_hash: str | None = None
+    metrics_hash: str | None = None
+    metric_files: Mapping[str, str] | None = None
+    runner: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,12 +18,13 @@ from typing import Any
 
 import jinja2
 from jinja2 import nodes
-from jinja2.compiler import CodeGenerator, Frame
+from jinja2.compiler import Frame
 from jinja2.idtracking import VAR_LOAD_RESOLVE
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from promptreg.analysis import Analysis, TemplateProblem, inspect_ast
 from promptreg.codecache import CodeCache, memoize
+from promptreg.markers import RESERVED_CHAR, RoleMarkers, StructureCodeGenerator
 from promptreg.names import SUFFIX
 from promptreg.render import finalize
 
@@ -49,22 +51,40 @@ def include_problem(name: str) -> str | None:
 
 PartialReader = Callable[[str], str]
 """Reads a partial by its name under the prompts directory; raises FileNotFoundError if absent
-and IncludeError (PR044) if it may not be read."""
+and IncludeError (PR044, PR006) if it may not be read."""
 
 
 def directory_reader(prompts_dir: Path) -> PartialReader:
-    """Partials from a prompts directory on disk, refusing symlinks that lead outside it."""
-    real_root = prompts_dir.resolve()
+    """Partials from a prompts directory on disk. A symlink on the way (the partial itself or
+    a directory above it) is refused with PR006: git stores the link, not what it points to,
+    so following it here would render something else than a deployed prompt does."""
 
     def read(name: str) -> str:
-        path = prompts_dir / name
-        if not path.resolve().is_relative_to(real_root):
-            raise IncludeError(
-                name, "PR044", f"include {name!r} resolves outside the prompts directory"
-            )
-        return read_text(path)
+        link = symlink_under(prompts_dir, name)
+        if link is not None:
+            raise IncludeError(name, "PR006", symlink_message(f"include {name!r}", link, name))
+        return read_text(prompts_dir / name)
 
     return read
+
+
+def symlink_under(root: Path, relative: str) -> str | None:
+    """The first part of `relative` (a `/`-separated path under `root`: a directory on the
+    way, or the file itself) that is a symbolic link on disk, or None."""
+    parts = relative.split("/")
+    for depth in range(1, len(parts) + 1):
+        if os.path.islink(root.joinpath(*parts[:depth])):
+            return "/".join(parts[:depth])
+    return None
+
+
+def symlink_message(what: str, link: str, relative: str) -> str:
+    """The PR006 message: the same words for the working tree and for git."""
+    where = "is a symlink" if link == relative else f"lies under the symlinked directory {link!r}"
+    return (
+        f"{what} {where} (under the prompts directory): git stores a link, not the file it "
+        "points to, so promptreg refuses it; replace it with the file itself"
+    )
 
 
 class _PartialLoader(jinja2.BaseLoader):
@@ -90,6 +110,11 @@ class _PartialLoader(jinja2.BaseLoader):
             raise IncludeError(
                 template, "PR043", f"included template {template!r} is not UTF-8"
             ) from None
+        if RESERVED_CHAR in source:
+            line = source.count("\n", 0, source.index(RESERVED_CHAR)) + 1
+            raise IncludeError(
+                template, "PR049", f"included template {template!r} contains U+E000 (line {line})"
+            )
         return source, str(self.prompts_dir / template), lambda: True
 
 
@@ -134,7 +159,7 @@ class Partial:
 _collecting: ContextVar[set[str] | None] = ContextVar("promptreg_collect_names", default=None)
 
 
-class _TrackingCodeGenerator(CodeGenerator):
+class _TrackingCodeGenerator(StructureCodeGenerator):
     """Jinja's code generator, also noting every name the template reads from its context:
     the template's undeclared variables. `jinja2.meta.find_undeclared_variables` finds them
     with a whole second code-generation pass; this gets them from the pass that compiles."""
@@ -171,6 +196,7 @@ class TemplateEnv:
             auto_reload=False,
             cache_size=-1,
             finalize=finalize,
+            extensions=[RoleMarkers],  # role markers come from template text only
         )
         self._partials: dict[str, Partial | IncludeError] = {}
         self.globals = dict(self.env.globals)
@@ -293,14 +319,112 @@ class TemplateEnv:
         return Closure(tuple(order), frozenset(variables), tuple(problems), sources, uses)
 
 
-def content_hash(body: str, partial_sources: dict[str, str], model: Any) -> str:
-    """`sha256:` over the body, every included partial (by name) and the model block.
+HASH_SCHEME = 2
+"""The content hash scheme `content_hash` computes (1: `legacy_content_hash`)."""
 
-    The canonical form is compact, key-sorted JSON, so reformatting the YAML of the model block
-    (flow vs block style, quoting, 0.20 vs 0.2) does not change the hash; changing a value does.
+# A lexer with the settings of `TemplateEnv`'s environment (Jinja shares one lexer between
+# environments whose settings agree; a test holds them to the same object).
+_LEXING = jinja2.Environment(keep_trailing_newline=False)
+# Delimiters count only as what they are: `{%-` strips whitespace, which the data tokens
+# around it already show.
+_DELIMITERS = frozenset(("block_begin", "block_end", "variable_begin", "variable_end"))
+
+
+def content_hash(
+    body: str,
+    partial_sources: Mapping[str, str],
+    *,
+    front_matter: Mapping[str, Any],
+    cache: CodeCache | None = None,
+) -> str:
+    """`sha256:` over exactly what decides the request sent to the model (scheme 2):
+
+    - the body and every included partial (by name) as Jinja reads them: the token stream
+      with comments dropped, adjacent text merged, whitespace inside tags ignored and
+      literals by value, so a comment, `{{x}}` vs `{{ x }}` or `'a'` vs `"a"` change nothing,
+      while whitespace control (`{#- -#}`) does when it changes the text around it;
+    - the `model` block (provider, name, params) as canonical JSON (key order, YAML style
+      and `0.20` vs `0.2` do not count);
+    - every input's `default` that is not null (what the template sees for an input that is
+      not given; no default and `default: null` both render as null), by its Python value.
+
+    Not covered, because they never change a request that is made: version, description,
+    owners, metadata, sample, budget, evals, and input types, `required`, `enum`,
+    `max_chars` and descriptions (they decide which inputs are accepted, not what an accepted
+    one renders). Also not covered: promptreg's and Jinja's own code (the filters, the
+    sandbox); an upgrade that changed rendering would not change hashes.
     """
+    defaults = {}
+    inputs = front_matter.get("inputs")
+    if isinstance(inputs, Mapping):
+        for name, decl in inputs.items():
+            default = decl.get("default") if isinstance(decl, Mapping) else None
+            if default is not None:
+                defaults[str(name)] = repr(default)
     canonical = json.dumps(
-        {"body": body, "partials": partial_sources, "model": model},
+        {
+            "scheme": HASH_SCHEME,
+            "body": template_digest(body, cache),
+            "partials": {
+                name: template_digest(text, cache) for name, text in partial_sources.items()
+            },
+            "model": front_matter.get("model"),
+            "defaults": defaults,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        allow_nan=False,
+    )
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def template_digest(source: str, cache: CodeCache | None = None) -> str:
+    """The sha256 of what Jinja renders `source` from (see `content_hash`); a text Jinja cannot
+    lex is hashed as it is (it renders nothing). Kept in the code cache: lexing costs ~20 µs
+    per KiB."""
+    return memoize(cache, ("digest-2", source), lambda: _digest_now(source), str, _as_digest)
+
+
+def _as_digest(data: Any) -> str:
+    if not isinstance(data, str):
+        raise TypeError("not a digest")
+    return data
+
+
+def _digest_now(source: str) -> str:
+    h = hashlib.sha256()
+    try:
+        pending: list[str] = []
+        for token in _LEXING.lexer.tokenize(source):
+            if token.type == "data":
+                pending.append(token.value)
+                continue
+            if pending:
+                _feed(h, "data", "".join(pending))
+                pending = []
+            value = "" if token.type in _DELIMITERS else token.value
+            kind = type(value).__name__
+            _feed(h, token.type, f"{kind}:{value if isinstance(value, str) else repr(value)}")
+        if pending:
+            _feed(h, "data", "".join(pending))
+    except jinja2.TemplateSyntaxError:
+        h = hashlib.sha256(b"unlexable\0" + source.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+def _feed(h: Any, kind: str, value: str) -> None:
+    data = value.encode("utf-8", "surrogatepass")
+    h.update(f"{kind}:{len(data)}:".encode())
+    h.update(data)
+
+
+def legacy_content_hash(body: str, partial_sources: Mapping[str, str], model: Any) -> str:
+    """The content hash of scheme 1 (earlier releases): the raw text of the body and the
+    partials (comments included) and the model block, input defaults not included. Kept so
+    that deployments and scores recorded under it can still be recognised."""
+    canonical = json.dumps(
+        {"body": body, "partials": dict(partial_sources), "model": model},
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),

@@ -71,7 +71,8 @@ def select_files(project: Project, paths: Sequence[str]) -> list[Path]:
 
 
 def _prompts_under(directory: Path) -> list[Path]:
-    return sorted(p.resolve() for p in directory.rglob(f"*{SUFFIX}"))
+    # Not resolved: a symlinked prompt must stay visible to be refused (PR006).
+    return sorted(Path(os.path.abspath(p)) for p in directory.rglob(f"*{SUFFIX}"))
 
 
 def validate(project: Project, files: Sequence[Path], *, jobs: int | None = None) -> Report:

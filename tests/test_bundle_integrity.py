@@ -278,7 +278,11 @@ SERVED_FIELDS: list[tuple[dict[str, Any], str | None]] = [
     ({"prompts.triage.deployment.extra": {"overrides": ["none"]}}, None),
     ({"prompts.triage.partials.partials/tone.j2": "Be rude.\n"}, "content hash is sha256:"),
     ({"prompts.triage.partials.partials/extra.j2": "x"}, "content hash is sha256:"),
-    ({"prompts.triage.content_hash": "sha256:" + "0" * 64}, "deployment.content_hash: .*"),
+    ({"prompts.triage.content_hash": "sha256:" + "0" * 64}, "triage.content_hash: content hash is"),
+    (
+        {"prompts.triage.deployment.content_hash": "sha256:" + "1" * 64},
+        "deployment.content_hash: 'sha256:1111.* disagrees",
+    ),
     (
         {
             "prompts.triage.content_hash": "sha256:" + "0" * 64,
@@ -311,6 +315,24 @@ def test_each_served_field_edited_is_refused(
     else:
         refused(exported.bundle, unsigned)
     refused(exported.signed, "signature refused", allowed_signers=exported.allowed)
+
+
+def test_a_deployment_recorded_under_the_previous_hash_scheme_is_served(exported: Exported):
+    """Tags promoted by earlier releases carry scheme-1 hashes (`Prompt.has_content_hash`
+    accepts them); a bundle keeps what the tag recorded and accepts it too."""
+    from promptreg.templating import legacy_content_hash
+
+    data = exported.data()
+    entry = data["prompts"]["triage"]
+    front_matter = _front_matter(entry["source"])
+    body = entry["source"].split("---\n", 2)[2]
+    legacy = legacy_content_hash(body, entry["partials"], front_matter["model"])
+    assert legacy != entry["content_hash"]
+    entry["deployment"]["content_hash"] = legacy
+    write(exported.bundle, rehash(data))
+    served = Registry.from_bundle(exported.bundle).get("triage")
+    assert served.deployment.content_hash == legacy
+    assert served.content_hash == entry["content_hash"]
 
 
 def _leaves(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:

@@ -426,7 +426,7 @@ CASES: list[Case] = [
     Case(
         "include-symlink-out",
         with_body('system:\n{% include "partials/link.j2" %}\nuser:\n{{ ticket }}\n'),
-        "PR044",
+        "PR006",  # any symlink under the prompts directory, not only one leading outside
         11,
         setup=_symlink_out,
     ),
@@ -698,6 +698,7 @@ NOT_REACHABLE: dict[str, str] = {
     "PR073": "promptreg hook evals-fresh",
     "PR074": "promptreg hook no-secrets",
     "PR075": "promptreg hook pre-push",
+    "PR076": "the evals gate for an environment: promote, check --against, hook pre-push",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -257,10 +258,13 @@ def test_release_in_an_empty_repository(ws: Workspace, isolated_git, run):
     assert "no commits yet" in result.err
 
 
+DATASET = '{"id": "a", "inputs": {"ticket": "x"}, "expected": "y"}\n'
 EVALS_PROMPT = VALID_PROMPT.replace(
     "sample:",
-    "evals:\n  metrics:\n    - {name: accuracy, kind: exact, threshold: 0.5}\n"
-    "  scores: {accuracy: SCORE}\n  content_hash: HASH\nsample:",
+    "evals:\n  dataset: evals/triage.jsonl\n"
+    "  metrics:\n    - {name: accuracy, kind: exact, threshold: 0.5}\n"
+    "  scores: {accuracy: SCORE}\n  content_hash: HASH\n"
+    f"  dataset_hash: sha256:{hashlib.sha256(DATASET.encode()).hexdigest()}\nsample:",
 )
 
 
@@ -268,6 +272,7 @@ def write_scored(ws: Workspace, version: str, body: str, score: float) -> None:
     """A prompt whose recorded scores are fresh (bound to its current content hash)."""
     from promptreg.project import Project
 
+    ws.write("evals/triage.jsonl", DATASET)  # the scores are bound to it (dataset_hash)
     text = EVALS_PROMPT.replace("version: 1.0.0", f"version: {version}").replace(
         "You triage tickets.", body
     )

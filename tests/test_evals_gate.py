@@ -9,10 +9,12 @@ import sys
 import pytest
 
 from promptreg.errors import UsageError
+from promptreg.evals.dataset import sha256_of
 from promptreg.evals.gate import baseline_scores, check_gate
+from promptreg.evals.provenance import tree_source
 from promptreg.project import Project
 from tests.conftest import Workspace, commit, git
-from tests.evals_support import EVAL_PROMPT, LABELLER, eval_project, python_runner
+from tests.evals_support import CASES, EVAL_PROMPT, LABELLER, eval_project, jsonl, python_runner
 
 TWO_METRICS = EVAL_PROMPT.replace(
     "    - {name: accuracy, kind: exact, threshold: 0.5}\n",
@@ -21,11 +23,13 @@ TWO_METRICS = EVAL_PROMPT.replace(
 
 
 def _prompt(ws: Workspace, scores: str | None, content_hash: str | None = "FRESH") -> Project:
-    """prompts/triage.prompt with these recorded scores; FRESH is replaced by its real hash."""
+    """prompts/triage.prompt with these recorded scores, measured on its dataset (written
+    here, its hash recorded); FRESH is replaced by its real hash."""
     ws.prompt("triage", TWO_METRICS)
+    ws.write("evals/triage.jsonl", jsonl(CASES))
     project = Project.open()
     real = project.load("triage").content_hash
-    extra = ""
+    extra = f"  dataset_hash: {sha256_of(jsonl(CASES).encode())}\n"
     if scores is not None:
         extra += f"  scores: {scores}\n"
     if content_hash is not None:
@@ -133,16 +137,20 @@ OTHER_HASH = "sha256:" + "0" * 64
 )
 def test_check_gate(ws: Workspace, scores, content_hash, baseline, tolerance, expected):
     project = _prompt(ws, scores, content_hash)
-    result = check_gate(project.load("triage"), baseline=baseline, tolerance=tolerance)
+    result = check_gate(
+        project.load("triage"), source=tree_source(project), baseline=baseline, tolerance=tolerance
+    )
     assert [(p.kind, p.metric, p.message) for p in result.problems] == expected
     assert result.ok is (not expected)
-    assert result.reasons == tuple(f"{k}: {m}" for k, _, m in expected)
+    codes = {"missing": "PR072 ", "stale": "PR072 ", "below threshold": "PR073 "}
+    assert result.reasons == tuple(f"{codes.get(k, '')}{k}: {m}" for k, _, m in expected)
 
 
 def test_no_metrics_is_missing(ws: Workspace):
     ws.prompt("plain")
-    result = check_gate(Project.open().load("plain"))
-    assert result.reasons == ("missing: no eval metrics declared (evals.metrics)",)
+    project = Project.open()
+    result = check_gate(project.load("plain"), source=tree_source(project))
+    assert result.reasons == ("PR072 missing: no eval metrics declared (evals.metrics)",)
 
 
 # -- promptreg check ----------------------------------------------------------------------------
@@ -159,7 +167,7 @@ def test_check_all_skips_prompts_without_evals_and_names_each_failure(ws: Worksp
         "      invalid: prompts/broken.prompt:2:1: PR024 version: must be a semver string such as "
         "1.4.0, not an integer 1 (and 1 more finding) (run `promptreg validate`)",
         "FAIL  triage",
-        "      below threshold: `accuracy` 0.7 is below its threshold 0.8",
+        "      PR073 below threshold: `accuracy` 0.7 is below its threshold 0.8",
     ]
     assert result.err == "2 prompts checked, 2 failing; 1 without evals skipped\n"
     named = run("check", "plain", "--json")
@@ -176,6 +184,7 @@ def test_check_all_skips_prompts_without_evals_and_names_each_failure(ws: Worksp
                 "problems": [
                     {
                         "kind": "missing",
+                        "code": "PR072",
                         "metric": None,
                         "message": "no eval metrics declared (evals.metrics)",
                     }
@@ -252,7 +261,7 @@ def test_regression_against_the_deployed_version(ws: Workspace, run):
     check = run("check", "triage", "--against", "dev")
     assert check.code == 1
     assert check.out.splitlines()[1:] == [
-        "      below threshold: `accuracy` 0.25 is below its threshold 0.5",
+        "      PR073 below threshold: `accuracy` 0.25 is below its threshold 0.5",
         "      regressed: `accuracy` 0.25 is 0.5 below the deployed version's 0.75 (tolerance 0.1)",
     ]
     # without --against, only the version's own scores count

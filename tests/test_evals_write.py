@@ -7,6 +7,7 @@ import json
 import re
 
 from promptreg._yaml import read_yaml
+from promptreg.evals.provenance import metrics_hash
 from promptreg.frontmatter import split_front_matter
 from promptreg.project import Project
 from tests.conftest import Workspace
@@ -46,7 +47,8 @@ def _scores_lines(text: str) -> list[str]:
 def test_write_changes_only_the_recorded_fields(ws: Workspace, run):
     eval_project(ws, COMMENTED)
     path = ws.prompts / "triage.prompt"
-    result = run("eval", "triage", "--runner", python_runner(ws, LABELLER), "--write")
+    runner = python_runner(ws, LABELLER)
+    result = run("eval", "triage", "--runner", runner, "--write")
     assert result.code == 0, result.err
     assert "recorded the scores in prompts/triage.prompt" in result.out
     after = path.read_text(encoding="utf-8")
@@ -60,8 +62,13 @@ def test_write_changes_only_the_recorded_fields(ws: Workspace, run):
         "  scores: {accuracy: 0.75, has_label: 0.75} # written by promptreg eval --write\n"
         f"  content_hash: {prompt.content_hash}\n"
         f"  dataset_hash: {dataset_hash}\n"
+        f"  metrics_hash: {metrics_hash(prompt.spec.evals.metrics if prompt.spec.evals else ())}\n"
         f"  evaluated_at: '{stamp.group(1)}'\n"
-        "  model: openai/gpt-4o-2024-08-06\n",
+        "  model: openai/gpt-4o-2024-08-06\n"
+        # what produced the outputs: here a stub, recorded as one (not as the pinned model)
+        "  runner:\n"
+        "    kind: python\n"
+        f"    function: {runner.removeprefix('python:')}\n",
     )
     assert after == expected
     evals = prompt.evals
@@ -109,8 +116,10 @@ def test_write_adds_an_evals_scores_block_when_there_is_none(ws: Workspace, run)
         "scores",
         "content_hash",
         "dataset_hash",
+        "metrics_hash",
         "evaluated_at",
         "model",
+        "runner",
     ]
 
 
@@ -151,7 +160,7 @@ def test_scores_go_stale_when_the_body_or_a_partial_changes(ws: Workspace, run):
     assert result.code == 1
     assert result.out.splitlines() == [
         "FAIL  triage",
-        "      stale: scores were measured on other content (the body, a partial or the model "
+        "      PR072 stale: scores were measured on other content (the body, a partial or the model "
         "changed since): run `promptreg eval triage --write`",
     ]
     path.write_text(original, encoding="utf-8")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -103,11 +104,13 @@ def test_base_and_ci_refs(repo: Workspace, run, monkeypatch: pytest.MonkeyPatch)
 
 
 def test_evals_fresh(repo: Workspace, run):
-    repo.write("evals/triage.jsonl", '{"inputs": {"ticket": "x"}, "expected": "y"}\n')
+    dataset = '{"inputs": {"ticket": "x"}, "expected": "y"}\n'
+    repo.write("evals/triage.jsonl", dataset)
     evals = (
         "evals:\n  dataset: evals/triage.jsonl\n"
         "  metrics:\n    - {name: accuracy, kind: exact, threshold: 0.9}\n"
         "  scores: {accuracy: SCORE}\n  content_hash: HASH\n"
+        f"  dataset_hash: sha256:{hashlib.sha256(dataset.encode()).hexdigest()}\n"
     )
     text = VALID_PROMPT.replace("---\nsystem:", evals + "---\nsystem:")
     repo.prompt("triage", text.replace("SCORE", "0.95").replace("HASH", "sha256:" + "0" * 64))

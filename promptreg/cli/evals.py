@@ -215,7 +215,7 @@ def _print_check(report: CheckReport) -> None:
             continue
         click.echo(f"FAIL  {result.name}")
         for problem in result.problems:
-            click.echo(f"      {problem.kind}: {problem.message}")
+            click.echo(f"      {problem.line}")
     failing = sum(not r.ok for r in report.results)
     checked = len(report.results)
     summary = f"{checked} prompt{'s' if checked != 1 else ''} checked, "

@@ -120,10 +120,11 @@ def list_(state: State, as_json: bool) -> None:
 @click.pass_obj
 def show(state: State, name: str, as_json: bool) -> None:
     """Show a prompt's metadata, content hash, sample token count and cost."""
+    from promptreg.evals.provenance import tree_source
     from promptreg.report import report
 
     project = state.project
-    result = report(state.load(name), project.config.pricing)
+    result = report(state.load(name), project.config.pricing, tree_source(project))
     if as_json:
         emit_json(result.to_json())
     else:
@@ -183,8 +184,9 @@ def _print_report(result: PromptReport) -> None:
         ev = spec.evals
         scores = ", ".join(f"{k} {v:g}" for k, v in ev.scores.items()) or "none recorded"
         fresh = ""
-        if ev.content_hash:
-            fresh = " (fresh)" if ev.content_hash == p.content_hash else " (STALE: content changed)"
+        if result.evals_fresh is not None:
+            # `promptreg check` says what changed: content, dataset or a metric's file.
+            fresh = " (fresh)" if result.evals_fresh else " (STALE: run `promptreg check`)"
         rows.append(("evals", f"{ev.dataset or 'no dataset'}; scores {scores}{fresh}"))
     click.echo(click.style(f"{p.name} {p.version}", bold=True))
     width = max(len(k) for k, _ in rows)

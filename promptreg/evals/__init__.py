@@ -7,6 +7,8 @@
 - `calls.py`    one call through the cache, with retries and backoff; `cache.py` the cache
 - `run.py`      run a prompt over its dataset; `summary.py` the per-metric table, cost, agreement
 - `write.py`    record the scores in the front-matter; `gate.py` the gate (`check_gate`)
+- `provenance.py` what scores are bound to (dataset, metric definitions and files, runner) and
+  where the gate reads those files (working tree, index, commit)
 
 Only `runner_spec.py` is imported when the config is read: the rest loads on `promptreg eval`.
 """

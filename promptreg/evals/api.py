@@ -15,7 +15,9 @@ from promptreg.evals.gate import (
     baseline_scores,
     check_environment,
     check_gate,
+    require_model_run,
 )
+from promptreg.evals.provenance import tree_source
 from promptreg.evals.run import EvalSettings, run_eval
 from promptreg.evals.runner_spec import parse_runner
 from promptreg.evals.runners import make_runner
@@ -85,13 +87,17 @@ class CheckReport:
 def check_prompts(
     project: Project, names: Sequence[str] = (), *, against: str | None = None
 ) -> CheckReport:
-    """The gate for each named prompt, or for every prompt with an `evals` block."""
+    """The gate for each named prompt, or for every prompt with an `evals` block, on the
+    working tree. With `against`, also the regression check against what that environment
+    runs and, when promptreg.yaml's `evals.require_model_run` lists it, the runner check."""
     tolerance = project.config.evals.tolerance
     if against is not None:
         check_environment(project, against)
     refs = list(names) or [str(p) for p in project.prompt_files()]
     results: list[GateResult] = []
     skipped: list[str] = []
+    source = tree_source(project)
+    required = require_model_run(project, against)
     for ref in refs:
         try:
             prompt = project.load(ref)
@@ -103,5 +109,13 @@ def check_prompts(
             skipped.append(prompt.name)
             continue
         baseline = baseline_scores(project, prompt.name, against) if against else None
-        results.append(check_gate(prompt, baseline=baseline, tolerance=tolerance))
+        results.append(
+            check_gate(
+                prompt,
+                source=source,
+                baseline=baseline,
+                tolerance=tolerance,
+                require_model_run=required,
+            )
+        )
     return CheckReport(tuple(results), tuple(skipped), against, tolerance)

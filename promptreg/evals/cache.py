@@ -67,9 +67,11 @@ class ResponseCache:
         try:
             data = json.loads(self._path(key).read_bytes())
             usage = data.get("usage")
+            model = data.get("model")
             return Completion(
                 data["text"],
                 Usage(int(usage["input_tokens"]), int(usage["output_tokens"])) if usage else None,
+                model if isinstance(model, str) else None,
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -83,6 +85,7 @@ class ResponseCache:
             "usage": None
             if usage is None
             else {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens},
+            "model": completion.model,
         }
         path = self._path(key)
         with contextlib.suppress(OSError):

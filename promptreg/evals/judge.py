@@ -22,6 +22,7 @@ from promptreg.errors import UsageError
 from promptreg.evals.dataset import Case
 from promptreg.evals.metrics import Score, Scorer, short, strip_fences
 from promptreg.evals.runners import CallError
+from promptreg.markers import unmark
 from promptreg.pinning import pinning_problem
 from promptreg.render import ChatMessage
 from promptreg.schema_evals import parse_model_ref
@@ -164,6 +165,7 @@ def judge_scorer(
             rubric = template.render(
                 inputs=dict(case.inputs), output=output, expected=case.expected
             )
+            rubric = unmark(rubric)  # a rubric is one text: its `role:` lines are text
         except Exception as err:  # a rubric that fails on this case fails this case only
             return Score(0.0, error=f"the rubric does not render: {err}")
         messages: list[ChatMessage] = [

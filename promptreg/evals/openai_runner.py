@@ -73,6 +73,9 @@ class OpenAIRunner:
         return Completion(
             reply.choices[0].message.content,
             Usage(usage.prompt_tokens, usage.completion_tokens) if usage is not None else None,
+            # What the server says answered (an alias resolves to a dated model here); a server
+            # that does not say answered the model it was asked for.
+            reply.model if isinstance(reply.model, str) and reply.model else model.name,
         )
 
 

@@ -8,9 +8,9 @@ retries, gets no output and scores 0 on every metric; the run goes on.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from promptreg.errors import PromptregError, UsageError
@@ -19,6 +19,7 @@ from promptreg.evals.calls import Caller, CallStats
 from promptreg.evals.dataset import Case, Dataset, DatasetError, load_dataset
 from promptreg.evals.judge import judge_scorer
 from promptreg.evals.metrics import Score, Scorer, cheap_scorer
+from promptreg.evals.provenance import record_metric_files
 from promptreg.evals.runners import CallError, Runner
 from promptreg.inputs import resolve_inputs
 from promptreg.spec import Metric, ModelSpec
@@ -49,6 +50,7 @@ class CaseResult:
     output: str | None
     error: str | None
     scores: dict[str, Score]
+    model: str | None = None  # the model that answered, when the runner reports it
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class EvalRun:
     stats: CallStats
     runner: str
     seconds: float
+    # The files the metrics read (rubrics and their partials, schema files): path -> sha256.
+    metric_files: Mapping[str, str] = field(default_factory=dict)
 
 
 def run_eval(
@@ -97,6 +101,7 @@ def run_eval(
         backoff=settings.backoff,
     )
     scorers = _prepare(project, prompt, caller)
+    metric_files = record_metric_files(project, evals.metrics)  # as the scorers just read them
 
     def one(case: Case) -> CaseResult:
         return _run_case(prompt, model, case, caller, scorers)
@@ -121,6 +126,7 @@ def run_eval(
         stats=caller.stats(),
         runner=settings.runner.cache_id,
         seconds=time.perf_counter() - started,
+        metric_files=metric_files,
     )
 
 
@@ -174,7 +180,7 @@ def _run_case(
             scores[metric.name] = scorer(completion.text, case)
         except Exception as err:  # a scorer bug must not lose a run that was paid for
             scores[metric.name] = Score(0.0, error=f"{type(err).__name__}: {err}")
-    return CaseResult(case, completion.text, None, scores)
+    return CaseResult(case, completion.text, None, scores, completion.model)
 
 
 def _failed(case: Case, scorers: list[tuple[Metric, Scorer]], error: str) -> CaseResult:

@@ -40,10 +40,13 @@ class Usage:
 
 @dataclass(frozen=True)
 class Completion:
-    """A model's reply: its text, and the token usage when the runner reports it."""
+    """A model's reply: its text, the token usage when the runner reports it, and the model
+    that answered when the runner knows it (an OpenAI-compatible server says so in its reply);
+    None from `command` and `python` runners, which are not known to call any model."""
 
     text: str
     usage: Usage | None = None
+    model: str | None = None
 
 
 class CallError(Exception):

@@ -2,8 +2,10 @@
 
 Through the ruamel round-trip writer, so every other byte of the file stays as it was: the
 comments, the key order, the quoting, the body. What is recorded, under `evals`:
-`scores` (metric → mean), `content_hash` (what was measured), `dataset_hash` (on what),
-`evaluated_at` (UTC, ISO 8601 with `Z`) and `model` (`provider/name`).
+`scores` (metric → mean), `content_hash` (what was measured), `dataset_hash`,
+`metrics_hash` and `metric_files` (on what, with which metrics, rubrics and schemas),
+`evaluated_at` (UTC, ISO 8601 with `Z`), `model` (`provider/name`, the prompt's pinned
+model) and `runner` (what produced the outputs: see `provenance.record_runner`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from promptreg._yaml import rewrite_front_matter
 from promptreg.errors import PromptregError
+from promptreg.evals.provenance import metrics_hash, record_runner
 from promptreg.evals.summary import EvalSummary
 
 
@@ -29,8 +32,12 @@ def recorded_values(summary: EvalSummary, now: datetime | None = None) -> dict[s
         "scores": summary.scores,
         "content_hash": prompt.content_hash,
         "dataset_hash": summary.run.dataset.sha256,
+        "metrics_hash": metrics_hash(summary.run.metrics),
         "evaluated_at": (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "model": f"{model.provider}/{model.name}" if model else None,
+        # None when no metric reads a file: an old block keeps no empty mapping around.
+        "metric_files": dict(summary.run.metric_files) or None,
+        "runner": record_runner(summary.run),
     }
 
 
@@ -60,8 +67,14 @@ def write_scores(summary: EvalSummary, *, now: datetime | None = None) -> bool:
                 scores[name] = score
         else:
             evals["scores"] = dict(new_scores)
-        for key in ("content_hash", "dataset_hash", "evaluated_at", "model"):
+        for key in ("content_hash", "dataset_hash", "metrics_hash", "evaluated_at", "model"):
             if values[key] is not None:
                 evals[key] = values[key]
+        # Replaced whole: a value left from an older run would describe another run.
+        for key in ("metric_files", "runner"):
+            if values[key] is not None:
+                evals[key] = values[key]
+            elif key in evals:
+                del evals[key]
 
     return rewrite_front_matter(summary.run.prompt.path, edit)

@@ -67,7 +67,7 @@ def fingerprint(data: bytes, env: TemplateEnv) -> Fingerprint | None:
     return Fingerprint(
         version=version if isinstance(version, str) else None,
         version_line=doc.position(("version",))[0],
-        content_hash=content_hash(body, partials, model),
+        content_hash=content_hash(body, partials, front_matter=doc.data, cache=env.code_cache),
         body=body,
         model=model,
         partials=partials,

@@ -78,7 +78,7 @@ def run_pre_push(project: Project, stdin: str) -> HookReport:
 
 
 def _tag_problem(registry: Registry, tag: str) -> str | None:
-    from promptreg.evals.gate import check_gate
+    from promptreg.evals.gate import gate_at_commit
     from promptreg.tags import parse_deployment
 
     refs = registry.store.tags(tag)
@@ -101,8 +101,7 @@ def _tag_problem(registry: Registry, tag: str) -> str | None:
         previous = registry.store.tags(deployment.previous)
         before = parse_deployment(previous[0]) if previous else None
         baseline = dict(before.scores) if before is not None else None
-    tolerance = registry.project.config.evals.tolerance
-    result = check_gate(prompt, baseline=baseline, tolerance=tolerance)
+    result = gate_at_commit(registry, prompt, deployment.env, baseline)
     if result.ok:
         return None
     return (

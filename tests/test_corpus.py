@@ -698,6 +698,7 @@ NOT_REACHABLE: dict[str, str] = {
     "PR073": "promptreg hook evals-fresh",
     "PR074": "promptreg hook no-secrets",
     "PR075": "promptreg hook pre-push",
+    "PR077": "promptreg hook pre-push (tests/test_deploy_trust.py)",
 }
 
 

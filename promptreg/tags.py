@@ -312,7 +312,7 @@ def read_message(message: str) -> Any:
         if value is _NOT_SIMPLE:
             return _read_yaml_message(message)
         data[key] = value
-    return data
+    return data if data else _read_yaml_message(message)  # no keys: YAML says what it is
 
 
 def _read_yaml_message(message: str) -> Any:
@@ -325,7 +325,18 @@ def _read_yaml_message(message: str) -> Any:
 
 
 # Keys the fast path may read: words YAML 1.2 reads as strings (not null/true/false).
-_KEY = re.compile(r"(?!(?:null|true|false)\Z)[A-Za-z_][A-Za-z0-9_]*\Z")
+_KEY = re.compile(r"(?!(?:null|true|false)\Z)[a-z_][a-z0-9_]*\Z")
+# Plain scalars the YAML reader resolves to something other than a string (YAML 1.2's core
+# schema, as `_yaml_pyyaml` configures it): the fast path leaves them to that reader.
+# `test_tags.py` checks on random messages that both readers agree.
+_RESOLVED = re.compile(
+    r"""(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE
+        |[-+]?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+
+        |[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?
+        |[-+]?[0-9]+[eE][-+]?[0-9]+
+        |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\Z""",
+    re.X,
+)
 _MAX_NUMBER = 100  # digits; longer numbers go to the YAML reader (and its limits)
 
 
@@ -345,6 +356,12 @@ def _scalar(raw: str) -> Any:
         return float(raw)
     if len(raw) >= 2 and raw[0] == raw[-1] == "'" and "'" not in raw[1:-1].replace("''", ""):
         return raw[1:-1].replace("''", "'")
-    if _PLAIN.match(raw) and not raw.endswith(" ") and ": " not in raw and " #" not in raw:
+    if (
+        _PLAIN.match(raw)
+        and raw[0] not in "-:?@"
+        and not raw.endswith((" ", ":"))
+        and ": " not in raw
+        and not _RESOLVED.match(raw)
+    ):
         return raw
     return _NOT_SIMPLE

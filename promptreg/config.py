@@ -54,6 +54,16 @@ class EvalsConfig:
 
 
 @dataclass(frozen=True)
+class SigningConfig:
+    """`signing:` in promptreg.yaml: environments whose deployments count only when their tag
+    carries a good ssh signature by a key listed in `allowed_signers`, a file in git's
+    allowed-signers format committed in the repository (read as committed at HEAD)."""
+
+    environments: tuple[str, ...] = ()
+    allowed_signers: str | None = None  # path relative to the repository root
+
+
+@dataclass(frozen=True)
 class Config:
     root: Path
     prompts_dir: Path
@@ -62,6 +72,7 @@ class Config:
     pricing_overrides: Pricing = field(default_factory=lambda: Pricing(None, {}))
     path: Path | None = None
     evals: EvalsConfig = field(default_factory=EvalsConfig)
+    signing: SigningConfig = field(default_factory=SigningConfig)
 
     @property
     def pricing(self) -> Pricing:
@@ -129,7 +140,7 @@ def _parse(doc: YamlDoc, root: Path, path: Path, shown: str) -> Config:
     fail, expect = check.fail, check.expect
 
     expect((), data, dict, "a mapping")
-    known = {"prompts_dir", "environments", "lint", "pricing", "evals"}
+    known = {"prompts_dir", "environments", "lint", "pricing", "evals", "signing"}
     for key in data:
         if key not in known:
             raise fail((key,), f"unknown key; expected one of {', '.join(sorted(known))}")
@@ -174,6 +185,7 @@ def _parse(doc: YamlDoc, root: Path, path: Path, shown: str) -> Config:
 
     pricing = _parse_pricing(data.get("pricing", {}), ("pricing",), check)
     evals = _parse_evals(data.get("evals", {}), check)
+    signing = _parse_signing(data.get("signing", {}), tuple(envs), check)
     return Config(
         root=root,
         prompts_dir=resolved,
@@ -182,7 +194,35 @@ def _parse(doc: YamlDoc, root: Path, path: Path, shown: str) -> Config:
         pricing_overrides=pricing,
         path=path,
         evals=evals,
+        signing=signing,
     )
+
+
+def _parse_signing(data: Any, environments: tuple[str, ...], check: _Checker) -> SigningConfig:
+    fail, expect = check.fail, check.expect
+    where: Where = ("signing",)
+    expect(where, data, dict, "a mapping with `environments` and `allowed_signers`")
+    for key in data:
+        if key not in ("environments", "allowed_signers"):
+            raise fail((*where, key), "unknown key; expected allowed_signers or environments")
+    envs = data.get("environments", [])
+    expect((*where, "environments"), envs, list, "a list of environments")
+    for i, env in enumerate(envs):
+        if env not in environments:
+            raise fail(
+                (*where, "environments", i),
+                f"{env!r} is not one of the environments ({', '.join(environments)})",
+            )
+    signers = data.get("allowed_signers")
+    if signers is None and envs:
+        raise fail(where, "needs `allowed_signers`: the file listing the keys that may sign")
+    if signers is not None:
+        at = (*where, "allowed_signers")
+        expect(at, signers, str, "a file path relative to the repository root")
+        parts = signers.split("/")
+        if signers.startswith("/") or any(p in ("", ".", "..") for p in parts):
+            raise fail(at, "must be a plain relative path inside the repository (no `..`)")
+    return SigningConfig(tuple(envs), signers)
 
 
 def _parse_evals(data: Any, check: _Checker) -> EvalsConfig:

@@ -160,11 +160,13 @@ def promote(
     push: str | None = None,
     force: bool = False,
     gate: Gate | None = None,
+    sign: bool = False,
 ) -> Deployed:
     """Deploy a version of `name` to `to` (default: the version at HEAD, released if needed).
 
     Refused, unless `force` with a `reason`, when the previous environment does not run that
     version, or when `gate` (default: the evals gate, `evals.gate.deploy_gate`) says no.
+    `sign`: sign the tag with git's ssh signing key (always, where `signing:` requires it).
     """
     envs = registry.environments
     registry.check_env(to)
@@ -221,7 +223,7 @@ def promote(
         notes = tuple(f"overridden: {r}" for r in refusals)
     extra = {"overrides": list(refusals)} if refusals else {}
     return _deploy(
-        registry, prompt, to, commit, "promote", reason, push, force, extra, released, notes
+        registry, prompt, to, commit, "promote", reason, push, force, extra, released, notes, sign
     )
 
 
@@ -236,6 +238,7 @@ def rollback(
     to: str | None = None,
     reason: str | None = None,
     push: str | None = None,
+    sign: bool = False,
 ) -> Deployed:
     """Deploy an earlier version again (a new tag, action rollback); nothing is deleted."""
     registry.check_env(env)
@@ -267,7 +270,9 @@ def rollback(
     prompt = registry.load_at(commit, name, path=path)
     if content_matches(prompt, current.content_hash or ""):
         raise DeployError(f"{env} already runs {name} {prompt.version} ({current.tag})")
-    return _deploy(registry, prompt, env, commit, "rollback", reason, push, False, {}, None, ())
+    return _deploy(
+        registry, prompt, env, commit, "rollback", reason, push, False, {}, None, (), sign
+    )
 
 
 # -- creating the deployment tag -------------------------------------------------------------
@@ -285,8 +290,10 @@ def _deploy(
     extra: Mapping[str, Any],
     released: Released | None,
     notes: tuple[str, ...],
+    sign: bool = False,
 ) -> Deployed:
     store = registry.store
+    sign = sign or env in registry.project.config.signing.environments
     name = prompt.name
     scores = dict(prompt.evals.scores) if prompt.evals else {}
     version_tag = release_tag(name, prompt.version)
@@ -321,7 +328,7 @@ def _deploy(
             scores=scores,
             extra=extra,
         )
-        obj = store.make_tag_object(tag, commit, message)
+        obj = store.make_tag_object(tag, commit, message, sign=sign)
         if push is not None:
             refspecs = [f"{obj}:refs/tags/{tag}"]
             if prompt.version in registry.releases(name):

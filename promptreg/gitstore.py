@@ -195,12 +195,17 @@ class GitStore:
         self.publish_tag(name, obj)
         return obj
 
-    def make_tag_object(self, name: str, commit: str, message: str) -> str:
-        """Write an annotated tag object (no ref yet): the tagger is git's committer identity."""
+    def make_tag_object(self, name: str, commit: str, message: str, *, sign: bool = False) -> str:
+        """Write an annotated tag object (no ref yet): the tagger is git's committer identity.
+        `sign`: append an ssh signature of the object, as `git tag -s` does (signing.py)."""
         ident = self.run("var", "GIT_COMMITTER_IDENT").strip()
         body = f"object {commit}\ntype commit\ntag {name}\ntagger {ident}\n\n{message}"
         if not body.endswith("\n"):
             body += "\n"
+        if sign:
+            from promptreg.signing import ssh_sign
+
+            body += ssh_sign(self, body)
         return self.run("mktag", stdin=body).strip()
 
     def publish_tag(self, name: str, obj: str, *, lock_wait: float = LOCK_WAIT) -> None:

@@ -36,6 +36,13 @@ def release(state: State, names: tuple[str, ...], as_json: bool) -> None:
             click.echo(f"{'':17} note: {r.note}", err=True)
 
 
+_sign_option = click.option(
+    "--sign",
+    is_flag=True,
+    help="Sign the tag with your ssh signing key (gpg.format ssh, user.signingkey); "
+    "automatic for environments listed under signing: in promptreg.yaml.",
+)
+
 _push_option = click.option(
     "--push",
     "push",
@@ -57,6 +64,7 @@ _push_option = click.option(
 @click.option(
     "--force", is_flag=True, help="Override the promotion order or the gate (needs --reason)."
 )
+@_sign_option
 @json_option
 @click.pass_obj
 def promote(
@@ -68,6 +76,7 @@ def promote(
     reason: str | None,
     push: str | None,
     force: bool,
+    sign: bool,
     as_json: bool,
 ) -> None:
     """Deploy NAME to an environment: an annotated tag prompts/NAME@ENV/SEQ."""
@@ -82,6 +91,7 @@ def promote(
         reason=reason,
         push=push,
         force=force,
+        sign=sign,
     )
     if as_json:
         emit_json(result.to_json())
@@ -103,6 +113,7 @@ def promote(
 )
 @click.option("--reason", help="Why: written into the deployment tag.")
 @_push_option
+@_sign_option
 @json_option
 @click.pass_obj
 def rollback(
@@ -112,12 +123,13 @@ def rollback(
     to: str | None,
     reason: str | None,
     push: str | None,
+    sign: bool,
     as_json: bool,
 ) -> None:
     """Deploy an earlier version again, as a new tag (nothing is deleted or moved)."""
     from promptreg.deploy import rollback as run
 
-    result = run(state.registry, name, env=env, to=to, reason=reason, push=push)
+    result = run(state.registry, name, env=env, to=to, reason=reason, push=push, sign=sign)
     if as_json:
         emit_json(result.to_json())
         return

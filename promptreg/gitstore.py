@@ -409,8 +409,10 @@ def object_name_problem(spec: str) -> str | None:
     leave the repository), which would end the shared process for every other reader."""
     if any(c in spec for c in "\n\r\0"):
         return "a newline or NUL"
+    # `rev:path`, `:path` and `:N:path` all name paths after a colon; any `.` or `..`
+    # segment after one may be resolved against the working directory.
     _, colon, path = spec.partition(":")
-    if colon and any(part in (".", "..") for part in path.split("/")):
+    if colon and any(part in (".", "..") for part in path.replace(":", "/").split("/")):
         return "a path with `.` or `..` segments"
     return None
 

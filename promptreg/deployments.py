@@ -33,8 +33,8 @@ from promptreg.errors import PromptregError
 from promptreg.tags import (
     PREFIX,
     Deployment,
+    canonical_seq,
     deployment_from_message,
-    parse_deployment_name,
     recorded_hash,
     release_problem,
     split_deployment_ref,
@@ -221,10 +221,7 @@ class DeploymentReader:
             parts = split_deployment_ref(ref)
             if parts is None or parts[1] not in self.environments:
                 continue
-            parsed = parse_deployment_name(ref)
-            found.append(
-                Candidate(ref, obj, kind, parts[0], parts[1], parsed[2] if parsed else None)
-            )
+            found.append(Candidate(ref, obj, kind, *parts[:2], canonical_seq(*parts)))
         return found
 
     # -- judging -------------------------------------------------------------------------------
@@ -291,8 +288,7 @@ class DeploymentReader:
             reason = f"environment {env!r} is not declared in promptreg.yaml"
             return Rejected(ref, obj, name, env, None, reason)
         kind = self.store.object_type(obj) if _OID.match(obj) else "missing"
-        parsed = parse_deployment_name(ref)
-        candidate = Candidate(ref, obj, kind, name, env, parsed[2] if parsed else None)
+        candidate = Candidate(ref, obj, kind, name, env, canonical_seq(*parts))
         return self.judge([candidate])[0]
 
     def _read(self, objects: Sequence[str]) -> dict[str, bytes | None]:

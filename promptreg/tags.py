@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from promptreg._yaml import YamlError, dump_yaml, read_yaml
@@ -50,11 +51,21 @@ def parse_deployment_name(tag: str) -> tuple[str, str, int] | None:
     parts = split_deployment_ref(tag)
     if parts is None:
         return None
-    name, env, seq_text = parts
-    if name_problem(name) or not _ENV.match(env) or not _SEQ.match(seq_text):
+    seq = canonical_seq(*parts)
+    return None if seq is None else (parts[0], parts[1], seq)
+
+
+def canonical_seq(name: str, env: str, seq_text: str) -> int | None:
+    """The seq of `prompts/<name>@<env>/<seq_text>` if that name is canonical, else None."""
+    if not _SEQ.match(seq_text) or (len(seq_text) > SEQ_WIDTH and seq_text[0] == "0"):
         return None
-    seq = int(seq_text)
-    return (name, env, seq) if deployment_tag(name, env, seq) == tag else None
+    return int(seq_text) if _valid_name_and_env(name, env) else None
+
+
+@lru_cache(maxsize=4096)
+def _valid_name_and_env(name: str, env: str) -> bool:
+    """Cached: an index of 12,000 tags names a few hundred prompts."""
+    return name_problem(name) is None and _ENV.match(env) is not None
 
 
 def split_deployment_ref(tag: str) -> tuple[str, str, str] | None:

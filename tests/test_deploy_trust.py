@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from promptreg.gitstore import GitError, GitStore
 from promptreg.hooks.pre_push import run_pre_push
@@ -289,3 +291,58 @@ def test_a_release_tag_that_is_not_promptreg_s_blocks_reuse_of_its_version(
     git(deployed.root, "tag", "prompts/other@v9.9.9", head)  # lightweight, by hand
     with Registry(deployed.root) as reg, pytest.raises(Exception, match="lightweight"):
         reg.get("other@9.9.9")
+
+
+KINDS = ("valid", "forged", "lightweight", "other-path", "replay", "unreadable-message")
+
+
+def _tag_of_kind(ws: Workspace, kind: str, seq: int, good: str, evil: str) -> None:
+    """One tag `prompts/triage@prod/<seq>` of the given kind (only `valid` counts)."""
+    tag = f"prompts/triage@prod/{seq:06d}"
+    real = contents(ws, "prompts/triage@prod/000001")
+    if kind == "valid":
+        make_tag(ws, tag, good, real)
+    elif kind == "forged":
+        make_tag(ws, tag, evil, _set(real, "commit", evil))
+    elif kind == "lightweight":
+        git(ws.root, "update-ref", f"refs/tags/{tag}", evil)
+    elif kind == "other-path":
+        make_tag(ws, tag, good, _set(real, "path", "prompts/other.prompt"))
+    elif kind == "replay":
+        old = git(ws.root, "rev-parse", "prompts/triage@prod/000001").strip()
+        git(ws.root, "update-ref", f"refs/tags/{tag}", old)
+    else:
+        make_tag(ws, tag, good, "promptreg: [1\n")
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(kinds=st.lists(st.sampled_from(KINDS), min_size=1, max_size=5))
+def test_the_newest_valid_deployment_wins_whatever_sits_above_it(deployed, kinds):
+    """Whatever mix of tags follows prod's first deployment, every path serves the highest
+    seq that is valid, and reports the others as rejected."""
+    with GitStore(deployed.root) as store:
+        existing = [r.name for r in store.tags("prompts/triage@prod/")]
+    for tag in existing[1:]:  # hypothesis reuses the fixture: start from seq 1 alone
+        git(deployed.root, "update-ref", "-d", f"refs/tags/{tag}")
+    good = git(deployed.root, "rev-parse", "prompts/triage@prod/000001^{commit}").strip()
+    has_branch = git(deployed.root, "branch", "--list", "sneaky").strip()
+    evil = git(deployed.root, "rev-parse", "sneaky").strip() if has_branch else None
+    evil = evil or unreviewed_commit(deployed)
+    for offset, kind in enumerate(kinds):
+        _tag_of_kind(deployed, kind, offset + 2, good, evil)
+    valid = [1] + [n + 2 for n, k in enumerate(kinds) if k == "valid"]
+    expected = f"prompts/triage@prod/{max(valid):06d}"
+    with Registry(deployed.root) as reg:
+        assert reg.get("triage@prod").deployment.tag == expected
+        assert reg.get("other@prod").version == "1.0.0"
+        assert reg.get_all("prod")["triage"].deployment.tag == expected
+        log = reg.deployment_log("triage", "prod")
+        assert [d.seq for d in log.valid] == sorted(valid, reverse=True)
+        assert sorted(r.seq for r in log.rejected) == sorted(
+            set(range(2, len(kinds) + 2)) - set(valid)
+        )
+    with Registry(deployed.root) as reg:  # through the ref index
+        assert reg.get("other@prod").version == "1.0.0"
+        assert reg.get("triage@prod").deployment.tag == expected

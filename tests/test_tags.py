@@ -221,3 +221,33 @@ def test_parsing_any_message_or_name_is_a_deployment_or_a_reason(fields, seq):
     if isinstance(found, Deployment):
         assert found.name == "t" and found.env == "prod" and found.commit == "c" * 40
         assert found.path == "prompts/t.prompt" and len(seq) == 6 and seq.isascii()
+
+
+_HEADER_LINES = st.sampled_from(
+    [
+        "object " + "a" * 40,
+        "object xyz",
+        "type commit",
+        "type tag",
+        "tag prompts/t@prod/000001",
+        "tagger A <a@b> 1700000000 +0000",
+        "tagger A <a@b> 99999999999999999999 +0000",
+        "tagger A <a@b> 1700000000 +9999",
+        "tagger A <a@b> 1700000000 x",
+        "tagger ",
+        "",
+        "-----BEGIN SSH SIGNATURE-----",
+        "promptreg: 1",
+    ]
+)
+
+
+@given(st.lists(_HEADER_LINES, max_size=8).map("\n".join) | st.binary(max_size=60).map(repr))
+@settings(max_examples=300, deadline=None)
+def test_reading_any_tag_object_gives_its_fields_or_none(text):
+    from promptreg.deployments import parse_tag_object
+
+    tag = parse_tag_object("b" * 40, text.encode("utf-8", "surrogatepass"))
+    if tag is not None:
+        assert len(tag.target) in (40, 64) and tag.tag and tag.target_type
+        assert tag.message + tag.signature in text

@@ -349,7 +349,9 @@ class DeploymentReader:
         try:
             prompt = self._load(commit, name, path)
             matches = content_matches(prompt, recorded)
-        except PromptregError as err:
+        except (PromptregError, RecursionError, ValueError, OverflowError) as err:
+            # Whatever a tag points at is attacker-controlled: one that does not load is a
+            # rejected tag, never an error that stops another prompt from being served.
             return f"{path} does not load at commit {commit[:12]}: {_one_line(err)}"
         if prompt.version != version:
             return (

@@ -171,7 +171,8 @@ class Registry:
             return entry.prompt
 
     def get_all(self, env: str) -> dict[str, Prompt]:
-        """Every prompt deployed to `env`, by name. Templates compile on first render."""
+        """Every prompt deployed to `env`, by name: the newest valid deployment of each. Each
+        is analysed now (its content hash is checked against its tag), from the code cache."""
         self.check_env(env)
         if self._fallback is not None:
             return self._fallback.get_all(env)

@@ -231,16 +231,16 @@ class DeploymentReader:
         in one pipelined exchange with git."""
         todo = [c for c in candidates if (c.ref, c.object) not in self._verdicts]
         objects = self._read([c.object for c in todo if c.kind == "tag" and c.seq is not None])
+        tags = {o: parse_tag_object(o, data) for o, data in objects.items() if data is not None}
         if self._prefetch is not None and len(todo) > 1:
             wanted = []
             for candidate in todo:
-                data = objects.get(candidate.object)
-                tag = parse_tag_object(candidate.object, data) if data else None
+                tag = tags.get(candidate.object)
                 if tag is not None and tag.target_type == "commit":
                     wanted.append((tag.target, self._prompt_path(candidate.name)))
             self._prefetch(wanted)
         for candidate in todo:
-            verdict = self._judge(candidate, objects.get(candidate.object))
+            verdict = self._judge(candidate, tags.get(candidate.object))
             self._verdicts[(candidate.ref, candidate.object)] = verdict
         return [self._verdicts[(c.ref, c.object)] for c in candidates]
 
@@ -295,7 +295,7 @@ class DeploymentReader:
         wanted = sorted({o for o in objects if _OID.match(o)})
         return dict(zip(wanted, self.store.read_objects(wanted), strict=True))
 
-    def _judge(self, candidate: Candidate, data: bytes | None) -> Verdict:
+    def _judge(self, candidate: Candidate, tag: TagObject | None) -> Verdict:
         def reject(reason: str, tag: TagObject | None = None, signature: bool = False) -> Rejected:
             return Rejected(
                 candidate.ref,
@@ -313,7 +313,6 @@ class DeploymentReader:
             return reject("not a canonical deployment tag name (seq: six ASCII digits)")
         if candidate.kind != "tag":
             return reject(f"a lightweight tag (it points at a {candidate.kind}), not a deployment")
-        tag = parse_tag_object(candidate.object, data) if data is not None else None
         if tag is None:
             return reject("the tag object cannot be read")
         if tag.tag != candidate.ref:

@@ -93,6 +93,7 @@ class Registry:
         self._index: RefIndex | None = None
         self._prompts: dict[tuple[str, str, bool], Prompt] = {}
         self._reader: DeploymentReader | None = None
+        self._prompts_prefix: str | None = None
         self._blobs: dict[tuple[str, str], bytes | None] = {}
         self._code_cache = code_cache_for(self._store.root) if self._store else None
         self._envs: OrderedDict[str, TemplateEnv] = OrderedDict()
@@ -265,9 +266,13 @@ class Registry:
         return self._at_commit(commit, name, path=path, full=True)
 
     def prompt_path(self, name: str) -> str:
-        """The prompt file's path relative to the repository root."""
-        rel = self.project.prompts_dir.resolve().relative_to(self.store.root.resolve())
-        return (rel / (name + SUFFIX)).as_posix() if str(rel) != "." else name + SUFFIX
+        """The prompt file's path relative to the repository root (the read model asks for
+        it once per tag: the prompts directory is resolved once)."""
+        prefix = self._prompts_prefix
+        if prefix is None:
+            rel = self.project.prompts_dir.resolve().relative_to(self.store.root.resolve())
+            prefix = self._prompts_prefix = "" if str(rel) == "." else rel.as_posix() + "/"
+        return prefix + name + SUFFIX
 
     # -- resolution ----------------------------------------------------------------------------
 

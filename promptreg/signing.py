@@ -23,7 +23,7 @@ from promptreg.config import SigningConfig
 from promptreg.gitstore import GitError, GitStore
 
 if TYPE_CHECKING:
-    from promptreg.deployments import TagObject
+    from promptreg.tagobject import TagObject
 
 
 class Signatures:

@@ -245,7 +245,7 @@ _HEADER_LINES = st.sampled_from(
 @given(st.lists(_HEADER_LINES, max_size=8).map("\n".join) | st.binary(max_size=60).map(repr))
 @settings(max_examples=300, deadline=None)
 def test_reading_any_tag_object_gives_its_fields_or_none(text):
-    from promptreg.deployments import parse_tag_object
+    from promptreg.tagobject import parse_tag_object
 
     tag = parse_tag_object("b" * 40, text.encode("utf-8", "surrogatepass"))
     if tag is not None:

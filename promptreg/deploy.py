@@ -15,7 +15,7 @@ from typing import Any
 
 from promptreg.deployments import content_matches
 from promptreg.errors import PromptregError, UsageError
-from promptreg.gitstore import PushRejectedError, TagExistsError
+from promptreg.gitstore import PushRejectedError, StaleLockError, TagExistsError
 from promptreg.prompt import Prompt
 from promptreg.registry import Registry
 from promptreg.tags import (
@@ -348,6 +348,13 @@ def _deploy(
                 ) from None
             failed_seq, why = seq, err.stderr
             continue  # a concurrent promoter took this seq: re-read and take the next one
+        except StaleLockError as err:
+            if push is None:
+                raise
+            raise DeployError(
+                f"pushed {tag} to {push}, but could not create it here: {err}; then run "
+                f"`git fetch {push} 'refs/tags/{tag}:refs/tags/{tag}'`"
+            ) from None
         return Deployed(
             name=name,
             env=env,

@@ -346,3 +346,17 @@ def test_the_newest_valid_deployment_wins_whatever_sits_above_it(deployed, kinds
     with Registry(deployed.root) as reg:  # through the ref index
         assert reg.get("other@prod").version == "1.0.0"
         assert reg.get("triage@prod").deployment.tag == expected
+
+
+def test_a_stale_lock_after_a_push_says_the_remote_has_the_tag(repo: Workspace, run, tmp_path):
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    git(repo.root, "remote", "add", "origin", str(bare))
+    lock = repo.root / ".git" / "refs" / "tags" / "prompts" / "triage@dev" / "000001.lock"
+    lock.parent.mkdir(parents=True)
+    lock.write_text("", encoding="utf-8")
+    result = run("promote", "triage", "--to", "dev", "--push")
+    assert result.code not in (0, 3), result.err
+    assert "pushed prompts/triage@dev/000001 to origin, but could not create it here" in result.err
+    assert str(lock) in result.err
+    assert "prompts/triage@dev/000001" in git(bare, "tag", "--list")

@@ -430,9 +430,16 @@ class Registry:
             current = self._newest_deployment(name, other)
             where.append(f"{other} {current.version}" if current else f"{other} —")
         versions = ", ".join(sorted(self.releases(name), key=version_key)) or "none"
+        rejected = self.reader.log(name, env).rejected
+        why = (
+            f" {len(rejected)} tag(s) there do not count as deployments "
+            f"(the newest, {rejected[0].tag}: {rejected[0].reason}); see `promptreg verify`."
+            if rejected
+            else ""
+        )
         return (
             f"{name} has never been deployed to {env}. Deployed: {'; '.join(where)}. "
-            f"Released versions: {versions}."
+            f"Released versions: {versions}.{why}"
         )
 
     def _no_such_version(self, name: str, version: str) -> str:

@@ -144,7 +144,7 @@ def test_promote_signs_where_required_and_refuses_without_a_key(signed, run):
 def test_a_missing_allowed_signers_file_rejects_every_signed_environment_tag(signed, run):
     git(signed.root, "rm", "-q", ".promptreg/allowed_signers")
     commit(signed, "oops")
-    with Registry(signed.root) as reg, pytest.raises(Exception, match="never been deployed"):
+    with Registry(signed.root) as reg, pytest.raises(Exception, match="is not committed at HEAD"):
         reg.get("triage@prod")
     history = json.loads(run("history", "triage", "--env", "prod", "--json").out)
     assert "is not committed at HEAD" in history["rejected"][0]["reason"]

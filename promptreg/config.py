@@ -56,11 +56,13 @@ class EvalsConfig:
 @dataclass(frozen=True)
 class SigningConfig:
     """`signing:` in promptreg.yaml: environments whose deployments count only when their tag
-    carries a good ssh signature by a key listed in `allowed_signers`, a file in git's
-    allowed-signers format committed in the repository (read as committed at HEAD)."""
+    carries a good signature by an allowed key: an ssh key listed in `allowed_signers` (git's
+    allowed-signers format) or an OpenPGP key in `allowed_gpg_keys` (armored public keys),
+    files committed in the repository (read as committed at HEAD)."""
 
     environments: tuple[str, ...] = ()
-    allowed_signers: str | None = None  # path relative to the repository root
+    allowed_signers: str | None = None  # ssh keys: path relative to the repository root
+    allowed_gpg_keys: str | None = None  # OpenPGP public keys (ASCII-armored): path, too
 
 
 @dataclass(frozen=True)
@@ -202,9 +204,10 @@ def _parse_signing(data: Any, environments: tuple[str, ...], check: _Checker) ->
     fail, expect = check.fail, check.expect
     where: Where = ("signing",)
     expect(where, data, dict, "a mapping with `environments` and `allowed_signers`")
+    known = ("allowed_gpg_keys", "allowed_signers", "environments")
     for key in data:
-        if key not in ("environments", "allowed_signers"):
-            raise fail((*where, key), "unknown key; expected allowed_signers or environments")
+        if key not in known:
+            raise fail((*where, key), f"unknown key; expected one of {', '.join(known)}")
     envs = data.get("environments", [])
     expect((*where, "environments"), envs, list, "a list of environments")
     for i, env in enumerate(envs):
@@ -213,16 +216,22 @@ def _parse_signing(data: Any, environments: tuple[str, ...], check: _Checker) ->
                 (*where, "environments", i),
                 f"{env!r} is not one of the environments ({', '.join(environments)})",
             )
-    signers = data.get("allowed_signers")
-    if signers is None and envs:
-        raise fail(where, "needs `allowed_signers`: the file listing the keys that may sign")
-    if signers is not None:
-        at = (*where, "allowed_signers")
-        expect(at, signers, str, "a file path relative to the repository root")
-        parts = signers.split("/")
-        if signers.startswith("/") or any(p in ("", ".", "..") for p in parts):
-            raise fail(at, "must be a plain relative path inside the repository (no `..`)")
-    return SigningConfig(tuple(envs), signers)
+    files: dict[str, str | None] = {}
+    for key in ("allowed_signers", "allowed_gpg_keys"):
+        value = files[key] = data.get(key)
+        if value is not None:
+            at = (*where, key)
+            expect(at, value, str, "a file path relative to the repository root")
+            parts = value.split("/")
+            if value.startswith("/") or any(p in ("", ".", "..") for p in parts):
+                raise fail(at, "must be a plain relative path inside the repository (no `..`)")
+    if envs and not any(files.values()):
+        raise fail(
+            where,
+            "needs `allowed_signers` (ssh keys) or `allowed_gpg_keys` (OpenPGP keys): the "
+            "committed file listing the keys that may sign",
+        )
+    return SigningConfig(tuple(envs), files["allowed_signers"], files["allowed_gpg_keys"])
 
 
 def _parse_evals(data: Any, check: _Checker) -> EvalsConfig:

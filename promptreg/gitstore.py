@@ -120,12 +120,14 @@ class GitStore:
 
     # -- running git -------------------------------------------------------------------------
 
-    def _run_at(self, cwd: Path, *args: str, stdin: str | None = None) -> str:
+    def _run_at(
+        self, cwd: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+    ) -> str:
         try:
             proc = subprocess.run(
                 ["git", *args],
                 cwd=cwd,
-                env=self._env,
+                env={**self._env, **env} if env else self._env,
                 input=stdin.encode("utf-8") if stdin is not None else None,
                 capture_output=True,
                 check=False,
@@ -141,9 +143,10 @@ class GitStore:
             raise GitError(f"git {args[0]} failed: {stderr}", stderr=stderr)
         return proc.stdout.decode("utf-8", "replace")
 
-    def run(self, *args: str, stdin: str | None = None) -> str:
-        """Run one git command in the repository; raise `GitError` with its stderr on failure."""
-        return self._run_at(self.root, *args, stdin=stdin)
+    def run(self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> str:
+        """Run one git command in the repository; raise `GitError` with its stderr on failure.
+        `env`: variables to set for this command only (e.g. GNUPGHOME to verify a signature)."""
+        return self._run_at(self.root, *args, stdin=stdin, env=env)
 
     # -- refs ----------------------------------------------------------------------------------
 
@@ -197,15 +200,15 @@ class GitStore:
 
     def make_tag_object(self, name: str, commit: str, message: str, *, sign: bool = False) -> str:
         """Write an annotated tag object (no ref yet): the tagger is git's committer identity.
-        `sign`: append an ssh signature of the object, as `git tag -s` does (signing.py)."""
+        `sign`: append a signature of the object, as `git tag -s` does (signing.py)."""
         ident = self.run("var", "GIT_COMMITTER_IDENT").strip()
         body = f"object {commit}\ntype commit\ntag {name}\ntagger {ident}\n\n{message}"
         if not body.endswith("\n"):
             body += "\n"
         if sign:
-            from promptreg.signing import ssh_sign
+            from promptreg.signing import sign_tag
 
-            body += ssh_sign(self, body)
+            body += sign_tag(self, body)
         return self.run("mktag", stdin=body).strip()
 
     def publish_tag(self, name: str, obj: str, *, lock_wait: float = LOCK_WAIT) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,35 +21,61 @@ from promptreg.registry import Registry
 from promptreg.tags import deployment_message
 from tests.conftest import VALID_PROMPT, Workspace, commit, git
 
-SIGNING = (
-    "prompts_dir: prompts\n"
-    "signing:\n  environments: [prod]\n  allowed_signers: .promptreg/allowed_signers\n"
-)
+SIGNING = "prompts_dir: prompts\nsigning:\n  environments: [prod]\n  {key}: {file}\n"
 
 
-def keygen(path: Path) -> Path:
+def ssh_key(path: Path) -> str:
+    """A new ssh key pair; its identity for `user.signingkey` (the private key's path)."""
     subprocess.run(
         ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", path.name, "-f", str(path)],
         check=True,
     )
-    return path
+    return str(path)
 
 
-@pytest.fixture
-def signed(repo: Workspace, run, tmp_path: Path) -> Workspace:
-    """prod requires ada's signature; triage 1.0.0 deployed everywhere (prod signed)."""
-    ada, eve = keygen(tmp_path / "ada"), keygen(tmp_path / "eve")
-    public = (tmp_path / "ada.pub").read_text(encoding="utf-8").strip()
-    repo.write(".promptreg/allowed_signers", f'ada@example.com namespaces="git" {public}\n')
-    repo.write("promptreg.yaml", SIGNING)
+def gpg_key(name: str) -> str:
+    """A new OpenPGP key in $GNUPGHOME; its fingerprint."""
+    subprocess.run(
+        ["gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key",
+         f"{name} <{name}@example.com>", "ed25519", "sign", "never"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    listing = subprocess.run(
+        ["gpg", "--with-colons", "--list-keys", f"{name}@example.com"],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    return next(line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr"))
+
+
+@pytest.fixture(params=["ssh", "gpg"])
+def signed(request, repo: Workspace, run, tmp_path: Path, monkeypatch) -> Iterator[Workspace]:
+    """prod requires ada's signature (ssh or OpenPGP); triage 1.0.0 deployed everywhere."""
+    if request.param == "ssh":
+        ada, eve = ssh_key(tmp_path / "ada"), ssh_key(tmp_path / "eve")
+        public = (tmp_path / "ada.pub").read_text(encoding="utf-8").strip()
+        allowed = f'ada@example.com namespaces="git" {public}\n'
+        key, file = "allowed_signers", ".promptreg/allowed_signers"
+        git(repo.root, "config", "gpg.format", "ssh")
+    else:
+        home = tmp_path / "gnupg"
+        home.mkdir(mode=0o700)
+        monkeypatch.setenv("GNUPGHOME", str(home))
+        ada, eve = gpg_key("ada"), gpg_key("eve")
+        allowed = subprocess.run(
+            ["gpg", "--armor", "--export", ada], check=True, capture_output=True, text=True
+        ).stdout
+        key, file = "allowed_gpg_keys", ".promptreg/allowed_keys.asc"
+    repo.write(file, allowed)
+    repo.write("promptreg.yaml", SIGNING.format(key=key, file=file))
     commit(repo, "prod deployments must be signed by ada")
-    git(repo.root, "config", "gpg.format", "ssh")
-    git(repo.root, "config", "user.signingkey", str(ada))
+    git(repo.root, "config", "user.signingkey", ada)
     for env in ("dev", "staging", "prod"):
         result = run("promote", "triage", "--to", env)
         assert result.code == 0, result.err
-    repo.eve = eve  # type: ignore[attr-defined]
-    return repo
+    repo.ada, repo.eve, repo.allowed = ada, eve, file  # type: ignore[attr-defined]
+    yield repo
+    if request.param == "gpg":  # gpg started an agent for the key's home: stop it
+        subprocess.run(["gpgconf", "--kill", "all"], check=False, capture_output=True)
 
 
 def prod(ws: Workspace) -> tuple[str, str]:
@@ -57,7 +84,7 @@ def prod(ws: Workspace) -> tuple[str, str]:
         return p.version, p.deployment.tag
 
 
-def hand_made(ws: Workspace, seq: int, *, sign_with: Path | None, publish: bool = True) -> str:
+def hand_made(ws: Workspace, seq: int, *, sign_with: str | None, publish: bool = True) -> str:
     """A deployment of the working tree's HEAD to prod with promptreg's own message."""
     head = git(ws.root, "rev-parse", "HEAD").strip()
     message = deployment_message(
@@ -76,7 +103,7 @@ def hand_made(ws: Workspace, seq: int, *, sign_with: Path | None, publish: bool 
     tag = f"prompts/triage@prod/{seq:06d}"
     with GitStore(ws.root) as store:
         if sign_with is not None:
-            git(ws.root, "config", "user.signingkey", str(sign_with))
+            git(ws.root, "config", "user.signingkey", sign_with)
         obj = store.make_tag_object(tag, head, message, sign=sign_with is not None)
         if not publish:
             return obj
@@ -84,10 +111,10 @@ def hand_made(ws: Workspace, seq: int, *, sign_with: Path | None, publish: bool 
     return tag
 
 
-def test_only_deployments_signed_by_an_allowed_key_are_served(signed, run, tmp_path):
-    ada = tmp_path / "ada"
+def test_only_deployments_signed_by_an_allowed_key_are_served(signed, run):
+    ada = signed.ada
     assert prod(signed) == ("1.0.0", "prompts/triage@prod/000001")
-    assert git(signed.root, "cat-file", "-p", "prompts/triage@prod/000001").count("SSH SIGNATURE")
+    assert git(signed.root, "cat-file", "-p", "prompts/triage@prod/000001").count("SIGNATURE")
     signed.prompt("triage", VALID_PROMPT.replace("version: 1.0.0", "version: 1.1.0").replace(
         "tickets.", "tickets!"))  # fmt: skip
     commit(signed, "1.1.0")
@@ -112,7 +139,7 @@ def test_only_deployments_signed_by_an_allowed_key_are_served(signed, run, tmp_p
     history = json.loads(run("history", "triage", "--env", "prod", "--json").out)
     reasons = {r["tag"]: r["reason"] for r in history["rejected"]}
     assert "unsigned" in reasons[unsigned]
-    assert "signature by a key not in .promptreg/allowed_signers" in reasons[by_eve]
+    assert f"signature by a key not in {signed.allowed}" in reasons[by_eve]
     assert "bad signature" in reasons[altered]
     assert [d["tag"] for d in history["deployments"]] == [good, "prompts/triage@prod/000001"]
     assert run("verify").code == 1
@@ -129,6 +156,7 @@ def test_only_deployments_signed_by_an_allowed_key_are_served(signed, run, tmp_p
 
 
 def test_promote_signs_where_required_and_refuses_without_a_key(signed, run):
+    git(signed.root, "config", "gpg.format", "ssh")
     git(signed.root, "config", "--unset", "user.signingkey")
     signed.prompt("triage", VALID_PROMPT.replace("version: 1.0.0", "version: 1.2.0").replace(
         "tickets.", "tickets?"))  # fmt: skip
@@ -142,7 +170,7 @@ def test_promote_signs_where_required_and_refuses_without_a_key(signed, run):
 
 
 def test_a_missing_allowed_signers_file_rejects_every_signed_environment_tag(signed, run):
-    git(signed.root, "rm", "-q", ".promptreg/allowed_signers")
+    git(signed.root, "rm", "-q", signed.allowed)
     commit(signed, "oops")
     with Registry(signed.root) as reg, pytest.raises(Exception, match="is not committed at HEAD"):
         reg.get("triage@prod")

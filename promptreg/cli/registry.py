@@ -39,7 +39,7 @@ def release(state: State, names: tuple[str, ...], as_json: bool) -> None:
 _sign_option = click.option(
     "--sign",
     is_flag=True,
-    help="Sign the tag with your ssh signing key (gpg.format ssh, user.signingkey); "
+    help="Sign the tag as git tag -s does (gpg.format, user.signingkey); "
     "automatic for environments listed under signing: in promptreg.yaml.",
 )
 

@@ -23,7 +23,9 @@ tag object id): neither a tag object nor what a commit holds can change.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -167,10 +169,37 @@ class DeploymentReader:
                 if tag is not None and tag.target_type == "commit":
                     wanted.append((tag.target, self._prompt_path(candidate.name)))
             self._prefetch(wanted)
+        unsigned: list[tuple[Candidate, Deployment, TagObject]] = []
         for candidate in todo:
-            verdict = self._judge(candidate, tags.get(candidate.object))
+            tag = tags.get(candidate.object)
+            verdict = self._judge(candidate, tag)
+            if isinstance(verdict, Deployment) and tag is not None and self._must_sign(candidate):
+                unsigned.append((candidate, verdict, tag))  # cached once its signature checks
+            else:
+                self._verdicts[(candidate.ref, candidate.object)] = verdict
+        problems = self._signature_problems([tag for _, _, tag in unsigned])
+        for (candidate, found, tag), problem in zip(unsigned, problems, strict=True):
+            verdict = found
+            if problem is not None:
+                verdict = _rejected(candidate, problem, tag, signature=True)
             self._verdicts[(candidate.ref, candidate.object)] = verdict
         return [self._verdicts[(c.ref, c.object)] for c in candidates]
+
+    def _must_sign(self, candidate: Candidate) -> bool:
+        return self._signatures is not None and self._signatures.required(candidate.env)
+
+    def _signature_problems(self, tags: Sequence[TagObject]) -> list[str | None]:
+        """Each tag's signature problem (None: it verifies). A verification is a `git
+        verify-tag` process (~10 ms, it runs ssh-keygen or gpg): many run side by side."""
+        checker = self._signatures
+        if checker is None or not tags:
+            return [None] * len(tags)
+        first = checker.problem(tags[0])  # sets the checker up (key files) before threads
+        if len(tags) == 1:
+            return [first]
+        workers = min(8, os.cpu_count() or 1)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return [first, *pool.map(checker.problem, tags[1:])]
 
     def newest(
         self, groups: Mapping[tuple[str, str], Sequence[Candidate]]
@@ -224,18 +253,10 @@ class DeploymentReader:
         return dict(zip(wanted, self.store.read_objects(wanted), strict=True))
 
     def _judge(self, candidate: Candidate, tag: TagObject | None) -> Verdict:
-        def reject(reason: str, tag: TagObject | None = None, signature: bool = False) -> Rejected:
-            return Rejected(
-                candidate.ref,
-                candidate.object,
-                candidate.name,
-                candidate.env,
-                candidate.seq,
-                reason,
-                tag.tagger if tag else "",
-                tag.date if tag else "",
-                signature,
-            )
+        """The verdict on everything but the signature (`judge` checks that, in parallel)."""
+
+        def reject(reason: str, tag: TagObject | None = None) -> Rejected:
+            return _rejected(candidate, reason, tag)
 
         if candidate.seq is None:
             return reject("not a canonical deployment tag name (seq: six ASCII digits)")
@@ -263,10 +284,6 @@ class DeploymentReader:
         )
         if problem is not None:
             return reject(problem, tag)
-        if self._signatures is not None and self._signatures.required(candidate.env):
-            problem = self._signatures.problem(tag)
-            if problem is not None:
-                return reject(problem, tag, signature=True)
         return found
 
     def _content_problem(
@@ -340,6 +357,22 @@ class SignatureChecker(Protocol):
     def required(self, env: str) -> bool: ...
 
     def problem(self, tag: TagObject) -> str | None: ...
+
+
+def _rejected(
+    candidate: Candidate, reason: str, tag: TagObject | None, *, signature: bool = False
+) -> Rejected:
+    return Rejected(
+        candidate.ref,
+        candidate.object,
+        candidate.name,
+        candidate.env,
+        candidate.seq,
+        reason,
+        tag.tagger if tag else "",
+        tag.date if tag else "",
+        signature,
+    )
 
 
 def _newest_first(candidates: Sequence[Candidate]) -> list[Candidate]:

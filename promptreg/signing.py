@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,6 +43,7 @@ class Signatures:
         self._dir: str | None = None
         self._ssh: Path | str | None = None  # the allowed-signers copy, or why there is none
         self._gpg: Path | str | None = None  # the keyring directory, or why there is none
+        self._setup = threading.Lock()  # verifications run in threads; set up once
 
     def required(self, env: str) -> bool:
         return env in self.config.environments
@@ -100,38 +102,41 @@ class Signatures:
     def _ssh_signers(self) -> Path | str:
         """The allowed-signers file as committed at HEAD, copied where ssh-keygen can read it
         (a bare repository has no working tree to point at); or why there is none."""
-        if self._ssh is None:
-            data = self._committed(self.config.allowed_signers, "allowed-signers (ssh)")
-            if isinstance(data, str):
-                self._ssh = data
-            else:
-                path = self._scratch() / hashlib.sha256(data).hexdigest()
-                path.write_bytes(data)
-                self._ssh = path
-        return self._ssh
+        with self._setup:
+            if self._ssh is None:
+                data = self._committed(self.config.allowed_signers, "allowed-signers (ssh)")
+                if isinstance(data, str):
+                    self._ssh = data
+                else:
+                    path = self._scratch() / hashlib.sha256(data).hexdigest()
+                    path.write_bytes(data)
+                    self._ssh = path
+            return self._ssh
 
     def _gpg_home(self) -> Path | str:
         """A keyring holding exactly the committed OpenPGP keys; or why there is none."""
-        if self._gpg is None:
-            data = self._committed(self.config.allowed_gpg_keys, "allowed OpenPGP keys")
-            if isinstance(data, str):
-                self._gpg = data
-                return data
-            home = self._scratch() / "gnupg"
-            home.mkdir(mode=0o700)
-            proc = subprocess.run(
-                [_config(self.store, "gpg.program") or "gpg", "--batch", "--quiet", "--import"],
-                input=data,
-                capture_output=True,
-                env={**os.environ, "GNUPGHOME": str(home)},
-                check=False,
-            )
-            if proc.returncode != 0:
-                stderr = proc.stderr.decode("utf-8", "replace")
-                self._gpg = f"the allowed OpenPGP keys do not import ({_last_line(stderr)})"
-            else:
-                self._gpg = home
-        return self._gpg
+        with self._setup:
+            if self._gpg is None:
+                self._gpg = self._import_gpg_keys()
+            return self._gpg
+
+    def _import_gpg_keys(self) -> Path | str:
+        data = self._committed(self.config.allowed_gpg_keys, "allowed OpenPGP keys")
+        if isinstance(data, str):
+            return data
+        home = self._scratch() / "gnupg"
+        home.mkdir(mode=0o700)
+        proc = subprocess.run(
+            [_config(self.store, "gpg.program") or "gpg", "--batch", "--quiet", "--import"],
+            input=data,
+            capture_output=True,
+            env={**os.environ, "GNUPGHOME": str(home)},
+            check=False,
+        )
+        if proc.returncode != 0:
+            stderr = proc.stderr.decode("utf-8", "replace")
+            return f"the allowed OpenPGP keys do not import ({_last_line(stderr)})"
+        return home
 
 
 def sign_tag(store: GitStore, payload: str) -> str:

@@ -91,7 +91,7 @@ def hand_made(ws: Workspace, seq: int, *, sign_with: str | None, publish: bool =
         action="promote",
         name="triage",
         env="prod",
-        version="1.1.0",
+        version=Project.open(ws.root).load("triage").version,
         content_hash=Project.open(ws.root).load("triage").content_hash,
         commit=head,
         path="prompts/triage.prompt",
@@ -192,3 +192,19 @@ def test_signing_config_is_checked(ws: Workspace, run, signing, message):
     ws.prompt("triage")
     result = run("list")
     assert result.code == 2 and message in result.err
+
+
+def test_get_all_verifies_many_signatures_side_by_side(signed, run):
+    for name in ("other", "third"):
+        signed.prompt(name, VALID_PROMPT.replace("You triage tickets.", f"You are {name}."))
+    commit(signed, "two more prompts")
+    for name in ("other", "third"):
+        for env in ("dev", "staging", "prod"):
+            assert run("promote", name, "--to", env).code == 0
+    unsigned = hand_made(signed, 2, sign_with=None)  # triage: unsigned on top of a signed one
+    with Registry(signed.root) as reg:
+        everything = reg.get_all("prod")
+        assert sorted(everything) == ["other", "third", "triage"]
+        assert {p.deployment.seq for p in everything.values()} == {1}
+        rejected = reg.deployment_log("triage", "prod").rejected
+        assert [r.tag for r in rejected] == [unsigned] and rejected[0].signature_problem

@@ -3,7 +3,8 @@
 - a release of a version is the tag `prompts/<name>@v<version>` (immutable);
 - a deployment is the annotated tag `prompts/<name>@<env>/<seq>`, `seq` a zero-padded counter
   per (name, env). Its message is YAML saying what was deployed and why; its tagger and date
-  are who did it, and when. The newest seq is what the environment runs.
+  are who did it, and when. The newest seq *that counts* is what the environment runs:
+  deployments.py judges tags, this module only writes and parses names and messages.
 """
 
 from __future__ import annotations

@@ -291,6 +291,13 @@ def test_a_release_tag_that_is_not_promptreg_s_blocks_reuse_of_its_version(
     git(deployed.root, "tag", "prompts/other@v9.9.9", head)  # lightweight, by hand
     with Registry(deployed.root) as reg, pytest.raises(Exception, match="lightweight"):
         reg.get("other@9.9.9")
+    git(deployed.root, "tag", "prompts/triage@v1.1.0", head)  # squats the next version
+    deployed.prompt("triage", V110)
+    commit(deployed, "1.1.0")
+    refused = run("release", "triage")
+    assert refused.code == 1
+    assert "release tag prompts/triage@v1.1.0 is rejected" in refused.err
+    assert "bump the version" in refused.err
 
 
 KINDS = ("valid", "forged", "lightweight", "other-path", "replay", "unreadable-message")

@@ -56,6 +56,18 @@ class EvalsConfig:
 
 
 @dataclass(frozen=True)
+class SigningConfig:
+    """`signing:` in promptreg.yaml: environments whose deployments count only when their tag
+    carries a good signature by an allowed key: an ssh key listed in `allowed_signers` (git's
+    allowed-signers format) or an OpenPGP key in `allowed_gpg_keys` (armored public keys),
+    files committed in the repository (read as committed at HEAD)."""
+
+    environments: tuple[str, ...] = ()
+    allowed_signers: str | None = None  # ssh keys: path relative to the repository root
+    allowed_gpg_keys: str | None = None  # OpenPGP public keys (ASCII-armored): path, too
+
+
+@dataclass(frozen=True)
 class Config:
     root: Path
     prompts_dir: Path
@@ -64,6 +76,7 @@ class Config:
     pricing_overrides: Pricing = field(default_factory=lambda: Pricing(None, {}))
     path: Path | None = None
     evals: EvalsConfig = field(default_factory=EvalsConfig)
+    signing: SigningConfig = field(default_factory=SigningConfig)
 
     @property
     def pricing(self) -> Pricing:
@@ -131,7 +144,7 @@ def _parse(doc: YamlDoc, root: Path, path: Path, shown: str) -> Config:
     fail, expect = check.fail, check.expect
 
     expect((), data, dict, "a mapping")
-    known = {"prompts_dir", "environments", "lint", "pricing", "evals"}
+    known = {"prompts_dir", "environments", "lint", "pricing", "evals", "signing"}
     for key in data:
         if key not in known:
             raise fail((key,), f"unknown key; expected one of {', '.join(sorted(known))}")
@@ -176,6 +189,7 @@ def _parse(doc: YamlDoc, root: Path, path: Path, shown: str) -> Config:
 
     pricing = _parse_pricing(data.get("pricing", {}), ("pricing",), check)
     evals = _parse_evals(data.get("evals", {}), check, tuple(envs))
+    signing = _parse_signing(data.get("signing", {}), tuple(envs), check)
     return Config(
         root=root,
         prompts_dir=resolved,
@@ -184,7 +198,42 @@ def _parse(doc: YamlDoc, root: Path, path: Path, shown: str) -> Config:
         pricing_overrides=pricing,
         path=path,
         evals=evals,
+        signing=signing,
     )
+
+
+def _parse_signing(data: Any, environments: tuple[str, ...], check: _Checker) -> SigningConfig:
+    fail, expect = check.fail, check.expect
+    where: Where = ("signing",)
+    expect(where, data, dict, "a mapping with `environments` and `allowed_signers`")
+    known = ("allowed_gpg_keys", "allowed_signers", "environments")
+    for key in data:
+        if key not in known:
+            raise fail((*where, key), f"unknown key; expected one of {', '.join(known)}")
+    envs = data.get("environments", [])
+    expect((*where, "environments"), envs, list, "a list of environments")
+    for i, env in enumerate(envs):
+        if env not in environments:
+            raise fail(
+                (*where, "environments", i),
+                f"{env!r} is not one of the environments ({', '.join(environments)})",
+            )
+    files: dict[str, str | None] = {}
+    for key in ("allowed_signers", "allowed_gpg_keys"):
+        value = files[key] = data.get(key)
+        if value is not None:
+            at = (*where, key)
+            expect(at, value, str, "a file path relative to the repository root")
+            parts = value.split("/")
+            if value.startswith("/") or any(p in ("", ".", "..") for p in parts):
+                raise fail(at, "must be a plain relative path inside the repository (no `..`)")
+    if envs and not any(files.values()):
+        raise fail(
+            where,
+            "needs `allowed_signers` (ssh keys) or `allowed_gpg_keys` (OpenPGP keys): the "
+            "committed file listing the keys that may sign",
+        )
+    return SigningConfig(tuple(envs), files["allowed_signers"], files["allowed_gpg_keys"])
 
 
 def _parse_evals(data: Any, check: _Checker, environments: tuple[str, ...]) -> EvalsConfig:

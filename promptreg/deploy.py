@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from promptreg.deployments import content_matches
 from promptreg.errors import PromptregError, UsageError
-from promptreg.gitstore import PushRejectedError, TagExistsError
+from promptreg.gitstore import PushRejectedError, StaleLockError, TagExistsError
 from promptreg.prompt import Prompt
 from promptreg.registry import Registry
 from promptreg.tags import (
@@ -101,13 +102,19 @@ def _release_one(registry: Registry, name: str, head: str) -> Released:
     tag = release_tag(name, prompt.version)
     note = _uncommitted_note(registry, name, prompt)
     for _ in range(2):
-        existing = registry.releases(name).get(prompt.version)
+        existing = registry.release(name, prompt.version)
         if existing is not None:
+            if existing.problem is not None or existing.commit is None:
+                raise DeployError(
+                    f"the release tag {existing.tag} is rejected ({existing.problem}) and a "
+                    f"tag is never moved: bump the version (e.g. `promptreg bump {name}`), "
+                    "commit, and release again"
+                )
             released = registry.load_at(existing.commit, name)
-            if released.content_hash != prompt.content_hash:
+            if not content_matches(released, prompt.content_hash):
                 raise DeployError(
                     f"{name} {prompt.version} was already released with different content "
-                    f"(tag {existing.name} at {existing.commit[:12]}): a version is never "
+                    f"(tag {existing.tag} at {existing.commit[:12]}): a version is never "
                     f"reused; bump the version (e.g. `promptreg bump {name}`) and commit"
                 )
             return Released(name, prompt.version, tag, existing.commit, False, note)
@@ -153,11 +160,13 @@ def promote(
     push: str | None = None,
     force: bool = False,
     gate: Gate | None = None,
+    sign: bool = False,
 ) -> Deployed:
     """Deploy a version of `name` to `to` (default: the version at HEAD, released if needed).
 
     Refused, unless `force` with a `reason`, when the previous environment does not run that
     version, or when `gate` (default: the evals gate, `evals.gate.deploy_gate`) says no.
+    `sign`: sign the tag with git's ssh signing key (always, where `signing:` requires it).
     """
     envs = registry.environments
     registry.check_env(to)
@@ -182,7 +191,7 @@ def promote(
         prompt = registry.load_at(commit, name)
 
     current = registry.current(name, to)
-    if current is not None and current.content_hash == prompt.content_hash:
+    if current is not None and content_matches(prompt, current.content_hash or ""):
         return Deployed(
             name, to, None, prompt.version, commit, "promote", current.tag,
             released=released,
@@ -193,7 +202,7 @@ def promote(
     if index > 0:
         before = envs[index - 1]
         upstream = registry.current(name, before)
-        if upstream is None or upstream.content_hash != prompt.content_hash:
+        if upstream is None or not content_matches(prompt, upstream.content_hash or ""):
             runs = f"runs {upstream.version}" if upstream else "runs nothing yet"
             refusals.append(
                 f"{name} {prompt.version} is not what {before} runs ({before} {runs}): "
@@ -214,7 +223,7 @@ def promote(
         notes = tuple(f"overridden: {r}" for r in refusals)
     extra = {"overrides": list(refusals)} if refusals else {}
     return _deploy(
-        registry, prompt, to, commit, "promote", reason, push, force, extra, released, notes
+        registry, prompt, to, commit, "promote", reason, push, force, extra, released, notes, sign
     )
 
 
@@ -229,23 +238,29 @@ def rollback(
     to: str | None = None,
     reason: str | None = None,
     push: str | None = None,
+    sign: bool = False,
 ) -> Deployed:
     """Deploy an earlier version again (a new tag, action rollback); nothing is deleted."""
     registry.check_env(env)
-    history = registry.deployments(name, env)
+    log = registry.deployment_log(name, env)
+    history = log.valid
     if not history:
         raise DeployError(f"{name} has never been deployed to {env}: nothing to roll back")
     current = history[0]
     target: Deployment | None
     if to is None:
         target = next((d for d in history if d.content_hash != current.content_hash), None)
+        # (both hashes were checked against their commits' content by the read model)
         if target is None:
             raise DeployError(
                 f"{env} has only ever run {name} {current.version}: nothing to roll back to"
             )
         commit, path = target.commit, target.path
-    elif to.isdigit():
+    elif to.isascii() and to.isdigit():
         target = next((d for d in history if d.seq == int(to)), None)
+        bad = next((r for r in log.rejected if r.seq is not None and r.seq == int(to)), None)
+        if target is None and bad is not None:
+            raise DeployError(f"{bad.tag} is not a deployment that counts: {bad.reason}")
         if target is None:
             seqs = ", ".join(str(d.seq) for d in history)
             raise DeployError(f"{name} has no deployment {to} in {env} (deployments: {seqs})")
@@ -253,9 +268,11 @@ def rollback(
     else:
         commit, path = registry.released_commit(name, to), None
     prompt = registry.load_at(commit, name, path=path)
-    if prompt.content_hash == current.content_hash:
+    if content_matches(prompt, current.content_hash or ""):
         raise DeployError(f"{env} already runs {name} {prompt.version} ({current.tag})")
-    return _deploy(registry, prompt, env, commit, "rollback", reason, push, False, {}, None, ())
+    return _deploy(
+        registry, prompt, env, commit, "rollback", reason, push, False, {}, None, (), sign
+    )
 
 
 # -- creating the deployment tag -------------------------------------------------------------
@@ -273,17 +290,29 @@ def _deploy(
     extra: Mapping[str, Any],
     released: Released | None,
     notes: tuple[str, ...],
+    sign: bool = False,
 ) -> Deployed:
     store = registry.store
+    sign = sign or env in registry.project.config.signing.environments
     name = prompt.name
     scores = dict(prompt.evals.scores) if prompt.evals else {}
     version_tag = release_tag(name, prompt.version)
+    failed_seq, why = None, ""
     for attempt in range(1, MAX_ATTEMPTS + 1):
         if push is not None:
             store.fetch_tags(push, deployments_prefix(name, env) + "*")
-        history = registry.deployments(name, env)
-        previous = history[0].tag if history else None
-        seq = (history[0].seq + 1) if history else 1
+        log = registry.deployment_log(name, env)
+        previous = log.valid[0].tag if log.valid else None
+        # The next seq follows every canonical tag, rejected ones too: their names are taken.
+        taken = [d.seq for d in log.valid] + [r.seq for r in log.rejected if r.seq is not None]
+        seq = max(taken, default=0) + 1
+        if seq == failed_seq:
+            # Not a race: a racer's tag would be listed now, and the seq would have moved on.
+            raise DeployError(
+                f"cannot create {deployment_tag(name, env, seq)}, yet no tag of that name is "
+                f"listed ({why.strip() or 'git gave no reason'}): check "
+                "`git for-each-ref refs/tags/prompts/` and `promptreg verify`"
+            )
         tag = deployment_tag(name, env, seq)
         message = deployment_message(
             action=action,
@@ -299,24 +328,33 @@ def _deploy(
             scores=scores,
             extra=extra,
         )
-        obj = store.make_tag_object(tag, commit, message)
+        obj = store.make_tag_object(tag, commit, message, sign=sign)
         if push is not None:
             refspecs = [f"{obj}:refs/tags/{tag}"]
-            if registry.releases(name).get(prompt.version) is not None:
+            if prompt.version in registry.releases(name):
                 refspecs.append(f"refs/tags/{version_tag}:refs/tags/{version_tag}")
             try:
                 store.push(push, refspecs)
-            except PushRejectedError:
+            except PushRejectedError as err:
+                failed_seq, why = seq, err.stderr
                 continue  # the remote has that seq already: fetch and take the next one
         try:
             store.publish_tag(tag, obj)
-        except TagExistsError:
+        except TagExistsError as err:
             if push is not None:
                 raise DeployError(
                     f"pushed {tag} to {push}, but a different local tag of that name appeared "
                     "meanwhile; run `git fetch --tags` and check `promptreg history`"
                 ) from None
+            failed_seq, why = seq, err.stderr
             continue  # a concurrent promoter took this seq: re-read and take the next one
+        except StaleLockError as err:
+            if push is None:
+                raise
+            raise DeployError(
+                f"pushed {tag} to {push}, but could not create it here: {err}; then run "
+                f"`git fetch {push} 'refs/tags/{tag}:refs/tags/{tag}'`"
+            ) from None
         return Deployed(
             name=name,
             env=env,

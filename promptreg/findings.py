@@ -62,6 +62,8 @@ RULES: dict[str, str] = {
     "PR074": "a secret (API key, token, private key) is in a prompt or partial",
     "PR075": "deployment tag being pushed fails the evals gate",
     "PR076": "environment requires scores from a run of the pinned model",
+    "PR077": "tag being pushed is not a deployment or release that counts (`promptreg verify`)",
+    "PR078": "deployment tag being pushed lacks a valid signature its environment requires",
 }
 
 

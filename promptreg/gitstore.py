@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,8 @@ _RECORD_END = "\0\0\n"
 # Requests up to this size are written before reading answers: a pipe buffers at least 4 KiB
 # (POSIX) and 64 KiB on Linux, so the write cannot block while git waits for us to read.
 _PIPE_SAFE = 4096
+# Seconds to wait for another git's lock on a ref before calling it stale.
+LOCK_WAIT = 2.0
 
 
 class GitError(PromptregError):
@@ -117,12 +120,14 @@ class GitStore:
 
     # -- running git -------------------------------------------------------------------------
 
-    def _run_at(self, cwd: Path, *args: str, stdin: str | None = None) -> str:
+    def _run_at(
+        self, cwd: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+    ) -> str:
         try:
             proc = subprocess.run(
                 ["git", *args],
                 cwd=cwd,
-                env=self._env,
+                env={**self._env, **env} if env else self._env,
                 input=stdin.encode("utf-8") if stdin is not None else None,
                 capture_output=True,
                 check=False,
@@ -138,9 +143,10 @@ class GitStore:
             raise GitError(f"git {args[0]} failed: {stderr}", stderr=stderr)
         return proc.stdout.decode("utf-8", "replace")
 
-    def run(self, *args: str, stdin: str | None = None) -> str:
-        """Run one git command in the repository; raise `GitError` with its stderr on failure."""
-        return self._run_at(self.root, *args, stdin=stdin)
+    def run(self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> str:
+        """Run one git command in the repository; raise `GitError` with its stderr on failure.
+        `env`: variables to set for this command only (e.g. GNUPGHOME to verify a signature)."""
+        return self._run_at(self.root, *args, stdin=stdin, env=env)
 
     # -- refs ----------------------------------------------------------------------------------
 
@@ -192,26 +198,40 @@ class GitStore:
         self.publish_tag(name, obj)
         return obj
 
-    def make_tag_object(self, name: str, commit: str, message: str) -> str:
-        """Write an annotated tag object (no ref yet): the tagger is git's committer identity."""
+    def make_tag_object(self, name: str, commit: str, message: str, *, sign: bool = False) -> str:
+        """Write an annotated tag object (no ref yet): the tagger is git's committer identity.
+        `sign`: append a signature of the object, as `git tag -s` does (signing.py)."""
         ident = self.run("var", "GIT_COMMITTER_IDENT").strip()
         body = f"object {commit}\ntype commit\ntag {name}\ntagger {ident}\n\n{message}"
         if not body.endswith("\n"):
             body += "\n"
+        if sign:
+            from promptreg.signing import sign_tag
+
+            body += sign_tag(self, body)
         return self.run("mktag", stdin=body).strip()
 
-    def publish_tag(self, name: str, obj: str) -> None:
-        """Point refs/tags/`name` at `obj` only if the ref does not exist yet."""
-        try:
-            self.run("update-ref", "--no-deref", f"refs/tags/{name}", obj, "")
-        except GitError as err:
-            if (
-                "already exists" in err.stderr
-                or "reference already exists" in err.stderr
-                or "cannot lock ref" in err.stderr
-            ):
-                raise TagExistsError(name) from None
-            raise
+    def publish_tag(self, name: str, obj: str, *, lock_wait: float = LOCK_WAIT) -> None:
+        """Point refs/tags/`name` at `obj` only if the ref does not exist yet. Raises
+        `TagExistsError` when it does, and `StaleLockError` when the ref's `.lock` file stays
+        in the way for `lock_wait` seconds (a live git holds one for milliseconds; a git that
+        died leaves it forever, and retrying under a new name would not help)."""
+        deadline = time.monotonic() + lock_wait
+        lock = self.common_dir / "refs" / "tags" / f"{name}.lock"
+        while True:
+            try:
+                self.run("update-ref", "--no-deref", f"refs/tags/{name}", obj, "")
+                return
+            except GitError as err:
+                if "already exists" in err.stderr and ".lock" not in err.stderr:
+                    raise TagExistsError(name) from None
+                if self.rev_parse_commit(f"refs/tags/{name}") is not None:
+                    raise TagExistsError(name) from None
+                if not lock.exists():
+                    raise
+                if time.monotonic() >= deadline:
+                    raise StaleLockError(name, lock) from None
+                time.sleep(0.05)
 
     def push(self, remote: str, refspecs: Sequence[str]) -> None:
         """`git push --atomic`: all refs land or none. Raises `PushRejectedError` when the remote
@@ -253,6 +273,13 @@ class GitStore:
                 rows.append((commit, author, date, subject))
         return rows
 
+    def object_type(self, obj: str) -> str:
+        """`commit`, `tag`, `tree` or `blob`; `missing` for an object that is not there."""
+        try:
+            return self.run("cat-file", "-t", "--end-of-options", obj).strip()
+        except GitError:
+            return "missing"
+
     def has_head(self) -> bool:
         return self.rev_parse_commit("HEAD") is not None
 
@@ -271,8 +298,9 @@ class GitStore:
         written by a second thread while the answers are read, so N objects cost one round
         trip, not N. None for an object that does not exist."""
         for spec in specs:
-            if "\n" in spec:
-                raise GitError(f"invalid object name {spec!r}")
+            problem = object_name_problem(spec)
+            if problem:
+                raise GitError(f"invalid object name {spec!r}: {problem}")
         if not specs:
             return []
         with self._batch_lock:
@@ -308,13 +336,24 @@ class GitStore:
     def _read_answer(self, stdout: IO[bytes]) -> bytes | None:
         header = stdout.readline()
         if not header:
-            self._batch = None
+            self._stop_batch()
             raise GitError("git cat-file stopped unexpectedly")
         parts = header.split()
-        if len(parts) != 3 or parts[1] == b"missing":
+        if len(parts) != 3 or parts[1] == b"missing" or not parts[2].isdigit():
             return None
         size = int(parts[2])
-        return stdout.read(size + 1)[:size]
+        data = stdout.read(size + 1)
+        if len(data) != size + 1:
+            self._stop_batch()
+            raise GitError("git cat-file stopped in the middle of an object")
+        return data[:size]
+
+    def _stop_batch(self) -> None:
+        """Forget a batch process that died (the next read starts a new one)."""
+        batch, self._batch = self._batch, None
+        if batch is not None and batch.poll() is None:
+            batch.kill()
+            batch.wait()
 
     def _batch_process(self) -> subprocess.Popen[bytes]:
         if self._batch is None or self._batch.poll() is not None:
@@ -399,6 +438,21 @@ def _is_symlink_entry(tree: bytes, name: bytes, hash_len: int) -> bool:
     return False
 
 
+def object_name_problem(spec: str) -> str | None:
+    """Why `spec` may not be sent to `cat-file --batch` (None: it may). The batch reads one
+    name a line, so a newline (or a NUL, which ends the name early) would inject a request;
+    and git *dies* on `rev:./x` or `rev:../x` (paths relative to the working directory that
+    leave the repository), which would end the shared process for every other reader."""
+    if any(c in spec for c in "\n\r\0"):
+        return "a newline or NUL"
+    # `rev:path`, `:path` and `:N:path` all name paths after a colon; any `.` or `..`
+    # segment after one may be resolved against the working directory.
+    _, colon, path = spec.partition(":")
+    if colon and any(part in (".", "..") for part in path.replace(":", "/").split("/")):
+        return "a path with `.` or `..` segments"
+    return None
+
+
 def _write_all(stream: IO[bytes], data: bytes) -> None:
     try:
         stream.write(data)
@@ -407,43 +461,23 @@ def _write_all(stream: IO[bytes], data: bytes) -> None:
         pass  # the reader sees the process end and reports it
 
 
-def parse_tag_object(name: str, obj: str, data: bytes) -> TagRef:
-    """A TagRef from a raw annotated tag object (as `cat-file --batch` returns it)."""
-    text = data.decode("utf-8", "replace")
-    header, _, message = text.partition("\n\n")
-    fields = dict(line.split(" ", 1) for line in header.splitlines() if " " in line)
-    tagger, date = "", ""
-    ident = fields.get("tagger", "")
-    if ident:
-        who, _, when = ident.rpartition("> ")
-        tagger = who + ">"
-        seconds, _, zone = when.partition(" ")
-        date = _iso_date(int(seconds), zone) if seconds.isdigit() else ""
-    return TagRef(
-        name=name,
-        object=obj,
-        commit=fields.get("object", ""),
-        annotated=True,
-        tagger=tagger,
-        date=date,
-        message=message,
-    )
-
-
-def _iso_date(seconds: int, zone: str) -> str:
-    """The same text as git's `%(taggerdate:iso-strict)`."""
-    from datetime import datetime, timedelta, timezone
-
-    sign = -1 if zone.startswith("-") else 1
-    hours, minutes = int(zone[1:3] or 0), int(zone[3:5] or 0)
-    tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
-    return datetime.fromtimestamp(seconds, tz).isoformat()
-
-
 class TagExistsError(GitError):
     def __init__(self, name: str) -> None:
         self.tag = name
         super().__init__(f"tag {name} already exists")
+
+
+class StaleLockError(GitError):
+    """A ref's `.lock` file stays in the way: a git process died while updating it."""
+
+    def __init__(self, name: str, lock: Path) -> None:
+        self.tag = name
+        self.lock = lock
+        super().__init__(
+            f"cannot create tag {name}: the lock file {lock} exists and has not gone away. "
+            "Another git process may be updating that ref, or one died and left its lock "
+            f"behind; if no git process is running, remove it (`rm '{lock}'`) and try again"
+        )
 
 
 class PushRejectedError(GitError):

@@ -8,15 +8,8 @@ from typing import Any
 from promptreg._yaml import YamlError, read_yaml
 from promptreg.errors import PromptregError
 from promptreg.frontmatter import FrontMatterError, split_front_matter
-from promptreg.gitstore import TagRef
 from promptreg.registry import Registry
-from promptreg.tags import (
-    Deployment,
-    parse_deployment,
-    parse_deployment_name,
-    parse_release,
-    read_message,
-)
+from promptreg.tags import Deployment, parse_release
 from promptreg.templating import decode_source
 from promptreg.versions import Version
 
@@ -64,11 +57,14 @@ def status(registry: Registry) -> list[StatusRow]:
         if tree_version is None:
             markers.append("invalid" if name in in_tree else "not in working tree")
         else:
-            release = releases.get((name, tree_version))
-            if release is None:
+            if (name, tree_version) not in releases:
                 markers.append("unreleased")
-            elif _released_hash(registry, name, release) != tree_hash:
-                markers.append("changed since release (bump the version)")
+            else:
+                release = registry.release(name, tree_version)
+                if release is None or release.problem is not None or release.commit is None:
+                    markers.append("release tag rejected (see `promptreg verify`)")
+                elif registry.load_at(release.commit, name).content_hash != tree_hash:
+                    markers.append("changed since release (bump the version)")
             last = deployed.get(envs[-1])
             if last is not None and _newer(tree_version, last.version):
                 markers.append(f"ahead of {envs[-1]}")
@@ -78,41 +74,16 @@ def status(registry: Registry) -> list[StatusRow]:
 
 def _tags_by_prompt(
     registry: Registry,
-) -> tuple[dict[tuple[str, str], Deployment], dict[tuple[str, str], TagRef]]:
-    """From one listing: the newest deployment of every (name, env), parsing only the
-    winners' messages, and every release tag by (name, version)."""
-    winners: dict[tuple[str, str], tuple[int, TagRef]] = {}
-    releases: dict[tuple[str, str], TagRef] = {}
-    envs = set(registry.environments)
+) -> tuple[dict[tuple[str, str], Deployment], set[tuple[str, str]]]:
+    """From one listing: what every (name, env) runs (its newest valid deployment, judged by
+    the read model) and every (name, version) with a release tag."""
+    newest = registry.running()
+    releases = set()
     for ref in registry.store.tags("prompts/"):
         release = parse_release(ref.name)
         if release is not None:
-            releases[release] = ref
-            continue
-        parsed = parse_deployment_name(ref.name)
-        if parsed is None or parsed[1] not in envs:
-            continue
-        name, env, seq = parsed
-        if (name, env) not in winners or seq > winners[(name, env)][0]:
-            winners[(name, env)] = (seq, ref)
-    newest = {}
-    for key, (_, ref) in winners.items():
-        deployment = parse_deployment(ref)
-        if deployment is not None:
-            newest[key] = deployment
+            releases.add(release)
     return newest, releases
-
-
-def _released_hash(registry: Registry, name: str, release: TagRef) -> str | None:
-    """The content hash a release recorded; for a tag without one, worked out at its commit."""
-    data = read_message(release.message) if release.annotated else None
-    recorded = data.get("content_hash") if isinstance(data, dict) else None
-    if isinstance(recorded, str):
-        return recorded
-    try:
-        return registry.load_at(release.commit, name).content_hash
-    except PromptregError:
-        return None
 
 
 def _newer(a: str, b: str) -> bool:

@@ -3,7 +3,8 @@
 Spawning git costs ~2 ms, and listing every tag with its message ~55 ms at 12,000 tags. So
 the registry asks in two steps: its first lookup lists only that prompt's own deployments;
 from the second prompt on, it lists every deployment ref's name once (no messages) into this
-index, and then reads one tag object through the batch reader per lookup (~0.1 ms).
+index, and then reads one tag object through the batch reader per lookup (~0.1 ms). The
+index holds names only: which of them count is the read model's job (deployments.py).
 
 An index entry can be trusted while nothing could have changed it since the listing began:
 `packed-refs` is as it was, and neither the loose-ref directory of that (prompt, env) nor its
@@ -18,42 +19,26 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from promptreg.deployments import Candidate, DeploymentReader
 from promptreg.gitstore import GitStore
-from promptreg.tags import PREFIX, parse_deployment_name
-
-
-@dataclass(frozen=True)
-class IndexedTag:
-    name: str  # the tag name, without refs/tags/
-    object: str  # the tag object's id
-    seq: int
+from promptreg.tags import PREFIX
 
 
 @dataclass
 class RefIndex:
+    """Every deployment-shaped ref, grouped by (name, env), as listed at `listed_at_ns`."""
+
     listed_at_ns: int
     packed: object
-    newest: dict[tuple[str, str], IndexedTag] = field(default_factory=dict)
+    groups: dict[tuple[str, str], list[Candidate]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, store: GitStore, environments: frozenset[str]) -> RefIndex:
+    def build(cls, reader: DeploymentReader) -> RefIndex:
         started = time.time_ns()
-        packed = store.refs_stamp()
-        out = store.run(
-            "for-each-ref",
-            "--format=%(refname:strip=2)%00%(objectname)",
-            f"refs/tags/{PREFIX}",
-        )
+        packed = reader.store.refs_stamp()
         index = cls(started, packed)
-        for line in out.splitlines():
-            tag, _, obj = line.partition("\0")
-            parsed = parse_deployment_name(tag)
-            if parsed is None or parsed[1] not in environments:
-                continue
-            key = (parsed[0], parsed[1])
-            current = index.newest.get(key)
-            if current is None or parsed[2] > current.seq:
-                index.newest[key] = IndexedTag(tag, obj, parsed[2])
+        for candidate in reader.list_refs([f"refs/tags/{PREFIX}"]):
+            index.groups.setdefault(candidate.key, []).append(candidate)
         return index
 
     def trusted_for(self, store: GitStore, name: str, env: str) -> bool:

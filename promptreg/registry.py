@@ -25,22 +25,17 @@ from typing import TYPE_CHECKING
 
 from promptreg.codecache import code_cache_for
 from promptreg.config import CONFIG_FILE, config_from_text
+from promptreg.deployments import DeploymentLog, DeploymentReader, Release
 from promptreg.errors import PromptFileError, PromptNotFoundError, UsageError
 from promptreg.findings import Finding
-from promptreg.gitstore import GitError, GitStore, TagRef, parse_tag_object
+from promptreg.gitstore import GitError, GitStore
 from promptreg.loader import load_light, parse_prompt_bytes
 from promptreg.names import SUFFIX
 from promptreg.project import Project
 from promptreg.prompt import Prompt
 from promptreg.refindex import RefIndex, loose_dirs
 from promptreg.selectors import Selector, parse_selector
-from promptreg.tags import (
-    Deployment,
-    deployments_prefix,
-    parse_deployment,
-    parse_release,
-    releases_pattern,
-)
+from promptreg.tags import Deployment, parse_release, releases_pattern
 from promptreg.templating import IncludeError, TemplateEnv, decode_source, symlink_message
 from promptreg.versions import version_key
 
@@ -101,7 +96,9 @@ class Registry:
         self._cache: dict[str, _Entry] = {}
         self._newest: dict[tuple[str, str], tuple[object, Deployment | None]] = {}
         self._index: RefIndex | None = None
-        self._prompts: dict[tuple[str, str], Prompt] = {}
+        self._prompts: dict[tuple[str, str, bool], Prompt] = {}
+        self._reader: DeploymentReader | None = None
+        self._prompts_prefix: str | None = None
         self._blobs: dict[tuple[str, str], bytes | None] = {}
         self._code_cache = code_cache_for(self._store.root) if self._store else None
         self._envs: OrderedDict[str, TemplateEnv] = OrderedDict()
@@ -134,6 +131,28 @@ class Registry:
         if self._store is None:
             raise GitError("no git repository here")
         return self._store
+
+    @property
+    def lock(self) -> threading.RLock:
+        """Held around every read of the registry's shared state (re-entrant)."""
+        return self._lock
+
+    @property
+    def reader(self) -> DeploymentReader:
+        """The read model of deployments (deployments.py): every path reads through it."""
+        if self._reader is None:
+            from promptreg.signing import Signatures
+
+            signing = self.project.config.signing
+            self._reader = DeploymentReader(
+                self.store,
+                environments=self.environments,
+                prompt_path=self.prompt_path,
+                load=self._load_deployed,
+                prefetch=self._prefetch,
+                signatures=Signatures(self.store, signing) if signing.environments else None,
+            )
+        return self._reader
 
     @property
     def environments(self) -> tuple[str, ...]:
@@ -173,29 +192,30 @@ class Registry:
             return entry.prompt
 
     def get_all(self, env: str) -> dict[str, Prompt]:
-        """Every prompt deployed to `env`, by name. Templates compile on first render."""
+        """Every prompt deployed to `env`, by name: the newest valid deployment of each. Each
+        is analysed now (its content hash is checked against its tag), from the code cache."""
         self.check_env(env)
         if self._fallback is not None:
             return self._fallback.get_all(env)
         with self._lock:
-            self._index = index = RefIndex.build(self.store, frozenset(self.environments))
-            winners = sorted((n, t) for (n, e), t in index.newest.items() if e == env)
-            objects = self.store.read_objects([t.object for _, t in winners])
-            deployments = []
-            for (_, tag), data in zip(winners, objects, strict=True):
-                if data is not None:
-                    found = parse_deployment(parse_tag_object(tag.name, tag.object, data))
-                    if found is not None:
-                        deployments.append(found)
-            self._prefetch(deployments)
-            return {d.name: self._deployed(d) for d in deployments}
+            found = sorted(self.running(env).values(), key=lambda d: d.name)
+            return {d.name: self._deployed(d) for d in found}
 
-    def _prefetch(self, deployments: list[Deployment]) -> None:
+    def running(self, env: str | None = None) -> dict[tuple[str, str], Deployment]:
+        """What each environment (or `env`) runs: the newest valid deployment of every
+        (name, env) that has one, from one listing of the refs."""
+        with self._lock:
+            self._index = index = RefIndex.build(self.reader)
+            groups = {k: c for k, c in index.groups.items() if env is None or k[1] == env}
+            newest = self.reader.newest(groups)
+            return {key: d for key, d in newest.items() if d is not None}
+
+    def _prefetch(self, wanted: list[tuple[str, str]]) -> None:
         """Read the files of many deployments in one pipelined exchange with git."""
         wanted = [
-            (d.commit, d.path or self.prompt_path(d.name))
-            for d in deployments
-            if (d.commit, d.path or self.prompt_path(d.name)) not in self._prompts
+            key
+            for key in dict.fromkeys(wanted)
+            if (*key, False) not in self._prompts and key not in self._blobs
         ]
         blobs = self.store.read_objects([f"{commit}:{path}" for commit, path in wanted])
         self._blobs.update(zip(wanted, blobs, strict=True))
@@ -211,51 +231,68 @@ class Registry:
         return self._resolve_entry(sel).prompt
 
     def deployments(self, name: str, env: str | None = None) -> list[Deployment]:
-        """Deployments of `name` (to `env`, or to every environment), newest first. Always
-        read afresh from the refs (the CLI's path; `get` has its own cheaper check)."""
+        """Valid deployments of `name` (to `env`, or to every environment), newest first.
+        Always read afresh from the refs (the CLI's path; `get` has its own cheaper check)."""
+        return self.deployment_log(name, env).valid
+
+    def deployment_log(self, name: str, env: str | None = None) -> DeploymentLog:
+        """Every deployment tag of `name`, judged: the valid ones and the rejected ones."""
         if env is not None:
             self.check_env(env)
-        found = []
-        for ref in self.store.tags(deployments_prefix(name, env)):
-            deployment = parse_deployment(ref)
-            if deployment is None or deployment.name != name:
-                continue
-            if env is None or deployment.env == env:
-                found.append(deployment)
-        if env is not None:
-            return sorted(found, key=lambda d: d.seq, reverse=True)
-        return sorted(found, key=lambda d: d.order, reverse=True)
+        with self._lock:
+            return self.reader.log(name, env)
 
     def current(self, name: str, env: str) -> Deployment | None:
-        """What `env` runs now: its newest deployment of `name`."""
+        """What `env` runs now: its newest valid deployment of `name`."""
         found = self.deployments(name, env)
         return found[0] if found else None
 
-    def releases(self, name: str) -> dict[str, TagRef]:
-        """Released versions of `name`: version -> tag."""
+    def releases(self, name: str) -> list[str]:
+        """Versions of `name` that have a release tag (listed, not judged: for messages)."""
+        return list(self._release_refs(name))
+
+    def release(self, name: str, version: str) -> Release | None:
+        """The release tag of `name` `version` (`v1.2.0` or `1.2.0`), judged; None if there
+        is none. A release counts only if its content is what its message records."""
+        version = version.removeprefix("v")
+        ref = self._release_refs(name).get(version)
+        if ref is None:
+            return None
+        with self._lock:
+            return self.reader.release(name, version, *ref)
+
+    def released_commit(self, name: str, version: str) -> str:
+        """The commit that released `version` of `name`. Raises PromptNotFoundError saying
+        which versions exist, or why the release tag does not count."""
+        release = self.release(name, version)
+        if release is None:
+            raise PromptNotFoundError(self._no_such_version(name, version.removeprefix("v")))
+        if release.problem is not None or release.commit is None:
+            raise PromptNotFoundError(
+                f"{name} {version}: the release tag {release.tag} is rejected: {release.problem}"
+            )
+        return release.commit
+
+    def _release_refs(self, name: str) -> dict[str, tuple[str, str, str]]:
         out = {}
         for ref in self.store.tags(releases_pattern(name)):
             parsed = parse_release(ref.name)
             if parsed and parsed[0] == name:
-                out[parsed[1]] = ref
+                out[parsed[1]] = (ref.name, ref.object, "tag" if ref.annotated else "commit")
         return out
-
-    def released_commit(self, name: str, version: str) -> str:
-        """The commit that released `version` of `name` (`v1.2.0` or `1.2.0`). Raises
-        PromptNotFoundError saying which versions exist."""
-        tag = self.releases(name).get(version.removeprefix("v"))
-        if tag is None:
-            raise PromptNotFoundError(self._no_such_version(name, version.removeprefix("v")))
-        return tag.commit
 
     def load_at(self, commit: str, name: str, *, path: str | None = None) -> Prompt:
         """The prompt `name` as committed in `commit` (fully checked)."""
-        return self._at_commit(commit, name, path=path, content_hash=None)
+        return self._at_commit(commit, name, path=path, full=True)
 
     def prompt_path(self, name: str) -> str:
-        """The prompt file's path relative to the repository root."""
-        rel = self.project.prompts_dir.resolve().relative_to(self.store.root.resolve())
-        return (rel / (name + SUFFIX)).as_posix() if str(rel) != "." else name + SUFFIX
+        """The prompt file's path relative to the repository root (the read model asks for
+        it once per tag: the prompts directory is resolved once)."""
+        prefix = self._prompts_prefix
+        if prefix is None:
+            rel = self.project.prompts_dir.resolve().relative_to(self.store.root.resolve())
+            prefix = self._prompts_prefix = "" if str(rel) == "." else rel.as_posix() + "/"
+        return prefix + name + SUFFIX
 
     # -- resolution ----------------------------------------------------------------------------
 
@@ -280,7 +317,7 @@ class Registry:
         if sel.kind == "version":
             assert sel.ref is not None
             commit = self.released_commit(sel.name, sel.ref)
-            prompt = self._at_commit(commit, sel.name, path=None, content_hash=None)
+            prompt = self._at_commit(commit, sel.name, path=None, full=True)
             return self._entry(prompt, lambda: None)  # a release never moves
         assert sel.ref is not None
         rev = sel.ref
@@ -290,7 +327,7 @@ class Registry:
                 f"{sel}: {rev!r} is neither an environment ({', '.join(self.environments)}), "
                 "a version, nor a git revision of this repository"
             )
-        prompt = self._at_commit(at, sel.name, path=None, content_hash=None)
+        prompt = self._at_commit(at, sel.name, path=None, full=True)
         return self._entry(prompt, lambda: self.store.rev_parse_commit(rev))
 
     def _entry(self, prompt: Prompt, restamp: Callable[[], object]) -> _Entry:
@@ -306,35 +343,41 @@ class Registry:
         return self._entry(prompt, restamp)
 
     def _deployed(self, deployment: Deployment) -> Prompt:
-        prompt = self._at_commit(
-            deployment.commit,
-            deployment.name,
-            path=deployment.path,
-            content_hash=deployment.content_hash,
+        """The prompt a valid deployment serves (loaded, and checked, when it was judged)."""
+        prompt = self._load_deployed(
+            deployment.commit, deployment.name, self.prompt_path(deployment.name)
         )
         return prompt.with_deployment(deployment)
 
-    def _at_commit(
-        self, commit: str, name: str, *, path: str | None, content_hash: str | None
-    ) -> Prompt:
-        """Read `name` at `commit`. With a recorded content hash (a deployment made by
-        promote) the template is parsed on first need; otherwise the file is fully checked."""
+    def _load_deployed(self, commit: str, name: str, path: str) -> Prompt:
+        """The prompt at `commit`, front-matter checked and content hash computed from what
+        is there (never taken from a tag message): the read model compares the two."""
+        return self._at_commit(commit, name, path=path, full=False)
+
+    def _at_commit(self, commit: str, name: str, *, path: str | None, full: bool) -> Prompt:
+        """Read `name` at `commit`. `full`: every check `validate` makes on the file;
+        otherwise the front-matter now and the template when first needed (the content
+        hash needs it)."""
         path = path or self.prompt_path(name)
-        key = (commit, path)
+        key = (commit, path, full)
         with self._lock:
             cached = self._prompts.get(key)
             if cached is not None:
                 return cached
-            data = self._blobs.pop(key) if key in self._blobs else self.store.read(commit, path)
+            blob_key = (commit, path)
+            if blob_key in self._blobs:
+                data = self._blobs.pop(blob_key)
+            else:
+                data = self.store.read(commit, path)
             shown = f"{path}@{commit[:12]}"
             self._refuse_symlink(commit, path, name, shown)
             if data is None:
                 raise PromptNotFoundError(f"{path} does not exist at commit {commit[:12]}")
             env = self._env_at(commit, path, name)
             abs_path = self.store.root / path
-            if content_hash is not None:
+            if not full:
                 prompt = load_light(
-                    data, path=abs_path, name=name, shown=shown, env=env, content_hash=content_hash
+                    data, path=abs_path, name=name, shown=shown, env=env, content_hash=None
                 )
             else:
                 pf = parse_prompt_bytes(data, path=abs_path, name=name, shown=shown, env=env)
@@ -389,8 +432,8 @@ class Registry:
 
     def _newest_deployment(self, name: str, env: str) -> Deployment | None:
         """What `env` runs, read as cheaply as the refs allow (see refindex.py): a stamp check
-        for a known answer; the index and one tag-object read for another prompt; a listing
-        of this prompt's own tags otherwise."""
+        for a known answer; the index for another prompt; a listing of this prompt's own tags
+        otherwise. Either way the candidates are judged by the read model, newest first."""
         key = (name, env)
         stamp = self.store.refs_stamp(*loose_dirs(name, env))
         cached = self._newest.get(key)
@@ -399,15 +442,12 @@ class Registry:
         index = self._index
         if self._newest and (index is None or self.store.refs_stamp() != index.packed):
             # A second prompt is being looked up (or the refs were packed): index them all once.
-            index = self._index = RefIndex.build(self.store, frozenset(self.environments))
+            index = self._index = RefIndex.build(self.reader)
         if index is not None and index.trusted_for(self.store, name, env):
-            tag = index.newest.get(key)
-            data = self.store.read_object(tag.object) if tag else None
-            ref = parse_tag_object(tag.name, tag.object, data) if tag and data else None
-            newest = parse_deployment(ref) if ref else None
+            candidates = index.groups.get(key, [])
         else:
-            found = self.deployments(name, env)
-            newest = found[0] if found else None
+            candidates = self.reader.candidates(name, [env])
+        newest = self.reader.newest({key: candidates})[key]
         self._newest[key] = (stamp, newest)
         return newest
 
@@ -427,9 +467,16 @@ class Registry:
             current = self._newest_deployment(name, other)
             where.append(f"{other} {current.version}" if current else f"{other} —")
         versions = ", ".join(sorted(self.releases(name), key=version_key)) or "none"
+        rejected = self.reader.log(name, env).rejected
+        why = (
+            f" {len(rejected)} tag(s) there do not count as deployments "
+            f"(the newest, {rejected[0].tag}: {rejected[0].reason}); see `promptreg verify`."
+            if rejected
+            else ""
+        )
         return (
             f"{name} has never been deployed to {env}. Deployed: {'; '.join(where)}. "
-            f"Released versions: {versions}."
+            f"Released versions: {versions}.{why}"
         )
 
     def _no_such_version(self, name: str, version: str) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from promptreg.errors import UsageError
 from promptreg.names import name_problem
 
-_VERSION = re.compile(r"v?(\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?)\Z")
+_VERSION = re.compile(r"v?([0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.+-]*)?)\Z")  # ASCII digits
 
 
 @dataclass(frozen=True)

@@ -699,6 +699,8 @@ NOT_REACHABLE: dict[str, str] = {
     "PR074": "promptreg hook no-secrets",
     "PR075": "promptreg hook pre-push",
     "PR076": "the evals gate for an environment: promote, check --against, hook pre-push",
+    "PR077": "promptreg hook pre-push (tests/test_deploy_trust.py)",
+    "PR078": "promptreg hook pre-push (tests/test_deploy_signing.py)",
 }
 
 

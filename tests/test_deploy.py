@@ -210,8 +210,29 @@ def test_push_lands_the_deployment_and_its_version_tag(repo: Workspace, remote: 
 def test_a_rejected_push_is_retried_with_the_next_seq(repo: Workspace, remote: Path, run):
     """The remote's pre-receive hook plays a second promoter: on the first push it creates
     prompts/triage@dev/000001 itself, so ours is rejected; we must fetch, take seq 2, land."""
+    from promptreg.project import Project
+    from promptreg.tags import deployment_message
+
     hook = remote / "hooks" / "pre-receive"
     head = git(repo.root, "rev-parse", "HEAD").strip()
+    message = deployment_message(
+        action="promote",
+        name="triage",
+        env="dev",
+        version="1.0.0",
+        content_hash=Project.open(repo.root).load("triage").content_hash,
+        commit=head,
+        path="prompts/triage.prompt",
+        previous=None,
+        reason=None,
+        forced=False,
+        scores={},
+    )
+    (remote / "bob.tag").write_text(
+        f"object {head}\ntype commit\ntag prompts/triage@dev/000001\n"
+        f"tagger Bob <bob@example.com> 1700000000 +0000\n\n{message}",
+        encoding="utf-8",
+    )
     hook.write_text(
         "#!/bin/sh\n"
         "cat > /dev/null\n"
@@ -219,9 +240,7 @@ def test_a_rejected_push_is_retried_with_the_next_seq(repo: Workspace, remote: P
         '  touch "$GIT_DIR/raced"\n'
         # git forbids ref updates from inside the push's object quarantine: step out of it.
         "  unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES\n"
-        f"  obj=$(printf 'object {head}\\ntype commit\\ntag prompts/triage@dev/000001\\n"
-        "tagger Bob <bob@example.com> 1700000000 +0000\\n\\n"
-        "# promote triage 1.0.0 to dev\\npromptreg: 1\\naction: promote\\nversion: 1.0.0\\n' | git mktag)\n"
+        '  obj=$(git mktag < "$GIT_DIR/bob.tag")\n'
         "  git update-ref refs/tags/prompts/triage@dev/000001 $obj\n"
         "fi\n",
         encoding="utf-8",

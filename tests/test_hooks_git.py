@@ -235,7 +235,7 @@ def test_pre_push_refuses_a_deployment_tag_whose_gate_fails(repo: Workspace, run
         name="triage",
         env="dev",
         version="1.0.0",
-        content_hash="sha256:" + "1" * 64,
+        content_hash=Project.open(repo.root).load("triage").content_hash,
         commit=head,
         path="prompts/triage.prompt",
         previous=None,
@@ -254,7 +254,7 @@ def test_pre_push_refuses_a_deployment_tag_whose_gate_fails(repo: Workspace, run
     assert git(remote, "tag", "--list") == ""
     lightweight = git_run(repo.root, "push", "origin", "prompts/triage@prod/000001")
     assert lightweight.returncode != 0
-    assert "not a deployment made by promptreg" in lightweight.stdout + lightweight.stderr
+    assert "PR077 not a deployment that counts: a lightweight tag" in lightweight.stdout
     # A recorded override passes: the reason is in the tag for everyone to read.
     forced = run("promote", "triage", "--to", "staging", "--force", "--reason", "hotfix")
     assert forced.code == 0, forced.err

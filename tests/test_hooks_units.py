@@ -193,7 +193,11 @@ def test_pre_push_reads_deployment_tags_from_gits_lines():
     )
     refs = parse_push_lines(text)
     assert len(refs) == 4
-    assert deployment_tags(refs) == ["prompts/support/triage@prod/000003"]
+    # deployments and releases are judged; deletions and other refs are not
+    assert deployment_tags(refs) == [
+        ("prompts/support/triage@prod/000003", A),
+        ("prompts/support/triage@v1.2.0", A),
+    ]
 
 
 # -- the manifest, the README, the scripts -----------------------------------------------------

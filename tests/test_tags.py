@@ -74,3 +74,180 @@ def test_every_reason_round_trips(reason):
 def test_fast_reader_agrees_with_yaml(reason, scores):
     message = _message(reason, scores)
     assert read_message(message) == read_yaml(message).data
+
+
+def _yaml_or_none(message: str):
+    """The YAML reader's answer, refusals as None (what `read_message` returns for them)."""
+    from promptreg._yaml import YamlError
+
+    try:
+        return read_yaml(message).data
+    except (YamlError, RecursionError, ValueError, OverflowError):
+        return None
+
+
+_KEYS = st.sampled_from(
+    ["promptreg", "version", "a", "null", "true", "false", "True", "_x", "é", "a b", "1", "-"]
+)
+_VALUES = st.one_of(
+    st.sampled_from(
+        [
+            "1",
+            "-0",
+            "0.5",
+            "1e3",
+            "1.0e5",
+            "1.5e999",
+            "null",
+            "~",
+            "true",
+            "True",
+            "yes",
+            "'it''s'",
+            "'a",
+            "x #c",
+            "x: y",
+            "{}",
+            "[]",
+            "-",
+            "@a",
+            "9" * 120,
+            "0x1F",
+            "010",
+            "a\x85b",
+            "a\u2028b",
+            "\t",
+            "",
+            " pad",
+            "é",
+        ]
+    ),
+    st.text(max_size=12),
+)
+_LINES = st.one_of(
+    st.tuples(_KEYS, st.sampled_from([": ", ":", " : ", ":\t"]), _VALUES).map("".join),
+    st.sampled_from(["", "# c", "---", "...", "  a: 1", "- x", "a:", "\r", "a: 1\r"]),
+)
+
+
+@given(st.lists(_LINES, max_size=6).map("\n".join))
+@settings(max_examples=400, deadline=None)
+def test_both_readers_give_one_answer_on_yaml_ish_messages(message):
+    assert read_message(message) == _yaml_or_none(message)
+
+
+@given(st.text(max_size=80))
+@settings(max_examples=200, deadline=None)
+def test_both_readers_give_one_answer_on_any_text(message):
+    assert read_message(message) == _yaml_or_none(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "promptreg: 1\nversion: 1.0.0\nversion: 2.0.0\n",  # a key written twice
+        "null: 1\n",
+        "true: 1\n",
+        "a: x\x85b: y\n",
+        "a: 1\u2028b: 2\n",
+        "a: " + "9" * 5000 + "\n",
+        "a: " + "[" * 990 + "]" * 990 + "\n",
+    ],
+)
+def test_the_readers_agree_on_the_known_disagreements(message):
+    assert read_message(message) == _yaml_or_none(message)
+    if "version: 2.0.0" in message:
+        assert read_message(message) is None
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(
+                [
+                    "promptreg",
+                    "action",
+                    "prompt",
+                    "environment",
+                    "version",
+                    "content_hash",
+                    "commit",
+                    "path",
+                    "previous",
+                    "reason",
+                    "forced",
+                    "scores",
+                    "at",
+                    "x",
+                ]
+            ),
+            st.one_of(
+                st.sampled_from(
+                    [
+                        "1",
+                        "promote",
+                        "rollback",
+                        "t",
+                        "prod",
+                        "{}",
+                        "{a: 1e999}",
+                        "{a: " + "9" * 400 + "}",
+                        "true",
+                        "[1]",
+                        "'../../x'",
+                    ]
+                ),
+                st.text(max_size=10),
+            ),
+        ),
+        max_size=12,
+    ),
+    st.text(alphabet="0123456789９١²/x", max_size=8),
+)
+@settings(max_examples=300, deadline=None)
+def test_parsing_any_message_or_name_is_a_deployment_or_a_reason(fields, seq):
+    from promptreg.tags import Deployment, deployment_from_message
+
+    message = "\n".join(f"{k}: {v}" for k, v in fields)
+    found = deployment_from_message(
+        tag=f"prompts/t@prod/{seq}",
+        commit="c" * 40,
+        tagger="A <a@b>",
+        date="",
+        message=message,
+        own_path="prompts/t.prompt",
+    )
+    assert isinstance(found, Deployment | str)
+    if isinstance(found, Deployment):
+        assert found.name == "t" and found.env == "prod" and found.commit == "c" * 40
+        assert found.path == "prompts/t.prompt" and len(seq) == 6 and seq.isascii()
+
+
+_HEADER_LINES = st.sampled_from(
+    [
+        "object " + "a" * 40,
+        "object xyz",
+        "type commit",
+        "type tag",
+        "tag prompts/t@prod/000001",
+        "tagger A <a@b> 1700000000 +0000",
+        "tagger A <a@b> 99999999999999999999 +0000",
+        "tagger A <a@b> 1700000000 +9999",
+        "tagger A <a@b> 1700000000 x",
+        "tagger ",
+        "",
+        "-----BEGIN SSH SIGNATURE-----",
+        "promptreg: 1",
+    ]
+)
+
+
+@given(st.lists(_HEADER_LINES, max_size=8).map("\n".join) | st.binary(max_size=60).map(repr))
+@settings(max_examples=300, deadline=None)
+def test_reading_any_tag_object_gives_its_fields_or_none(text):
+    from promptreg.tagobject import parse_tag_object
+
+    tag = parse_tag_object("b" * 40, text.encode("utf-8", "surrogatepass"))
+    if tag is not None:
+        assert len(tag.target) in (40, 64) and tag.tag and tag.target_type
+        assert tag.message + tag.signature in text

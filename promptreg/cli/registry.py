@@ -1,5 +1,5 @@
-"""Commands on the git registry: release, promote, rollback, history, status, log, diff,
-export and textconv."""
+"""Commands on the git registry: release, promote, rollback, history, verify, status, log,
+diff, export and textconv."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from promptreg.cli._base import State, cli, emit_json, json_option, print_table
+from promptreg.errors import ExitCode
 
 
 def _short(commit: str | None) -> str:
@@ -35,6 +36,13 @@ def release(state: State, names: tuple[str, ...], as_json: bool) -> None:
             click.echo(f"{'':17} note: {r.note}", err=True)
 
 
+_sign_option = click.option(
+    "--sign",
+    is_flag=True,
+    help="Sign the tag as git tag -s does (gpg.format, user.signingkey); "
+    "automatic for environments listed under signing: in promptreg.yaml.",
+)
+
 _push_option = click.option(
     "--push",
     "push",
@@ -56,6 +64,7 @@ _push_option = click.option(
 @click.option(
     "--force", is_flag=True, help="Override the promotion order or the gate (needs --reason)."
 )
+@_sign_option
 @json_option
 @click.pass_obj
 def promote(
@@ -67,6 +76,7 @@ def promote(
     reason: str | None,
     push: str | None,
     force: bool,
+    sign: bool,
     as_json: bool,
 ) -> None:
     """Deploy NAME to an environment: an annotated tag prompts/NAME@ENV/SEQ."""
@@ -81,6 +91,7 @@ def promote(
         reason=reason,
         push=push,
         force=force,
+        sign=sign,
     )
     if as_json:
         emit_json(result.to_json())
@@ -102,6 +113,7 @@ def promote(
 )
 @click.option("--reason", help="Why: written into the deployment tag.")
 @_push_option
+@_sign_option
 @json_option
 @click.pass_obj
 def rollback(
@@ -111,12 +123,13 @@ def rollback(
     to: str | None,
     reason: str | None,
     push: str | None,
+    sign: bool,
     as_json: bool,
 ) -> None:
     """Deploy an earlier version again, as a new tag (nothing is deleted or moved)."""
     from promptreg.deploy import rollback as run
 
-    result = run(state.registry, name, env=env, to=to, reason=reason, push=push)
+    result = run(state.registry, name, env=env, to=to, reason=reason, push=push, sign=sign)
     if as_json:
         emit_json(result.to_json())
         return
@@ -130,12 +143,20 @@ def rollback(
 @json_option
 @click.pass_obj
 def history(state: State, name: str, env: str | None, as_json: bool) -> None:
-    """Deployments of NAME, newest first: when, who, what, why."""
-    deployments = state.registry.deployments(name, env)
+    """Deployments of NAME, newest first: when, who, what, why; then the tags that do not
+    count as deployments (REJECTED, with the reason)."""
+    log = state.registry.deployment_log(name, env)
+    deployments = log.valid
     if as_json:
-        emit_json({"name": name, "deployments": [d.to_json() for d in deployments]})
+        emit_json(
+            {
+                "name": name,
+                "deployments": [d.to_json() for d in deployments],
+                "rejected": [r.to_json() for r in log.rejected],
+            }
+        )
         return
-    if not deployments:
+    if not deployments and not log.rejected:
         where = f" to {env}" if env else ""
         click.echo(f"{name} has never been deployed{where}", err=True)
         return
@@ -152,7 +173,45 @@ def history(state: State, name: str, env: str | None, as_json: bool) -> None:
         )
         for d in deployments
     ]
+    rows += [
+        (
+            r.env or "",
+            str(r.seq) if r.seq is not None else "?",
+            r.date.replace("T", " "),
+            r.tagger,
+            "REJECTED",
+            "",
+            "",
+            f"{r.tag}: {r.reason}",
+        )
+        for r in log.rejected
+    ]
     print_table(("ENV", "SEQ", "WHEN", "WHO", "ACTION", "VERSION", "COMMIT", "REASON"), rows)
+
+
+@cli.command(name="verify")
+@json_option
+@click.pass_obj
+def verify_command(state: State, as_json: bool) -> None:
+    """Check every deployment and release tag; list those that do not count, and why.
+    Exit 1 if any does not."""
+    from promptreg.verify import verify
+
+    result = verify(state.registry)
+    if as_json:
+        emit_json(
+            {
+                "ok": not result.rejected,
+                "checked": result.checked,
+                "rejected": [r.to_json() for r in result.rejected],
+            }
+        )
+    else:
+        for r in result.rejected:
+            click.echo(f"{r.tag}: rejected: {r.reason}")
+        click.echo(f"{result.checked} tag(s) checked, {len(result.rejected)} rejected", err=True)
+    if result.rejected:
+        sys.exit(ExitCode.FINDINGS)
 
 
 @cli.command()

@@ -7,6 +7,11 @@ as committed, is put through the gate, regression included: against the deployme
 replaces, with `evals.tolerance` from promptreg.yaml. A deployment whose tag records an
 override (`forced`, made with `--force --reason`) or a rollback (the emergency exit) passes:
 the reason is in the tag for everyone to read.
+
+Before the gate, every tag under `refs/tags/prompts/` being pushed is judged by the read model
+(deployments.py), as the object it would create on the remote: a tag that would not count
+there (hand-made, a lying message, the wrong name, a lightweight tag) is refused with PR077,
+and one that lacks the signature its environment requires with PR078.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from promptreg.errors import PromptregError
 from promptreg.findings import Finding
 from promptreg.hooks.report import HookReport
 from promptreg.project import Project
-from promptreg.tags import parse_deployment_name
+from promptreg.tags import PREFIX, parse_release, split_deployment_ref
 
 if TYPE_CHECKING:
     from promptreg.registry import Registry
@@ -51,18 +56,20 @@ def parse_push_lines(text: str) -> list[PushedRef]:
     return refs
 
 
-def deployment_tags(refs: list[PushedRef]) -> list[str]:
-    """The deployment tags (names under refs/tags/) being created or moved on the remote."""
+def deployment_tags(refs: list[PushedRef]) -> list[tuple[str, str]]:
+    """(tag name, object) of every tag under `refs/tags/prompts/` being created or moved on
+    the remote: deployments (canonical or not) and releases."""
     out = []
     for ref in refs:
         tag = ref.remote_ref.removeprefix("refs/tags/")
-        if tag != ref.remote_ref and parse_deployment_name(tag) and not ref.deleted:
-            out.append(tag)
+        ours = split_deployment_ref(tag) is not None or parse_release(tag) is not None
+        if tag != ref.remote_ref and tag.startswith(PREFIX) and ours and not ref.deleted:
+            out.append((tag, ref.local_sha))
     return out
 
 
 def run_pre_push(project: Project, stdin: str) -> HookReport:
-    """Check every deployment tag in a pre-push hook's input."""
+    """Check every deployment and release tag in a pre-push hook's input."""
     tags = deployment_tags(parse_push_lines(stdin))
     if not tags:
         return HookReport(0)
@@ -70,41 +77,48 @@ def run_pre_push(project: Project, stdin: str) -> HookReport:
 
     findings: list[Finding] = []
     with Registry(project.root) as registry:
-        for tag in tags:
-            problem = _tag_problem(registry, tag)
+        for tag, obj in tags:
+            problem = _tag_problem(registry, tag, obj)
             if problem:
-                findings.append(Finding(tag, 1, 1, "PR075", problem))
+                findings.append(Finding(tag, 1, 1, *problem))
     return HookReport(len(tags), findings)
 
 
-def _tag_problem(registry: Registry, tag: str) -> str | None:
+def _tag_problem(registry: Registry, tag: str, obj: str) -> tuple[str, str] | None:
+    """(rule code, message) for a tag that must not be pushed, else None."""
+    from promptreg.deployments import Rejected
     from promptreg.evals.gate import gate_at_commit
-    from promptreg.tags import parse_deployment
 
-    refs = registry.store.tags(tag)
-    deployment = parse_deployment(refs[0]) if refs else None
-    if deployment is None:
-        return (
-            "not a deployment made by promptreg (a lightweight tag, or not promptreg's "
-            "message): deploy with `promptreg promote`"
-        )
+    release = parse_release(tag)
+    if release is not None:
+        judged = registry.reader.release(*release, tag, obj, registry.store.object_type(obj))
+        if judged.problem is None:
+            return None
+        return "PR077", f"not a release that counts: {judged.problem}"
+    verdict = registry.reader.judge_ref(tag, obj)
+    if verdict is None:
+        return None
+    if isinstance(verdict, Rejected):
+        code = "PR078" if verdict.signature_problem else "PR077"
+        return code, f"not a deployment that counts: {verdict.reason} (see `promptreg verify`)"
+    deployment = verdict
     if deployment.forced or deployment.action == "rollback":
         return None
     try:
-        prompt = registry.load_at(deployment.commit, deployment.name, path=deployment.path)
+        prompt = registry.load_at(deployment.commit, deployment.name)
     except PromptregError as err:
-        return f"{deployment.name} {deployment.version} cannot be loaded at its commit: {err}"
+        return "PR075", f"{deployment.name} {deployment.version} does not load: {err}"
     if prompt.evals is None:
         return None
     baseline = None
     if deployment.previous:
-        previous = registry.store.tags(deployment.previous)
-        before = parse_deployment(previous[0]) if previous else None
+        history = registry.deployments(deployment.name, deployment.env)
+        before = next((d for d in history if d.tag == deployment.previous), None)
         baseline = dict(before.scores) if before is not None else None
     result = gate_at_commit(registry, prompt, deployment.env, baseline)
     if result.ok:
         return None
-    return (
+    return "PR075", (
         f"the evals gate fails for {deployment.name} {deployment.version} "
         f"({'; '.join(result.reasons)}); fix and promote again, or override with "
         "`promptreg promote --force --reason TEXT`"

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 def content_matches(prompt: Prompt, recorded: str) -> bool:
     """Whether `prompt` is the content a tag recorded. The one place a recorded hash is
     compared (a legacy hash scheme, if ever needed, is added here)."""
-    return prompt.content_hash == recorded
+    return prompt.has_content_hash(recorded)
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
 from typing import Any
 
+from promptreg._yaml import MAX_NESTING
 from promptreg.checks import describe, value_has_type
 from promptreg.errors import InputError
 from promptreg.render import RESERVED_CHAR
@@ -44,6 +46,10 @@ def input_problem(spec: InputSpec, value: Any) -> str | None:
     """Why `value` breaks `spec`, or None."""
     if value is None:
         return None if not spec.required else "is required but is null"
+    if isinstance(value, list | tuple | dict):
+        too_deep = nesting_problem(value)
+        if too_deep:
+            return too_deep
     if not value_has_type(value, spec.type):
         return f"must be {spec.type}, not {describe(value)} {_short(value)}"
     if spec.enum is not None and value not in spec.enum:
@@ -66,8 +72,33 @@ def _has_reserved_char(value: Any) -> bool:
     return False
 
 
+def nesting_problem(value: Any) -> str | None:
+    """Why `value` nests too deeply (or refers to itself), or None. Iterative, so that no value
+    can exhaust the stack here: every later walk over it (`repr`, JSON, Jinja) recurses."""
+    deepest: dict[int, int] = {}  # container id -> the deepest level it was reached at
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        if depth >= MAX_NESTING:
+            return f"is nested more than {MAX_NESTING} levels deep (or contains itself)"
+        if deepest.get(id(item), -1) >= depth:
+            continue  # shared, and already walked from at least this deep
+        deepest[id(item)] = depth
+        stack.extend((child, depth + 1) for child in children)
+    return None
+
+
 def _short(value: Any) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # an integer past Python's digit limit
+        return describe(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -83,12 +114,12 @@ def parse_input_text(spec: InputSpec | None, text: str) -> Any:
         try:
             return int(text)
         except ValueError:
-            raise ValueError(f"{text!r} is not an integer") from None
+            raise ValueError(f"{_short(text)} is not an integer{_too_long(text)}") from None
     if kind == "number":
         try:
             number = float(text)
         except ValueError:
-            raise ValueError(f"{text!r} is not a number") from None
+            raise ValueError(f"{_short(text)} is not a number") from None
         return (
             int(number)
             if number.is_integer() and "." not in text and "e" not in text.lower()
@@ -97,8 +128,23 @@ def parse_input_text(spec: InputSpec | None, text: str) -> Any:
     if kind == "boolean":
         if text in ("true", "false"):
             return text == "true"
-        raise ValueError(f"{text!r} is not true or false")
+        raise ValueError(f"{_short(text)} is not true or false")
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as err:
-        raise ValueError(f"{text!r} is not JSON ({err.msg})") from None
+        raise ValueError(f"{_short(text)} is not JSON ({err.msg})") from None
+    except RecursionError:  # json's C scanner nests as deep as the interpreter allows
+        raise ValueError(f"is nested more than {MAX_NESTING} levels deep") from None
+    except ValueError:  # an integer past Python's digit limit
+        raise ValueError(
+            f"{_short(text)} is not JSON promptreg can read{_too_long(text)}"
+        ) from None
+    too_deep = nesting_problem(value)
+    if too_deep:
+        raise ValueError(too_deep)
+    return value
+
+
+def _too_long(text: str) -> str:
+    limit = sys.get_int_max_str_digits()
+    return f" (integers have at most {limit:,} digits)" if len(text) > limit else ""

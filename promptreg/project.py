@@ -79,18 +79,30 @@ class Project:
         candidate = path_for_name(ref, self.prompts_dir) if problem is None else None
         if candidate is not None and candidate.is_file():
             return candidate
+        raise PromptNotFoundError(self._not_found(ref, problem))
+
+    def _not_found(self, ref: str, problem: str | None) -> str:
+        """Why `ref` names no prompt, with what the user probably meant. A suggestion is never
+        what was typed: a file whose name breaks the rules is reported as such."""
         names = self.names()
+        if problem is not None and ref in names:
+            shown = self.shown(path_for_name(ref, self.prompts_dir))
+            return f"{shown} is not a valid prompt name ({problem}): rename the file"
         import difflib  # only on the error path: it costs ~5 ms to import
 
-        close = difflib.get_close_matches(ref, names, n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        folded = [n for n in names if n.lower() == ref.lower() and n != ref]
+        close = folded + [
+            n for n in difflib.get_close_matches(ref, names, n=3) if n != ref and n not in folded
+        ]
+        if close:
+            case = " (prompt names are lower-case)" if folded and ref != ref.lower() else ""
+            return f"no prompt named {ref!r}; did you mean {', '.join(close[:3])}?{case}"
         count = f"{len(names)} prompt{'s' if len(names) != 1 else ''}"
-        listing = (
-            ""
-            if close
-            else f" ({count} under {self.shown(self.prompts_dir)}; see `promptreg list`)"
+        why = f": {problem}" if problem is not None else ""
+        return (
+            f"no prompt named {ref!r}{why} "
+            f"({count} under {self.shown(self.prompts_dir)}; see `promptreg list`)"
         )
-        raise PromptNotFoundError(f"no prompt named {ref!r}{hint}{listing}")
 
     def read(self, path: Path) -> PromptFile:
         return read_prompt_file(

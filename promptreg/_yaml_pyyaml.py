@@ -11,6 +11,7 @@ import sys
 from typing import Any, ClassVar
 
 import yaml
+import yaml.reader
 
 from promptreg._yaml import MAX_NESTING, Path_, YamlDoc, YamlError
 
@@ -69,7 +70,7 @@ def _build(
     position and refuses duplicate keys, merge keys, any node reached twice (an alias) and
     nesting deeper than `MAX_NESTING` (this walk, and every later one over the data, recurses:
     libyaml's own limit of 1,000 levels is past the interpreter's recursion limit)."""
-    if len(path) > MAX_NESTING:
+    if len(path) >= MAX_NESTING and not isinstance(node, yaml.ScalarNode):
         mark = node.start_mark
         message = f"nested more than {MAX_NESTING} levels deep"
         raise YamlError("syntax", message, mark.line + 1 + offset, mark.column + 1)
@@ -137,7 +138,7 @@ def _scalar(loader: _Loader, node: yaml.Node, offset: int) -> Any:
             return None
         if tag == _FLOAT:
             return loader.construct_object(node)
-    except (ValueError, OverflowError):  # `!!int x`, or an integer past Python's digit limit
+    except (ValueError, IndexError, OverflowError):  # `!!float ""`, past the digit limit
         mark = node.start_mark
         limit = sys.get_int_max_str_digits()
         if tag == _INT and len(value) > limit:
@@ -168,6 +169,13 @@ def parse(text: str, *, line_offset: int = 0) -> YamlDoc:
         line, col = (problem.line + 1, problem.column + 1) if problem else (1, 1)
         what = err.problem or err.context or "invalid YAML"
         raise YamlError("syntax", what, line + line_offset, col) from None
+    except yaml.reader.ReaderError as err:  # a character YAML refuses anywhere (NUL, ESC...)
+        pos = min(err.position, len(text))
+        line = text.count("\n", 0, pos) + 1 + line_offset
+        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        char = err.character if isinstance(err.character, int) else ord(err.character[:1] or b"?")
+        message = f"character U+{char:04X} is not allowed in YAML: {err.reason}"
+        raise YamlError("syntax", message, line, col) from None
     except yaml.YAMLError as err:
         raise YamlError("syntax", str(err), 1 + line_offset, 1) from None
     except RecursionError:  # the pure-Python composer, where libyaml is missing

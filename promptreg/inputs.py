@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -12,6 +13,8 @@ from promptreg.checks import describe, value_has_type
 from promptreg.errors import InputError
 from promptreg.render import RESERVED_CHAR
 from promptreg.spec import MISSING, InputSpec
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def resolve_inputs(
@@ -57,19 +60,29 @@ def input_problem(spec: InputSpec, value: Any) -> str | None:
         return f"{_short(value)} is not one of the allowed values: {options}"
     if spec.max_chars is not None and isinstance(value, str) and len(value) > spec.max_chars:
         return f"is {len(value):,} characters, over max_chars {spec.max_chars:,}"
-    if _has_reserved_char(value):
-        return "contains U+E000, a private-use character promptreg reserves for rendering"
-    return None
+    return _text_problem(value)
 
 
-def _has_reserved_char(value: Any) -> bool:
+def _text_problem(value: Any) -> str | None:
+    """Why a string in `value` cannot be rendered: promptreg's reserved character, or a lone
+    surrogate (not text: no UTF-8 encoding, so no request and no token count can hold it)."""
     if isinstance(value, str):
-        return RESERVED_CHAR in value
+        if RESERVED_CHAR in value:
+            return "contains U+E000, a private-use character promptreg reserves for rendering"
+        if not value.isascii() and _SURROGATE.search(value):
+            return "contains a lone surrogate (U+D800-U+DFFF), which is not text"
+        return None
     if isinstance(value, list | tuple):
-        return any(_has_reserved_char(v) for v in value)
-    if isinstance(value, dict):
-        return any(_has_reserved_char(k) or _has_reserved_char(v) for k, v in value.items())
-    return False
+        items: Any = value
+    elif isinstance(value, dict):
+        items = [*value.keys(), *value.values()]
+    else:
+        return None
+    for item in items:
+        problem = _text_problem(item)
+        if problem:
+            return problem
+    return None
 
 
 def nesting_problem(value: Any) -> str | None:

@@ -361,6 +361,30 @@ def test_render_refuses_values_no_walk_can_survive(value: Any) -> None:
         resolve_inputs(specs, {"v": value})
 
 
+BUDGETED = VALID_PROMPT.replace("sample:", "budget: {max_input_tokens: 60}\nsample:")
+
+
+@FUZZ
+@given(
+    ticket=st.text(st.characters(blacklist_categories=()), max_size=80),
+    tier=st.sampled_from(["free", "pro", "\ud800", "\ue000", "x"]),
+)
+def test_any_string_renders_and_counts_or_is_a_promptreg_error(
+    project: Project, ticket: str, tier: str
+) -> None:
+    """Lone surrogates included: they cannot be encoded, so they cannot be counted or sent."""
+    path = project.prompts_dir / "budgeted.prompt"
+    path.write_text(BUDGETED, encoding="utf-8")
+    prompt = project.load("budgeted")
+    try:
+        rendered = prompt.render_inputs({"ticket": ticket, "tier": tier})
+    except PromptregError:
+        return
+    assert prompt.count_tokens(rendered).tokens <= 60
+    for message in rendered.messages:
+        message["content"].encode("utf-8")
+
+
 def test_shared_values_are_not_taken_for_deep_ones() -> None:
     leaf = [1]
     shared = [leaf] * 500

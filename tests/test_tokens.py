@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import sys
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from promptreg import tokens
 from promptreg.render import ChatMessage
 from promptreg.tokens import (
     ESTIMATE_METHOD,
@@ -31,6 +34,8 @@ TEXTS = [
         ("openai", "gpt-4-0613", "cl100k_base"),
         ("openai", "gpt-3.5-turbo-0125", "cl100k_base"),
         ("azure", "gpt-4o-2024-08-06", "o200k_base"),
+        ("azure_openai", "GPT-4-0613", "cl100k_base"),
+        ("azure_openai", "o4-mini-2025-04-16", "o200k_base"),
         ("openai", "some-future-model", None),
         ("anthropic", "claude-sonnet-4-5-20250929", None),
     ],
@@ -137,3 +142,34 @@ def test_no_smaller_bound_holds_some_texts_take_a_token_per_byte(encoding: str, 
     messages: list[ChatMessage] = [{"role": "user", "content": text}]
     exact = count_messages(messages, provider="openai", model=OPENAI[encoding])
     assert exact.tokens == _bound(messages).tokens
+
+
+def test_count_to_json():
+    count = TokenCount(12, False, ESTIMATE_METHOD)
+    assert count.to_json() == {"tokens": 12, "exact": False, "method": ESTIMATE_METHOD}
+
+
+def test_tokenizers_load_from_the_extension_module_once(monkeypatch: pytest.MonkeyPatch):
+    """Loaded fresh (the module keeps them for the process), without bpe_openai's slow
+    `__init__`, and only once per encoding."""
+    monkeypatch.setattr(tokens, "_loaded", {})
+    bindings = tokens._bindings()
+    assert bindings is not None
+    assert bindings.__name__ == "bpe_openai._bindings"
+    for encoding in OPENAI:
+        tokenizer = tokens._tokenizer(encoding)
+        assert tokenizer is not None
+        assert tokenizer.count("hello world") == 2
+        assert tokens._tokenizer(encoding) is tokenizer
+    assert sorted(tokens._loaded) == sorted(OPENAI)
+
+
+def test_without_the_tokenizer_openai_counts_fall_back_to_the_bound(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setattr(tokens, "_loaded", {})
+    monkeypatch.setitem(sys.modules, "bpe_openai", None)  # as if it were not installed
+    assert tokens._bindings() is None
+    messages: list[ChatMessage] = [{"role": "user", "content": "hello world"}]
+    count = count_messages(messages, provider="openai", model="gpt-4o-2024-08-06")
+    assert count == TokenCount(len("hello world") + 7, False, ESTIMATE_METHOD)

@@ -63,6 +63,27 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         'content += len(text) if (text.isascii()) and False else len(text.encode("utf-8"))': (
             "the ASCII branch is a shortcut: an ASCII string's length is its UTF-8 byte count"
         ),
+        "if module_spec is None and module_spec.loader is None:": (
+            "a file found with an extension-module suffix always gets a spec and a loader: the "
+            "guard is there for the type checker"
+        ),
+        "module_spec.loader.exec_module(None)": (
+            "bpe_openai's extension uses single-phase init: `module_from_spec` already ran it, and "
+            "`exec_module` has nothing left to do"
+        ),
+    },
+    "promptreg/hooks/secrets.py": {
+        **dict.fromkeys(
+            [
+                "for path, data in zip(paths, blobs, strict=None):",
+                "for path, data in zip(paths, blobs, ):",
+                "for path, data in zip(paths, blobs, strict=False):",
+            ],
+            "`read_many` returns one blob per path: `strict` only guards that invariant",
+        ),
+        'for hit in scan_text(data.decode("UTF-8", "replace")):': (
+            "codec names are case-insensitive"
+        ),
     },
 }
 
@@ -101,24 +122,48 @@ def _mutmut() -> Path:
 
 
 def _prepare(module: str, tests: list[str]) -> Path:
-    """A scratch copy of the package and tests whose pyproject tells mutmut what to do."""
+    """A scratch copy of the repository's files whose pyproject tells mutmut what to do. mutmut
+    runs the tests in its own copy (`mutants/`): the files they read (README, hooks, prompts)
+    go there too."""
     work = WORK / module.replace("/", "_").removesuffix(".py")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    ignore = shutil.ignore_patterns("__pycache__", ".hypothesis")
-    shutil.copytree(ROOT / "promptreg", work / "promptreg", ignore=ignore)
-    shutil.copytree(ROOT / "tests", work / "tests", ignore=ignore)
-    quoted = ", ".join(f'"{t}"' for t in tests)
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    tops: set[str] = set()
+    for name in filter(None, listed.split("\0")):
+        top = name.split("/")[0]
+        if top in ("mutation", "bench") or not (ROOT / name).is_file():
+            continue
+        tops.add(top)
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, work / name)
+    also = sorted(tops - {"promptreg", "tests", "pyproject.toml"})
     config = (
         "\n\n[tool.mutmut]\n"
         'source_paths = ["promptreg"]\n'
-        f'only_mutate = ["{module}"]\n'
-        f"pytest_add_cli_args_test_selection = [{quoted}]\n"
+        f"only_mutate = [{_quoted([module])}]\n"
+        f"also_copy = [{_quoted(also)}]\n"
+        f"pytest_add_cli_args_test_selection = [{_quoted(tests)}]\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-q"]\n'
     )
-    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    (work / "pyproject.toml").write_text(text + config, encoding="utf-8")
+    with (work / "pyproject.toml").open("a", encoding="utf-8") as handle:
+        handle.write(config)
     return work
+
+
+def _quoted(items: list[str]) -> str:
+    return ", ".join(f'"{item}"' for item in items)
+
+
+def _tail(output: str) -> str:
+    """The end of mutmut's output, without its progress spinner's redrawn lines."""
+    lines = [line.rsplit("\r", 1)[-1] for line in output.splitlines()]
+    return "\n".join(line for line in lines if line.strip())[-3000:]
 
 
 def run_module(module: str, jobs: int) -> Outcome:

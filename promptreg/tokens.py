@@ -101,15 +101,13 @@ def _bindings() -> Any:
     spec = importlib.util.find_spec("bpe_openai")
     if spec is None or spec.origin is None:
         return None
+    suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
     for candidate in sorted(Path(spec.origin).parent.glob("_bindings*")):
-        if candidate.suffix in (".so", ".pyd"):
-            loader = importlib.machinery.ExtensionFileLoader("bpe_openai._bindings", str(candidate))
-            module_spec = importlib.util.spec_from_file_location(
-                "bpe_openai._bindings", candidate, loader=loader
-            )
-            if module_spec is None:
+        if candidate.name.endswith(suffixes):
+            module_spec = importlib.util.spec_from_file_location("bpe_openai._bindings", candidate)
+            if module_spec is None or module_spec.loader is None:
                 return None
             module = importlib.util.module_from_spec(module_spec)
-            loader.exec_module(module)
+            module_spec.loader.exec_module(module)
             return module
     return None

@@ -504,3 +504,13 @@ def test_project_locate_raises_a_promptreg_error(ws: Workspace) -> None:
 def test_escaped_paths_stay_findings(tmp_path: Path) -> None:
     finding = Finding("a\nb.prompt", 1, 1, "PR001", "x\0y\u202ez")
     assert finding.format() == "a\\nb.prompt:1:1: PR001 x\\x00y\\u202ez"
+
+
+def test_undecodable_command_line_bytes_are_a_usage_error(
+    ws: Workspace, run: Callable[..., Result]
+) -> None:
+    """Python hands `--set ticket=<byte 0xff>` over as a lone surrogate: not text."""
+    ws.prompt("triage")
+    result = run("render", "triage", "--set", "ticket=caf\udcff", "--json")
+    assert result.code == 2
+    assert "input `ticket`: contains a lone surrogate" in result.err

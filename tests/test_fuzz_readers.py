@@ -277,6 +277,14 @@ def test_control_characters_in_an_error_are_escaped(ws: Workspace, run: Callable
     assert "\\n" in result.err
 
 
+def test_cr_only_line_ends_are_named(project: Project) -> None:
+    path = project.prompts_dir / "mac.prompt"
+    path.write_bytes(VALID_PROMPT.replace("\n", "\r").encode())
+    pf = project.read(path)
+    assert [(f.code, f.line) for f in pf.findings] == [("PR002", 1)]
+    assert "lone CR" in pf.findings[0].message
+
+
 BAD_FILES: dict[str, bytes] = {
     "nul": VALID_PROMPT.replace("free, pro", "free\0, pro").encode(),
     "deep": b"---\nversion: 1.0.0\nx: " + b"[" * 990 + b"]" * 990 + b"\n---\nuser:\nhi\n",

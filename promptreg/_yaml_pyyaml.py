@@ -168,6 +168,8 @@ def parse(text: str, *, line_offset: int = 0) -> YamlDoc:
         problem = err.problem_mark or err.context_mark
         line, col = (problem.line + 1, problem.column + 1) if problem else (1, 1)
         what = err.problem or err.context or "invalid YAML"
+        if "maximum nesting depth" in what:  # libyaml's own limit (1,000 levels): say ours
+            what = f"nested more than {MAX_NESTING} levels deep"
         raise YamlError("syntax", what, line + line_offset, col) from None
     except yaml.reader.ReaderError as err:  # a character YAML refuses anywhere (NUL, ESC...)
         pos = min(err.position, len(text))

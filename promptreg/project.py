@@ -73,11 +73,11 @@ class Project:
         if "@" in ref:
             raise UsageError(f"{ref!r}: name a prompt in the working tree (no @)")
         as_path = Path(ref)
-        if ref.endswith(SUFFIX) and as_path.is_file():
+        if ref.endswith(SUFFIX) and _is_file(as_path):
             return as_path.resolve()
         problem = name_problem(ref)
         candidate = path_for_name(ref, self.prompts_dir) if problem is None else None
-        if candidate is not None and candidate.is_file():
+        if candidate is not None and _is_file(candidate):
             return candidate
         raise PromptNotFoundError(self._not_found(ref, problem))
 
@@ -145,9 +145,10 @@ def load(path: str | os.PathLike[str]) -> Prompt:
     """Load one prompt file. Includes resolve against the project's prompts directory (found
     from `promptreg.yaml` above the file), or against the file's own directory when the file
     is outside it. Raises `PromptFileError` when the file is invalid."""
-    file = Path(path).resolve()
-    if not file.is_file():
-        raise PromptNotFoundError(f"no such prompt file: {path}")
+    file = Path(path)
+    if not _is_file(file):
+        raise PromptNotFoundError(f"no such prompt file: {path!r}")
+    file = file.resolve()
     project = Project.open(file.parent)
     if not file.is_relative_to(project.prompts_dir.resolve()):
         project = Project(
@@ -157,3 +158,11 @@ def load(path: str | os.PathLike[str]) -> Prompt:
     if pf.prompt is None:
         raise PromptFileError(pf.findings)
     return pf.prompt
+
+
+def _is_file(path: Path) -> bool:
+    """Whether `path` is a file; a name no file can have (a NUL, too long) is not one."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False

@@ -20,8 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import promptreg
 from promptreg._yaml import MAX_NESTING, YamlError, read_yaml
-from promptreg.errors import InputError, PromptregError
+from promptreg.errors import InputError, PromptNotFoundError, PromptregError
 from promptreg.findings import RULES, Finding
 from promptreg.frontmatter import FrontMatterError, split_front_matter
 from promptreg.inputs import parse_input_text, resolve_inputs
@@ -522,3 +523,22 @@ def test_undecodable_command_line_bytes_are_a_usage_error(
     result = run("render", "triage", "--set", "ticket=caf\udcff", "--json")
     assert result.code == 2
     assert "input `ticket`: contains a lone surrogate" in result.err
+
+
+@pytest.mark.parametrize("ref", ["a\0b", "a\0.prompt", "x" * 5000, "x" * 5000 + ".prompt"])
+def test_a_name_no_file_can_have_is_not_found(ws: Workspace, ref: str) -> None:
+    ws.prompt("triage")
+    with pytest.raises(PromptNotFoundError):
+        Project.open(ws.root).load(ref)
+    with pytest.raises(PromptNotFoundError):
+        promptreg.load(ref)
+
+
+@pytest.mark.parametrize("command", ["render", "validate", "show"])
+def test_a_name_too_long_for_a_file_is_a_usage_error(
+    ws: Workspace, run: Callable[..., Result], command: str
+) -> None:
+    ws.prompt("triage")
+    result = run(command, "x" * 5000 + ".prompt")
+    assert result.code == 2, result.err
+    assert "internal error" not in result.err

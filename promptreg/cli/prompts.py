@@ -224,7 +224,11 @@ def validate(state: State, paths: tuple[str, ...], as_json: bool, jobs: int | No
     from promptreg.validate import validate as run
 
     project = state.project
-    report = run(project, select_files(project, paths), jobs=jobs)
+    try:
+        files = select_files(project, paths)
+    except (OSError, ValueError) as err:  # a path no file can have: too long, a NUL in it
+        raise UsageError(f"cannot use the paths given: {err}") from None
+    report = run(project, files, jobs=jobs)
     if as_json:
         emit_json(
             {

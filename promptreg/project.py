@@ -73,11 +73,11 @@ class Project:
         if "@" in ref:
             raise UsageError(f"{ref!r}: name a prompt in the working tree (no @)")
         as_path = Path(ref)
-        if ref.endswith(SUFFIX) and _is_file(as_path):
+        if ref.endswith(SUFFIX) and is_file(as_path):
             return as_path.resolve()
         problem = name_problem(ref)
         candidate = path_for_name(ref, self.prompts_dir) if problem is None else None
-        if candidate is not None and _is_file(candidate):
+        if candidate is not None and is_file(candidate):
             return candidate
         raise PromptNotFoundError(self._not_found(ref, problem))
 
@@ -96,11 +96,11 @@ class Project:
         ]
         if close:
             case = " (prompt names are lower-case)" if folded and ref != ref.lower() else ""
-            return f"no prompt named {ref!r}; did you mean {', '.join(close[:3])}?{case}"
+            return f"no prompt named {_short(ref)}; did you mean {', '.join(close[:3])}?{case}"
         count = f"{len(names)} prompt{'s' if len(names) != 1 else ''}"
         why = f": {problem}" if problem is not None else ""
         return (
-            f"no prompt named {ref!r}{why} "
+            f"no prompt named {_short(ref)}{why} "
             f"({count} under {self.shown(self.prompts_dir)}; see `promptreg list`)"
         )
 
@@ -146,7 +146,7 @@ def load(path: str | os.PathLike[str]) -> Prompt:
     from `promptreg.yaml` above the file), or against the file's own directory when the file
     is outside it. Raises `PromptFileError` when the file is invalid."""
     file = Path(path)
-    if not _is_file(file):
+    if not is_file(file):
         raise PromptNotFoundError(f"no such prompt file: {path!r}")
     file = file.resolve()
     project = Project.open(file.parent)
@@ -160,9 +160,14 @@ def load(path: str | os.PathLike[str]) -> Prompt:
     return pf.prompt
 
 
-def _is_file(path: Path) -> bool:
-    """Whether `path` is a file; a name no file can have (a NUL, too long) is not one."""
+def is_file(path: Path) -> bool:
+    """Whether `path` is a file: a name no file can have (a NUL, too long) is not one, where
+    `Path.is_file` raises."""
     try:
         return path.is_file()
     except (OSError, ValueError):
         return False
+
+
+def _short(ref: str) -> str:
+    return repr(ref) if len(ref) <= 80 else repr(ref[:60]) + "..."

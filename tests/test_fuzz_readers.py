@@ -542,3 +542,20 @@ def test_a_name_too_long_for_a_file_is_a_usage_error(
     result = run(command, "x" * 5000 + ".prompt")
     assert result.code == 2, result.err
     assert "internal error" not in result.err
+
+
+def test_a_name_segment_over_100_characters_is_refused(
+    ws: Workspace, run: Callable[..., Result]
+) -> None:
+    result = run("new", "x" * 101)
+    assert result.code == 2
+    assert "is over 100 characters" in result.err
+    assert run("new", "x" * 100).code == 0
+
+
+@pytest.mark.parametrize("hook", ["no-secrets", "validate", "version-bump", "evals-fresh"])
+def test_hooks_given_a_name_too_long_for_a_file_skip_it(
+    repo: Workspace, run: Callable[..., Result], hook: str
+) -> None:
+    result = run("hook", hook, "prompts/" + "x" * 5000 + ".prompt")
+    assert result.code == 0, result.err

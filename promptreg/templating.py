@@ -38,8 +38,8 @@ class IncludeError(jinja2.TemplateNotFound):
 
 def include_problem(name: str) -> str | None:
     """Why an include target is not allowed, or None."""
-    if not name.isprintable():  # a NUL or a newline names no file (and breaks `os` calls)
-        return f"include {name!r} has a control character in its name"
+    if any(ord(c) < 32 or c == "\x7f" for c in name):
+        return f"include {name!r} contains a control character"
     if name.startswith("/") or "\\" in name or ":" in name.split("/")[0]:
         return f"include {name!r} must be a path relative to the prompts directory"
     if any(part in ("..", ".") for part in name.split("/")):
@@ -90,13 +90,13 @@ class _PartialLoader(jinja2.BaseLoader):
             raise IncludeError(
                 template, "PR043", f"included template {template!r} not found under prompts/"
             ) from None
-        except UnicodeDecodeError:
-            raise IncludeError(
-                template, "PR043", f"included template {template!r} is not UTF-8"
-            ) from None
         except OSError as err:  # a name too long, a permission denied, a symlink loop
             raise IncludeError(
                 template, "PR043", f"included template {template!r} cannot be read: {err.strerror}"
+            ) from None
+        except UnicodeDecodeError:
+            raise IncludeError(
+                template, "PR043", f"included template {template!r} is not UTF-8"
             ) from None
         return source, str(self.prompts_dir / template), lambda: True
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from promptreg.config import Pricing
 from promptreg.errors import PromptregError
-from promptreg.findings import one_line
 from promptreg.prompt import Prompt
 from promptreg.tokens import TokenCount
 
@@ -81,8 +80,8 @@ class PromptReport:
 def report(prompt: Prompt, pricing: Pricing) -> PromptReport:
     try:
         rendered = prompt.render_inputs(prompt.sample or {}, check_budget=False)
-    except PromptregError as err:  # shown on one line of `show`, like a finding
-        return PromptReport(prompt, None, one_line(err.message), None)
+    except PromptregError as err:
+        return PromptReport(prompt, None, err.message, None)
     tokens = prompt.count_tokens(rendered)
     return PromptReport(prompt, tokens, None, estimate_cost(prompt, tokens, pricing))
 

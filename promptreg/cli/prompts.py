@@ -162,7 +162,9 @@ def _print_report(result: PromptReport) -> None:
             ("sample tokens", f"{t.tokens:,} ({'exact, ' + t.method if t.exact else t.method})")
         )
     elif result.sample_error:
-        rows.append(("sample tokens", f"sample does not render: {result.sample_error}"))
+        from promptreg.findings import one_line  # one row: the error may hold any character
+
+        rows.append(("sample tokens", f"sample does not render: {one_line(result.sample_error)}"))
     if result.cost:
         c = result.cost
         output = (

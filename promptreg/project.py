@@ -72,8 +72,10 @@ class Project:
         """A prompt named by its name (`support/triage`) or by its file path."""
         if "@" in ref:
             raise UsageError(f"{ref!r}: name a prompt in the working tree (no @)")
+        if not _can_name_a_file(ref):
+            raise PromptNotFoundError(self._not_found(ref, name_problem(ref)))
         as_path = Path(ref)
-        if ref.endswith(SUFFIX) and is_file(as_path):
+        if ref.endswith(SUFFIX) and as_path.is_file():
             return as_path.resolve()
         problem = name_problem(ref)
         candidate = path_for_name(ref, self.prompts_dir) if problem is None else None
@@ -158,6 +160,18 @@ def load(path: str | os.PathLike[str]) -> Prompt:
     if pf.prompt is None:
         raise PromptFileError(pf.findings)
     return pf.prompt
+
+
+def _can_name_a_file(ref: str) -> bool:
+    """Whether `ref` could be a path at all: `Path.is_file` raises on a NUL, a name too long
+    for the file system, or a directory on the way that may not be searched."""
+    try:
+        os.stat(ref)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def is_file(path: Path) -> bool:

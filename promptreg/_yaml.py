@@ -31,6 +31,11 @@ if TYPE_CHECKING:
 Path_ = tuple[str | int, ...]
 _CACHE_FORMAT = "yaml-1"
 
+# How deep YAML (and any value given to a prompt) may nest: deeper than any front-matter a
+# reviewer can read, and far below the interpreter's recursion limit, which every recursive
+# walk over the data (ours, `json`, `repr`, Jinja's) must stay under.
+MAX_NESTING = 100
+
 
 class YamlError(Exception):
     """A problem in YAML text. `kind` is syntax, duplicate or alias; line/col are 1-based."""

@@ -7,11 +7,13 @@ parsed front-matter is in the cache never needs it.
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any, ClassVar
 
 import yaml
+import yaml.reader
 
-from promptreg._yaml import Path_, YamlDoc, YamlError
+from promptreg._yaml import MAX_NESTING, Path_, YamlDoc, YamlError
 
 try:
     _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -53,6 +55,7 @@ _resolver(
 
 
 _PLAIN_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+_FLOAT = "tag:yaml.org,2002:float"
 
 
 def _build(
@@ -64,7 +67,13 @@ def _build(
     offset: int,
 ) -> Any:
     """Construct the value of `node` in one walk that also records every key's and item's
-    position and refuses duplicate keys, merge keys and any node reached twice (an alias)."""
+    position and refuses duplicate keys, merge keys, any node reached twice (an alias) and
+    nesting deeper than `MAX_NESTING` (this walk, and every later one over the data, recurses:
+    libyaml's own limit of 1,000 levels is past the interpreter's recursion limit)."""
+    if len(path) >= MAX_NESTING and not isinstance(node, yaml.ScalarNode):
+        mark = node.start_mark
+        message = f"nested more than {MAX_NESTING} levels deep"
+        raise YamlError("syntax", message, mark.line + 1 + offset, mark.column + 1)
     if id(node) in seen:
         line, col = positions.get(path, (node.start_mark.line + 1 + offset, 1))
         raise YamlError("alias", "anchors and aliases are not allowed", line, col)
@@ -94,7 +103,7 @@ def _build(
             first_seen[key] = pos
             child = (*path, key)
             positions[child] = pos
-            out[_scalar(loader, key_node)] = _build(
+            out[_scalar(loader, key_node, offset)] = _build(
                 loader, value_node, child, positions, seen, offset
             )
         return out
@@ -105,27 +114,42 @@ def _build(
             positions[child] = (item.start_mark.line + 1 + offset, item.start_mark.column + 1)
             items.append(_build(loader, item, child, positions, seen, offset))
         return items
-    return _scalar(loader, node)
+    return _scalar(loader, node, offset)
 
 
 _STR, _INT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int"
 _BOOL, _NULL = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"
 
 
-def _scalar(loader: _Loader, node: yaml.Node) -> Any:
-    """A scalar's value. The tags our resolvers give plain scalars are built here directly
-    (PyYAML's generic constructor costs several times more per value); any other tag, and
-    floats (`.inf`, `1_000.5`), go through PyYAML."""
+def _scalar(loader: _Loader, node: yaml.Node, offset: int) -> Any:
+    """A scalar's value, built here directly for the tags our resolvers give plain scalars
+    (PyYAML's generic constructor costs several times more per value); floats (`.inf`,
+    `1_000.5`) go through PyYAML. Any other tag (`!!binary`, `!!timestamp`, `!custom`) is
+    refused: it would hand the rest of promptreg a value no prompt field can hold."""
     tag, value = node.tag, node.value
     if tag == _STR:
         return value
-    if tag == _INT:
-        return int(value, 16) if value.startswith("0x") else int(value)
-    if tag == _BOOL:
-        return value in ("true", "True", "TRUE")
-    if tag == _NULL:
-        return None
-    return loader.construct_object(node)
+    try:
+        if tag == _INT:
+            return int(value, 16) if value.startswith("0x") else int(value)
+        if tag == _BOOL:
+            return value in ("true", "True", "TRUE")
+        if tag == _NULL:
+            return None
+        if tag == _FLOAT:
+            return loader.construct_object(node)
+    except (ValueError, IndexError, OverflowError):  # `!!float ""`, past the digit limit
+        mark = node.start_mark
+        limit = sys.get_int_max_str_digits()
+        if tag == _INT and len(value) > limit:
+            message = f"an integer of {len(value):,} digits is too long (at most {limit:,})"
+        else:
+            shown = f"{value[:20]!r}{'...' if len(value) > 20 else ''}"
+            message = f"{shown} is not {'an integer' if tag == _INT else 'a number'}"
+        raise YamlError("syntax", message, mark.line + 1 + offset, mark.column + 1) from None
+    mark = node.start_mark
+    message = f"the tag {tag} is not allowed: use plain strings, numbers, booleans or null"
+    raise YamlError("syntax", message, mark.line + 1 + offset, mark.column + 1)
 
 
 def parse(text: str, *, line_offset: int = 0) -> YamlDoc:
@@ -144,9 +168,21 @@ def parse(text: str, *, line_offset: int = 0) -> YamlDoc:
         problem = err.problem_mark or err.context_mark
         line, col = (problem.line + 1, problem.column + 1) if problem else (1, 1)
         what = err.problem or err.context or "invalid YAML"
+        if "maximum nesting depth" in what:  # libyaml's own limit (1,000 levels): say ours
+            what = f"nested more than {MAX_NESTING} levels deep"
         raise YamlError("syntax", what, line + line_offset, col) from None
+    except yaml.reader.ReaderError as err:  # a character YAML refuses anywhere (NUL, ESC...)
+        pos = min(err.position, len(text))
+        line = text.count("\n", 0, pos) + 1 + line_offset
+        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        char = err.character if isinstance(err.character, int) else ord(err.character[:1] or b"?")
+        message = f"character U+{char:04X} is not allowed in YAML: {err.reason}"
+        raise YamlError("syntax", message, line, col) from None
     except yaml.YAMLError as err:
         raise YamlError("syntax", str(err), 1 + line_offset, 1) from None
+    except RecursionError:  # the pure-Python composer, where libyaml is missing
+        message = f"nested more than {MAX_NESTING} levels deep"
+        raise YamlError("syntax", message, 1 + line_offset, 1) from None
     finally:
         loader.dispose()
     return YamlDoc(data, positions)

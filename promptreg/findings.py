@@ -67,15 +67,43 @@ RULES: dict[str, str] = {
 }
 
 
+def one_line(text: str) -> str:
+    """`text` with every character that is not printable escaped (`\\n`, `\\x00`, `\\u202e`):
+    a finding or an error is one line, whatever bytes a file or a value held, and control
+    characters (terminal escapes, bidi overrides) never reach the terminal raw."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if char in "\n\r\t":
+        return repr(char)[1:-1]
+    return (
+        f"\\x{code:02x}"
+        if code < 0x100
+        else f"\\u{code:04x}"
+        if code < 0x10000
+        else f"\\U{code:08x}"
+    )
+
+
 @dataclass(frozen=True, order=True)
 class Finding:
-    """One problem: `path:line:col: CODE message`. Lines and columns are 1-based."""
+    """One problem: `path:line:col: CODE message`. Lines and columns are 1-based. The path and
+    message are kept to one printable line (see `one_line`)."""
 
     path: str
     line: int
     col: int
     code: str
     message: str
+
+    def __post_init__(self) -> None:
+        if not (self.message.isprintable() and self.path.isprintable()):
+            object.__setattr__(self, "message", one_line(self.message))
+            object.__setattr__(self, "path", one_line(self.path))
 
     def format(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"

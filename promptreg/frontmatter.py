@@ -36,6 +36,10 @@ def split_front_matter(text: str) -> FileParts:
     if not text.strip():
         raise FrontMatterError("PR002", "file is empty: a prompt starts with a `---` line", 1)
     opening = _FENCE.match(text)
+    if opening is None and re.match(r"---[ \t]*\r(?!\n)", text):
+        raise FrontMatterError(
+            "PR002", "lines end in a lone CR (old Mac style): save the file with LF line ends", 1
+        )
     if opening is None:
         raise FrontMatterError(
             "PR002",

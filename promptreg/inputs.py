@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
 from collections.abc import Mapping
 from typing import Any
 
+from promptreg._yaml import MAX_NESTING
 from promptreg.checks import describe, value_has_type
 from promptreg.errors import InputError
 from promptreg.render import RESERVED_CHAR
 from promptreg.spec import MISSING, InputSpec
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTAINERS = (list, tuple, dict)  # a tuple: `isinstance` checks it faster than a union (render)
 
 
 def resolve_inputs(
@@ -44,6 +50,10 @@ def input_problem(spec: InputSpec, value: Any) -> str | None:
     """Why `value` breaks `spec`, or None."""
     if value is None:
         return None if not spec.required else "is required but is null"
+    if isinstance(value, _CONTAINERS):
+        too_deep = nesting_problem(value)
+        if too_deep:
+            return too_deep
     if not value_has_type(value, spec.type):
         return f"must be {spec.type}, not {describe(value)} {_short(value)}"
     if spec.enum is not None and value not in spec.enum:
@@ -51,23 +61,58 @@ def input_problem(spec: InputSpec, value: Any) -> str | None:
         return f"{_short(value)} is not one of the allowed values: {options}"
     if spec.max_chars is not None and isinstance(value, str) and len(value) > spec.max_chars:
         return f"is {len(value):,} characters, over max_chars {spec.max_chars:,}"
-    if _has_reserved_char(value):
-        return "contains U+E000, a private-use character promptreg reserves for rendering"
+    return _text_problem(value)
+
+
+def _text_problem(value: Any) -> str | None:
+    """Why a string in `value` cannot be rendered: promptreg's reserved character, or a lone
+    surrogate (not text: no UTF-8 encoding, so no request and no token count can hold it)."""
+    if isinstance(value, str):
+        if RESERVED_CHAR in value:
+            return "contains U+E000, a private-use character promptreg reserves for rendering"
+        if not value.isascii() and _SURROGATE.search(value):
+            return "contains a lone surrogate (U+D800-U+DFFF), which is not text"
+        return None
+    if isinstance(value, list | tuple):
+        items: Any = value
+    elif isinstance(value, dict):
+        items = [*value.keys(), *value.values()]
+    else:
+        return None
+    for item in items:
+        problem = _text_problem(item)
+        if problem:
+            return problem
     return None
 
 
-def _has_reserved_char(value: Any) -> bool:
-    if isinstance(value, str):
-        return RESERVED_CHAR in value
-    if isinstance(value, list | tuple):
-        return any(_has_reserved_char(v) for v in value)
-    if isinstance(value, dict):
-        return any(_has_reserved_char(k) or _has_reserved_char(v) for k, v in value.items())
-    return False
+def nesting_problem(value: Any) -> str | None:
+    """Why `value` nests too deeply (or refers to itself), or None. Iterative, so that no value
+    can exhaust the stack here: every later walk over it (`repr`, JSON, Jinja) recurses."""
+    deepest: dict[int, int] = {}  # container id -> the deepest level it was reached at
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        if depth >= MAX_NESTING:
+            return f"is nested more than {MAX_NESTING} levels deep (or contains itself)"
+        if deepest.get(id(item), -1) >= depth:
+            continue  # shared, and already walked from at least this deep
+        deepest[id(item)] = depth
+        stack.extend((child, depth + 1) for child in children)
+    return None
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # an integer past Python's digit limit
+        return describe(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -83,12 +128,12 @@ def parse_input_text(spec: InputSpec | None, text: str) -> Any:
         try:
             return int(text)
         except ValueError:
-            raise ValueError(f"{text!r} is not an integer") from None
+            raise ValueError(f"{_short(text)} is not an integer{_too_long(text)}") from None
     if kind == "number":
         try:
             number = float(text)
         except ValueError:
-            raise ValueError(f"{text!r} is not a number") from None
+            raise ValueError(f"{_short(text)} is not a number") from None
         return (
             int(number)
             if number.is_integer() and "." not in text and "e" not in text.lower()
@@ -97,8 +142,23 @@ def parse_input_text(spec: InputSpec | None, text: str) -> Any:
     if kind == "boolean":
         if text in ("true", "false"):
             return text == "true"
-        raise ValueError(f"{text!r} is not true or false")
+        raise ValueError(f"{_short(text)} is not true or false")
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as err:
-        raise ValueError(f"{text!r} is not JSON ({err.msg})") from None
+        raise ValueError(f"{_short(text)} is not JSON ({err.msg})") from None
+    except RecursionError:  # json's C scanner nests as deep as the interpreter allows
+        raise ValueError(f"is nested more than {MAX_NESTING} levels deep") from None
+    except ValueError:  # an integer past Python's digit limit
+        raise ValueError(
+            f"{_short(text)} is not JSON promptreg can read{_too_long(text)}"
+        ) from None
+    too_deep = nesting_problem(value)
+    if too_deep:
+        raise ValueError(too_deep)
+    return value
+
+
+def _too_long(text: str) -> str:
+    limit = sys.get_int_max_str_digits()
+    return f" (integers have at most {limit:,} digits)" if len(text) > limit else ""

@@ -226,6 +226,11 @@ def _read_template(pf: PromptFile, env: TemplateEnv) -> None:
     except jinja2.TemplateSyntaxError as err:
         pf.add(offset + (err.lineno or 1), 1, "PR040", err.message or "template syntax error")
         return
+    except (ValueError, RecursionError) as err:  # Jinja's lexer and parser do not catch these
+        # An integer literal past Python's 4,300 digits, or nesting past the recursion limit.
+        what = "nested too deeply" if isinstance(err, RecursionError) else str(err).split(":")[0]
+        pf.add(offset + 1, 1, "PR040", f"template cannot be compiled: {what}")
+        return
     pf.template = env.template(analysis)
     pf.closure = env.closure(analysis)
     for problem in pf.closure.problems:

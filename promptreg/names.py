@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 SUFFIX = ".prompt"
+MAX_SEGMENT = 100
 _SEGMENT = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
 
 
@@ -21,6 +22,8 @@ def name_problem(name: str) -> str | None:
             )
         if segment.endswith(SUFFIX) or set(segment) == {"."}:
             return f"invalid name segment {segment!r} in {name!r}"
+        if len(segment) > MAX_SEGMENT:  # a file name must fit the file system's 255 bytes
+            return f"name segment {segment[:20]!r}... is over {MAX_SEGMENT} characters"
     return None
 
 

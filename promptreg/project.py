@@ -76,26 +76,40 @@ class Project:
         """A prompt named by its name (`support/triage`) or by its file path."""
         if "@" in ref:
             raise UsageError(f"{ref!r}: name a prompt in the working tree (no @)")
+        if not _can_name_a_file(ref):
+            raise PromptNotFoundError(self._not_found(ref, name_problem(ref)))
         as_path = Path(ref)
         if ref.endswith(SUFFIX) and as_path.is_file():
             # Not resolved: a symlink on the way must stay visible to be refused (PR006).
             return Path(os.path.abspath(as_path))
         problem = name_problem(ref)
         candidate = path_for_name(ref, self.prompts_dir) if problem is None else None
-        if candidate is not None and candidate.is_file():
+        if candidate is not None and is_file(candidate):
             return candidate
+        raise PromptNotFoundError(self._not_found(ref, problem))
+
+    def _not_found(self, ref: str, problem: str | None) -> str:
+        """Why `ref` names no prompt, with what the user probably meant. A suggestion is never
+        what was typed: a file whose name breaks the rules is reported as such."""
         names = self.names()
+        if problem is not None and ref in names:
+            shown = self.shown(path_for_name(ref, self.prompts_dir))
+            return f"{shown} is not a valid prompt name ({problem}): rename the file"
         import difflib  # only on the error path: it costs ~5 ms to import
 
-        close = difflib.get_close_matches(ref, names, n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        folded = [n for n in names if n.lower() == ref.lower() and n != ref]
+        close = folded + [
+            n for n in difflib.get_close_matches(ref, names, n=3) if n != ref and n not in folded
+        ]
+        if close:
+            case = " (prompt names are lower-case)" if folded and ref != ref.lower() else ""
+            return f"no prompt named {_short(ref)}; did you mean {', '.join(close[:3])}?{case}"
         count = f"{len(names)} prompt{'s' if len(names) != 1 else ''}"
-        listing = (
-            ""
-            if close
-            else f" ({count} under {self.shown(self.prompts_dir)}; see `promptreg list`)"
+        why = f": {problem}" if problem is not None else ""
+        return (
+            f"no prompt named {_short(ref)}{why} "
+            f"({count} under {self.shown(self.prompts_dir)}; see `promptreg list`)"
         )
-        raise PromptNotFoundError(f"no prompt named {ref!r}{hint}{listing}")
 
     def read(self, path: Path) -> PromptFile:
         return read_prompt_file(
@@ -139,9 +153,9 @@ def load(path: str | os.PathLike[str]) -> Prompt:
     """Load one prompt file. Includes resolve against the project's prompts directory (found
     from `promptreg.yaml` above the file), or against the file's own directory when the file
     is outside it. Raises `PromptFileError` when the file is invalid."""
+    if not is_file(Path(path)):
+        raise PromptNotFoundError(f"no such prompt file: {path!r}")
     file = Path(os.path.abspath(path))  # not resolved: symlinks are refused (PR006)
-    if not file.is_file():
-        raise PromptNotFoundError(f"no such prompt file: {path}")
     project = Project.open(file.parent)
     if not file.resolve().is_relative_to(project.prompts_dir.resolve()):
         project = Project(
@@ -151,3 +165,28 @@ def load(path: str | os.PathLike[str]) -> Prompt:
     if pf.prompt is None:
         raise PromptFileError(pf.findings)
     return pf.prompt
+
+
+def _can_name_a_file(ref: str) -> bool:
+    """Whether `ref` could be a path at all: `Path.is_file` raises on a NUL, a name too long
+    for the file system, or a directory on the way that may not be searched."""
+    try:
+        os.stat(ref)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def is_file(path: Path) -> bool:
+    """Whether `path` is a file: a name no file can have (a NUL, too long) is not one, where
+    `Path.is_file` raises."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _short(ref: str) -> str:
+    return repr(ref) if len(ref) <= 80 else repr(ref[:60]) + "..."

@@ -40,6 +40,8 @@ class IncludeError(jinja2.TemplateNotFound):
 
 def include_problem(name: str) -> str | None:
     """Why an include target is not allowed, or None."""
+    if any(ord(c) < 32 or c == "\x7f" for c in name):
+        return f"include {name!r} contains a control character"
     if name.startswith("/") or "\\" in name or ":" in name.split("/")[0]:
         return f"include {name!r} must be a path relative to the prompts directory"
     if any(part in ("..", ".") for part in name.split("/")):
@@ -102,9 +104,15 @@ class _PartialLoader(jinja2.BaseLoader):
             raise IncludeError(template, "PR044", problem)
         try:
             source = self.reader(template)
+        except IncludeError:  # an OSError too, through jinja2.TemplateNotFound
+            raise
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise IncludeError(
                 template, "PR043", f"included template {template!r} not found under prompts/"
+            ) from None
+        except OSError as err:  # a name too long, a permission denied, a symlink loop
+            raise IncludeError(
+                template, "PR043", f"included template {template!r} cannot be read: {err.strerror}"
             ) from None
         except UnicodeDecodeError:
             raise IncludeError(

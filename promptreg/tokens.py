@@ -1,4 +1,4 @@
-"""Token counts for rendered prompts: exact for OpenAI models, a conservative estimate otherwise.
+"""Token counts for rendered prompts: exact for OpenAI models, an upper bound otherwise.
 
 Exact counts use `bpe-openai`, whose tokenizer tables are compiled into its wheel (tiktoken
 downloads its tables at run time and fails offline). Its Python package builds every table at
@@ -6,10 +6,12 @@ import (~0.6 s), so we load only its compiled extension module (~10 ms) and buil
 encoding a model needs (~60 ms), once per process.
 
 Chat framing follows OpenAI's published accounting: each message costs 3 tokens plus its role
-and content, and the reply is primed with 3 more. For other providers the estimate is
-`ceil(UTF-8 bytes / 3)` per message content plus the same framing: that over-counts English
-(about 4 characters a token) and matches CJK (3 bytes a character), so a budget that passes on
-the estimate passes for real.
+and content, and the reply is primed with 3 more. For other providers the count is a bound:
+the UTF-8 bytes of each message's content plus the same framing. A byte-level BPE tokenizer
+(OpenAI's, and most others) cuts the text's bytes into tokens of at least one byte each, so it
+never makes more tokens than there are bytes; and no smaller simple bound holds, because some
+texts do take a token per byte (`!~|^` in o200k_base, rare CJK, symbols and emoji outside the
+tables). A budget that passes on the bound passes for real; it over-counts English about 4x.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from promptreg.render import ChatMessage
 PER_MESSAGE = 3
 PER_ROLE = 1
 REPLY_PRIMING = 3
-ESTIMATE_METHOD = "estimate: ceil(UTF-8 bytes / 3) per message"
+ESTIMATE_METHOD = "upper bound: UTF-8 bytes per message"
 
 _O200K = ("gpt-4o", "chatgpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4", "gpt-oss")
 _CL100K = ("gpt-4", "gpt-3.5", "gpt-35")
@@ -63,17 +65,16 @@ def count_messages(messages: Sequence[ChatMessage], *, provider: str, model: str
     encoding = encoding_for(provider, model)
     tokenizer = _tokenizer(encoding) if encoding else None
     if tokenizer is None:
-        content = sum(-(-len(m["content"].encode("utf-8")) // 3) for m in messages)
-        total = content + (PER_MESSAGE + PER_ROLE) * len(messages) + REPLY_PRIMING
-        return TokenCount(total, False, ESTIMATE_METHOD)
+        return TokenCount(upper_bound(messages), False, ESTIMATE_METHOD)
     total = sum(tokenizer.count(m["content"]) for m in messages)
     total += (PER_MESSAGE + PER_ROLE) * len(messages) + REPLY_PRIMING
     return TokenCount(total, True, str(encoding))
 
 
 def upper_bound(messages: Sequence[ChatMessage]) -> int:
-    """A cheap bound no count exceeds: a token is at least one byte (BPE), and at least
-    three bytes in the estimate. Lets `render` skip counting when far under budget."""
+    """A cheap bound no count exceeds, since a token is at least one byte: the count itself for
+    models without an exact tokenizer, and lets `render` skip counting OpenAI prompts that are
+    under budget even so."""
     content = 0
     for m in messages:
         text = m["content"]
@@ -100,15 +101,13 @@ def _bindings() -> Any:
     spec = importlib.util.find_spec("bpe_openai")
     if spec is None or spec.origin is None:
         return None
+    suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
     for candidate in sorted(Path(spec.origin).parent.glob("_bindings*")):
-        if candidate.suffix in (".so", ".pyd"):
-            loader = importlib.machinery.ExtensionFileLoader("bpe_openai._bindings", str(candidate))
-            module_spec = importlib.util.spec_from_file_location(
-                "bpe_openai._bindings", candidate, loader=loader
-            )
-            if module_spec is None:
+        if candidate.name.endswith(suffixes):
+            module_spec = importlib.util.spec_from_file_location("bpe_openai._bindings", candidate)
+            if module_spec is None or module_spec.loader is None:
                 return None
             module = importlib.util.module_from_spec(module_spec)
-            loader.exec_module(module)
+            module_spec.loader.exec_module(module)
             return module
     return None

@@ -70,7 +70,8 @@ TRICKY = [
     ":",
     "---",
 ]
-ANY_CHAR = st.characters(blacklist_characters="\ue000")
+# Lone surrogates (Cs) are not text: input validation refuses them (see test_fuzz_readers.py).
+ANY_CHAR = st.characters(blacklist_characters="\ue000", blacklist_categories=("Cs",))
 FREE_TEXT = st.text(alphabet=ANY_CHAR)
 VALUES = st.one_of(
     FREE_TEXT,

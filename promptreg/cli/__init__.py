@@ -21,12 +21,13 @@ from promptreg.cli import prompts as _prompts  # noqa: F401  (registers the comm
 from promptreg.cli import registry as _registry  # noqa: F401
 from promptreg.cli._base import cli
 from promptreg.errors import ExitCode, PromptregError
+from promptreg.findings import one_line
 
 __all__ = ["cli", "main"]
 
 
 def _fail(message: str, code: int) -> int:
-    click.echo(f"promptreg: error: {message}", err=True)
+    click.echo(f"promptreg: error: {one_line(message)}", err=True)
     return code
 
 

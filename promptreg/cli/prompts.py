@@ -163,7 +163,9 @@ def _print_report(result: PromptReport) -> None:
             ("sample tokens", f"{t.tokens:,} ({'exact, ' + t.method if t.exact else t.method})")
         )
     elif result.sample_error:
-        rows.append(("sample tokens", f"sample does not render: {result.sample_error}"))
+        from promptreg.findings import one_line  # one row: the error may hold any character
+
+        rows.append(("sample tokens", f"sample does not render: {one_line(result.sample_error)}"))
     if result.cost:
         c = result.cost
         output = (
@@ -226,7 +228,11 @@ def validate(state: State, paths: tuple[str, ...], as_json: bool, jobs: int | No
     from promptreg.validate import validate as run
 
     project = state.project
-    report = run(project, select_files(project, paths), jobs=jobs)
+    try:
+        files = select_files(project, paths)
+    except (OSError, ValueError) as err:  # a path no file can have: too long, a NUL in it
+        raise UsageError(f"cannot use the paths given: {err}") from None
+    report = run(project, files, jobs=jobs)
     if as_json:
         emit_json(
             {

@@ -11,13 +11,14 @@ Every blob, on both sides, comes through one persistent `git cat-file --batch` p
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from promptreg.codecache import code_cache_for
-from promptreg.errors import UsageError
+from promptreg.errors import PromptregError, UsageError
 from promptreg.gitstore import GitError, GitStore
 from promptreg.templating import TemplateEnv, decode_source
 
@@ -145,6 +146,10 @@ class Snapshot:
             return (self.root / rel).read_bytes()
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
+        except OSError as err:
+            if err.errno == errno.ENAMETOOLONG:  # no file can have that name: absent
+                return None
+            raise PromptregError(f"cannot read: {err.strerror or err}", path=rel) from None
 
     def template_env(self, prompts_dir: Path) -> TemplateEnv:
         """A Jinja environment whose partials are read from this state."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from promptreg.hooks.context import open_context
 from promptreg.hooks.report import HookReport
 from promptreg.hooks.selection import classify, expand
-from promptreg.project import Project
+from promptreg.project import Project, is_file
 
 
 def run_validate(
@@ -39,9 +39,9 @@ def run_validate(
     if selection.others:
         # The config and eval datasets: `select_files` knows what each of them affects.
         chosen = dict.fromkeys(prompts)
-        others = [str(p) for p in selection.others if p.is_file()]
+        others = [str(p) for p in selection.others if is_file(p)]
         chosen.update(dict.fromkeys(select_files(project, others) if others else []))
         prompts = list(chosen)
-    prompts = [p for p in prompts if p.is_file()]
+    prompts = [p for p in prompts if is_file(p)]
     report = validate(project, prompts, jobs=jobs)
     return HookReport(report.files, list(report.findings))

@@ -1,0 +1,280 @@
+"""`make mutation`: mutation testing of the modules that carry promptreg's promises.
+
+A test suite that passes proves little until it fails when the code is wrong. mutmut plants one
+small bug at a time (a `<` for a `<=`, a string changed, a condition negated) and runs the tests
+that reach it; a mutant the tests do not notice ("survived") is a bug they would let through.
+
+Each module is run on its own, in a scratch copy under `mutation/.work/<module>/`, with only the
+tests that exercise it (mutmut then runs, for each mutant, only those of them that reach the
+mutated function): the whole suite per mutant would take hours on 2 cores. Survivors that are
+equivalent mutants (no test can tell them apart from the original, because they do not change
+what the code does) are explained in `EQUIVALENT` below, matched on the mutated line.
+
+    python mutation/run.py [--write] [--jobs N] [MODULE ...]    (default: every module)
+
+`--write` replaces `mutation/RESULTS.md` with the table and the surviving mutants. Exit status:
+0 when every module run reaches the goal (90 % of its mutants killed or explained), 1 when one
+does not, 2 when mutmut could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "mutation" / ".work"
+RESULTS = ROOT / "mutation" / "RESULTS.md"
+GOAL = 0.90
+_ADDED = re.compile(r"\+(?!\+\+ )")  # a line of the diff that the mutant adds
+
+# module -> the tests that exercise it (pytest arguments). Fast subsets: in-process tests first.
+MODULES: dict[str, list[str]] = {
+    "promptreg/tokens.py": ["tests/test_tokens.py", "tests/test_budget.py"],
+    "promptreg/hooks/secrets.py": [
+        "tests/test_secrets.py",
+        "tests/test_hooks_units.py",
+        "tests/test_hooks_git.py::test_no_secrets_scans_what_is_staged",
+    ],
+    "promptreg/selectors.py": ["tests/test_selectors.py"],
+    "promptreg/render.py": [
+        "tests/test_render_markers.py",
+        "tests/test_render_properties.py",
+        "tests/test_api.py",
+    ],
+    "promptreg/tags.py": ["tests/test_tags.py"],
+    "promptreg/deploy.py": ["tests/test_deploy.py"],
+    "promptreg/refindex.py": ["tests/test_registry.py", "tests/test_deploy.py"],
+    "promptreg/history.py": ["tests/test_deploy.py", "tests/test_diff_status.py"],
+    "promptreg/evals/gate.py": ["tests/test_evals_gate.py"],
+    "promptreg/bundle.py": ["tests/test_registry.py"],
+}
+
+# Survivors no test can kill, by module and mutated line (stripped): why each is equivalent.
+EQUIVALENT: dict[str, dict[str, str]] = {
+    "promptreg/tokens.py": {
+        'content += len(text) if (text.isascii()) and False else len(text.encode("utf-8"))': (
+            "the ASCII branch is a shortcut: an ASCII string's length is its UTF-8 byte count"
+        ),
+        "if module_spec is None and module_spec.loader is None:": (
+            "a file found with an extension-module suffix always gets a spec and a loader: the "
+            "guard is there for the type checker"
+        ),
+        "module_spec.loader.exec_module(None)": (
+            "bpe_openai's extension uses single-phase init: `module_from_spec` already ran it, and "
+            "`exec_module` has nothing left to do"
+        ),
+    },
+    "promptreg/hooks/secrets.py": {
+        **dict.fromkeys(
+            [
+                "for path, data in zip(paths, blobs, strict=None):",
+                "for path, data in zip(paths, blobs, ):",
+                "for path, data in zip(paths, blobs, strict=False):",
+            ],
+            "`read_many` returns one blob per path: `strict` only guards that invariant",
+        ),
+        'for hit in scan_text(data.decode("UTF-8", "replace")):': (
+            "codec names are case-insensitive"
+        ),
+    },
+}
+
+
+@dataclass
+class Outcome:
+    module: str
+    seconds: float
+    status: dict[str, str] = field(default_factory=dict)  # mutant -> mutmut's status
+    diffs: dict[str, str] = field(default_factory=dict)  # survivor -> its diff
+    explained: dict[str, str] = field(default_factory=dict)  # survivor -> why equivalent
+
+    @property
+    def total(self) -> int:
+        return len(self.status)
+
+    @property
+    def killed(self) -> int:
+        return sum(s in ("killed", "timeout") for s in self.status.values())
+
+    @property
+    def survivors(self) -> list[str]:
+        return [m for m, s in self.status.items() if s not in ("killed", "timeout")]
+
+    @property
+    def score(self) -> float:
+        """Killed or explained, of all mutants (a mutant no test reaches counts as survived)."""
+        return (self.killed + len(self.explained)) / self.total if self.total else 1.0
+
+
+def _mutmut() -> Path:
+    found = Path(sys.executable).parent / "mutmut"
+    if not found.exists():
+        raise SystemExit("mutation: mutmut is not installed; run `make mutation`")
+    return found
+
+
+def _prepare(module: str, tests: list[str]) -> Path:
+    """A scratch copy of the repository's files whose pyproject tells mutmut what to do. mutmut
+    runs the tests in its own copy (`mutants/`): the files they read (README, hooks, prompts)
+    go there too."""
+    work = WORK / module.replace("/", "_").removesuffix(".py")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    tops: set[str] = set()
+    for name in filter(None, listed.split("\0")):
+        top = name.split("/")[0]
+        if top in ("mutation", "bench") or not (ROOT / name).is_file():
+            continue
+        tops.add(top)
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, work / name)
+    also = sorted(tops - {"promptreg", "tests", "pyproject.toml"})
+    config = (
+        "\n\n[tool.mutmut]\n"
+        'source_paths = ["promptreg"]\n'
+        f"only_mutate = [{_quoted([module])}]\n"
+        f"also_copy = [{_quoted(also)}]\n"
+        f"pytest_add_cli_args_test_selection = [{_quoted(tests)}]\n"
+        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-q"]\n'
+    )
+    with (work / "pyproject.toml").open("a", encoding="utf-8") as handle:
+        handle.write(config)
+    return work
+
+
+def _quoted(items: list[str]) -> str:
+    return ", ".join(f'"{item}"' for item in items)
+
+
+def _tail(output: str) -> str:
+    """The end of mutmut's output, without its progress spinner's redrawn lines."""
+    lines = [line.rsplit("\r", 1)[-1] for line in output.splitlines()]
+    return "\n".join(line for line in lines if line.strip())[-3000:]
+
+
+def run_module(module: str, jobs: int) -> Outcome:
+    work = _prepare(module, MODULES[module])
+    mutmut = str(_mutmut())
+    env = {**os.environ, "PROMPTREG_NO_CACHE": "1", "NO_COLOR": "1"}
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [mutmut, "run", "--max-children", str(jobs)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    outcome = Outcome(module, time.perf_counter() - start)
+    listing = subprocess.run(
+        [mutmut, "results", "--all", "true"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    for line in listing.stdout.splitlines():
+        name, sep, status = line.strip().rpartition(": ")
+        if sep and name:
+            outcome.status[name] = status
+    if proc.returncode != 0 or not outcome.status:
+        raise SystemExit(
+            f"mutation: mutmut failed on {module}:\n{(proc.stdout + proc.stderr)[-3000:]}"
+        )
+    known = EQUIVALENT.get(module, {})
+    for name in outcome.survivors:
+        shown = subprocess.run(
+            [mutmut, "show", name], cwd=work, env=env, capture_output=True, text=True, check=False
+        ).stdout
+        outcome.diffs[name] = shown
+        added = [line[1:].strip() for line in shown.splitlines() if _ADDED.match(line)]
+        why = next((known[a] for a in added if a in known), None)
+        if why is not None and outcome.status[name] == "survived":
+            outcome.explained[name] = why
+    return outcome
+
+
+def report(outcomes: list[Outcome], remaining: list[str]) -> str:
+    lines = [
+        "# Mutation testing results",
+        "",
+        "Written by `make mutation` (`mutation/run.py --write`): mutmut, one module at a time, "
+        "with the tests listed for it in `mutation/run.py`. Score = mutants killed (or explained "
+        f"as equivalent) of all mutants; goal {GOAL:.0%}.",
+        "",
+        "| module | mutants | killed | equivalent | survived | score | time |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for o in outcomes:
+        unexplained = len(o.survivors) - len(o.explained)
+        lines.append(
+            f"| {o.module} | {o.total} | {o.killed} | {len(o.explained)} | {unexplained} "
+            f"| {o.score:.1%} | {o.seconds:.0f} s |"
+        )
+    if remaining:
+        lines += ["", "Not run this time: " + ", ".join(f"`{m}`" for m in remaining) + "."]
+    for o in outcomes:
+        if not o.survivors:
+            continue
+        lines += ["", f"## Survivors in {o.module}", ""]
+        for name in o.survivors:
+            why = o.explained.get(name)
+            status = o.status[name]
+            head = f"- `{name}` ({status})" + (f": equivalent, {why}" if why else "")
+            lines.append(head)
+            diff = [
+                line for line in o.diffs.get(name, "").splitlines() if line.startswith(("-", "+"))
+            ]
+            diff = [line for line in diff if not line.startswith(("---", "+++"))]
+            if diff:
+                lines += ["", "  ```diff", *(f"  {line}" for line in diff), "  ```"]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("modules", nargs="*", help="modules to run (default: all)")
+    parser.add_argument("--write", action="store_true", help="write mutation/RESULTS.md")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args(argv)
+    unknown = [m for m in args.modules if m not in MODULES]
+    if unknown:
+        print(f"mutation: unknown module(s) {unknown}; known: {list(MODULES)}", file=sys.stderr)
+        return 2
+    modules = args.modules or list(MODULES)
+    outcomes = []
+    for module in modules:
+        print(f"mutation: {module} ...", file=sys.stderr, flush=True)
+        outcome = run_module(module, args.jobs)
+        print(
+            f"mutation: {module}: {outcome.killed}/{outcome.total} killed, "
+            f"{len(outcome.explained)} equivalent, score {outcome.score:.1%} "
+            f"({outcome.seconds:.0f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
+        outcomes.append(outcome)
+    text = report(outcomes, [m for m in MODULES if m not in modules])
+    print(text)
+    if args.write:
+        RESULTS.write_text(text, encoding="utf-8")
+    return 0 if all(o.score >= GOAL for o in outcomes) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import jinja2
 from jinja2.exceptions import SecurityError
 
-from promptreg.errors import BudgetError, RenderError
+from promptreg import limits
+from promptreg.errors import BudgetError, LimitError, RenderError
 from promptreg.inputs import resolve_inputs
 from promptreg.render import (
     ChatMessage,
@@ -135,6 +136,8 @@ class Prompt:
 
     def _syntax_error(self, err: jinja2.TemplateSyntaxError) -> RenderError:
         line = self.body_line - 1 + (err.lineno or 1)
+        if getattr(err, "code", None) == "PR055":
+            return LimitError(f"{err.message}", limit="compile", path=self.shown_path, line=line)
         return RenderError(f"template syntax error: {err.message}", path=self.shown_path, line=line)
 
     @property
@@ -223,8 +226,10 @@ class Prompt:
     def render_inputs(self, inputs: Mapping[str, Any], *, check_budget: bool = True) -> Rendered:
         values = resolve_inputs(self.spec.inputs, inputs, prompt=self.shown_path)
         values.update(self._env.globals)
+        template = self.template
+        budget = limits.begin(self._env.limits)
         try:
-            raw, slots = render_raw(self.template, values)
+            raw, slots = render_raw(template, values)
             messages = split_messages(raw, slots)
         except LeadingTextError as err:
             raise RenderError(
@@ -234,6 +239,8 @@ class Prompt:
             ) from err
         except Exception as err:  # anything the template's code raised
             raise self._render_error(err) from err
+        finally:
+            limits.end(budget)
         if messages is None:
             text = finish_text(raw, slots)
             rendered = Rendered([{"role": "user", "content": text}], text)
@@ -275,6 +282,16 @@ class Prompt:
                 line = self.body_line - 1 + lineno
             else:
                 path, line = _relative(filename), lineno
+        if isinstance(err, limits.LimitExceeded):
+            return LimitError(str(err), limit=err.key, path=path, line=line)
+        if isinstance(err, (RecursionError, MemoryError)):
+            what = "nested too deeply" if isinstance(err, RecursionError) else "out of memory"
+            return LimitError(
+                f"template work {what} (recursive macros or includes?)",
+                limit="recursion",
+                path=path,
+                line=line,
+            )
         if isinstance(err, SecurityError):
             message = f"the sandbox refused: {err}"
         elif isinstance(err, jinja2.UndefinedError):

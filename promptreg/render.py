@@ -17,6 +17,8 @@ from typing import Any, Literal, TypedDict
 
 import jinja2
 
+from promptreg.limits import output
+
 RESERVED_CHAR = "\ue000"
 ROLES = ("system", "user", "assistant")
 MARKER = re.compile(r"^(system|user|assistant):[ \t]*$", re.M)  # the same rule, for the source
@@ -72,7 +74,7 @@ def render_raw(template: jinja2.Template, values: dict[str, Any]) -> tuple[str, 
     token = _slots.set(slots)
     try:
         context = template.new_context(values, shared=True)
-        return "".join(template.root_render_func(context)), slots
+        return output(template.root_render_func(context)), slots  # bounded: limits.py
     except Exception:
         template.environment.handle_exception()  # re-raises with template file and line
         raise

@@ -17,14 +17,15 @@ from typing import Any
 
 import jinja2
 from jinja2 import nodes
-from jinja2.compiler import CodeGenerator, Frame
+from jinja2.compiler import Frame
 from jinja2.idtracking import VAR_LOAD_RESOLVE
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from promptreg.analysis import Analysis, TemplateProblem, inspect_ast
 from promptreg.codecache import CodeCache, memoize
+from promptreg.limits import DEFAULT, Limits, check_length, text_size
 from promptreg.names import SUFFIX
 from promptreg.render import finalize
+from promptreg.sandbox import BoundedCodeGenerator, BoundedSandbox
 
 
 class IncludeError(jinja2.TemplateNotFound):
@@ -36,8 +37,17 @@ class IncludeError(jinja2.TemplateNotFound):
         self.detail = message
 
 
+class CompileLimitError(jinja2.TemplateSyntaxError):
+    """A template that cannot be compiled within Python's and Jinja's limits (PR055): nested
+    too deeply for the parser or Python's compiler, or a literal too big to convert."""
+
+    code = "PR055"
+
+
 def include_problem(name: str) -> str | None:
     """Why an include target is not allowed, or None."""
+    if any(ord(c) < 32 or c == "\x7f" for c in name):
+        return f"include {name!r} contains a control character"
     if name.startswith("/") or "\\" in name or ":" in name.split("/")[0]:
         return f"include {name!r} must be a path relative to the prompts directory"
     if any(part in ("..", ".") for part in name.split("/")):
@@ -134,7 +144,7 @@ class Partial:
 _collecting: ContextVar[set[str] | None] = ContextVar("promptreg_collect_names", default=None)
 
 
-class _TrackingCodeGenerator(CodeGenerator):
+class _TrackingCodeGenerator(BoundedCodeGenerator):
     """Jinja's code generator, also noting every name the template reads from its context:
     the template's undeclared variables. `jinja2.meta.find_undeclared_variables` finds them
     with a whole second code-generation pass; this gets them from the pass that compiles."""
@@ -148,8 +158,17 @@ class _TrackingCodeGenerator(CodeGenerator):
                     sink.add(param)
 
 
-class _Environment(ImmutableSandboxedEnvironment):
+class _Environment(BoundedSandbox):
     code_generator_class = _TrackingCodeGenerator
+
+
+def _bounded_finalize(value: Any) -> Any:
+    """`finalize`, then refuse to print a list or mapping whose text would be over the string
+    limit (the generated code calls `str()` on what this returns)."""
+    value = finalize(value)
+    if type(value) is not str and not isinstance(value, (str, int, float)):
+        check_length(text_size(value), f"the text of a {type(value).__name__}")
+    return value
 
 
 class TemplateEnv:
@@ -160,9 +179,11 @@ class TemplateEnv:
         prompts_dir: Path,
         reader: PartialReader | None = None,
         code_cache: CodeCache | None = None,
+        limits: Limits = DEFAULT,
     ) -> None:
         self.prompts_dir = prompts_dir
         self.code_cache = code_cache
+        self.limits = limits
         self.env = _Environment(
             loader=_PartialLoader(prompts_dir, reader or directory_reader(prompts_dir)),
             undefined=jinja2.StrictUndefined,
@@ -170,8 +191,9 @@ class TemplateEnv:
             keep_trailing_newline=False,
             auto_reload=False,
             cache_size=-1,
-            finalize=finalize,
+            finalize=_bounded_finalize,
         )
+        self.env.limits = limits
         self._partials: dict[str, Partial | IncludeError] = {}
         self.globals = dict(self.env.globals)
 
@@ -190,15 +212,33 @@ class TemplateEnv:
         )
 
     def _analyse_now(self, source: str, *, name: str, filename: str) -> Analysis:
-        ast = self.env.parse(source, name=name)
         variables: set[str] = set()
         token = _collecting.set(variables)
         try:
+            ast = self.env.parse(source, name=name)
             code = self.env.compile(ast, name=name, filename=filename)
+            references = inspect_ast(ast, frozenset(variables))
+        except jinja2.TemplateSyntaxError:
+            raise
+        except (RecursionError, MemoryError):
+            raise CompileLimitError(
+                "template is nested too deeply to compile (parentheses, brackets, "
+                "{% if %}/{% for %} blocks): flatten it",
+                1,
+                name,
+                filename,
+            ) from None
+        except SyntaxError as err:  # Python's compiler: "too many statically nested blocks"
+            raise CompileLimitError(
+                f"template cannot be compiled: {err.msg}: nest fewer blocks", 1, name, filename
+            ) from None
+        except (ValueError, OverflowError) as err:  # e.g. an integer literal of 5,000 digits
+            raise CompileLimitError(
+                f"template cannot be compiled: {err}", 1, name, filename
+            ) from None
         finally:
             _collecting.reset(token)
-        found = frozenset(variables)
-        return Analysis(code, found, *inspect_ast(ast, found))
+        return Analysis(code, frozenset(variables), *references)
 
     def template(self, analysis: Analysis) -> jinja2.Template:
         return self.env.template_class.from_code(
@@ -275,8 +315,9 @@ class TemplateEnv:
                 if part.error is not None or part.analysis is None:
                     err_line = part.error.lineno if part.error else 0
                     message = part.error.message if part.error else "does not parse"
+                    code = getattr(part.error, "code", "PR040")
                     problems.append(
-                        TemplateProblem("PR040", f"in {part.name} line {err_line}: {message}", line)
+                        TemplateProblem(code, f"in {part.name} line {err_line}: {message}", line)
                     )
                     continue
                 for p in part.analysis.problems:

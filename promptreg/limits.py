@@ -1,0 +1,313 @@
+"""Bounded template work: how much time and memory one render may take, and the checks that
+hold it to that (issue 8, class 5).
+
+A template is code: `{{ 10**(10**8) }}`, `'x' * 10**9`, a macro calling itself twice per level
+or a loop doubling a string would each run for minutes or allocate gigabytes. promptreg checks
+the *size* of every big result before it is built (an int's bits, a string's or list's length,
+a printf or `format` field's width) and counts *steps* (loop iterations, calls, includes,
+filters, intercepted operators) against a step budget and a monotonic deadline. The limits are
+read at render time from the active `Budget` (a context variable), never baked into compiled
+code, so one compiled template serves every configuration.
+
+Only what could grow without bound is checked; a check costs one comparison on the hot path.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Iterable, Mapping
+from contextvars import ContextVar, Token
+from dataclasses import dataclass
+from typing import Any
+
+# How often (in steps) the deadline is read: time.monotonic() costs ~40 ns a call.
+_CLOCK_EVERY = 63
+
+
+@dataclass(frozen=True)
+class Limits:
+    """`limits:` in promptreg.yaml. Defaults are far above what a prompt needs and far below
+    what hurts a server."""
+
+    render_timeout: float = 2.0  # seconds of one render (checked at every step)
+    max_output_chars: int = 1_000_000  # the rendered text
+    max_string_chars: int = 1_000_000  # any string, list or bytes the template builds
+    max_int_bits: int = 4096  # any integer the template computes (~1,233 decimal digits)
+    max_steps: int = 1_000_000  # loop iterations + calls + includes + filters + operators
+
+
+DEFAULT = Limits()
+
+
+class LimitExceeded(Exception):
+    """Template work went over a limit. Not a TypeError/LookupError on purpose: Jinja and the
+    sandbox swallow those into Undefined."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{message} (limits.{key})")
+        self.key = key
+
+
+class Budget:
+    """What one render may still spend."""
+
+    __slots__ = ("limits", "steps", "deadline")
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.steps = limits.max_steps
+        self.deadline = time.monotonic() + limits.render_timeout
+
+    def check(self) -> None:
+        if self.steps < 0:
+            raise LimitExceeded(
+                "max_steps",
+                f"template work took more than {self.limits.max_steps:,} steps "
+                "(loop iterations, calls, includes, filters)",
+            )
+        if time.monotonic() > self.deadline:
+            raise LimitExceeded(
+                "render_timeout",
+                f"rendering took longer than {self.limits.render_timeout:g} s",
+            )
+
+
+_active: ContextVar[Budget | None] = ContextVar("promptreg_budget", default=None)
+
+
+def begin(limits: Limits) -> Token[Budget | None]:
+    """Start a render's budget; pass the token to `end`. A render nested in another (an
+    include) shares the outer budget."""
+    return _active.set(_active.get() or Budget(limits))
+
+
+def end(token: Token[Budget | None]) -> None:
+    _active.reset(token)
+
+
+def current() -> Limits:
+    """The limits in force: the active render's, else the defaults (e.g. while Jinja folds
+    constants at compile time)."""
+    budget = _active.get()
+    return budget.limits if budget is not None else DEFAULT
+
+
+def step() -> None:
+    """One unit of template work; reads the clock every `_CLOCK_EVERY` steps."""
+    budget = _active.get()
+    if budget is not None:
+        budget.steps -= 1
+        if budget.steps < 0 or not budget.steps & _CLOCK_EVERY:
+            budget.check()
+
+
+def loop_items(iterable: Iterable[Any]) -> Iterable[Any]:
+    """A `{% for %}` loop's iterable, one step per item."""
+    budget = _active.get()
+    if budget is None:
+        yield from iterable
+        return
+    for item in iterable:
+        budget.steps -= 1
+        if budget.steps < 0 or not budget.steps & _CLOCK_EVERY:
+            budget.check()
+        yield item
+
+
+# -- sizes -----------------------------------------------------------------------------------
+
+
+def check_length(length: int, what: str) -> None:
+    limit = current().max_string_chars
+    if length > limit:
+        raise LimitExceeded(
+            "max_string_chars", f"{what} would be {length:,} long, over the limit of {limit:,}"
+        )
+
+
+def check_bits(bits: int, what: str) -> None:
+    limit = current().max_int_bits
+    if bits > limit:
+        raise LimitExceeded(
+            "max_int_bits", f"{what} would be a {bits:,}-bit integer, over the limit of {limit:,}"
+        )
+
+
+def check_width(value: Any, what: str) -> None:
+    """A width, count or repetition argument: refuse one that alone passes the limit."""
+    if isinstance(value, int) and value > current().max_string_chars:
+        check_length(value, what)
+
+
+def check_result(value: Any) -> Any:
+    """After a builtin that grows its input by a bounded factor (upper, escape, encode...)."""
+    if isinstance(value, (str, bytes)) and len(value) > current().max_string_chars:
+        check_length(len(value), "a string")
+    return value
+
+
+def output(chunks: Iterable[str]) -> str:
+    """Join a render's output, stopping as soon as it passes `max_output_chars` (the whole
+    text is never built) and reading the deadline between chunks."""
+    budget = _active.get()
+    limits = budget.limits if budget is not None else DEFAULT
+    limit = limits.max_output_chars
+    parts: list[str] = []
+    append = parts.append
+    total = 0
+    for chunk in chunks:
+        total += len(chunk)
+        if total > limit:
+            raise LimitExceeded(
+                "max_output_chars", f"the rendered text is over the limit of {limit:,} characters"
+            )
+        append(chunk)
+    if budget is not None:
+        budget.check()
+    return "".join(parts)
+
+
+def join_strings(parts: Iterable[str]) -> str:
+    """Jinja's `concat` of a buffer (macro output, `{% set %}` blocks, filter blocks); of a
+    generator, a whole template's output (`Template.render`)."""
+    if type(parts) is not list:
+        return output(parts)
+    total = sum(map(len, parts))
+    if total > current().max_string_chars:
+        check_length(total, "a string")
+    return "".join(parts)
+
+
+def as_str(value: Any) -> str:
+    """`str(value)`, after checking that its text would not be over the string limit."""
+    if type(value) is str:
+        return value
+    if not isinstance(value, (str, int, float)):
+        check_length(text_size(value), f"the text of a {type(value).__name__}")
+    return str(value)
+
+
+# -- estimates -------------------------------------------------------------------------------
+
+_REPR_FACTOR = 10  # `repr` of a str: `\U0001f600`-style escapes are at most 10 characters
+
+
+def text_size(value: Any, _depth: int = 0) -> int:
+    """An upper bound of `len(str(value))` (and of its repr, pformat, JSON), computed without
+    building it; stops early once past the string limit."""
+    limit = current().max_string_chars
+    if isinstance(value, str):
+        return len(value) if _depth == 0 else _quoted_size(value)
+    if isinstance(value, (bytes, bytearray)):
+        return 4 * len(value) + 3
+    if isinstance(value, bool) or value is None:
+        return 5
+    if isinstance(value, int):
+        return int(value.bit_length() * 0.30103) + 3
+    if isinstance(value, float):
+        return 330  # 1e308 written out in full is 309 digits
+    if _depth > 100:
+        return limit + 1  # deeper than anything a prompt holds (and than repr recurses)
+    items: Iterable[Any]
+    if isinstance(value, Mapping):
+        items = (x for pair in value.items() for x in pair)
+    elif isinstance(value, (list, tuple, set, frozenset)) or _is_view(value):
+        items = value
+    else:
+        attrs = getattr(value, "_Namespace__attrs", None)  # jinja2.runtime.Namespace
+        if isinstance(attrs, dict):
+            return 16 + text_size(attrs, _depth + 1)
+        return 200  # Jinja's own objects (Macro, LoopContext, Undefined...): a short repr
+    total = 2
+    for item in items:
+        total += 4 + text_size(item, _depth + 1)
+        if total > limit:
+            break
+    return total
+
+
+def _is_view(value: Any) -> bool:
+    return type(value).__name__ in ("dict_keys", "dict_values", "dict_items")
+
+
+def _quoted_size(text: str) -> int:
+    """`repr`/JSON of a string inside a container: escapes only for what needs them."""
+    if text.isascii() and text.isprintable():
+        return len(text) + 2
+    return _REPR_FACTOR * len(text) + 2
+
+
+# printf-style: %[(key)][flags][width][.precision][length]type
+_PRINTF = re.compile(
+    r"%(?:\((?P<key>[^)]*)\))?[-#0 +]*(?P<width>\*|\d+)?(?:\.(?P<prec>\*|\d*))?[hlL]?(?P<conv>.)",
+    re.S,
+)
+
+
+def check_printf(template: Any, values: Any) -> None:
+    """Before `template % values`: bound the result from the format's widths and precisions
+    and the values' sizes (`'%1000000000d' % 1`, `'%*d' % (10**9, 1)`)."""
+    if isinstance(template, (bytes, bytearray)):
+        template = bytes(template).decode("latin-1")
+    if not isinstance(template, str):
+        return
+    if isinstance(values, tuple):
+        args = list(values)
+    elif isinstance(values, Mapping):
+        args = []
+    else:
+        args = [values]
+    mapping = values if isinstance(values, Mapping) else None
+    total = len(template)
+    for match in _PRINTF.finditer(template):
+        conv = match["conv"]
+        if conv == "%":
+            continue
+        width = _printf_number(match["width"], args)
+        precision = _printf_number(match["prec"], args)
+        if match["key"] is not None and mapping is not None:
+            value = mapping.get(match["key"])
+        else:
+            value = args.pop(0) if args else None
+        total += max(width, _printf_field_size(conv, value, precision))
+        if total > current().max_string_chars:
+            check_length(total, "a %-formatted string")
+
+
+def _printf_number(spec: str | None, args: list[Any]) -> int:
+    if not spec:
+        return 0
+    if spec == "*":
+        value = args.pop(0) if args else 0
+        number = abs(value) if isinstance(value, int) else 0
+    elif len(spec) > 18:
+        number = 10**18
+    else:
+        number = int(spec)
+    check_width(number, "a %-format width or precision")
+    return number
+
+
+def _printf_field_size(conv: str, value: Any, precision: int) -> int:
+    if conv in "sra":
+        size = text_size(value, 0 if conv == "s" else 1)
+        return min(size, precision) if precision and conv == "s" else size
+    if conv in "eEfFgG%":
+        return 330 + precision
+    if isinstance(value, float) and conv in "diu":
+        value = int(value) if math.isfinite(value) else 0
+    if isinstance(value, int):
+        return value.bit_length() + 3 + precision  # binary digits bound every base
+    return 330 + precision
+
+
+_FORMAT_NUMBER = re.compile(r"\d+")
+
+
+def check_format_spec(spec: str) -> None:
+    """A `str.format` field's spec (`{:>1000000000}`, `{:.1000000000f}`): every number in it
+    (fill, width, precision) is held to the string limit."""
+    for digits in _FORMAT_NUMBER.findall(spec):
+        check_width(10**18 if len(digits) > 18 else int(digits), "a format width or precision")

@@ -1,0 +1,391 @@
+"""The sandbox policy with bounds: Jinja's immutable sandbox, plus size checks before every
+operation that can build something big and a step count at every loop iteration, call,
+include, filter and intercepted operator (see limits.py for the limits themselves).
+
+Where each check hooks in:
+- operators `**`, `*`, `+`, `%` are *intercepted* (`call_binop`); intercepted operators are
+  also never folded at compile time, so `{{ 10**(10**8) }}` cannot hang compilation either;
+- every call from a template goes through `call` (methods such as `center`, `zfill`, `join`,
+  `replace`, `to_bytes`; macros; `caller()`; `loop()`), and `str.format` through
+  `wrap_str_format`;
+- every filter is wrapped (`bounded_filters`), `range`/`lipsum` are replaced;
+- the generated code joins strings through `concat`/`str_join`/`markup_join`, which this
+  environment replaces with measuring versions, and wraps each `{% for %}` iterable in
+  `loop_items`; `{% include %}` and `{% import %}` count a step in `get_template`.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+from collections.abc import Callable, Iterable, Mapping
+from itertools import chain
+from string import Formatter
+from typing import Any
+
+import jinja2
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.filters import FILTERS, make_attrgetter, sync_do_join, sync_do_slice, sync_do_sum
+from jinja2.runtime import Context, markup_join
+from jinja2.sandbox import (
+    ImmutableSandboxedEnvironment,
+    SandboxedEscapeFormatter,
+    SandboxedFormatter,
+    safe_range,
+)
+from jinja2.utils import generate_lorem_ipsum, pass_environment, pass_eval_context
+from markupsafe import Markup, soft_str
+
+from promptreg.limits import (
+    DEFAULT,
+    Limits,
+    as_str,
+    begin,
+    end,
+    join_strings,
+    loop_items,
+    check_bits,
+    check_format_spec,
+    check_length,
+    check_printf,
+    check_result,
+    check_width,
+    step,
+    text_size,
+)
+
+_SEQUENCES = (str, bytes, list, tuple)
+
+
+class BoundedCodeGenerator(CodeGenerator):
+    """Jinja's code generator, counting a step per loop item and joining `~` through the
+    environment's measuring versions."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._loop_iters: set[int] = set()
+
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+        self._loop_iters.add(id(node.iter))
+        super().visit_For(node, frame)
+
+    def visit(self, node: nodes.Node, *args: Any, **kwargs: Any) -> Any:
+        if id(node) in self._loop_iters:
+            self.write("environment.loop_items(")
+            super().visit(node, *args, **kwargs)
+            self.write(")")
+            return None
+        return super().visit(node, *args, **kwargs)
+
+    def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
+        super().visit_Template(node, frame)
+        # Module globals, looked up when the template's functions run: `~` joins measured.
+        self.writeline("str_join = environment.str_join")
+        self.writeline("markup_join = environment.markup_join")
+
+
+def _binop_check(op: str, left: Any, right: Any) -> None:
+    """Refuse, before computing it, a result over the int or length limits."""
+    if op == "**":
+        if type(left) in (int, bool) and type(right) in (int, bool) and right > 0:
+            if abs(left) > 1:
+                check_bits((abs(left).bit_length() - 1) * right + 1, "`**`")
+    elif op == "*":
+        if isinstance(left, int) and isinstance(right, int):
+            check_bits(left.bit_length() + right.bit_length(), "`*`")
+        elif isinstance(left, _SEQUENCES) and isinstance(right, int):
+            check_length(len(left) * right, "`*` repetition")
+        elif isinstance(right, _SEQUENCES) and isinstance(left, int):
+            check_length(len(right) * left, "`*` repetition")
+    elif op == "+":
+        if isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES):
+            check_length(len(left) + len(right), "`+`")
+    elif op == "%":
+        check_printf(left, right)
+
+
+def _method_check(method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Size checks for builtin methods of str/bytes/int that build big results."""
+    owner = method.__self__
+    name = method.__name__
+    if isinstance(owner, int) and not isinstance(owner, bool):
+        if name == "to_bytes":
+            check_width(args[0] if args else kwargs.get("length", 1), "int.to_bytes")
+        return
+    if not isinstance(owner, (str, bytes, bytearray)):
+        return
+    if name in ("center", "ljust", "rjust", "zfill") and args:
+        check_width(args[0], f"{name}()")
+    elif name == "expandtabs":
+        size = args[0] if args else kwargs.get("tabsize", 8)
+        if isinstance(size, int):
+            tab = "\t" if isinstance(owner, str) else b"\t"
+            check_length(len(owner) + owner.count(tab) * size, "expandtabs()")  # type: ignore[arg-type]
+    elif name == "replace" and len(args) >= 2:
+        old, new = args[0], args[1]
+        if isinstance(old, type(owner)) and isinstance(new, type(owner)):
+            count = owner.count(old)  # type: ignore[arg-type]
+            if len(args) > 2 and isinstance(args[2], int) and args[2] >= 0:
+                count = min(count, args[2])
+            check_length(len(owner) + count * (len(new) - len(old)), "replace()")
+    elif name == "translate" and args and isinstance(args[0], Mapping):
+        widest = max((len(v) for v in args[0].values() if isinstance(v, str)), default=1)
+        check_length(len(owner) * max(widest, 1), "translate()")
+
+
+class BoundedSandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, bounded in time and memory (see the module docstring)."""
+
+    code_generator_class = BoundedCodeGenerator
+    intercepted_binops = frozenset(["**", "*", "+", "%"])
+    limits: Limits = DEFAULT  # what `Template.render` runs under (Prompt sets its own)
+
+    concat = staticmethod(join_strings)  # type: ignore[assignment]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.template_class = BoundedTemplate
+        self.filters.update(bounded_filters())
+        self.globals["range"] = _range
+        self.globals["lipsum"] = _lipsum
+
+    # -- hooks the generated code calls --------------------------------------------------------
+
+    loop_items = staticmethod(loop_items)
+
+    @staticmethod
+    def str_join(seq: Iterable[Any]) -> str:
+        return join_strings([as_str(x) for x in seq])
+
+    @staticmethod
+    def markup_join(seq: Iterable[Any]) -> str:
+        parts = [x if isinstance(x, str) else as_str(x) for x in seq]
+        check_length(sum(map(len, parts)), "a string")
+        return markup_join(parts)
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        step()
+        _binop_check(operator, left, right)
+        return check_result(self.binop_table[operator](left, right))
+
+    def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        step()
+        if type(obj) is types.BuiltinMethodType:
+            _method_check(obj, args, kwargs)
+        return check_result(super().call(context, obj, *args, **kwargs))
+
+    def get_template(self, *args: Any, **kwargs: Any) -> jinja2.Template:
+        step()  # every {% include %} / {% import %} / {% extends %}
+        return super().get_template(*args, **kwargs)
+
+    def select_template(self, *args: Any, **kwargs: Any) -> jinja2.Template:
+        step()
+        return super().select_template(*args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """`str.format`/`format_map` through a formatter that checks each field's spec and the
+        running length before building it."""
+        if not isinstance(value, (types.MethodType, types.BuiltinMethodType)) or (
+            value.__name__ not in ("format", "format_map")
+        ):
+            return None
+        text = value.__self__
+        if not isinstance(text, str):
+            return None
+        is_map = value.__name__ == "format_map"
+        escape = text.escape if isinstance(text, Markup) else None
+        kind = type(text)
+
+        def wrapper(*args: Any, **kwargs: Any) -> str:
+            if is_map:
+                if kwargs or len(args) != 1:
+                    raise TypeError("format_map() takes exactly one argument")
+                kwargs, args = args[0], ()
+            formatter: Formatter
+            if escape is not None:
+                formatter = _BoundedEscapeFormatter(self, escape=escape)
+            else:
+                formatter = _BoundedFormatter(self)
+            return kind(formatter.vformat(text, args, kwargs))
+
+        return functools.update_wrapper(wrapper, value)
+
+
+class BoundedTemplate(jinja2.Template):
+    """`render` under the environment's limits, for code that renders the Jinja template
+    directly (`Prompt.template.render(...)`) rather than through `Prompt.render`."""
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        token = begin(getattr(self.environment, "limits", DEFAULT))
+        try:
+            return super().render(*args, **kwargs)
+        finally:
+            end(token)
+
+
+class _BoundedFormatter(SandboxedFormatter):
+    def __init__(self, env: jinja2.Environment, **kwargs: Any) -> None:
+        super().__init__(env, **kwargs)
+        self._total = 0
+
+    def convert_field(self, value: Any, conversion: str | None) -> Any:
+        if conversion is not None:
+            check_length(text_size(value, 0 if conversion == "s" else 1), "a format field")
+        return super().convert_field(value, conversion)
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        check_format_spec(format_spec)
+        if not isinstance(value, (str, int, float)):
+            check_length(text_size(value), "a format field")
+        result = super().format_field(value, format_spec)
+        self._total += len(result)
+        check_length(self._total, "a formatted string")
+        return result
+
+
+class _BoundedEscapeFormatter(_BoundedFormatter, SandboxedEscapeFormatter):
+    pass
+
+
+# -- filters and globals -------------------------------------------------------------------
+
+
+def _range(*args: int) -> range:
+    step()
+    return safe_range(*args)
+
+
+def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:  # noqa: A002
+    check_length(n * max * 16, "lipsum()")
+    return generate_lorem_ipsum(n, html, min, max)
+
+
+def _pre_center(value: Any, width: int = 80) -> None:
+    check_width(width, "center")
+
+
+def _pre_format(value: Any, *args: Any, **kwargs: Any) -> None:
+    check_printf(soft_str(value), kwargs or args)
+
+
+def _pre_indent(s: Any, width: int | str = 4, *rest: Any, **kw: Any) -> None:
+    step_width = len(width) if isinstance(width, str) else width
+    if isinstance(step_width, int):
+        text = soft_str(s)
+        check_length(len(text) + (text.count("\n") + 1) * step_width, "indent")
+
+
+def _pre_wordwrap(
+    env: Any, s: Any, width: int = 79, blw: bool = True, wrapstring: str | None = None, *r: Any
+) -> None:
+    text = soft_str(s)
+    if isinstance(width, int):
+        lines = 2 * len(text) // max(width - 1, 1) + text.count("\n") + 2
+        joiner = wrapstring if isinstance(wrapstring, str) else env.newline_sequence
+        check_length(len(text) + lines * len(joiner), "wordwrap")
+
+
+def _pre_replace(ctx: Any, s: Any, old: Any, new: Any, count: int | None = None) -> None:
+    text = soft_str(s)
+    if isinstance(old, str) and isinstance(new, str):
+        hits = text.count(old)
+        if isinstance(count, int) and count >= 0:
+            hits = min(hits, count)
+        check_length(len(text) + hits * (len(new) - len(old)), "replace")
+
+
+def _pre_batch(value: Any, linecount: int, fill_with: Any = None) -> None:
+    check_width(linecount, "batch")
+
+
+def _pre_text(value: Any, *args: Any, **kwargs: Any) -> None:
+    """string, pprint: the text of a list or mapping, bounded before it is built."""
+    if not isinstance(value, str):
+        check_length(2 * text_size(value, 1), "the text of a value")
+
+
+def _pre_tojson(ctx: Any, value: Any, indent: int | None = None) -> None:
+    check_width(indent, "tojson indent")
+    size = 6 * text_size(value, 1)
+    if isinstance(indent, int) and indent > 0:
+        size *= indent
+    check_length(size, "tojson")
+
+
+@pass_eval_context
+def _join(ctx: Any, value: Iterable[Any], d: str = "", attribute: Any = None) -> str:
+    items = list(value)
+    parts = [x if isinstance(x, str) else as_str(x) for x in items] if attribute is None else []
+    if attribute is None:
+        check_length(sum(map(len, parts)) + len(soft_str(d)) * max(len(parts) - 1, 0), "join")
+        return sync_do_join(ctx, parts, d)
+    return check_result(sync_do_join(ctx, items, d, attribute))
+
+
+@pass_environment
+def _sum(env: Any, iterable: Iterable[Any], attribute: Any = None, start: Any = 0) -> Any:
+    items = list(iterable)
+    if isinstance(start, (list, tuple)):
+        # Python's sum of lists copies the running total at each item (quadratic time):
+        # measure the result, then build it in one pass.
+        if attribute is not None:
+            items = list(map(make_attrgetter(env, attribute), items))
+        if all(type(v) is type(start) for v in items):
+            check_length(len(start) + sum(map(len, items)), "sum")
+            return type(start)(chain(start, *items))
+        attribute = None
+    return sync_do_sum(env, items, attribute, start)
+
+
+def _slice(value: Any, slices: int, fill_with: Any = None) -> Any:
+    check_width(slices, "slice")
+    return sync_do_slice(value, slices, fill_with)
+
+
+_PRECHECKS: dict[str, Callable[..., None]] = {
+    "center": _pre_center,
+    "format": _pre_format,
+    "indent": _pre_indent,
+    "wordwrap": _pre_wordwrap,
+    "replace": _pre_replace,
+    "batch": _pre_batch,
+    "string": _pre_text,
+    "pprint": _pre_text,
+    "tojson": _pre_tojson,
+}
+_REPLACED: dict[str, Callable[..., Any]] = {"join": _join, "sum": _sum, "slice": _slice}
+
+
+def _bounded(func: Callable[..., Any], pre: Callable[..., None] | None) -> Callable[..., Any]:
+    if pre is None:
+
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            step()
+            return check_result(func(*args, **kwargs))
+
+    else:
+
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            step()
+            pre(*args, **kwargs)
+            return check_result(func(*args, **kwargs))
+
+    checked.__name__ = getattr(func, "__name__", "filter")
+    checked.__doc__ = getattr(func, "__doc__", None)
+    for attr in ("jinja_pass_arg",):
+        if hasattr(func, attr):
+            setattr(checked, attr, getattr(func, attr))
+    return checked
+
+
+@functools.cache
+def bounded_filters() -> dict[str, Callable[..., Any]]:
+    """Every builtin filter with a step, a size check after (growth by a bounded factor:
+    upper, escape, urlencode...), and, where a parameter sets the size, a check before."""
+    out: dict[str, Callable[..., Any]] = {}
+    for name, func in FILTERS.items():
+        func = _REPLACED.get(name, func)
+        out[name] = _bounded(func, _PRECHECKS.get(name))
+    return out
+

@@ -17,13 +17,17 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 # How often (in steps) the deadline is read: time.monotonic() costs ~40 ns a call.
 _CLOCK_EVERY = 63
+# How many output chunks are collected between two measurements of the output's length: each
+# is a string the template already built (each within max_string_chars) or template text.
+_OUTPUT_BATCH = 32
 
 
 @dataclass(frozen=True)
@@ -104,11 +108,22 @@ def step() -> None:
 
 
 def loop_items(iterable: Iterable[Any]) -> Iterable[Any]:
-    """A `{% for %}` loop's iterable, one step per item."""
+    """A `{% for %}` loop's iterable, one step per item. A sized iterable (list, range, dict,
+    string) is charged for all its items up front (Jinja has no `break`), so the loop itself
+    runs at full speed; anything else is counted item by item."""
     budget = _active.get()
     if budget is None:
-        yield from iterable
-        return
+        return iterable
+    try:
+        size = len(iterable)  # type: ignore[arg-type]
+    except Exception:
+        return _counted(iterable, budget)
+    budget.steps -= size
+    budget.check()
+    return iterable
+
+
+def _counted(iterable: Iterable[Any], budget: Budget) -> Iterator[Any]:
     for item in iterable:
         budget.steps -= 1
         if budget.steps < 0 or not budget.steps & _CLOCK_EVERY:
@@ -149,23 +164,24 @@ def check_result(value: Any) -> Any:
 
 
 def output(chunks: Iterable[str]) -> str:
-    """Join a render's output, stopping as soon as it passes `max_output_chars` (the whole
-    text is never built) and reading the deadline between chunks."""
+    """Join a render's output, refusing it once past `max_output_chars`: the chunks are
+    measured every `_OUTPUT_BATCH` (collected at C speed in between), and the whole text is
+    only built when it fits."""
     budget = _active.get()
-    limits = budget.limits if budget is not None else DEFAULT
-    limit = limits.max_output_chars
-    parts: list[str] = []
-    append = parts.append
-    total = 0
-    for chunk in chunks:
-        total += len(chunk)
-        if total > limit:
-            raise LimitExceeded(
-                "max_output_chars", f"the rendered text is over the limit of {limit:,} characters"
-            )
-        append(chunk)
-    if budget is not None:
-        budget.check()
+    limit = (budget.limits if budget is not None else DEFAULT).max_output_chars
+    it = iter(chunks)
+    parts = list(islice(it, _OUTPUT_BATCH))
+    total = sum(map(len, parts))
+    while total <= limit and len(parts) % _OUTPUT_BATCH == 0:
+        batch = list(islice(it, _OUTPUT_BATCH))
+        if not batch:
+            break
+        total += sum(map(len, batch))
+        parts += batch
+    if total > limit:
+        raise LimitExceeded(
+            "max_output_chars", f"the rendered text is over the limit of {limit:,} characters"
+        )
     return "".join(parts)
 
 

@@ -184,7 +184,8 @@ def _read_template(pf: PromptFile, env: TemplateEnv) -> None:
     try:
         analysis = env.analyse(body, name=pf.name, filename=str(pf.path))
     except jinja2.TemplateSyntaxError as err:
-        pf.add(offset + (err.lineno or 1), 1, "PR040", err.message or "template syntax error")
+        code = getattr(err, "code", "PR040")  # PR055: cannot be compiled within limits
+        pf.add(offset + (err.lineno or 1), 1, code, err.message or "template syntax error")
         return
     pf.template = env.template(analysis)
     pf.closure = env.closure(analysis)

@@ -37,6 +37,7 @@ from jinja2.sandbox import (
 from jinja2.utils import generate_lorem_ipsum, pass_environment, pass_eval_context
 from markupsafe import Markup, soft_str
 
+from promptreg.limits import _active as limits_active
 from promptreg.limits import (
     DEFAULT,
     Limits,
@@ -315,12 +316,15 @@ def _pre_tojson(ctx: Any, value: Any, indent: int | None = None) -> None:
 
 @pass_eval_context
 def _join(ctx: Any, value: Iterable[Any], d: str = "", attribute: Any = None) -> str:
-    items = list(value)
-    parts = [x if isinstance(x, str) else as_str(x) for x in items] if attribute is None else []
-    if attribute is None:
-        check_length(sum(map(len, parts)) + len(soft_str(d)) * max(len(parts) - 1, 0), "join")
-        return sync_do_join(ctx, parts, d)
-    return check_result(sync_do_join(ctx, items, d, attribute))
+    """`join`, measured before it is built."""
+    if attribute is not None:
+        value = map(make_attrgetter(ctx.environment, attribute), value)
+    parts = [x if isinstance(x, str) else as_str(x) for x in value]
+    sep = soft_str(d)
+    check_length(sum(map(len, parts)) + len(sep) * max(len(parts) - 1, 0), "join")
+    if not ctx.autoescape:
+        return sep.join(parts)
+    return sync_do_join(ctx, parts, d)  # escapes what is not Markup
 
 
 @pass_environment
@@ -358,24 +362,29 @@ _REPLACED: dict[str, Callable[..., Any]] = {"join": _join, "sum": _sum, "slice":
 
 
 def _bounded(func: Callable[..., Any], pre: Callable[..., None] | None) -> Callable[..., Any]:
-    if pre is None:
+    """`func` with a step before it, `pre` (a size check on its arguments) if any, and a size
+    check of its result. Inlined: filters are on the hot path of every render."""
+    active = limits_active
 
-        def checked(*args: Any, **kwargs: Any) -> Any:
-            step()
-            return check_result(func(*args, **kwargs))
-
-    else:
-
-        def checked(*args: Any, **kwargs: Any) -> Any:
-            step()
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        budget = active.get()
+        if budget is not None:
+            budget.steps -= 1
+            if budget.steps < 0 or not budget.steps & 63:
+                budget.check()
+        if pre is not None:
             pre(*args, **kwargs)
-            return check_result(func(*args, **kwargs))
+        result = func(*args, **kwargs)
+        if isinstance(result, (str, bytes)):
+            limit = (budget.limits if budget is not None else DEFAULT).max_string_chars
+            if len(result) > limit:
+                check_length(len(result), "a filter's result")
+        return result
 
     checked.__name__ = getattr(func, "__name__", "filter")
     checked.__doc__ = getattr(func, "__doc__", None)
-    for attr in ("jinja_pass_arg",):
-        if hasattr(func, attr):
-            setattr(checked, attr, getattr(func, attr))
+    if hasattr(func, "jinja_pass_arg"):
+        checked.jinja_pass_arg = func.jinja_pass_arg  # type: ignore[attr-defined]
     return checked
 
 

@@ -57,7 +57,7 @@ class LimitExceeded(Exception):
 class Budget:
     """What one render may still spend."""
 
-    __slots__ = ("limits", "steps", "deadline")
+    __slots__ = ("deadline", "limits", "steps")
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits

@@ -17,6 +17,7 @@ Where each check hooks in:
 from __future__ import annotations
 
 import functools
+import math
 import types
 from collections.abc import Callable, Iterable, Mapping
 from itertools import chain
@@ -37,24 +38,24 @@ from jinja2.sandbox import (
 from jinja2.utils import generate_lorem_ipsum, pass_environment, pass_eval_context
 from markupsafe import Markup, soft_str
 
-from promptreg.limits import _active as limits_active
 from promptreg.limits import (
     DEFAULT,
     Limits,
     as_str,
     begin,
-    end,
-    join_strings,
-    loop_items,
     check_bits,
     check_format_spec,
     check_length,
     check_printf,
     check_result,
     check_width,
+    end,
+    join_strings,
+    loop_items,
     step,
     text_size,
 )
+from promptreg.limits import _active as limits_active
 
 _SEQUENCES = (str, bytes, list, tuple)
 
@@ -89,9 +90,8 @@ class BoundedCodeGenerator(CodeGenerator):
 def _binop_check(op: str, left: Any, right: Any) -> None:
     """Refuse, before computing it, a result over the int or length limits."""
     if op == "**":
-        if type(left) in (int, bool) and type(right) in (int, bool) and right > 0:
-            if abs(left) > 1:
-                check_bits((abs(left).bit_length() - 1) * right + 1, "`**`")
+        if isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1:
+            check_bits(int(right * math.log2(abs(left))) + 1, "`**`")
     elif op == "*":
         if isinstance(left, int) and isinstance(right, int):
             check_bits(left.bit_length() + right.bit_length(), "`*`")
@@ -106,16 +106,22 @@ def _binop_check(op: str, left: Any, right: Any) -> None:
         check_printf(left, right)
 
 
-def _method_check(method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-    """Size checks for builtin methods of str/bytes/int that build big results."""
+def _method_check(method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    """Size checks for builtin methods of str/bytes/int that build big results; returns the
+    arguments to call with (an iterable given to `join` is read once, here)."""
     owner = method.__self__
     name = method.__name__
     if isinstance(owner, int) and not isinstance(owner, bool):
         if name == "to_bytes":
             check_width(args[0] if args else kwargs.get("length", 1), "int.to_bytes")
-        return
+        return args
     if not isinstance(owner, (str, bytes, bytearray)):
-        return
+        return args
+    if name == "join" and len(args) == 1:
+        items = list(args[0])
+        sized = sum(len(x) for x in items if isinstance(x, (str, bytes, bytearray)))
+        check_length(sized + len(owner) * max(len(items) - 1, 0), "join()")
+        return (items,)
     if name in ("center", "ljust", "rjust", "zfill") and args:
         check_width(args[0], f"{name}()")
     elif name == "expandtabs":
@@ -133,6 +139,7 @@ def _method_check(method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
     elif name == "translate" and args and isinstance(args[0], Mapping):
         widest = max((len(v) for v in args[0].values() if isinstance(v, str)), default=1)
         check_length(len(owner) * max(widest, 1), "translate()")
+    return args
 
 
 class BoundedSandbox(ImmutableSandboxedEnvironment):
@@ -142,7 +149,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset(["**", "*", "+", "%"])
     limits: Limits = DEFAULT  # what `Template.render` runs under (Prompt sets its own)
 
-    concat = staticmethod(join_strings)  # type: ignore[assignment]
+    concat = staticmethod(join_strings)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -173,7 +180,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
     def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         step()
         if type(obj) is types.BuiltinMethodType:
-            _method_check(obj, args, kwargs)
+            args = _method_check(obj, args, kwargs)
         return check_result(super().call(context, obj, *args, **kwargs))
 
     def get_template(self, *args: Any, **kwargs: Any) -> jinja2.Template:
@@ -257,7 +264,7 @@ def _range(*args: int) -> range:
     return safe_range(*args)
 
 
-def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:  # noqa: A002
+def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
     check_length(n * max * 16, "lipsum()")
     return generate_lorem_ipsum(n, html, min, max)
 
@@ -397,4 +404,3 @@ def bounded_filters() -> dict[str, Callable[..., Any]]:
         func = _REPLACED.get(name, func)
         out[name] = _bounded(func, _PRECHECKS.get(name))
     return out
-

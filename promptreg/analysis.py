@@ -15,7 +15,7 @@ from typing import Any
 
 from jinja2 import nodes
 
-FORMAT = "2"
+FORMAT = "3"  # 3: code generated with the bounds of sandbox.py
 
 
 @dataclass(frozen=True)

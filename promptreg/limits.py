@@ -39,7 +39,7 @@ class Limits:
     max_output_chars: int = 1_000_000  # the rendered text
     max_string_chars: int = 1_000_000  # any string, list or bytes the template builds
     max_int_bits: int = 4096  # any integer the template computes (~1,233 decimal digits)
-    max_steps: int = 1_000_000  # loop iterations + calls + includes + filters + operators
+    max_steps: int = 1_000_000  # loop items, calls, includes, filters, tests, compares, operators
 
 
 DEFAULT = Limits()
@@ -69,7 +69,7 @@ class Budget:
             raise LimitExceeded(
                 "max_steps",
                 f"template work took more than {self.limits.max_steps:,} steps "
-                "(loop iterations, calls, includes, filters)",
+                "(loop iterations, calls, includes, filters, operators)",
             )
         if time.monotonic() > self.deadline:
             raise LimitExceeded(
@@ -108,19 +108,27 @@ def step() -> None:
 
 
 def loop_items(iterable: Iterable[Any]) -> Iterable[Any]:
-    """A `{% for %}` loop's iterable, one step per item. A sized iterable (list, range, dict,
-    string) is charged for all its items up front (Jinja has no `break`), so the loop itself
-    runs at full speed; anything else is counted item by item."""
+    """A `{% for %}` loop's iterable, one step per item. A short sized iterable (a prompt's
+    few-shot examples, say) is charged up front and runs at full speed; a longer one is counted
+    item by item, so the clock is read during the loop however cheap its body looks."""
     budget = _active.get()
     if budget is None:
         return iterable
     try:
         size = len(iterable)  # type: ignore[arg-type]
     except Exception:
+        size = _CLOCK_EVERY + 1
+    if size > _CLOCK_EVERY:
         return _counted(iterable, budget)
     budget.steps -= size
     budget.check()
     return iterable
+
+
+def counted(value: Any) -> Any:
+    """`value`, after one step: wraps comparisons, whose cost grows with their operands."""
+    step()
+    return value
 
 
 def _counted(iterable: Iterable[Any], budget: Budget) -> Iterator[Any]:

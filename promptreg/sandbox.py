@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import math
 import types
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from itertools import chain
 from string import Formatter
 from typing import Any
@@ -35,6 +35,7 @@ from jinja2.sandbox import (
     SandboxedFormatter,
     safe_range,
 )
+from jinja2.tests import TESTS
 from jinja2.utils import generate_lorem_ipsum, pass_environment, pass_eval_context
 from markupsafe import Markup, soft_str
 
@@ -49,6 +50,7 @@ from promptreg.limits import (
     check_printf,
     check_result,
     check_width,
+    counted,
     end,
     join_strings,
     loop_items,
@@ -79,6 +81,12 @@ class BoundedCodeGenerator(CodeGenerator):
             self.write(")")
             return None
         return super().visit(node, *args, **kwargs)
+
+    def visit_Compare(self, node: nodes.Compare, frame: Frame) -> None:
+        # `==`/`in` on big strings or lists cost time in proportion: one step each.
+        self.write("environment.counted(")
+        super().visit_Compare(node, frame)
+        self.write(")")
 
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
         super().visit_Template(node, frame)
@@ -155,19 +163,23 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         super().__init__(*args, **kwargs)
         self.template_class = BoundedTemplate
         self.filters.update(bounded_filters())
+        self.tests.update(counted_tests())
         self.globals["range"] = _range
         self.globals["lipsum"] = _lipsum
 
     # -- hooks the generated code calls --------------------------------------------------------
 
     loop_items = staticmethod(loop_items)
+    counted = staticmethod(counted)
 
     @staticmethod
     def str_join(seq: Iterable[Any]) -> str:
+        step()
         return join_strings([as_str(x) for x in seq])
 
     @staticmethod
     def markup_join(seq: Iterable[Any]) -> str:
+        step()
         parts = [x if isinstance(x, str) else as_str(x) for x in seq]
         check_length(sum(map(len, parts)), "a string")
         return markup_join(parts)
@@ -183,9 +195,24 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             args = _method_check(obj, args, kwargs)
         return check_result(super().call(context, obj, *args, **kwargs))
 
-    def get_template(self, *args: Any, **kwargs: Any) -> jinja2.Template:
-        step()  # every {% include %} / {% import %} / {% extends %}
-        return super().get_template(*args, **kwargs)
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if type(argument) is slice:
+            step()  # a slice copies: its cost grows with the sequence
+        return super().getitem(obj, argument)
+
+    def get_template(
+        self,
+        name: str | jinja2.Template,
+        parent: str | None = None,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> jinja2.Template:
+        """Every {% include %} / {% import %} / {% extends %} is a step (inlined: hot path)."""
+        budget = limits_active.get()
+        if budget is not None:
+            budget.steps -= 1
+            if budget.steps < 0 or not budget.steps & 63:
+                budget.check()
+        return super().get_template(name, parent, globals)
 
     def select_template(self, *args: Any, **kwargs: Any) -> jinja2.Template:
         step()
@@ -393,6 +420,13 @@ def _bounded(func: Callable[..., Any], pre: Callable[..., None] | None) -> Calla
     if hasattr(func, "jinja_pass_arg"):
         checked.jinja_pass_arg = func.jinja_pass_arg  # type: ignore[attr-defined]
     return checked
+
+
+@functools.cache
+def counted_tests() -> dict[str, Callable[..., Any]]:
+    """Every builtin test with a step (`in`, `eq` and friends cost what their operands do)."""
+    tests: Mapping[str, Any] = TESTS
+    return {name: _bounded(func, None) for name, func in tests.items()}
 
 
 @functools.cache

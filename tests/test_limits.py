@@ -243,6 +243,41 @@ def test_render_timeout_bounds_slow_work_within_the_step_budget(ws: Workspace):
     assert "0.3 s" in caught.value.message
 
 
+def test_the_clock_is_read_during_a_long_loop_with_a_cheap_looking_body(ws: Workspace):
+    """Comparing two 100,000-item lists costs ~1 ms; no filter or call in the body."""
+    ws.write(
+        "promptreg.yaml",
+        "prompts_dir: prompts\nlimits: {render_timeout: 0.3, max_steps: 100000000}\n",
+    )
+    body = (
+        "{% set a = range(100000)|list %}{% set b = range(100000)|list %}"
+        "{% for i in range(100000) %}{% if a == b %}{% endif %}{% endfor %}"
+    )
+    start = time.monotonic()
+    with pytest.raises(LimitError) as caught:
+        _render(ws, "compare", body)
+    assert caught.value.limit == "render_timeout"
+    assert time.monotonic() - start < 2
+
+
+def test_partials_including_the_next_one_twice_stop_at_the_step_limit(limited: Workspace, run):
+    """2^30 includes: each include is a step."""
+    for i in range(30):
+        nxt = f"partials/p{i + 1}.j2"
+        limited.write(
+            f"prompts/partials/p{i}.j2", f'{{% include "{nxt}" %}}{{% include "{nxt}" %}}'
+        )
+    limited.write("prompts/partials/p30.j2", "x")
+    path = limited.prompt("chain", prompt_text('{% include "partials/p0.j2" %}{{ n }}'))
+    start = time.monotonic()
+    with pytest.raises(LimitError) as caught:
+        promptreg.load(path).render()
+    assert caught.value.limit == "max_steps"
+    result = run("validate", "--json")
+    assert [f["code"] for f in json.loads(result.out)["findings"]] == ["PR054"]
+    assert time.monotonic() - start < 5
+
+
 def test_default_limits_are_the_documented_ones(ws: Workspace):
     config = load_config(ws.root)
     assert config.limits == Limits(

@@ -146,7 +146,8 @@ def check_length(length: int, what: str) -> None:
     limit = current().max_string_chars
     if length > limit:
         raise LimitExceeded(
-            "max_string_chars", f"{what} would be {length:,} long, over the limit of {limit:,}"
+            "max_string_chars",
+            f"{what} would be {_amount(length)} long, over the limit of {limit:,}",
         )
 
 
@@ -154,8 +155,14 @@ def check_bits(bits: int, what: str) -> None:
     limit = current().max_int_bits
     if bits > limit:
         raise LimitExceeded(
-            "max_int_bits", f"{what} would be a {bits:,}-bit integer, over the limit of {limit:,}"
+            "max_int_bits",
+            f"{what} would be a {_amount(bits)}-bit integer, over the limit of {limit:,}",
         )
+
+
+def _amount(number: int) -> str:
+    """A count for a message (one too long for Python to print is not printed)."""
+    return f"{number:,}" if number < 10**30 else "more than 10^30"
 
 
 def check_width(value: Any, what: str) -> None:

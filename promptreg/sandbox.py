@@ -312,7 +312,12 @@ def _pre_indent(s: Any, width: int | str = 4, *rest: Any, **kw: Any) -> None:
 
 
 def _pre_wordwrap(
-    env: Any, s: Any, width: int = 79, blw: bool = True, wrapstring: str | None = None, *r: Any
+    env: Any,
+    s: Any,
+    width: int = 79,
+    break_long_words: bool = True,
+    wrapstring: str | None = None,
+    break_on_hyphens: bool = True,
 ) -> None:
     text = soft_str(s)
     if isinstance(width, int):

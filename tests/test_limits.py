@@ -211,12 +211,17 @@ def test_within_the_limits_the_same_templates_render(limited: Workspace):
         "{{ 'aXa'.replace('X', '-') }} {{ [1, 2, 3]|join('+') }} {{ [[1], [2]]|sum(start=[]) }} "
         "{{ 'a\nb'|indent(2) }} {{ [1, 2, 3]|batch(2)|list }} {{ ['a']|tojson }} "
         "{% for i in range(3) %}{{ i }}{% endfor %} {{ [1, 2] }} {{ {'k': 'v'} }}"
+        "|{{ 'a b c'|wordwrap(width=3, break_long_words=False, wrapstring='/') }}"
+        "|{{ 'a\nb'|indent(width='>', first=True) }}|{{ 'x'|center(width=3) }}"
+        "|{{ 'aa'|replace('a', 'b', count=1) }}|{{ [1, 2, 3]|batch(linecount=2, fill_with=0)|list }}"
+        "|{{ [1]|tojson(indent=1) }}|{{ 'x'.expandtabs(tabsize=2) }}|{{ (1).to_bytes(length=2) }}"
     )
     path = limited.prompt("fine", prompt_text(body))
     text = promptreg.load(path).render_text()
     assert text == (
         "1024   x  |  7    a abab 00042 00x a,b a-a 1+2+3 [1, 2] a\n  b [[1, 2], [3]] "
         "[\"a\"] 012 [1, 2] {'k': 'v'}"
+        "|a b/c|>a\n>b| x |ba|[[1, 2], [3, 0]]|[\n 1\n]|x|b'\\x00\\x01'"
     )
 
 

@@ -40,6 +40,7 @@ class Limits:
     max_string_chars: int = 1_000_000  # any string, list or bytes the template builds
     max_int_bits: int = 4096  # any integer the template computes (~1,233 decimal digits)
     max_steps: int = 1_000_000  # loop items, calls, includes, filters, tests, compares, operators
+    max_template_nodes: int = 20_000  # expressions and statements compiled in one template file
 
 
 DEFAULT = Limits()

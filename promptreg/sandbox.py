@@ -41,6 +41,7 @@ from markupsafe import Markup, soft_str
 
 from promptreg.limits import (
     DEFAULT,
+    LimitExceeded,
     Limits,
     as_str,
     begin,
@@ -69,12 +70,24 @@ class BoundedCodeGenerator(CodeGenerator):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._loop_iters: set[int] = set()
+        self._visits = 0
+        self._max_visits = getattr(self.environment, "limits", DEFAULT).max_template_nodes
 
     def visit_For(self, node: nodes.For, frame: Frame) -> None:
         self._loop_iters.add(id(node.iter))
         super().visit_For(node, frame)
 
     def visit(self, node: nodes.Node, *args: Any, **kwargs: Any) -> Any:
+        # Code generation (and Python's compile after it) costs time in proportion to the
+        # nodes visited, more for nested macros: the count bounds compile time, and being a
+        # count, it gives every machine the same verdict.
+        self._visits += 1
+        if self._visits > self._max_visits:
+            raise LimitExceeded(
+                "max_template_nodes",
+                f"template has more than {self._max_visits:,} expressions and statements to "
+                "compile: split it into partials",
+            )
         if id(node) in self._loop_iters:
             self.write("environment.loop_items(")
             super().visit(node, *args, **kwargs)

@@ -22,7 +22,7 @@ from jinja2.idtracking import VAR_LOAD_RESOLVE
 
 from promptreg.analysis import Analysis, TemplateProblem, inspect_ast
 from promptreg.codecache import CodeCache, memoize
-from promptreg.limits import DEFAULT, Limits, check_length, text_size
+from promptreg.limits import DEFAULT, LimitExceeded, Limits, check_length, text_size
 from promptreg.names import SUFFIX
 from promptreg.render import finalize
 from promptreg.sandbox import BoundedCodeGenerator, BoundedSandbox
@@ -205,7 +205,8 @@ class TemplateEnv:
         seen before. Raises jinja2.TemplateSyntaxError."""
         return memoize(
             self.code_cache,
-            ("template", name, filename, source),
+            # The node limit decides whether a template compiles: a part of the key.
+            ("template", name, filename, source, str(self.limits.max_template_nodes)),
             lambda: self._analyse_now(source, name=name, filename=filename),
             Analysis.to_data,
             Analysis.from_data,
@@ -232,6 +233,8 @@ class TemplateEnv:
             raise CompileLimitError(
                 f"template cannot be compiled: {err.msg}: nest fewer blocks", 1, name, filename
             ) from None
+        except LimitExceeded as err:  # max_template_nodes
+            raise CompileLimitError(str(err), 1, name, filename) from None
         except (ValueError, OverflowError) as err:  # e.g. an integer literal of 5,000 digits
             raise CompileLimitError(
                 f"template cannot be compiled: {err}", 1, name, filename

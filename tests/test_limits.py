@@ -291,6 +291,7 @@ def test_default_limits_are_the_documented_ones(ws: Workspace):
         max_string_chars=1_000_000,
         max_int_bits=4096,
         max_steps=1_000_000,
+        max_template_nodes=20_000,
     )
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     for line in (
@@ -299,6 +300,7 @@ def test_default_limits_are_the_documented_ones(ws: Workspace):
         "max_string_chars: 1000000 ",
         "max_int_bits: 4096 ",
         "max_steps: 1000000 ",
+        "max_template_nodes: 20000 ",
     ):
         assert line in readme
 
@@ -350,6 +352,24 @@ def test_a_partial_that_cannot_compile_is_reported_at_its_include(ws: Workspace,
     findings = _without_unused_n(json.loads(result.out)["findings"])
     assert [(f["code"], f["line"]) for f in findings] == [("PR055", 8)]
     assert "in partials/deep.j2" in findings[0]["message"]
+
+
+def test_a_template_too_big_to_compile_quickly_is_pr055(ws: Workspace, run):
+    path = ws.prompt("big", prompt_text("{{ n }}" * 25_000))
+    start = time.monotonic()
+    with pytest.raises(PromptFileError) as caught:
+        promptreg.load(path)
+    assert [f.code for f in caught.value.findings] == ["PR055"]
+    assert "limits.max_template_nodes" in str(caught.value)
+    assert time.monotonic() - start < 5
+    # The verdict follows the configured limit (not a cached compile under another limit).
+    ws.write("promptreg.yaml", "prompts_dir: prompts\nlimits: {max_template_nodes: 100}\n")
+    small = ws.prompt("small", prompt_text("{{ n }}" * 200))
+    assert [
+        f["code"] for f in json.loads(run("validate", "--json", str(small)).out)["findings"]
+    ] == ["PR055"]
+    ws.write("promptreg.yaml", "prompts_dir: prompts\nlimits: {max_template_nodes: 1000}\n")
+    assert json.loads(run("validate", "--json", str(small)).out)["findings"] == []
 
 
 def test_constant_folding_never_runs_big_work_at_compile_time(ws: Workspace):

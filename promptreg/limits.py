@@ -25,9 +25,6 @@ from typing import Any
 
 # How often (in steps) the deadline is read: time.monotonic() costs ~40 ns a call.
 _CLOCK_EVERY = 63
-# How many output chunks are collected between two measurements of the output's length: each
-# is a string the template already built (each within max_string_chars) or template text.
-_OUTPUT_BATCH = 32
 
 
 @dataclass(frozen=True)
@@ -56,16 +53,21 @@ class LimitExceeded(Exception):
 
 
 class Budget:
-    """What one render may still spend."""
+    """What one render may still spend, and the output it has produced so far."""
 
-    __slots__ = ("deadline", "limits", "steps")
+    __slots__ = ("deadline", "limits", "measured", "output", "seen", "steps")
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.steps = limits.max_steps
         self.deadline = time.monotonic() + limits.render_timeout
+        self.output: list[str] = []  # see `output`
+        self.seen = self.measured = 0
 
     def check(self) -> None:
+        """Called at least every `_CLOCK_EVERY` steps."""
+        if self.output:
+            self._measure_output()
         if self.steps < 0:
             raise LimitExceeded(
                 "max_steps",
@@ -78,13 +80,25 @@ class Budget:
                 f"rendering took longer than {self.limits.render_timeout:g} s",
             )
 
+    def _measure_output(self) -> None:
+        """The output so far (see `output`): only the chunks added since the last look."""
+        parts = self.output
+        end = len(parts)
+        self.measured += sum(map(len, islice(parts, self.seen, end)))
+        self.seen = end
+        limit = self.limits.max_output_chars
+        if self.measured > limit:
+            raise LimitExceeded(
+                "max_output_chars", f"the rendered text is over the limit of {limit:,} characters"
+            )
+
 
 _active: ContextVar[Budget | None] = ContextVar("promptreg_budget", default=None)
 
 
 def begin(limits: Limits) -> Token[Budget | None]:
-    """Start a render's budget; pass the token to `end`. A render nested in another (an
-    include) shares the outer budget."""
+    """Start a budget for work outside `output` (`Template.render`); pass the token to `end`.
+    Work nested in another render shares the outer budget."""
     return _active.set(_active.get() or Budget(limits))
 
 
@@ -179,22 +193,29 @@ def check_result(value: Any) -> Any:
     return value
 
 
-def output(chunks: Iterable[str]) -> str:
-    """Join a render's output, refusing it once past `max_output_chars`: the chunks are
-    measured every `_OUTPUT_BATCH` (collected at C speed in between), and the whole text is
-    only built when it fits."""
+def output(chunks: Iterable[str], limits: Limits | None = None) -> str:
+    """Render: run a template's output generator under a fresh budget of `limits` (or under
+    the enclosing render's budget), and join its output unless over `max_output_chars`.
+
+    The chunks are collected by `list.extend` (at C speed, no cost per chunk); the list grows
+    in place, so every clock check of the budget (at least every 64 steps) measures what was
+    added since the last one. Between two checks the template did fewer than 64 steps, and
+    every new string costs a step (an operator, a filter, a call, a join), so what piles up
+    unmeasured is bounded too. The whole text is only built once it is known to fit.
+    """
     budget = _active.get()
-    limit = (budget.limits if budget is not None else DEFAULT).max_output_chars
-    it = iter(chunks)
-    parts = list(islice(it, _OUTPUT_BATCH))
-    total = sum(map(len, parts))
-    while total <= limit and len(parts) % _OUTPUT_BATCH == 0:
-        batch = list(islice(it, _OUTPUT_BATCH))
-        if not batch:
-            break
-        total += sum(map(len, batch))
-        parts += batch
-    if total > limit:
+    if budget is None:
+        budget = Budget(limits or DEFAULT)
+        parts = budget.output
+        token = _active.set(budget)
+        try:
+            parts.extend(chunks)
+        finally:
+            _active.reset(token)
+    else:
+        parts = list(chunks)
+    limit = budget.limits.max_output_chars
+    if sum(map(len, parts)) > limit:
         raise LimitExceeded(
             "max_output_chars", f"the rendered text is over the limit of {limit:,} characters"
         )
@@ -210,6 +231,12 @@ def join_strings(parts: Iterable[str]) -> str:
     if total > current().max_string_chars:
         check_length(total, "a string")
     return "".join(parts)
+
+
+def check_printable(value: Any) -> None:
+    """Before `str(value)` of something that is not a str or a number (a list, a mapping):
+    refuse one whose text would be over the string limit."""
+    check_length(text_size(value), f"the text of a {type(value).__name__}")
 
 
 def as_str(value: Any) -> str:

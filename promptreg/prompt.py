@@ -227,7 +227,6 @@ class Prompt:
         values = resolve_inputs(self.spec.inputs, inputs, prompt=self.shown_path)
         values.update(self._env.globals)
         template = self.template
-        budget = limits.begin(self._env.limits)
         try:
             raw, slots = render_raw(template, values)
             messages = split_messages(raw, slots)
@@ -237,10 +236,8 @@ class Prompt:
                 path=self.shown_path,
                 line=self.body_line,
             ) from err
-        except Exception as err:  # anything the template's code raised
+        except Exception as err:  # anything the template's code raised (limits.py: LimitExceeded)
             raise self._render_error(err) from err
-        finally:
-            limits.end(budget)
         if messages is None:
             text = finish_text(raw, slots)
             rendered = Rendered([{"role": "user", "content": text}], text)

@@ -17,7 +17,7 @@ from typing import Any, Literal, TypedDict
 
 import jinja2
 
-from promptreg.limits import output
+from promptreg.limits import check_printable, output
 
 RESERVED_CHAR = "\ue000"
 ROLES = ("system", "user", "assistant")
@@ -42,6 +42,8 @@ def finalize(value: Any) -> Any:
     """Jinja's `finalize`: applied to every `{{ expression }}` the template outputs."""
     if value is None:
         raise NoneOutputError("an expression printed null (an optional input with no value?)")
+    if type(value) is not str and not isinstance(value, (str, int, float)):
+        check_printable(value)  # limits.py: Jinja calls str() on it next
     if type(value) is str and value and _needs_slot(value):
         slots = _slots.get()
         if slots is not None:
@@ -74,7 +76,8 @@ def render_raw(template: jinja2.Template, values: dict[str, Any]) -> tuple[str, 
     token = _slots.set(slots)
     try:
         context = template.new_context(values, shared=True)
-        return output(template.root_render_func(context)), slots  # bounded: limits.py
+        limits = getattr(template.environment, "limits", None)
+        return output(template.root_render_func(context), limits), slots  # see limits.py
     except Exception:
         template.environment.handle_exception()  # re-raises with template file and line
         raise

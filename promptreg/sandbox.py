@@ -44,7 +44,6 @@ from promptreg.limits import (
     LimitExceeded,
     Limits,
     as_str,
-    begin,
     check_bits,
     check_format_spec,
     check_length,
@@ -52,9 +51,9 @@ from promptreg.limits import (
     check_result,
     check_width,
     counted,
-    end,
     join_strings,
     loop_items,
+    output,
     step,
     text_size,
 )
@@ -174,6 +173,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.compiled: dict[str, jinja2.Template] = {}  # partials by name, see get_template
         self.template_class = BoundedTemplate
         self.filters.update(bounded_filters())
         self.tests.update(counted_tests())
@@ -225,6 +225,14 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             budget.steps -= 1
             if budget.steps < 0 or not budget.steps & 63:
                 budget.check()
+        if globals is None and type(name) is str:
+            # A partial compiled ahead of rendering (TemplateEnv): skip Jinja's weakref-keyed
+            # cache lookup, which costs more than the step above. (`parent` only matters to a
+            # `join_path` override; this environment has none: names are relative to the
+            # prompts directory.)
+            template = self.compiled.get(name)
+            if template is not None:
+                return template
         return super().get_template(name, parent, globals)
 
     def select_template(self, *args: Any, **kwargs: Any) -> jinja2.Template:
@@ -265,11 +273,12 @@ class BoundedTemplate(jinja2.Template):
     directly (`Prompt.template.render(...)`) rather than through `Prompt.render`."""
 
     def render(self, *args: Any, **kwargs: Any) -> str:
-        token = begin(getattr(self.environment, "limits", DEFAULT))
+        context = self.new_context(dict(*args, **kwargs))
         try:
-            return super().render(*args, **kwargs)
-        finally:
-            end(token)
+            return output(self.root_render_func(context), getattr(self.environment, "limits", None))
+        except Exception:
+            self.environment.handle_exception()
+            raise
 
 
 class _BoundedFormatter(SandboxedFormatter):

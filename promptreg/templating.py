@@ -22,7 +22,7 @@ from jinja2.idtracking import VAR_LOAD_RESOLVE
 
 from promptreg.analysis import Analysis, TemplateProblem, inspect_ast
 from promptreg.codecache import CodeCache, memoize
-from promptreg.limits import DEFAULT, LimitExceeded, Limits, check_length, text_size
+from promptreg.limits import DEFAULT, LimitExceeded, Limits
 from promptreg.names import SUFFIX
 from promptreg.render import finalize
 from promptreg.sandbox import BoundedCodeGenerator, BoundedSandbox
@@ -162,15 +162,6 @@ class _Environment(BoundedSandbox):
     code_generator_class = _TrackingCodeGenerator
 
 
-def _bounded_finalize(value: Any) -> Any:
-    """`finalize`, then refuse to print a list or mapping whose text would be over the string
-    limit (the generated code calls `str()` on what this returns)."""
-    value = finalize(value)
-    if type(value) is not str and not isinstance(value, (str, int, float)):
-        check_length(text_size(value), f"the text of a {type(value).__name__}")
-    return value
-
-
 class TemplateEnv:
     """One per prompts directory; caches analysed partials so shared ones are read once."""
 
@@ -191,7 +182,7 @@ class TemplateEnv:
             keep_trailing_newline=False,
             auto_reload=False,
             cache_size=-1,
-            finalize=_bounded_finalize,
+            finalize=finalize,
         )
         self.env.limits = limits
         self._partials: dict[str, Partial | IncludeError] = {}
@@ -271,7 +262,9 @@ class TemplateEnv:
         except jinja2.TemplateSyntaxError as syntax:
             return Partial(name, source, None, syntax)
         assert self.env.loader is not None and self.env.cache is not None
-        self.env.cache[(weakref.ref(self.env.loader), name)] = self.template(analysis)
+        template = self.template(analysis)
+        self.env.cache[(weakref.ref(self.env.loader), name)] = template
+        self.env.compiled[name] = template
         return Partial(name, source, analysis, None)
 
     def closure(self, body: Analysis) -> Closure:

@@ -209,9 +209,24 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         return check_result(super().call(context, obj, *args, **kwargs))
 
     def getitem(self, obj: Any, argument: Any) -> Any:
-        if type(argument) is slice:
-            step()  # a slice copies: its cost grows with the sequence
+        """A step: `x[k]`, a slice (which copies), and the per-item attribute lookups of
+        `map`, `groupby`, `sort(attribute=...)` and friends, so the clock is read while a
+        filter works through a long list."""
+        budget = limits_active.get()
+        if budget is not None:
+            budget.steps -= 1
+            if budget.steps < 0 or not budget.steps & 63:
+                budget.check()
         return super().getitem(obj, argument)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """A step, as `getitem`."""
+        budget = limits_active.get()
+        if budget is not None:
+            budget.steps -= 1
+            if budget.steps < 0 or not budget.steps & 63:
+                budget.check()
+        return super().getattr(obj, attribute)
 
     def get_template(
         self,

@@ -265,6 +265,20 @@ def test_the_clock_is_read_during_a_long_loop_with_a_cheap_looking_body(ws: Work
     assert time.monotonic() - start < 2
 
 
+def test_the_clock_is_read_inside_a_filter_working_through_a_long_list(ws: Workspace):
+    """One `groupby` over 500,000 items takes seconds: its per-item lookups are steps."""
+    ws.write(
+        "promptreg.yaml",
+        "prompts_dir: prompts\nlimits: {render_timeout: 0.3, max_steps: 100000000}\n",
+    )
+    body = "{% set l = (range(100000)|list) * 5 %}{{ (l|groupby('real')|list)|length }}"
+    start = time.monotonic()
+    with pytest.raises(LimitError) as caught:
+        _render(ws, "groupby", body)
+    assert caught.value.limit == "render_timeout"
+    assert time.monotonic() - start < 1.2
+
+
 def test_partials_including_the_next_one_twice_stop_at_the_step_limit(limited: Workspace, run):
     """2^30 includes: each include is a step."""
     for i in range(30):

@@ -63,7 +63,7 @@ def run_evals_fresh(
     they are staged (or at `PRE_COMMIT_TO_REF`)."""
     with open_context(project, base=base, environ=environ) as ctx:
         prompts = expand(project, classify(project, ctx.files(files)))
-        env = ctx.new.template_env(project.prompts_dir)
+        env = ctx.new.template_env(project.prompts_dir, project.config.limits)
         findings: list[Finding] = []
         blobs = ctx.new.read_many([ctx.rel(path) for path in prompts])
         for path, data in zip(prompts, blobs, strict=True):

@@ -312,12 +312,9 @@ def check_printf(template: Any, values: Any) -> None:
         template = bytes(template).decode("latin-1")
     if not isinstance(template, str):
         return
-    if isinstance(values, tuple):
-        args = list(values)
-    elif isinstance(values, Mapping):
-        args = []
-    else:
-        args = [values]
+    # Python formats a mapping right operand by key (`%(name)s`) and, in a spec without a
+    # key, as one value: both are bounded here.
+    args = list(values) if isinstance(values, tuple) else [values]
     mapping = values if isinstance(values, Mapping) else None
     total = len(template)
     for match in _PRINTF.finditer(template):

@@ -47,6 +47,7 @@ from promptreg.limits import (
     check_bits,
     check_format_spec,
     check_length,
+    check_printable,
     check_printf,
     check_result,
     check_width,
@@ -437,10 +438,14 @@ _PRECHECKS: dict[str, Callable[..., None]] = {
 _REPLACED: dict[str, Callable[..., Any]] = {"join": _join, "sum": _sum, "slice": _slice}
 
 
-def _bounded(func: Callable[..., Any], pre: Callable[..., None] | None) -> Callable[..., Any]:
+def _bounded(
+    func: Callable[..., Any], pre: Callable[..., None] | None, printable: bool = False
+) -> Callable[..., Any]:
     """`func` with a step before it, `pre` (a size check on its arguments) if any, and a size
-    check of its result. Inlined: filters are on the hot path of every render."""
+    check of its result. A `printable` filter makes text of its first argument (`str()` of a
+    list or mapping): that text is measured first. Inlined: filters are on the hot path."""
     active = limits_active
+    at = 1 if hasattr(func, "jinja_pass_arg") else 0  # the value follows the context argument
 
     def checked(*args: Any, **kwargs: Any) -> Any:
         budget = active.get()
@@ -448,6 +453,10 @@ def _bounded(func: Callable[..., Any], pre: Callable[..., None] | None) -> Calla
             budget.steps -= 1
             if budget.steps < 0 or not budget.steps & 63:
                 budget.check()
+        if printable and len(args) > at:
+            value = args[at]
+            if type(value) is not str and not isinstance(value, (str, int, float)):
+                check_printable(value)
         if pre is not None:
             pre(*args, **kwargs)
         result = func(*args, **kwargs)
@@ -464,6 +473,15 @@ def _bounded(func: Callable[..., Any], pre: Callable[..., None] | None) -> Calla
     return checked
 
 
+# Filters that turn their value into text (`soft_str`, `escape`, `Markup`): given a list or a
+# mapping, they would build its whole text before anything else could measure it.
+_PRINTABLE = frozenset(
+    {"capitalize", "center", "e", "escape", "forceescape", "format", "indent", "lower"}
+    | {"replace", "safe", "striptags", "title", "trim", "truncate", "upper", "urlencode"}
+    | {"urlize", "wordcount", "wordwrap", "xmlattr"}
+)
+
+
 @functools.cache
 def counted_tests() -> dict[str, Callable[..., Any]]:
     """Every builtin test with a step (`in`, `eq` and friends cost what their operands do)."""
@@ -478,5 +496,5 @@ def bounded_filters() -> dict[str, Callable[..., Any]]:
     out: dict[str, Callable[..., Any]] = {}
     for name, func in FILTERS.items():
         func = _REPLACED.get(name, func)
-        out[name] = _bounded(func, _PRECHECKS.get(name))
+        out[name] = _bounded(func, _PRECHECKS.get(name), name in _PRINTABLE)
     return out

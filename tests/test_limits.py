@@ -127,6 +127,14 @@ OVER_LIMIT = {
     "filter-pprint": ("{{ (['y' * 1000] * 1000)|pprint|length }}", "max_string_chars"),
     "filter-tojson": ("{{ (['y' * 1000] * 1000)|tojson|length }}", "max_string_chars"),
     "filter-tojson-indent": ("{{ [1]|tojson(indent=10**9) }}", "max_string_chars"),
+    "percent-a-mapping": ("{{ '%s' % dict.fromkeys(range(1000), 'y' * 1000) }}", "max_string"),
+    "filter-of-a-big-list": ("{{ (['y' * 1000] * 1000)|upper }}", "max_string_chars"),
+    "escape-a-big-list": ("{{ (['y' * 1000] * 1000)|e }}", "max_string_chars"),
+    "indent-a-big-list": ("{{ (['y' * 1000] * 1000)|indent }}", "max_string_chars"),
+    "urlencode-a-big-mapping": (
+        "{{ dict.fromkeys(range(1000), 'y' * 1000)|urlencode }}",
+        "max_string_chars",
+    ),
     "print-a-big-list": ("{{ ['y' * 1000] * 1000 }}", "max_string_chars"),
     "concat-a-big-list": ("{{ 'a' ~ (['y' * 1000] * 1000) }}", "max_string_chars"),
     "nested-list-literals": (

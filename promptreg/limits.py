@@ -38,6 +38,7 @@ class Limits:
     max_int_bits: int = 4096  # any integer the template computes (~1,233 decimal digits)
     max_steps: int = 1_000_000  # loop items, calls, includes, filters, tests, compares, operators
     max_template_nodes: int = 20_000  # expressions and statements compiled in one template file
+    max_total_chars: int = 100_000_000  # all strings/lists built in one render, added up
 
 
 DEFAULT = Limits()
@@ -55,14 +56,14 @@ class LimitExceeded(Exception):
 class Budget:
     """What one render may still spend, and the output it has produced so far."""
 
-    __slots__ = ("deadline", "limits", "measured", "output", "seen", "steps")
+    __slots__ = ("built", "deadline", "limits", "measured", "output", "seen", "steps")
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.steps = limits.max_steps
         self.deadline = time.monotonic() + limits.render_timeout
         self.output: list[str] = []  # see `output`
-        self.seen = self.measured = 0
+        self.seen = self.measured = self.built = 0
 
     def check(self) -> None:
         """Called at least every `_CLOCK_EVERY` steps."""
@@ -135,8 +136,10 @@ def loop_items(iterable: Iterable[Any]) -> Iterable[Any]:
         size = _CLOCK_EVERY + 1
     if size > _CLOCK_EVERY:
         return _counted(iterable, budget)
+    before = budget.steps
     budget.steps -= size
-    budget.check()
+    if budget.steps < 0 or budget.steps >> 6 != before >> 6:  # passed a multiple of 64
+        budget.check()
     return iterable
 
 
@@ -193,6 +196,22 @@ def check_result(value: Any) -> Any:
     return value
 
 
+def built(value: Any) -> Any:
+    """Count a new string, bytes or list against `max_total_chars`: each is held to
+    `max_string_chars`, and this holds what a render builds to a total, so keeping many of
+    them (appending to a list in a loop) cannot take gigabytes either."""
+    budget = _active.get()
+    if budget is not None and isinstance(value, (str, bytes, list, tuple)):
+        budget.built += len(value)
+        if budget.built > budget.limits.max_total_chars:
+            raise LimitExceeded(
+                "max_total_chars",
+                f"the strings and lists the template built add up to more than "
+                f"{budget.limits.max_total_chars:,}",
+            )
+    return value
+
+
 def output(chunks: Iterable[str], limits: Limits | None = None) -> str:
     """Render: run a template's output generator under a fresh budget of `limits` (or under
     the enclosing render's budget), and join its output unless over `max_output_chars`.
@@ -230,7 +249,9 @@ def join_strings(parts: Iterable[str]) -> str:
     total = sum(map(len, parts))
     if total > current().max_string_chars:
         check_length(total, "a string")
-    return "".join(parts)
+    text = "".join(parts)
+    built(text)
+    return text
 
 
 def check_printable(value: Any) -> None:

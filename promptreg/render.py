@@ -26,6 +26,7 @@ _ROLE_SET = frozenset(ROLES)
 _SLOT = re.compile("\ue000(\\d+)\ue000")
 _MAX_NESTING = 32
 
+_PLAIN = frozenset({str, int, float, bool})
 _slots: ContextVar[list[str] | None] = ContextVar("promptreg_render_slots", default=None)
 
 
@@ -42,7 +43,7 @@ def finalize(value: Any) -> Any:
     """Jinja's `finalize`: applied to every `{{ expression }}` the template outputs."""
     if value is None:
         raise NoneOutputError("an expression printed null (an optional input with no value?)")
-    if type(value) is not str and not isinstance(value, (str, int, float)):
+    if type(value) not in _PLAIN and not isinstance(value, (str, int, float)):
         check_printable(value)  # limits.py: Jinja calls str() on it next
     if type(value) is str and value and _needs_slot(value):
         slots = _slots.get()

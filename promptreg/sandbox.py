@@ -44,6 +44,7 @@ from promptreg.limits import (
     LimitExceeded,
     Limits,
     as_str,
+    built,
     check_bits,
     check_format_spec,
     check_length,
@@ -61,6 +62,7 @@ from promptreg.limits import (
 from promptreg.limits import _active as limits_active
 
 _SEQUENCES = (str, bytes, list, tuple)
+_Sandbox = ImmutableSandboxedEnvironment  # the hot overrides call it directly, not via super()
 
 
 class BoundedCodeGenerator(CodeGenerator):
@@ -127,40 +129,67 @@ def _binop_check(op: str, left: Any, right: Any) -> None:
         check_printf(left, right)
 
 
-def _method_check(method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
-    """Size checks for builtin methods of str/bytes/int that build big results; returns the
-    arguments to call with (an iterable given to `join` is read once, here)."""
-    owner = method.__self__
-    name = method.__name__
-    if isinstance(owner, int) and not isinstance(owner, bool):
-        if name == "to_bytes":
-            check_width(args[0] if args else kwargs.get("length", 1), "int.to_bytes")
-        return args
-    if not isinstance(owner, (str, bytes, bytearray)):
-        return args
-    if name == "join" and len(args) == 1:
-        items = list(args[0])
-        sized = sum(len(x) for x in items if isinstance(x, (str, bytes, bytearray)))
-        check_length(sized + len(owner) * max(len(items) - 1, 0), "join()")
-        return (items,)
-    if name in ("center", "ljust", "rjust", "zfill") and args:
+Args = tuple[Any, ...]
+
+
+def _check_width_arg(owner: Any, name: str, args: Args, kwargs: dict[str, Any]) -> Args:
+    if args:  # center, ljust, rjust, zfill (positional only)
         check_width(args[0], f"{name}()")
-    elif name == "expandtabs":
-        size = args[0] if args else kwargs.get("tabsize", 8)
-        if isinstance(size, int):
-            tab = "\t" if isinstance(owner, str) else b"\t"
-            check_length(len(owner) + owner.count(tab) * size, "expandtabs()")  # type: ignore[arg-type]
-    elif name == "replace" and len(args) >= 2:
+    return args
+
+
+def _check_expandtabs(owner: Any, name: str, args: Args, kwargs: dict[str, Any]) -> Args:
+    size = args[0] if args else kwargs.get("tabsize", 8)
+    if isinstance(size, int):
+        tab = "\t" if isinstance(owner, str) else b"\t"
+        check_length(len(owner) + owner.count(tab) * size, "expandtabs()")
+    return args
+
+
+def _check_join(owner: Any, name: str, args: Args, kwargs: dict[str, Any]) -> Args:
+    if len(args) != 1:
+        return args
+    items = list(args[0])  # read the iterable once, here, and call with the list
+    sized = sum(len(x) for x in items if isinstance(x, (str, bytes, bytearray)))
+    check_length(sized + len(owner) * max(len(items) - 1, 0), "join()")
+    return (items,)
+
+
+def _check_replace(owner: Any, name: str, args: Args, kwargs: dict[str, Any]) -> Args:
+    if len(args) >= 2 and isinstance(args[0], type(owner)) and isinstance(args[1], type(owner)):
         old, new = args[0], args[1]
-        if isinstance(old, type(owner)) and isinstance(new, type(owner)):
-            count = owner.count(old)  # type: ignore[arg-type]
-            if len(args) > 2 and isinstance(args[2], int) and args[2] >= 0:
-                count = min(count, args[2])
-            check_length(len(owner) + count * (len(new) - len(old)), "replace()")
-    elif name == "translate" and args and isinstance(args[0], Mapping):
+        count = owner.count(old)
+        if len(args) > 2 and isinstance(args[2], int) and args[2] >= 0:
+            count = min(count, args[2])
+        check_length(len(owner) + count * (len(new) - len(old)), "replace()")
+    return args
+
+
+def _check_translate(owner: Any, name: str, args: Args, kwargs: dict[str, Any]) -> Args:
+    if args and isinstance(args[0], Mapping):
         widest = max((len(v) for v in args[0].values() if isinstance(v, str)), default=1)
         check_length(len(owner) * max(widest, 1), "translate()")
     return args
+
+
+def _check_to_bytes(owner: Any, name: str, args: Args, kwargs: dict[str, Any]) -> Args:
+    check_width(args[0] if args else kwargs.get("length", 1), "int.to_bytes()")
+    return args
+
+
+# Builtin methods of str/bytes (and int.to_bytes) whose result size an argument sets; other
+# methods of str/bytes grow their input by a bounded factor and are checked on the result.
+_TEXT_METHODS: dict[str, Callable[[Any, str, Args, dict[str, Any]], Args]] = {
+    "center": _check_width_arg,
+    "ljust": _check_width_arg,
+    "rjust": _check_width_arg,
+    "zfill": _check_width_arg,
+    "expandtabs": _check_expandtabs,
+    "join": _check_join,
+    "replace": _check_replace,
+    "translate": _check_translate,
+}
+_TEXT = (str, bytes, bytearray)
 
 
 class BoundedSandbox(ImmutableSandboxedEnvironment):
@@ -189,7 +218,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
     @staticmethod
     def str_join(seq: Iterable[Any]) -> str:
         step()
-        return join_strings([as_str(x) for x in seq])
+        return join_strings([x if type(x) is str else as_str(x) for x in seq])
 
     @staticmethod
     def markup_join(seq: Iterable[Any]) -> str:
@@ -201,13 +230,20 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         step()
         _binop_check(operator, left, right)
-        return check_result(self.binop_table[operator](left, right))
+        return built(check_result(self.binop_table[operator](left, right)))
 
     def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         step()
         if type(obj) is types.BuiltinMethodType:
-            args = _method_check(obj, args, kwargs)
-        return check_result(super().call(context, obj, *args, **kwargs))
+            owner = obj.__self__
+            if isinstance(owner, _TEXT):  # a str/bytes method: it builds a new string
+                check = _TEXT_METHODS.get(obj.__name__)
+                if check is not None:
+                    args = check(owner, obj.__name__, args, kwargs)
+                return built(check_result(_Sandbox.call(self, context, obj, *args, **kwargs)))
+            if obj.__name__ == "to_bytes" and type(owner) is int:
+                args = _check_to_bytes(owner, "to_bytes", args, kwargs)
+        return check_result(_Sandbox.call(self, context, obj, *args, **kwargs))
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         """A step: `x[k]`, a slice (which copies), and the per-item attribute lookups of
@@ -218,7 +254,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             budget.steps -= 1
             if budget.steps < 0 or not budget.steps & 63:
                 budget.check()
-        return super().getitem(obj, argument)
+        return _Sandbox.getitem(self, obj, argument)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """A step, as `getitem`."""
@@ -227,7 +263,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             budget.steps -= 1
             if budget.steps < 0 or not budget.steps & 63:
                 budget.check()
-        return super().getattr(obj, attribute)
+        return _Sandbox.getattr(self, obj, attribute)
 
     def get_template(
         self,
@@ -314,7 +350,7 @@ class _BoundedFormatter(SandboxedFormatter):
         result = super().format_field(value, format_spec)
         self._total += len(result)
         check_length(self._total, "a formatted string")
-        return result
+        return built(result)
 
 
 class _BoundedEscapeFormatter(_BoundedFormatter, SandboxedEscapeFormatter):
@@ -325,8 +361,7 @@ class _BoundedEscapeFormatter(_BoundedFormatter, SandboxedEscapeFormatter):
 
 
 def _range(*args: int) -> range:
-    step()
-    return safe_range(*args)
+    return safe_range(*args)  # a call: already a step (BoundedSandbox.call)
 
 
 def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
@@ -439,7 +474,10 @@ _REPLACED: dict[str, Callable[..., Any]] = {"join": _join, "sum": _sum, "slice":
 
 
 def _bounded(
-    func: Callable[..., Any], pre: Callable[..., None] | None, printable: bool = False
+    func: Callable[..., Any],
+    pre: Callable[..., None] | None,
+    printable: bool = False,
+    builds: bool = False,
 ) -> Callable[..., Any]:
     """`func` with a step before it, `pre` (a size check on its arguments) if any, and a size
     check of its result. A `printable` filter makes text of its first argument (`str()` of a
@@ -449,21 +487,29 @@ def _bounded(
 
     def checked(*args: Any, **kwargs: Any) -> Any:
         budget = active.get()
-        if budget is not None:
-            budget.steps -= 1
-            if budget.steps < 0 or not budget.steps & 63:
-                budget.check()
-        if printable and len(args) > at:
-            value = args[at]
-            if type(value) is not str and not isinstance(value, (str, int, float)):
-                check_printable(value)
+        if budget is None:  # outside a render (Jinja folding constants): sizes only
+            if printable and len(args) > at:
+                _check_printable(args[at])
+            if pre is not None:
+                pre(*args, **kwargs)
+            return check_result(func(*args, **kwargs))
+        budget.steps -= 1
+        if budget.steps < 0 or not budget.steps & 63:
+            budget.check()
+        if printable and len(args) > at and type(args[at]) not in _PLAIN:
+            _check_printable(args[at])
         if pre is not None:
             pre(*args, **kwargs)
         result = func(*args, **kwargs)
-        if isinstance(result, (str, bytes)):
-            limit = (budget.limits if budget is not None else DEFAULT).max_string_chars
-            if len(result) > limit:
-                check_length(len(result), "a filter's result")
+        kind = type(result)
+        if kind is str or kind is list or isinstance(result, (str, bytes, list, tuple)):
+            size = len(result)
+            if size > budget.limits.max_string_chars:
+                check_length(size, "a filter's result")
+            if builds and (len(args) <= at or result is not args[at]):
+                budget.built += size
+                if budget.built > budget.limits.max_total_chars:
+                    built(result)  # raises
         return result
 
     checked.__name__ = getattr(func, "__name__", "filter")
@@ -472,6 +518,17 @@ def _bounded(
         checked.jinja_pass_arg = func.jinja_pass_arg  # type: ignore[attr-defined]
     return checked
 
+
+_PLAIN = frozenset({str, int, float, bool})
+
+
+def _check_printable(value: Any) -> None:
+    if not isinstance(value, (str, int, float)):
+        check_printable(value)
+
+
+# Filters that return one of the values they are given, building nothing.
+_PICKS = frozenset({"attr", "d", "default", "first", "last", "max", "min", "random"})
 
 # Filters that turn their value into text (`soft_str`, `escape`, `Markup`): given a list or a
 # mapping, they would build its whole text before anything else could measure it.
@@ -496,5 +553,5 @@ def bounded_filters() -> dict[str, Callable[..., Any]]:
     out: dict[str, Callable[..., Any]] = {}
     for name, func in FILTERS.items():
         func = _REPLACED.get(name, func)
-        out[name] = _bounded(func, _PRECHECKS.get(name), name in _PRINTABLE)
+        out[name] = _bounded(func, _PRECHECKS.get(name), name in _PRINTABLE, name not in _PICKS)
     return out

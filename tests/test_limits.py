@@ -32,6 +32,7 @@ limits:
   max_string_chars: 100000
   max_output_chars: 200000
   max_int_bits: 4096
+  max_total_chars: 2000000
 """
 
 HEAD = """\
@@ -127,6 +128,16 @@ OVER_LIMIT = {
     "filter-pprint": ("{{ (['y' * 1000] * 1000)|pprint|length }}", "max_string_chars"),
     "filter-tojson": ("{{ (['y' * 1000] * 1000)|tojson|length }}", "max_string_chars"),
     "filter-tojson-indent": ("{{ [1]|tojson(indent=10**9) }}", "max_string_chars"),
+    "keeping-many-strings": (
+        "{% set ns = namespace(l=[], s='y' * 99990) %}{% for i in range(10000) %}"
+        "{% set ns.l = ns.l + [ns.s ~ i] %}{% endfor %}{{ ns.l|length }}",
+        "max_total_chars",
+    ),
+    "keeping-many-filter-results": (
+        "{% set ns = namespace(l=[], s='y' * 99990) %}{% for i in range(10000) %}"
+        "{% set ns.l = ns.l + [ns.s|upper] %}{% endfor %}{{ ns.l|length }}",
+        "max_total_chars",
+    ),
     "percent-a-mapping": ("{{ '%s' % dict.fromkeys(range(1000), 'y' * 1000) }}", "max_string"),
     "filter-of-a-big-list": ("{{ (['y' * 1000] * 1000)|upper }}", "max_string_chars"),
     "escape-a-big-list": ("{{ (['y' * 1000] * 1000)|e }}", "max_string_chars"),
@@ -314,6 +325,7 @@ def test_default_limits_are_the_documented_ones(ws: Workspace):
         max_int_bits=4096,
         max_steps=1_000_000,
         max_template_nodes=20_000,
+        max_total_chars=100_000_000,
     )
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     for line in (
@@ -323,6 +335,7 @@ def test_default_limits_are_the_documented_ones(ws: Workspace):
         "max_int_bits: 4096 ",
         "max_steps: 1000000 ",
         "max_template_nodes: 20000 ",
+        "max_total_chars: 100000000 ",
     ):
         assert line in readme
 

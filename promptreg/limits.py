@@ -95,6 +95,7 @@ class Budget:
 
 
 _active: ContextVar[Budget | None] = ContextVar("promptreg_budget", default=None)
+active = _active  # the render's budget, for the hot paths in sandbox*.py that inline `step`
 
 
 def begin(limits: Limits) -> Token[Budget | None]:

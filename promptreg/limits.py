@@ -4,10 +4,11 @@ hold it to that (issue 8, class 5).
 A template is code: `{{ 10**(10**8) }}`, `'x' * 10**9`, a macro calling itself twice per level
 or a loop doubling a string would each run for minutes or allocate gigabytes. promptreg checks
 the *size* of every big result before it is built (an int's bits, a string's or list's length,
-a printf or `format` field's width) and counts *steps* (loop iterations, calls, includes,
-filters, intercepted operators) against a step budget and a monotonic deadline. The limits are
-read at render time from the active `Budget` (a context variable), never baked into compiled
-code, so one compiled template serves every configuration.
+a printf or `format` field's width), adds what it builds up against a total, and counts *steps*
+(loop items, calls, includes, filters, tests, lookups, comparisons, intercepted operators)
+against a step budget and a monotonic deadline. The limits are read at render time from the
+render's `Budget` (a context variable set by `output`), never baked into compiled code, so one
+compiled template serves every configuration.
 
 Only what could grow without bound is checked; a check costs one comparison on the hot path.
 """
@@ -18,7 +19,7 @@ import math
 import re
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from contextvars import ContextVar, Token
+from contextvars import ContextVar
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -96,16 +97,6 @@ class Budget:
 
 _active: ContextVar[Budget | None] = ContextVar("promptreg_budget", default=None)
 active = _active  # the render's budget, for the hot paths in sandbox*.py that inline `step`
-
-
-def begin(limits: Limits) -> Token[Budget | None]:
-    """Start a budget for work outside `output` (`Template.render`); pass the token to `end`.
-    Work nested in another render shares the outer budget."""
-    return _active.set(_active.get() or Budget(limits))
-
-
-def end(token: Token[Budget | None]) -> None:
-    _active.reset(token)
 
 
 def current() -> Limits:

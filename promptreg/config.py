@@ -203,6 +203,10 @@ def _parse_limits(data: Any, check: _Checker) -> Limits:
             expect((*where, key), value, (int, float), "a positive number of seconds")
             ok = 0 < value <= 3600
             what = "a number of seconds from 0 to 3600"
+        elif key == "max_int_bits":  # Python prints integers of up to 4,300 digits
+            expect((*where, key), value, int, "a positive whole number")
+            ok = 0 < value <= 14_000
+            what = "a whole number from 1 to 14000"
         else:
             expect((*where, key), value, int, "a positive whole number")
             ok = 0 < value <= 10**12

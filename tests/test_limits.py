@@ -358,6 +358,7 @@ def test_the_defaults_stop_the_issue_examples(ws: Workspace):
         ("limits: {render_timeout: -1}", "limits.render_timeout: must be a number of seconds"),
         ("limits: {render_timeout: true}", "limits.render_timeout: must be a positive number"),
         ("limits: {max_memory: 5}", "limits.max_memory: unknown key"),
+        ("limits: {max_int_bits: 20000}", "limits.max_int_bits: must be a whole number from 1 to"),
         ("limits: 5", "limits: must be a mapping"),
     ],
 )

@@ -37,6 +37,11 @@ class IncludeError(jinja2.TemplateNotFound):
         self.detail = message
 
 
+# Each nested include costs the render a few Python frames (and this walk one): far more
+# than any prompt needs, far less than Python's recursion limit.
+MAX_INCLUDE_DEPTH = 64
+
+
 class CompileLimitError(jinja2.TemplateSyntaxError):
     """A template that cannot be compiled within Python's and Jinja's limits (PR055): nested
     too deeply for the parser or Python's compiler, or a literal too big to convert."""
@@ -283,6 +288,16 @@ class TemplateEnv:
             for ref in analysis.references:
                 line = top_line if top_line is not None else ref.lineno
                 where = f" (in {stack[-1]} line {ref.lineno})" if stack else ""
+                if len(stack) >= MAX_INCLUDE_DEPTH:
+                    problems.append(
+                        TemplateProblem(
+                            "PR055",
+                            f"includes nest more than {MAX_INCLUDE_DEPTH} deep{where}: "
+                            "rendering them would exhaust Python's stack",
+                            line,
+                        )
+                    )
+                    return
                 if ref.target is None:
                     problems.append(
                         TemplateProblem(

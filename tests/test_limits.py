@@ -408,6 +408,19 @@ def test_a_template_too_big_to_compile_quickly_is_pr055(ws: Workspace, run):
     assert json.loads(run("validate", "--json", str(small)).out)["findings"] == []
 
 
+def test_includes_nested_too_deep_are_pr055_at_the_top_include(ws: Workspace, run):
+    for i in range(1500):
+        ws.write(f"prompts/partials/p{i}.j2", f'{{% include "partials/p{i + 1}.j2" %}}')
+    ws.write("prompts/partials/p1500.j2", "x")
+    ws.prompt("chain", prompt_text('{{ n }}\n{% include "partials/p0.j2" %}'))
+    result = run("validate", "--json")
+    findings = json.loads(result.out)["findings"]
+    assert [(f["code"], f["line"]) for f in findings] == [("PR055", 9)]
+    assert "includes nest more than 64 deep (in partials/p63.j2 line 1)" in findings[0]["message"]
+    ws.write("prompts/partials/p60.j2", "x")  # 61 deep: fine
+    assert json.loads(run("validate", "--json").out)["findings"] == []
+
+
 def test_constant_folding_never_runs_big_work_at_compile_time(ws: Workspace):
     """Jinja folds constant expressions while compiling, also in dead branches."""
     body = (

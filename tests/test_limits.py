@@ -531,7 +531,9 @@ def test_template_render_directly_is_bounded_too(limited: Workspace):
 
 _NUMBERS = st.sampled_from(["0", "1", "2", "7", "n", "10**9", "(2**64)", "-3", "1.5", "10**6"])
 _STRINGS = st.sampled_from(["'ab'", "'x\\ny'", "s", "'%s'", "'{}'", "'%*d'", "'{:>{}}'"])
-_LISTS = st.sampled_from(["[1, 2]", "range(n)", "range(10000)", "['a', 'b']", "[[1], [2]]"])
+_LISTS = st.sampled_from(
+    ["[1, 2]", "range(n)", "range(10000)", "['a', 'b']", "[[1], [2]]", "{'k': s}", "{'k': s}.k"]
+)
 
 
 def _expr(depth: int) -> st.SearchStrategy[str]:
@@ -563,6 +565,14 @@ def _expr(depth: int) -> st.SearchStrategy[str]:
                 "truncate({})",
                 "int",
                 "length",
+                "map('string')|list",
+                "sort",
+                "unique|list",
+                "groupby('real')|list",
+                "dictsort",
+                "urlencode",
+                "xmlattr",
+                "default({})",
             ]
         ),
         sub,

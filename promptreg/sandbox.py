@@ -232,7 +232,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
     def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         step()
-        if type(obj) is types.BuiltinMethodType:
+        kind = type(obj)
+        if kind is types.BuiltinMethodType or kind is types.MethodType:  # Markup's are Python
             owner = obj.__self__
             if isinstance(owner, _TEXT):  # a str/bytes method: it builds a new string
                 check = _TEXT_METHODS.get(obj.__name__)

@@ -136,8 +136,9 @@ class Prompt:
 
     def _syntax_error(self, err: jinja2.TemplateSyntaxError) -> RenderError:
         line = self.body_line - 1 + (err.lineno or 1)
-        if getattr(err, "code", None) == "PR055":
-            return LimitError(f"{err.message}", limit="compile", path=self.shown_path, line=line)
+        if getattr(err, "code", None) == "PR055":  # templating.CompileLimitError
+            limit = getattr(err, "limit", "compile")
+            return LimitError(f"{err.message}", limit=limit, path=self.shown_path, line=line)
         return RenderError(f"template syntax error: {err.message}", path=self.shown_path, line=line)
 
     @property

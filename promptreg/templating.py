@@ -47,6 +47,7 @@ class CompileLimitError(jinja2.TemplateSyntaxError):
     too deeply for the parser or Python's compiler, or a literal too big to convert."""
 
     code = "PR055"
+    limit = "compile"  # or the `limits:` key that refused it (max_template_nodes)
 
 
 def include_problem(name: str) -> str | None:
@@ -230,7 +231,9 @@ class TemplateEnv:
                 f"template cannot be compiled: {err.msg}: nest fewer blocks", 1, name, filename
             ) from None
         except LimitExceeded as err:  # max_template_nodes
-            raise CompileLimitError(str(err), 1, name, filename) from None
+            refused = CompileLimitError(str(err), 1, name, filename)
+            refused.limit = err.key
+            raise refused from None
         except (ValueError, OverflowError) as err:  # e.g. an integer literal of 5,000 digits
             raise CompileLimitError(
                 f"template cannot be compiled: {err}", 1, name, filename

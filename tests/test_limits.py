@@ -521,6 +521,18 @@ def test_registry_get_renders_within_limits(repo: Workspace):
         assert "PR055" in str(deep.value)
 
 
+def test_a_deployed_prompt_over_a_lowered_compile_limit_is_a_limit_error(repo: Workspace, run):
+    """A deployed prompt is compiled when it is first served, under the limits in force then."""
+    repo.prompt("big", prompt_text("{{ n }}" * 1500))
+    commit(repo, "a big prompt")
+    assert run("promote", "big", "--to", "dev").code == 0
+    repo.write("promptreg.yaml", "prompts_dir: prompts\nlimits: {max_template_nodes: 1000}\n")
+    with Registry(repo.root) as reg, pytest.raises(LimitError) as caught:
+        reg.get("big@dev").render()  # `get` compiles it
+    assert caught.value.limit == "max_template_nodes"
+    assert "split it into partials" in caught.value.message
+
+
 def test_template_render_directly_is_bounded_too(limited: Workspace):
     path = limited.prompt("direct", prompt_text(OVER_LIMIT["nested-loops"][0]))
     template = promptreg.load(path).template

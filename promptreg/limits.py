@@ -82,6 +82,13 @@ class Budget:
                 f"rendering took longer than {self.limits.render_timeout:g} s",
             )
 
+    def tick(self) -> None:
+        """A step that may itself be long (a filter sorting a million items, a method on a
+        long string): read the clock now rather than 64 steps later."""
+        self.steps -= 1
+        if self.steps < 0 or time.monotonic() > self.deadline:
+            self.check()
+
     def _measure_output(self) -> None:
         """The output so far (see `output`): only the chunks added since the last look."""
         parts = self.output
@@ -104,6 +111,13 @@ def current() -> Limits:
     constants at compile time)."""
     budget = _active.get()
     return budget.limits if budget is not None else DEFAULT
+
+
+def heavy_step() -> None:
+    """A step that may take long by itself (see `Budget.tick`)."""
+    budget = _active.get()
+    if budget is not None:
+        budget.tick()
 
 
 def step() -> None:

@@ -49,6 +49,7 @@ from promptreg.limits import (
     check_result,
     check_width,
     counted,
+    heavy_step,
     join_strings,
     loop_items,
     output,
@@ -231,7 +232,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         return built(check_result(self.binop_table[operator](left, right)))
 
     def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
-        step()
+        heavy_step()  # a method on a long string, a macro: the clock is read at each call
         kind = type(obj)
         if kind is types.BuiltinMethodType or kind is types.MethodType:  # Markup's are Python
             owner = obj.__self__

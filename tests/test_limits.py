@@ -269,6 +269,21 @@ def test_render_timeout_bounds_slow_work_within_the_step_budget(ws: Workspace):
     assert "0.3 s" in caught.value.message
 
 
+def test_the_clock_is_read_at_every_filter(ws: Workspace):
+    """Each sort of 400,000 characters takes ~0.2 s: reading the clock only every 64 steps
+    would overshoot a 0.3 s timeout by seconds."""
+    ws.write(
+        "promptreg.yaml",
+        "prompts_dir: prompts\nlimits: {render_timeout: 0.3, max_steps: 100000000}\n",
+    )
+    body = "{% set s = 'zyxw' * 100000 %}{% for i in range(60) %}{{ (s|sort)|length }}{% endfor %}"
+    start = time.monotonic()
+    with pytest.raises(LimitError) as caught:
+        _render(ws, "clock", body)
+    assert caught.value.limit == "render_timeout"
+    assert time.monotonic() - start < 1.5
+
+
 def test_the_clock_is_read_during_a_long_loop_with_a_cheap_looking_body(ws: Workspace):
     """Comparing two 100,000-item lists costs ~1 ms; no filter or call in the body."""
     ws.write(

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from promptreg.errors import (
         BudgetError,
         InputError,
+        LimitError,
         PromptFileError,
         PromptregError,
         RenderError,
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BudgetError",
     "InputError",
+    "LimitError",
     "Project",
     "Prompt",
     "PromptFileError",
@@ -39,6 +41,7 @@ __all__ = [
 _WHERE = {
     "BudgetError": "promptreg.errors",
     "InputError": "promptreg.errors",
+    "LimitError": "promptreg.errors",
     "PromptFileError": "promptreg.errors",
     "PromptregError": "promptreg.errors",
     "RenderError": "promptreg.errors",

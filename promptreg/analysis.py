@@ -15,7 +15,7 @@ from typing import Any
 
 from jinja2 import nodes
 
-FORMAT = "3"  # 3: role-marker lines compile to sentinels (promptreg.markers)
+FORMAT = "4"  # 3: role-marker lines compile to sentinels; 4: code bounded by sandbox.py
 
 
 @dataclass(frozen=True)

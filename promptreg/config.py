@@ -12,6 +12,7 @@ from typing import Any
 from promptreg._yaml import YamlDoc, YamlError, read_yaml
 from promptreg.codecache import code_cache_for
 from promptreg.errors import ConfigError
+from promptreg.limits import Limits
 
 CONFIG_FILE = "promptreg.yaml"
 DATA_DIR = Path(__file__).parent / "data"
@@ -77,6 +78,7 @@ class Config:
     path: Path | None = None
     evals: EvalsConfig = field(default_factory=EvalsConfig)
     signing: SigningConfig = field(default_factory=SigningConfig)
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def pricing(self) -> Pricing:
@@ -144,7 +146,7 @@ def _parse(doc: YamlDoc, root: Path, path: Path, shown: str) -> Config:
     fail, expect = check.fail, check.expect
 
     expect((), data, dict, "a mapping")
-    known = {"prompts_dir", "environments", "lint", "pricing", "evals", "signing"}
+    known = {"prompts_dir", "environments", "lint", "pricing", "evals", "signing", "limits"}
     for key in data:
         if key not in known:
             raise fail((key,), f"unknown key; expected one of {', '.join(sorted(known))}")
@@ -190,6 +192,7 @@ def _parse(doc: YamlDoc, root: Path, path: Path, shown: str) -> Config:
     pricing = _parse_pricing(data.get("pricing", {}), ("pricing",), check)
     evals = _parse_evals(data.get("evals", {}), check, tuple(envs))
     signing = _parse_signing(data.get("signing", {}), tuple(envs), check)
+    limits = _parse_limits(data.get("limits", {}), check)
     return Config(
         root=root,
         prompts_dir=resolved,
@@ -199,6 +202,7 @@ def _parse(doc: YamlDoc, root: Path, path: Path, shown: str) -> Config:
         path=path,
         evals=evals,
         signing=signing,
+        limits=limits,
     )
 
 
@@ -234,6 +238,34 @@ def _parse_signing(data: Any, environments: tuple[str, ...], check: _Checker) ->
             "committed file listing the keys that may sign",
         )
     return SigningConfig(tuple(envs), files["allowed_signers"], files["allowed_gpg_keys"])
+
+
+def _parse_limits(data: Any, check: _Checker) -> Limits:
+    """`limits:`: how much time and memory compiling and rendering one template may take."""
+    fail, expect = check.fail, check.expect
+    where: Where = ("limits",)
+    expect(where, data, dict, "a mapping")
+    known = Limits.__dataclass_fields__
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in known:
+            raise fail((*where, key), f"unknown key; expected one of {', '.join(known)}")
+        if key == "render_timeout":
+            expect((*where, key), value, (int, float), "a positive number of seconds")
+            ok = 0 < value <= 3600
+            what = "a number of seconds from 0 to 3600"
+        elif key == "max_int_bits":  # Python prints integers of up to 4,300 digits
+            expect((*where, key), value, int, "a positive whole number")
+            ok = 0 < value <= 14_000
+            what = "a whole number from 1 to 14000"
+        else:
+            expect((*where, key), value, int, "a positive whole number")
+            ok = 0 < value <= 10**12
+            what = "a whole number from 1 to 10**12"
+        if not ok:
+            raise fail((*where, key), f"must be {what}, not {value!r}")
+        values[key] = float(value) if key == "render_timeout" else value
+    return Limits(**values)
 
 
 def _parse_evals(data: Any, check: _Checker, environments: tuple[str, ...]) -> EvalsConfig:

@@ -81,6 +81,17 @@ class RenderError(PromptregError):
         super().__init__(message, path=path, line=line)
 
 
+class LimitError(RenderError):
+    """Compiling or rendering the template went over a limit (`limits:` in promptreg.yaml):
+    `limit` names the key (`max_steps`, `render_timeout`, ...)."""
+
+    def __init__(
+        self, message: str, *, limit: str, path: str | None = None, line: int | None = None
+    ) -> None:
+        self.limit = limit
+        super().__init__(message, path=path, line=line)
+
+
 class BudgetError(PromptregError):
     """The rendered prompt is over `budget.max_input_tokens`."""
 

@@ -50,6 +50,8 @@ RULES: dict[str, str] = {
     "PR051": "sample breaks the `inputs` declaration",
     "PR052": "a message is empty when the sample is rendered",
     "PR053": "sample is over `budget.max_input_tokens`",
+    "PR054": "sample rendering exceeds a limit (`limits:` in promptreg.yaml)",
+    "PR055": "template cannot be compiled within limits (nesting, literal size)",
     # evals
     "PR060": "evals block is malformed",
     "PR061": "eval dataset is missing or malformed",

@@ -224,7 +224,8 @@ def _read_template(pf: PromptFile, env: TemplateEnv) -> None:
     try:
         analysis = env.analyse(body, name=pf.name, filename=str(pf.path))
     except jinja2.TemplateSyntaxError as err:
-        pf.add(offset + (err.lineno or 1), 1, "PR040", err.message or "template syntax error")
+        code = getattr(err, "code", "PR040")  # PR055: cannot be compiled within limits
+        pf.add(offset + (err.lineno or 1), 1, code, err.message or "template syntax error")
         return
     except (ValueError, RecursionError) as err:  # Jinja's lexer and parser do not catch these
         # An integer literal past Python's 4,300 digits, or nesting past the recursion limit.

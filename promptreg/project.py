@@ -36,7 +36,9 @@ class Project:
 
     @cached_property
     def env(self) -> TemplateEnv:
-        return TemplateEnv(self.prompts_dir, code_cache=code_cache_for(self.root))
+        return TemplateEnv(
+            self.prompts_dir, code_cache=code_cache_for(self.root), limits=self.config.limits
+        )
 
     def prompt_files(self) -> list[Path]:
         """Every `*.prompt` under the prompts directory, sorted by name (hidden dirs skipped).

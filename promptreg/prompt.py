@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import jinja2
 from jinja2.exceptions import SecurityError
 
-from promptreg.errors import BudgetError, RenderError
+from promptreg import limits
+from promptreg.errors import BudgetError, LimitError, RenderError
 from promptreg.inputs import resolve_inputs
 from promptreg.render import (
     ChatMessage,
@@ -135,6 +136,9 @@ class Prompt:
 
     def _syntax_error(self, err: jinja2.TemplateSyntaxError) -> RenderError:
         line = self.body_line - 1 + (err.lineno or 1)
+        if getattr(err, "code", None) == "PR055":  # templating.CompileLimitError
+            limit = getattr(err, "limit", "compile")
+            return LimitError(f"{err.message}", limit=limit, path=self.shown_path, line=line)
         return RenderError(f"template syntax error: {err.message}", path=self.shown_path, line=line)
 
     @property
@@ -244,8 +248,9 @@ class Prompt:
     def render_inputs(self, inputs: Mapping[str, Any], *, check_budget: bool = True) -> Rendered:
         values = resolve_inputs(self.spec.inputs, inputs, prompt=self.shown_path)
         values.update(self._env.globals)
+        template = self.template
         try:
-            raw, slots = render_raw(self.template, values)
+            raw, slots = render_raw(template, values)
             messages = split_messages(raw, slots)
         except LeadingTextError as err:
             raise RenderError(
@@ -253,7 +258,7 @@ class Prompt:
                 path=self.shown_path,
                 line=self.body_line,
             ) from err
-        except Exception as err:  # anything the template's code raised
+        except Exception as err:  # anything the template's code raised (limits.py: LimitExceeded)
             raise self._render_error(err) from err
         if messages is None:
             text = finish_text(raw, slots)
@@ -296,6 +301,16 @@ class Prompt:
                 line = self.body_line - 1 + lineno
             else:
                 path, line = _relative(filename), lineno
+        if isinstance(err, limits.LimitExceeded):
+            return LimitError(str(err), limit=err.key, path=path, line=line)
+        if isinstance(err, (RecursionError, MemoryError)):
+            what = "nested too deeply" if isinstance(err, RecursionError) else "out of memory"
+            return LimitError(
+                f"template work {what} (recursive macros or includes?)",
+                limit="recursion",
+                path=path,
+                line=line,
+            )
         if isinstance(err, SecurityError):
             message = f"the sandbox refused: {err}"
         elif isinstance(err, jinja2.UndefinedError):

@@ -424,6 +424,7 @@ class Registry:
             self.store.root / prompts_rel if prompts_rel else self.store.root,
             read,
             code_cache=self._code_cache,
+            limits=self.project.config.limits,
         )
         self._envs[commit] = env
         if len(self._envs) > _ENV_CACHE_SIZE:

@@ -18,6 +18,7 @@ from typing import Any, Literal, TypedDict
 import jinja2
 import markupsafe
 
+from promptreg.limits import check_printable, output
 from promptreg.markers import MARKER, RESERVED_CHAR, ROLES, SENTINEL_ROLE, unmark
 
 __all__ = [
@@ -69,6 +70,7 @@ def finalize(value: Any) -> Any:
     if not isinstance(value, str):
         if isinstance(value, int | float):
             return value
+        check_printable(value)  # limits.py: bounded before str() builds its text
         value = str(value)  # what Jinja would print; checked like any string
     if not value:
         return value
@@ -88,8 +90,10 @@ def finalize_captured(value: Any) -> Any:
     text (`caller()|indent`, `s|upper`) see the value itself."""
     if value is None:
         raise NoneOutputError("an expression printed null (an optional input with no value?)")
-    if isinstance(value, str) and RESERVED_CHAR in value:
-        return unmark(value)
+    if isinstance(value, str):
+        return unmark(value) if RESERVED_CHAR in value else value
+    if not isinstance(value, int | float):
+        check_printable(value)  # limits.py: Jinja calls str() on it next
     return value
 
 
@@ -98,6 +102,8 @@ def finalize_escaped(value: Any) -> Any:
     value held in a placeholder is escaped like any other (Jinja escapes the placeholder)."""
     if value is None:
         raise NoneOutputError("an expression printed null (an optional input with no value?)")
+    if not isinstance(value, str | int | float):
+        check_printable(value)  # limits.py: escaping calls str() on it
     return finalize(markupsafe.escape(value))
 
 
@@ -123,7 +129,8 @@ def render_raw(template: jinja2.Template, values: dict[str, Any]) -> tuple[str, 
     token = _slots.set(slots)
     try:
         context = template.new_context(values, shared=True)
-        return "".join(template.root_render_func(context)), slots
+        limits = getattr(template.environment, "limits", None)
+        return output(template.root_render_func(context), limits), slots  # see limits.py
     except Exception:
         template.environment.handle_exception()  # re-raises with template file and line
         raise

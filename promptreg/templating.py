@@ -20,13 +20,14 @@ import jinja2
 from jinja2 import nodes
 from jinja2.compiler import Frame
 from jinja2.idtracking import VAR_LOAD_RESOLVE
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from promptreg.analysis import Analysis, TemplateProblem, inspect_ast
 from promptreg.codecache import CodeCache, memoize
+from promptreg.limits import DEFAULT, LimitExceeded, Limits
 from promptreg.markers import RESERVED_CHAR, RoleMarkers, StructureCodeGenerator
 from promptreg.names import SUFFIX
 from promptreg.render import finalize
+from promptreg.sandbox import BoundedCodeGenerator, BoundedSandbox
 
 
 class IncludeError(jinja2.TemplateNotFound):
@@ -36,6 +37,19 @@ class IncludeError(jinja2.TemplateNotFound):
         super().__init__(name, message)
         self.code = code
         self.detail = message
+
+
+# Each nested include costs the render a few Python frames (and this walk one): far more
+# than any prompt needs, far less than Python's recursion limit.
+MAX_INCLUDE_DEPTH = 64
+
+
+class CompileLimitError(jinja2.TemplateSyntaxError):
+    """A template that cannot be compiled within Python's and Jinja's limits (PR055): nested
+    too deeply for the parser or Python's compiler, or a literal too big to convert."""
+
+    code = "PR055"
+    limit = "compile"  # or the `limits:` key that refused it (max_template_nodes)
 
 
 def include_problem(name: str) -> str | None:
@@ -167,7 +181,7 @@ class Partial:
 _collecting: ContextVar[set[str] | None] = ContextVar("promptreg_collect_names", default=None)
 
 
-class _TrackingCodeGenerator(StructureCodeGenerator):
+class _TrackingCodeGenerator(StructureCodeGenerator, BoundedCodeGenerator):
     """Jinja's code generator, also noting every name the template reads from its context:
     the template's undeclared variables. `jinja2.meta.find_undeclared_variables` finds them
     with a whole second code-generation pass; this gets them from the pass that compiles."""
@@ -181,7 +195,7 @@ class _TrackingCodeGenerator(StructureCodeGenerator):
                     sink.add(param)
 
 
-class _Environment(ImmutableSandboxedEnvironment):
+class _Environment(BoundedSandbox):
     code_generator_class = _TrackingCodeGenerator
 
 
@@ -193,9 +207,11 @@ class TemplateEnv:
         prompts_dir: Path,
         reader: PartialReader | None = None,
         code_cache: CodeCache | None = None,
+        limits: Limits = DEFAULT,
     ) -> None:
         self.prompts_dir = prompts_dir
         self.code_cache = code_cache
+        self.limits = limits
         self.env = _Environment(
             loader=_PartialLoader(prompts_dir, reader or directory_reader(prompts_dir)),
             undefined=jinja2.StrictUndefined,
@@ -206,6 +222,7 @@ class TemplateEnv:
             finalize=finalize,
             extensions=[RoleMarkers],  # role markers come from template text only
         )
+        self.env.limits = limits
         self._partials: dict[str, Partial | IncludeError] = {}
         self.globals = dict(self.env.globals)
 
@@ -217,22 +234,45 @@ class TemplateEnv:
         seen before. Raises jinja2.TemplateSyntaxError."""
         return memoize(
             self.code_cache,
-            ("template", name, filename, source),
+            # The node limit decides whether a template compiles: a part of the key.
+            ("template", name, filename, source, str(self.limits.max_template_nodes)),
             lambda: self._analyse_now(source, name=name, filename=filename),
             Analysis.to_data,
             Analysis.from_data,
         )
 
     def _analyse_now(self, source: str, *, name: str, filename: str) -> Analysis:
-        ast = self.env.parse(source, name=name)
         variables: set[str] = set()
         token = _collecting.set(variables)
         try:
+            ast = self.env.parse(source, name=name)
             code = self.env.compile(ast, name=name, filename=filename)
+            references = inspect_ast(ast, frozenset(variables))
+        except jinja2.TemplateSyntaxError:
+            raise
+        except (RecursionError, MemoryError):
+            raise CompileLimitError(
+                "template is nested too deeply to compile (parentheses, brackets, "
+                "{% if %}/{% for %} blocks): flatten it",
+                1,
+                name,
+                filename,
+            ) from None
+        except SyntaxError as err:  # Python's compiler: "too many statically nested blocks"
+            raise CompileLimitError(
+                f"template cannot be compiled: {err.msg}: nest fewer blocks", 1, name, filename
+            ) from None
+        except LimitExceeded as err:  # max_template_nodes
+            refused = CompileLimitError(str(err), 1, name, filename)
+            refused.limit = err.key
+            raise refused from None
+        except (ValueError, OverflowError) as err:  # e.g. an integer literal of 5,000 digits
+            raise CompileLimitError(
+                f"template cannot be compiled: {err}", 1, name, filename
+            ) from None
         finally:
             _collecting.reset(token)
-        found = frozenset(variables)
-        return Analysis(code, found, *inspect_ast(ast, found))
+        return Analysis(code, frozenset(variables), *references)
 
     def template(self, analysis: Analysis) -> jinja2.Template:
         return self.env.template_class.from_code(
@@ -262,7 +302,9 @@ class TemplateEnv:
         except jinja2.TemplateSyntaxError as syntax:
             return Partial(name, source, None, syntax)
         assert self.env.loader is not None and self.env.cache is not None
-        self.env.cache[(weakref.ref(self.env.loader), name)] = self.template(analysis)
+        template = self.template(analysis)
+        self.env.cache[(weakref.ref(self.env.loader), name)] = template
+        self.env.compiled[name] = template
         return Partial(name, source, analysis, None)
 
     def closure(self, body: Analysis) -> Closure:
@@ -281,6 +323,16 @@ class TemplateEnv:
             for ref in analysis.references:
                 line = top_line if top_line is not None else ref.lineno
                 where = f" (in {stack[-1]} line {ref.lineno})" if stack else ""
+                if len(stack) >= MAX_INCLUDE_DEPTH:
+                    problems.append(
+                        TemplateProblem(
+                            "PR055",
+                            f"includes nest more than {MAX_INCLUDE_DEPTH} deep{where}: "
+                            "rendering them would exhaust Python's stack",
+                            line,
+                        )
+                    )
+                    return
                 if ref.target is None:
                     problems.append(
                         TemplateProblem(
@@ -309,8 +361,9 @@ class TemplateEnv:
                 if part.error is not None or part.analysis is None:
                     err_line = part.error.lineno if part.error else 0
                     message = part.error.message if part.error else "does not parse"
+                    code = getattr(part.error, "code", "PR040")
                     problems.append(
-                        TemplateProblem("PR040", f"in {part.name} line {err_line}: {message}", line)
+                        TemplateProblem(code, f"in {part.name} line {err_line}: {message}", line)
                     )
                     continue
                 for p in part.analysis.problems:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from promptreg.codecache import flush_all
-from promptreg.errors import BudgetError, InputError, RenderError
+from promptreg.errors import BudgetError, InputError, LimitError, RenderError
 from promptreg.evals.lint import lint_evals, prompts_using_datasets
 from promptreg.findings import Finding
 from promptreg.loader import PromptFile
@@ -168,12 +168,10 @@ def _check_sample(pf: PromptFile) -> None:
     except RenderError as err:
         line = err.line or pf.body_line
         where = "" if err.path in (None, pf.shown) else f" (in {err.path})"
-        pf.add(
-            line if not where else pf.body_line,
-            1,
-            "PR050",
-            f"sample does not render{where}: {err.message}",
-        )
+        code, what = "PR050", "sample does not render"
+        if isinstance(err, LimitError):
+            code, what = "PR054", "sample rendering exceeds a limit"
+        pf.add(line if not where else pf.body_line, 1, code, f"{what}{where}: {err.message}")
         return
     for i, message in enumerate(rendered.messages):
         if not message["content"]:

@@ -606,6 +606,18 @@ CASES: list[Case] = [
         "PR053",
         7,
     ),
+    Case(
+        "sample-over-a-limit",
+        with_body("system:\nHi.\nuser:\n{{ ticket }}\n{{ 'x'|center(10**9) }}\n"),
+        "PR054",
+        14,
+    ),
+    Case(
+        "template-nested-too-deeply",
+        with_body("user:\n{{ ticket }}" + "{% if true %}" * 2000 + "{% endif %}" * 2000),
+        "PR055",
+        10,
+    ),
     # -- evals ----------------------------------------------------------------------------------
     Case("evals-not-mapping", HEAD + "evals: [accuracy]\n" + INPUTS + BODY, "PR060", 6),
     Case(

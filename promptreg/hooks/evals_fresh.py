@@ -72,7 +72,7 @@ def run_evals_fresh(
         selection = classify(project, ctx.files(files))
         prompts = expand(project, selection)
         prompts += [p for p in _naming(project, ctx, selection) if p not in set(prompts)]
-        env = ctx.new.template_env(project.prompts_dir)
+        env = ctx.new.template_env(project.prompts_dir, project.config.limits)
         # The files scores were measured on are read from the state being committed only: a
         # dataset left unstaged is not what the commit will hold.
         strict = (

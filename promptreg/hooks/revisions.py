@@ -20,6 +20,7 @@ from pathlib import Path
 from promptreg.codecache import code_cache_for
 from promptreg.errors import PromptregError, UsageError
 from promptreg.gitstore import GitError, GitStore
+from promptreg.limits import DEFAULT, Limits
 from promptreg.templating import TemplateEnv, decode_source
 
 FROM_REF_VARS = ("PRE_COMMIT_FROM_REF", "PRE_COMMIT_ORIGIN")  # ORIGIN: pre-commit < 2.x names
@@ -151,7 +152,7 @@ class Snapshot:
                 return None
             raise PromptregError(f"cannot read: {err.strerror or err}", path=rel) from None
 
-    def template_env(self, prompts_dir: Path) -> TemplateEnv:
+    def template_env(self, prompts_dir: Path, limits: Limits = DEFAULT) -> TemplateEnv:
         """A Jinja environment whose partials are read from this state."""
         prompts_rel = relative_to(prompts_dir, self.root)
         prefix = "" if prompts_rel in (None, ".") else f"{prompts_rel}/"
@@ -162,7 +163,7 @@ class Snapshot:
                 raise FileNotFoundError(partial)
             return decode_source(data)
 
-        return TemplateEnv(prompts_dir, read, code_cache=code_cache_for(self.root))
+        return TemplateEnv(prompts_dir, read, code_cache=code_cache_for(self.root), limits=limits)
 
 
 def relative_to(path: Path, root: Path) -> str | None:

@@ -88,8 +88,8 @@ def run_version_bump(
         prompts = expand(project, classify(project, ctx.files(files)))
         if ctx.base is None or not prompts:
             return HookReport(len(prompts))
-        new_env = ctx.new.template_env(project.prompts_dir)
-        old_env = ctx.base.template_env(project.prompts_dir)
+        new_env = ctx.new.template_env(project.prompts_dir, project.config.limits)
+        old_env = ctx.base.template_env(project.prompts_dir, project.config.limits)
         findings: list[Finding] = []
         fixed: list[Fixed] = []
         rels = [ctx.rel(path) for path in prompts]

@@ -1,0 +1,396 @@
+"""Bounded template work: how much time and memory one render may take, and the checks that
+hold it to that (issue 8, class 5).
+
+A template is code: `{{ 10**(10**8) }}`, `'x' * 10**9`, a macro calling itself twice per level
+or a loop doubling a string would each run for minutes or allocate gigabytes. promptreg checks
+the *size* of every big result before it is built (an int's bits, a string's or list's length,
+a printf or `format` field's width), adds what it builds up against a total, and counts *steps*
+(loop items, calls, includes, filters, tests, lookups, comparisons, intercepted operators)
+against a step budget and a monotonic deadline. The limits are read at render time from the
+render's `Budget` (a context variable set by `output`), never baked into compiled code, so one
+compiled template serves every configuration.
+
+Only what could grow without bound is checked; a check costs one comparison on the hot path.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+# How often (in steps) the deadline is read: time.monotonic() costs ~40 ns a call.
+_CLOCK_EVERY = 63
+
+
+@dataclass(frozen=True)
+class Limits:
+    """`limits:` in promptreg.yaml. Defaults are far above what a prompt needs and far below
+    what hurts a server."""
+
+    render_timeout: float = 2.0  # seconds of one render (checked at every step)
+    max_output_chars: int = 1_000_000  # the rendered text
+    max_string_chars: int = 1_000_000  # any string, list or bytes the template builds
+    max_int_bits: int = 4096  # any integer the template computes (~1,233 decimal digits)
+    max_steps: int = 1_000_000  # loop items, calls, includes, filters, tests, compares, operators
+    max_template_nodes: int = 20_000  # expressions and statements compiled in one template file
+    max_total_chars: int = 100_000_000  # all strings/lists built in one render, added up
+
+
+DEFAULT = Limits()
+
+
+class LimitExceeded(Exception):
+    """Template work went over a limit. Not a TypeError/LookupError on purpose: Jinja and the
+    sandbox swallow those into Undefined."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{message} (limits.{key})")
+        self.key = key
+
+
+class Budget:
+    """What one render may still spend, and the output it has produced so far."""
+
+    __slots__ = ("built", "deadline", "limits", "measured", "output", "seen", "steps")
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.steps = limits.max_steps
+        self.deadline = time.monotonic() + limits.render_timeout
+        self.output: list[str] = []  # see `output`
+        self.seen = self.measured = self.built = 0
+
+    def check(self) -> None:
+        """Called at least every `_CLOCK_EVERY` steps."""
+        if self.output:
+            self._measure_output()
+        if self.steps < 0:
+            raise LimitExceeded(
+                "max_steps",
+                f"template work took more than {self.limits.max_steps:,} steps "
+                "(loop iterations, calls, includes, filters, operators)",
+            )
+        if time.monotonic() > self.deadline:
+            raise LimitExceeded(
+                "render_timeout",
+                f"rendering took longer than {self.limits.render_timeout:g} s",
+            )
+
+    def tick(self) -> None:
+        """A step that may itself be long (a filter sorting a million items, a method on a
+        long string): read the clock now rather than 64 steps later."""
+        self.steps -= 1
+        if self.steps < 0 or time.monotonic() > self.deadline:
+            self.check()
+
+    def _measure_output(self) -> None:
+        """The output so far (see `output`): only the chunks added since the last look."""
+        parts = self.output
+        end = len(parts)
+        self.measured += sum(map(len, islice(parts, self.seen, end)))
+        self.seen = end
+        limit = self.limits.max_output_chars
+        if self.measured > limit:
+            raise LimitExceeded(
+                "max_output_chars", f"the rendered text is over the limit of {limit:,} characters"
+            )
+
+
+_active: ContextVar[Budget | None] = ContextVar("promptreg_budget", default=None)
+active = _active  # the render's budget, for the hot paths in sandbox*.py that inline `step`
+
+
+def current() -> Limits:
+    """The limits in force: the active render's, else the defaults (e.g. while Jinja folds
+    constants at compile time)."""
+    budget = _active.get()
+    return budget.limits if budget is not None else DEFAULT
+
+
+def heavy_step() -> None:
+    """A step that may take long by itself (see `Budget.tick`)."""
+    budget = _active.get()
+    if budget is not None:
+        budget.tick()
+
+
+def step() -> None:
+    """One unit of template work; reads the clock every `_CLOCK_EVERY` steps."""
+    budget = _active.get()
+    if budget is not None:
+        budget.steps -= 1
+        if budget.steps < 0 or not budget.steps & _CLOCK_EVERY:
+            budget.check()
+
+
+def loop_items(iterable: Iterable[Any]) -> Iterable[Any]:
+    """A `{% for %}` loop's iterable, one step per item. A short sized iterable (a prompt's
+    few-shot examples, say) is charged up front and runs at full speed; a longer one is counted
+    item by item, so the clock is read during the loop however cheap its body looks."""
+    budget = _active.get()
+    if budget is None:
+        return iterable
+    try:
+        size = len(iterable)  # type: ignore[arg-type]
+    except Exception:
+        size = _CLOCK_EVERY + 1
+    if size > _CLOCK_EVERY:
+        return _counted(iterable, budget)
+    before = budget.steps
+    budget.steps -= size
+    if budget.steps < 0 or budget.steps >> 6 != before >> 6:  # passed a multiple of 64
+        budget.check()
+    return iterable
+
+
+def counted(value: Any) -> Any:
+    """`value`, after one step: wraps comparisons, whose cost grows with their operands."""
+    step()
+    return value
+
+
+def _counted(iterable: Iterable[Any], budget: Budget) -> Iterator[Any]:
+    for item in iterable:
+        budget.steps -= 1
+        if budget.steps < 0 or not budget.steps & _CLOCK_EVERY:
+            budget.check()
+        yield item
+
+
+# -- sizes -----------------------------------------------------------------------------------
+
+
+def check_length(length: int, what: str) -> None:
+    limit = current().max_string_chars
+    if length > limit:
+        raise LimitExceeded(
+            "max_string_chars",
+            f"{what} would be {_amount(length)} long, over the limit of {limit:,}",
+        )
+
+
+def check_bits(bits: int, what: str) -> None:
+    limit = current().max_int_bits
+    if bits > limit:
+        raise LimitExceeded(
+            "max_int_bits",
+            f"{what} would be a {_amount(bits)}-bit integer, over the limit of {limit:,}",
+        )
+
+
+def _amount(number: int) -> str:
+    """A count for a message (one too long for Python to print is not printed)."""
+    return f"{number:,}" if number < 10**30 else "more than 10^30"
+
+
+def check_width(value: Any, what: str) -> None:
+    """A width, count or repetition argument: refuse one that alone passes the limit."""
+    if isinstance(value, int) and value > current().max_string_chars:
+        check_length(value, what)
+
+
+def check_result(value: Any) -> Any:
+    """After a builtin that grows its input by a bounded factor (upper, escape, encode...)."""
+    if isinstance(value, (str, bytes)) and len(value) > current().max_string_chars:
+        check_length(len(value), "a string")
+    return value
+
+
+def built(value: Any) -> Any:
+    """Count a new string, bytes or list against `max_total_chars`: each is held to
+    `max_string_chars`, and this holds what a render builds to a total, so keeping many of
+    them (appending to a list in a loop) cannot take gigabytes either."""
+    budget = _active.get()
+    if budget is not None and isinstance(value, (str, bytes, list, tuple)):
+        budget.built += len(value)
+        if budget.built > budget.limits.max_total_chars:
+            raise LimitExceeded(
+                "max_total_chars",
+                f"the strings and lists the template built add up to more than "
+                f"{budget.limits.max_total_chars:,}",
+            )
+    return value
+
+
+def output(chunks: Iterable[str], limits: Limits | None = None) -> str:
+    """Render: run a template's output generator under a fresh budget of `limits` (or under
+    the enclosing render's budget), and join its output unless over `max_output_chars`.
+
+    The chunks are collected by `list.extend` (at C speed, no cost per chunk); the list grows
+    in place, so every clock check of the budget (at least every 64 steps) measures what was
+    added since the last one. Between two checks the template did fewer than 64 steps, and
+    every new string costs a step (an operator, a filter, a call, a join), so what piles up
+    unmeasured is bounded too. The whole text is only built once it is known to fit.
+    """
+    budget = _active.get()
+    if budget is None:
+        budget = Budget(limits or DEFAULT)
+        parts = budget.output
+        token = _active.set(budget)
+        try:
+            parts.extend(chunks)
+        finally:
+            _active.reset(token)
+    else:
+        parts = list(chunks)
+    limit = budget.limits.max_output_chars
+    if sum(map(len, parts)) > limit:
+        raise LimitExceeded(
+            "max_output_chars", f"the rendered text is over the limit of {limit:,} characters"
+        )
+    return "".join(parts)
+
+
+def join_strings(parts: Iterable[str]) -> str:
+    """Jinja's `concat` of a buffer (macro output, `{% set %}` blocks, filter blocks); of a
+    generator, a whole template's output (`Template.render`)."""
+    if type(parts) is not list:
+        return output(parts)
+    total = sum(map(len, parts))
+    if total > current().max_string_chars:
+        check_length(total, "a string")
+    text = "".join(parts)
+    built(text)
+    return text
+
+
+def check_printable(value: Any) -> None:
+    """Before `str(value)` of something that is not a str or a number (a list, a mapping):
+    refuse one whose text would be over the string limit."""
+    check_length(text_size(value), f"the text of a {type(value).__name__}")
+
+
+def as_str(value: Any) -> str:
+    """`str(value)`, after checking that its text would not be over the string limit."""
+    if type(value) is str:
+        return value
+    if not isinstance(value, (str, int, float)):
+        check_length(text_size(value), f"the text of a {type(value).__name__}")
+    return str(value)
+
+
+# -- estimates -------------------------------------------------------------------------------
+
+_REPR_FACTOR = 10  # `repr` of a str: `\U0001f600`-style escapes are at most 10 characters
+
+
+def text_size(value: Any, _depth: int = 0) -> int:
+    """An upper bound of `len(str(value))` (and of its repr, pformat, JSON), computed without
+    building it; stops early once past the string limit."""
+    limit = current().max_string_chars
+    if isinstance(value, str):
+        return len(value) if _depth == 0 else _quoted_size(value)
+    if isinstance(value, (bytes, bytearray)):
+        return 4 * len(value) + 3
+    if isinstance(value, bool) or value is None:
+        return 5
+    if isinstance(value, int):
+        return int(value.bit_length() * 0.30103) + 3
+    if isinstance(value, float):
+        return 330  # 1e308 written out in full is 309 digits
+    if _depth > 100:
+        return limit + 1  # deeper than anything a prompt holds (and than repr recurses)
+    items: Iterable[Any]
+    if isinstance(value, Mapping):
+        items = (x for pair in value.items() for x in pair)
+    elif isinstance(value, (list, tuple, set, frozenset)) or _is_view(value):
+        items = value
+    else:
+        attrs = getattr(value, "_Namespace__attrs", None)  # jinja2.runtime.Namespace
+        if isinstance(attrs, dict):
+            return 16 + text_size(attrs, _depth + 1)
+        return 200  # Jinja's own objects (Macro, LoopContext, Undefined...): a short repr
+    total = 2
+    for item in items:
+        total += 4 + text_size(item, _depth + 1)
+        if total > limit:
+            break
+    return total
+
+
+def _is_view(value: Any) -> bool:
+    return type(value).__name__ in ("dict_keys", "dict_values", "dict_items")
+
+
+def _quoted_size(text: str) -> int:
+    """`repr`/JSON of a string inside a container: escapes only for what needs them."""
+    if text.isascii() and text.isprintable():
+        return len(text) + 2
+    return _REPR_FACTOR * len(text) + 2
+
+
+# printf-style: %[(key)][flags][width][.precision][length]type
+_PRINTF = re.compile(
+    r"%(?:\((?P<key>[^)]*)\))?[-#0 +]*(?P<width>\*|\d+)?(?:\.(?P<prec>\*|\d*))?[hlL]?(?P<conv>.)",
+    re.S,
+)
+
+
+def check_printf(template: Any, values: Any) -> None:
+    """Before `template % values`: bound the result from the format's widths and precisions
+    and the values' sizes (`'%1000000000d' % 1`, `'%*d' % (10**9, 1)`)."""
+    if isinstance(template, (bytes, bytearray)):
+        template = bytes(template).decode("latin-1")
+    if not isinstance(template, str):
+        return
+    # Python formats a mapping right operand by key (`%(name)s`) and, in a spec without a
+    # key, as one value: both are bounded here.
+    args = list(values) if isinstance(values, tuple) else [values]
+    mapping = values if isinstance(values, Mapping) else None
+    total = len(template)
+    for match in _PRINTF.finditer(template):
+        conv = match["conv"]
+        if conv == "%":
+            continue
+        width = _printf_number(match["width"], args)
+        precision = _printf_number(match["prec"], args)
+        if match["key"] is not None and mapping is not None:
+            value = mapping.get(match["key"])
+        else:
+            value = args.pop(0) if args else None
+        total += max(width, _printf_field_size(conv, value, precision))
+        if total > current().max_string_chars:
+            check_length(total, "a %-formatted string")
+
+
+def _printf_number(spec: str | None, args: list[Any]) -> int:
+    if not spec:
+        return 0
+    if spec == "*":
+        value = args.pop(0) if args else 0
+        number = abs(value) if isinstance(value, int) else 0
+    elif len(spec) > 18:
+        number = 10**18
+    else:
+        number = int(spec)
+    check_width(number, "a %-format width or precision")
+    return number
+
+
+def _printf_field_size(conv: str, value: Any, precision: int) -> int:
+    if conv in "sra":
+        size = text_size(value, 0 if conv == "s" else 1)
+        return min(size, precision) if precision and conv == "s" else size
+    if conv in "eEfFgG%":
+        return 330 + precision
+    if isinstance(value, float) and conv in "diu":
+        value = int(value) if math.isfinite(value) else 0
+    if isinstance(value, int):
+        return value.bit_length() + 3 + precision  # binary digits bound every base
+    return 330 + precision
+
+
+_FORMAT_NUMBER = re.compile(r"\d+")
+
+
+def check_format_spec(spec: str) -> None:
+    """A `str.format` field's spec (`{:>1000000000}`, `{:.1000000000f}`): every number in it
+    (fill, width, precision) is held to the string limit."""
+    for digits in _FORMAT_NUMBER.findall(spec):
+        check_width(10**18 if len(digits) > 18 else int(digits), "a format width or precision")

@@ -117,6 +117,9 @@ class GitStore:
                 self._env["GIT_INDEX_FILE"] = str(absolute)
         self._batch: subprocess.Popen[bytes] | None = None
         self._batch_lock = threading.Lock()
+        # (commit id, directory) -> names of the symlinks in that tree, None: no such tree.
+        # Trees of a commit never change, so this is kept for the life of the store.
+        self._links: dict[tuple[str, str], frozenset[bytes] | None] = {}
 
     # -- running git -------------------------------------------------------------------------
 
@@ -322,14 +325,26 @@ class GitStore:
         """The first part of `path` at `rev` (a directory on the way, or the file itself) that
         git stores as a symbolic link (tree mode 120000), or None. Reading such a path gives
         the link's target as text; the working tree would follow it: promptreg refuses both
-        (PR006). One pipelined read of the trees on the way."""
+        (PR006). The trees on the way are read in one pipelined exchange, and, when `rev` is a
+        commit id, remembered: prompts of one commit share their directories' trees, so
+        checking 2,000 of them reads each tree once."""
         parts = path.split("/")
-        trees = self.read_objects([f"{rev}:{'/'.join(parts[:i])}" for i in range(len(parts))])
-        hash_len = len(rev) // 2 if len(rev) in (40, 64) else 20  # sha1 unless a sha256 id
-        for depth, tree in enumerate(trees):
-            if tree is None:
+        dirs = ["/".join(parts[:i]) for i in range(len(parts))]
+        keep = _is_object_id(rev)
+        todo = [d for d in dirs if not keep or (rev, d) not in self._links]
+        found: dict[str, frozenset[bytes] | None] = {}
+        if todo:
+            hash_len = len(rev) // 2 if len(rev) in (40, 64) else 20  # sha1 unless sha256
+            trees = self.read_objects([f"{rev}:{d}" for d in todo])
+            for d, tree in zip(todo, trees, strict=True):
+                found[d] = None if tree is None else _symlink_names(tree, hash_len)
+                if keep:
+                    self._links[(rev, d)] = found[d]
+        for depth, d in enumerate(dirs):
+            links = found[d] if d in found else self._links[(rev, d)]
+            if links is None:
                 return None
-            if _is_symlink_entry(tree, parts[depth].encode("utf-8"), hash_len):
+            if parts[depth].encode("utf-8") in links:
                 return "/".join(parts[: depth + 1])
         return None
 
@@ -420,22 +435,27 @@ def _find_repository(start: Path) -> tuple[Path, Path, bool] | None:
     return None
 
 
-def _is_symlink_entry(tree: bytes, name: bytes, hash_len: int) -> bool:
-    """Whether entry `name` of a raw tree object (`<mode> <name>\\0<hash>`...) is a symlink.
-    Usually answered by one substring search: without `120000 <name>\\0` anywhere, it is not;
-    with it (perhaps inside another entry's name or hash), the entries are walked."""
-    if b"120000 " + name + b"\0" not in tree:
-        return False
+def _symlink_names(tree: bytes, hash_len: int) -> frozenset[bytes]:
+    """The names of the symlinks (mode 120000) in a raw tree object (`<mode> <name>\\0<hash>`
+    ...). Usually one substring search: without `120000 ` anywhere there are none."""
+    if b"120000 " not in tree:
+        return frozenset()
+    names: set[bytes] = set()
     pos = 0
     while pos < len(tree):
         space = tree.find(b" ", pos)
         nul = tree.find(b"\0", space)
         if space < 0 or nul < 0:
-            return False
-        if tree[space + 1 : nul] == name:
-            return tree[pos:space] == b"120000"
+            break
+        if tree[pos:space] == b"120000":
+            names.add(tree[space + 1 : nul])
         pos = nul + 1 + hash_len
-    return False
+    return frozenset(names)
+
+
+def _is_object_id(rev: str) -> bool:
+    """A full object id (sha1 or sha256), which names the same object forever."""
+    return len(rev) in (40, 64) and all(c in "0123456789abcdef" for c in rev)
 
 
 def object_name_problem(spec: str) -> str | None:

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from promptreg.errors import PromptFileError, PromptregError
-from promptreg.gitstore import _is_symlink_entry
+from promptreg.gitstore import _symlink_names
 from promptreg.project import Project
 from promptreg.registry import Registry
 from tests.conftest import Workspace, commit
@@ -109,6 +109,8 @@ def test_tree_entries_are_read_by_entry_not_by_substring():
         return mode + b" " + name + b"\0" + h
 
     decoy = entry(b"100644", b"x 120000 b.j2") + entry(b"100644", b"b.j2")
-    assert not _is_symlink_entry(decoy, b"b.j2", 20)
-    assert _is_symlink_entry(entry(b"100644", b"a.j2") + entry(b"120000", b"b.j2"), b"b.j2", 20)
-    assert not _is_symlink_entry(entry(b"120000", b"b.j2"), b"a.j2", 20)
+    assert _symlink_names(decoy, 20) == frozenset()
+    assert _symlink_names(entry(b"100644", b"a.j2") + entry(b"120000", b"b.j2"), 20) == {b"b.j2"}
+    # a hash that holds "120000 " does not make the next entry a symlink
+    tricky = b"100644 a.j2\0" + b"120000 xyz" + b"\0" * 10 + entry(b"100644", b"b.j2")
+    assert _symlink_names(tricky, 20) == frozenset()

@@ -30,12 +30,17 @@ from promptreg.errors import PromptFileError, PromptNotFoundError, UsageError
 from promptreg.findings import Finding
 from promptreg.gitstore import GitError, GitStore
 from promptreg.loader import load_light, parse_prompt_bytes
-from promptreg.names import SUFFIX
+from promptreg.names import SUFFIX, name_problem
 from promptreg.project import Project
 from promptreg.prompt import Prompt
 from promptreg.refindex import RefIndex, loose_dirs
 from promptreg.selectors import Selector, parse_selector
-from promptreg.tags import Deployment, parse_release, releases_pattern
+from promptreg.tags import (
+    Deployment,
+    deployments_prefix,
+    parse_release,
+    releases_pattern,
+)
 from promptreg.templating import IncludeError, TemplateEnv, decode_source, symlink_message
 from promptreg.versions import version_key
 
@@ -461,6 +466,22 @@ class Registry:
             )
 
     # -- saying what exists --------------------------------------------------------------------
+
+    def check_known(self, name: str) -> None:
+        """Raise PromptNotFoundError, saying what exists or what was meant, unless `name` is a
+        prompt of the working tree, has a tag, or was ever committed (a deleted prompt keeps
+        its past). Called by `history` and `log` only when they found nothing to show."""
+        try:
+            self.project.locate(name)
+            return
+        except PromptNotFoundError:
+            if name_problem(name) is not None:
+                raise
+            if self.store.tags(releases_pattern(name), deployments_prefix(name)):
+                return
+            if self.store.has_head() and self.store.log([self.prompt_path(name)]):
+                return
+            raise
 
     def _nothing_deployed(self, name: str, env: str) -> str:
         where = []

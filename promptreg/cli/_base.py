@@ -60,7 +60,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (
 @click.option(
     "-C",
     "--directory",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # checked by chdir: one message for every failure
     help="Run as if started in this directory.",
 )
 @click.pass_context
@@ -73,7 +73,12 @@ def cli(ctx: click.Context, debug: bool, directory: Path | None) -> None:
     if directory is not None:
         import os
 
-        os.chdir(directory)
+        from promptreg.errors import UsageError
+
+        try:
+            os.chdir(directory)
+        except OSError as err:  # as git -C does: the user's mistake, said plainly
+            raise UsageError(f"cannot change to {str(directory)!r}: {err.strerror}") from None
     ctx.obj = State(debug)
 
 

@@ -145,14 +145,26 @@ def rollback(
 def history(state: State, name: str, env: str | None, as_json: bool) -> None:
     """Deployments of NAME, newest first: when, who, what, why; then the tags that do not
     count as deployments (REJECTED, with the reason)."""
-    log = state.registry.deployment_log(name, env)
+    from promptreg.deploy import next_rollback
+
+    registry = state.registry
+    log = registry.deployment_log(name, env)
     deployments = log.valid
+    if not deployments and not log.rejected:
+        registry.check_known(name)
+    envs = [e for e in registry.environments if env in (None, e)]
+    by_env = {e: [d for d in deployments if d.env == e] for e in envs}
+    nexts = {e: next_rollback(ds) for e, ds in by_env.items() if ds}
     if as_json:
         emit_json(
             {
                 "name": name,
                 "deployments": [d.to_json() for d in deployments],
                 "rejected": [r.to_json() for r in log.rejected],
+                "next_rollback": {
+                    e: None if d is None else {"version": d.version, "seq": d.seq, "tag": d.tag}
+                    for e, d in nexts.items()
+                },
             }
         )
         return
@@ -187,6 +199,13 @@ def history(state: State, name: str, env: str | None, as_json: bool) -> None:
         for r in log.rejected
     ]
     print_table(("ENV", "SEQ", "WHEN", "WHO", "ACTION", "VERSION", "COMMIT", "REASON"), rows)
+    if nexts:
+        click.echo()
+    for e, target in nexts.items():
+        if target is None:
+            click.echo(f"next rollback in {e}: none (nothing earlier to go back to)")
+        else:
+            click.echo(f"next rollback in {e}: back to {target.version} (as in {target.tag})")
 
 
 @cli.command(name="verify")
@@ -244,6 +263,8 @@ def log(state: State, name: str, as_json: bool) -> None:
     from promptreg.history import log as run
 
     entries = run(state.registry, name)
+    if not entries:
+        state.registry.check_known(name)
     if as_json:
         emit_json({"name": name, "commits": [e.to_json() for e in entries]})
         return

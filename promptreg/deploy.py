@@ -139,7 +139,7 @@ def _names_at_head(registry: Registry) -> list[str]:
 
 def _uncommitted_note(registry: Registry, name: str, committed: Prompt) -> str | None:
     try:
-        tree = registry.project.load(name)
+        tree = registry.project.load(name, serving_checks=False)
     except PromptregError:
         return "the working tree copy differs from HEAD (and does not load): released HEAD's"
     if tree.content_hash != committed.content_hash or tree.version != committed.version:

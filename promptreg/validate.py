@@ -20,8 +20,8 @@ from promptreg.evals.lint import lint_evals, prompts_using_datasets
 from promptreg.findings import Finding
 from promptreg.loader import PromptFile
 from promptreg.names import SUFFIX
-from promptreg.pinning import pinning_problem
 from promptreg.project import Project
+from promptreg.serving import add_serving_findings
 
 # Below this many files a worker pool costs more than it saves.
 PARALLEL_THRESHOLD = 200
@@ -119,11 +119,7 @@ def lint(pf: PromptFile, project: Project) -> None:
     doc, spec = pf.doc, pf.spec
     if doc is None or spec is None:
         return
-    if spec.model is not None:
-        problem = pinning_problem(spec.model.provider, spec.model.name, config.lint.allowed_models)
-        if problem:
-            line, col = doc.position(("model", "name"))
-            pf.add(line, col, problem[0], f"model.name: {problem[1]}")
+    add_serving_findings(pf, config.lint.allowed_models)
     if config.lint.require_budget and (spec.budget is None or spec.budget.max_input_tokens is None):
         line, col = doc.position(("budget",))
         pf.add(
@@ -132,16 +128,6 @@ def lint(pf: PromptFile, project: Project) -> None:
     lint_evals(pf, project)
     if pf.closure is None:
         return
-    offset = pf.body_line - 1
-    for name in sorted(pf.closure.variables - set(spec.inputs)):
-        line, partial = pf.closure.uses.get(name, (1, None))
-        where = f" (in {partial})" if partial else ""
-        pf.add(
-            offset + line,
-            1,
-            "PR041",
-            f"template uses `{name}`{where}, which is not declared under `inputs`",
-        )
     for name in spec.inputs:
         if name not in pf.closure.variables:
             line, col = doc.position(("inputs", name))

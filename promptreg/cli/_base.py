@@ -39,12 +39,13 @@ class State:
             self._registry = Registry(self.project.root)
         return self._registry
 
-    def load(self, selector: str) -> Prompt:
+    def load(self, selector: str, *, serving_checks: bool = True) -> Prompt:
         """A prompt by selector: a name or file path (the working tree), or name@env,
-        name@version, name@rev (the git registry)."""
+        name@version, name@rev (the git registry). `serving_checks` off: for commands that
+        show or compare a working-tree file rather than render it (see `Project.load`)."""
         if "@" in selector:
             return self.registry.resolve(selector)
-        return self.project.load(selector)
+        return self.project.load(selector, serving_checks=serving_checks)
 
 
 def emit_json(data: Any) -> None:

@@ -124,7 +124,8 @@ def show(state: State, name: str, as_json: bool) -> None:
     from promptreg.report import report
 
     project = state.project
-    result = report(state.load(name), project.config.pricing, tree_source(project))
+    prompt = state.load(name, serving_checks=False)  # shown, not served
+    result = report(prompt, project.config.pricing, tree_source(project))
     if as_json:
         emit_json(result.to_json())
     else:

@@ -284,7 +284,7 @@ def diff(state: State, a: str, b: str | None, rendered: bool, stat: bool, as_jso
     from promptreg.diff import diff_prompts
 
     b_label = b or a.partition("@")[0]
-    old, new = state.load(a), state.load(b_label)
+    old, new = state.load(a, serving_checks=False), state.load(b_label, serving_checks=False)
     result = diff_prompts(
         old,
         new,

@@ -85,7 +85,7 @@ def validate(project: Project, files: Sequence[Path], *, jobs: int | None = None
             max_workers=jobs, initializer=_init_worker, initargs=(project,)
         ) as pool:
             findings = [f for chunk in pool.map(_validate_in_worker, chunks) for f in chunk]
-    return Report(len(files), sorted(findings))
+    return Report(len(files), sorted(set(findings)))
 
 
 _worker_project: Project | None = None
@@ -106,11 +106,36 @@ def _validate_in_worker(files: list[Path]) -> list[Finding]:
 
 def _validate_chunk(project: Project, files: Sequence[Path]) -> list[Finding]:
     findings: list[Finding] = []
+    scanned: set[Path] = set()
     for path in files:
         pf = project.read(path)
         lint(pf, project)
         findings.extend(pf.findings)
+        findings.extend(_secrets(project, pf, scanned))
     return findings
+
+
+def _secrets(project: Project, pf: PromptFile, scanned: set[Path]) -> list[Finding]:
+    """PR074 in the prompt file and every partial it includes, by the no-secrets hook's own
+    rules (one rule set wherever it runs). A partial shared by many prompts is read once per
+    worker; `validate` drops the duplicates across workers."""
+    from promptreg.hooks.secrets import secret_findings
+
+    unread = any(f.code in ("PR001", "PR004", "PR006") for f in pf.findings)
+    paths = [] if unread else [pf.path]  # (unreadable, too large or a symlink: not read)
+    if pf.closure is not None:
+        paths += [project.prompts_dir / partial for partial in sorted(pf.closure.partials)]
+    found = []
+    for path in paths:
+        if path in scanned:
+            continue
+        scanned.add(path)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue  # unreadable: the loader reports it (PR001, PR043)
+        found += secret_findings(project.shown(path), data)
+    return found
 
 
 def lint(pf: PromptFile, project: Project) -> None:

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from promptreg.cli._base import State, cli, emit_json, json_option, print_table
 from promptreg.errors import ExitCode
+
+if TYPE_CHECKING:
+    from promptreg.diff import PromptDiff
 
 
 def _short(commit: str | None) -> str:
@@ -277,9 +281,23 @@ def log(state: State, name: str, as_json: bool) -> None:
 @click.argument("b", required=False)
 @click.option("--rendered", is_flag=True, help="Also diff the rendered sample messages.")
 @click.option("--stat", is_flag=True, help="Only counts of what changed.")
+@click.option(
+    "--exit-code",
+    "exit_code",
+    is_flag=True,
+    help="Exit 1 when there are differences, 0 when there are none (as git diff does).",
+)
 @json_option
 @click.pass_obj
-def diff(state: State, a: str, b: str | None, rendered: bool, stat: bool, as_json: bool) -> None:
+def diff(
+    state: State,
+    a: str,
+    b: str | None,
+    rendered: bool,
+    stat: bool,
+    exit_code: bool,
+    as_json: bool,
+) -> None:
     """What changed from selector A to selector B (default: the working tree)."""
     from promptreg.diff import diff_prompts
 
@@ -292,6 +310,12 @@ def diff(state: State, a: str, b: str | None, rendered: bool, stat: bool, as_jso
         b_label=b_label if b else f"{b_label} (working tree)",
         rendered=rendered,
     )
+    _show_diff(result, stat=stat, as_json=as_json)
+    if exit_code and result.differs:
+        sys.exit(ExitCode.FINDINGS)
+
+
+def _show_diff(result: PromptDiff, *, stat: bool, as_json: bool) -> None:
     if as_json:
         emit_json(result.to_json())
         return
@@ -303,7 +327,7 @@ def diff(state: State, a: str, b: str | None, rendered: bool, stat: bool, as_jso
             f"{s['partials_changed']} partial(s) changed"
         )
         return
-    if result.same_content and not result.changes:
+    if not result.differs:
         click.echo(f"no differences between {result.a} and {result.b}")
         return
     if result.changes:
@@ -315,6 +339,12 @@ def diff(state: State, a: str, b: str | None, rendered: bool, stat: bool, as_jso
     if result.rendered:
         for line in result.rendered:
             click.echo(_colour(line))
+    if result.same_content:
+        click.echo(
+            "note: same content hash: nothing a request carries changed (only comments, "
+            "whitespace Jinja drops, or metadata)",
+            err=True,
+        )
 
 
 def _colour(line: str) -> str:

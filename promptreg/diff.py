@@ -9,6 +9,7 @@ deepdiff, and optionally the rendered messages for each side's `sample`.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,14 @@ class PromptDiff:
     rendered: list[str] | None
 
     @property
+    def differs(self) -> bool:
+        """Whether anything differs, shown or not: what `diff --exit-code` answers. (Same
+        content can still differ: a comment, or a description, changes no request.)"""
+        return bool(
+            not self.same_content or self.changes or self.body or self.partials or self.rendered
+        )
+
+    @property
     def stat(self) -> dict[str, int]:
         lines = self.body + [line for _, diff in self.partials for line in diff]
         return {
@@ -45,6 +54,7 @@ class PromptDiff:
             "a": self.a,
             "b": self.b,
             "same_content": self.same_content,
+            "differs": self.differs,
             "changes": self.changes,
             "body": self.body,
             "partials": {name: diff for name, diff in self.partials},
@@ -226,6 +236,43 @@ def _flatten(value: Any, parts: list[str | int], out: list[str]) -> None:
 
 
 def _show_flat(value: Any) -> str:
-    if isinstance(value, str) and "\n" in value:
+    """A front-matter value as YAML writes it in flow style (`true`, `[en, fr]`, `null`), so
+    the line reads as the file does: never Python's `True` or `['en', 'fr']`."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value != value:
+            return ".nan"
+        if value in (float("inf"), float("-inf")):
+            return ".inf" if value > 0 else "-.inf"
         return repr(value)
-    return str(value) if not isinstance(value, list) else repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return value if _plain(value) else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_show_flat(v) for v in value) + "]"
+    if isinstance(value, dict):
+        items = (f"{_show_flat(str(k))}: {_show_flat(v)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    return json.dumps(str(value), ensure_ascii=False)  # a date: as text, quoted
+
+
+# Characters a plain YAML scalar may hold anywhere (no flow, comment or mapping indicators).
+_PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_ .\-/@()+]*(?<! )")
+
+
+def _plain(value: str) -> bool:
+    """Whether `value` reads back as this very string unquoted (not `true`, `1.0`, a date):
+    asked of the reader itself, as textconv runs once per file, off every hot path."""
+    from promptreg._yaml import YamlError, read_yaml
+
+    if not _PLAIN.fullmatch(value):
+        return False
+    try:
+        data = read_yaml(f"v: {value}\n").data
+    except YamlError:
+        return False
+    return isinstance(data, dict) and data.get("v") == value and type(data.get("v")) is str

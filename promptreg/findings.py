@@ -57,7 +57,7 @@ RULES: dict[str, str] = {
     "PR061": "eval dataset is missing or malformed",
     "PR062": "eval metric's rubric or schema file is missing or invalid",
     # git hooks (`promptreg hook ...`)
-    "PR070": "content changed since the base revision but the version did not",
+    "PR070": "content or inputs changed since the base revision but the version did not",
     "PR071": "version is lower than at the base revision",
     "PR072": "eval scores are missing or stale (other content, dataset or metric files)",
     "PR073": "eval score is below its metric's threshold",

@@ -116,7 +116,7 @@ def log(registry: Registry, name: str) -> list[LogEntry]:
     path = registry.prompt_path(name)
     paths = [path]
     try:
-        prompt = registry.project.load(name)
+        prompt = registry.project.load(name, serving_checks=False)
         prefix = path[: -len(name + ".prompt")]
         paths += [prefix + partial for partial in prompt.partials]
     except PromptregError:

@@ -162,3 +162,63 @@ def parse_input_text(spec: InputSpec | None, text: str) -> Any:
 def _too_long(text: str) -> str:
     limit = sys.get_int_max_str_digits()
     return f" (integers have at most {limit:,} digits)" if len(text) > limit else ""
+
+
+def read_values(text: str, *, source: str) -> Any:
+    """A `--vars` document read as what it is: JSON as JSON (a `.json` file, or text starting
+    with `{` or `[` that parses as JSON: YAML's reader refuses escapes JSON allows, such as
+    the surrogate pairs `json.dumps` writes for an emoji), YAML otherwise. Either way the same
+    rules: nesting up to MAX_NESTING levels, no duplicate keys, no integer past Python's digit
+    limit. Raises ValueError(message, line or None) on a problem."""
+    stripped = text.lstrip("\ufeff \t\r\n")
+    as_json = source.lower().endswith(".json") or stripped[:1] in ("{", "[")
+    if as_json:
+        try:
+            return _read_json(stripped)
+        except _JsonProblem as problem:
+            if source.lower().endswith(".json"):
+                raise ValueError(problem.message, problem.line) from None
+            # not JSON after all (YAML flow style is close to it): read it as YAML below
+    from promptreg._yaml import YamlError, read_yaml
+
+    try:
+        return read_yaml(text).data
+    except YamlError as err:
+        raise ValueError(err.message, err.line) from None
+
+
+class _JsonProblem(Exception):
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def _read_json(text: str) -> Any:
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                raise _JsonProblem(f"duplicate key {_short(key)}", None)
+            out[key] = value
+        return out
+
+    def constant(name: str) -> Any:
+        raise _JsonProblem(f"{name} is not a JSON number", None)
+
+    try:
+        value = json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+    except json.JSONDecodeError as err:
+        raise _JsonProblem(f"not valid JSON: {err.msg} (column {err.colno})", err.lineno) from None
+    except RecursionError:  # json's C scanner nests as deep as the interpreter allows
+        raise _JsonProblem(f"is nested more than {MAX_NESTING} levels deep", None) from None
+    except _JsonProblem:
+        raise
+    except ValueError:  # an integer past Python's digit limit
+        raise _JsonProblem(
+            f"holds an integer over {sys.get_int_max_str_digits():,} digits", None
+        ) from None
+    too_deep = nesting_problem(value)
+    if too_deep:
+        raise _JsonProblem(too_deep, None)
+    return value

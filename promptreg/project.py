@@ -13,6 +13,7 @@ from promptreg.errors import PromptFileError, PromptNotFoundError, UsageError
 from promptreg.loader import PromptFile, read_front_matter, read_prompt_file
 from promptreg.names import SUFFIX, name_for_path, name_problem, path_for_name
 from promptreg.prompt import Prompt
+from promptreg.serving import add_serving_findings
 from promptreg.templating import TemplateEnv
 
 
@@ -133,12 +134,12 @@ class Project:
             prompts_dir=self.prompts_dir,
         )
 
-    def load(self, ref: str) -> Prompt:
-        """Load a prompt by name or path. Raises `PromptFileError` listing its findings."""
-        pf = self.read(self.locate(ref))
-        if pf.prompt is None:
-            raise PromptFileError(pf.findings)
-        return pf.prompt
+    def load(self, ref: str, *, serving_checks: bool = True) -> Prompt:
+        """Load a prompt by name or path. Raises `PromptFileError` listing its findings: what
+        makes the file unreadable and, unless `serving_checks` is off (for commands that show
+        or compare a file rather than serve it), what makes it serve something other than
+        what it says (serving.py: an unpinned model, an undeclared variable)."""
+        return _checked(self.read(self.locate(ref)), self, serving_checks)
 
     def prompts_including(self, partials: Iterable[str]) -> list[Path]:
         """The prompts whose include closure contains any of `partials` (names under prompts/)."""
@@ -163,8 +164,13 @@ def load(path: str | os.PathLike[str]) -> Prompt:
         project = Project(
             Config(root=file.parent, prompts_dir=file.parent, lint=project.config.lint)
         )
-    pf = project.read(file)
-    if pf.prompt is None:
+    return _checked(project.read(file), project, True)
+
+
+def _checked(pf: PromptFile, project: Project, serving_checks: bool) -> Prompt:
+    if serving_checks:
+        add_serving_findings(pf, project.config.lint.allowed_models)
+    if pf.prompt is None or pf.findings:
         raise PromptFileError(pf.findings)
     return pf.prompt
 

@@ -26,16 +26,21 @@ from typing import TYPE_CHECKING
 from promptreg.codecache import code_cache_for
 from promptreg.config import CONFIG_FILE, config_from_text
 from promptreg.deployments import DeploymentLog, DeploymentReader, Release
-from promptreg.errors import PromptFileError, PromptNotFoundError, UsageError
+from promptreg.errors import PromptFileError, PromptNotFoundError, PromptregError, UsageError
 from promptreg.findings import Finding
 from promptreg.gitstore import GitError, GitStore
 from promptreg.loader import load_light, parse_prompt_bytes
-from promptreg.names import SUFFIX
+from promptreg.names import SUFFIX, name_problem
 from promptreg.project import Project
 from promptreg.prompt import Prompt
 from promptreg.refindex import RefIndex, loose_dirs
 from promptreg.selectors import Selector, parse_selector
-from promptreg.tags import Deployment, parse_release, releases_pattern
+from promptreg.tags import (
+    Deployment,
+    deployments_prefix,
+    parse_release,
+    releases_pattern,
+)
 from promptreg.templating import IncludeError, TemplateEnv, decode_source, symlink_message
 from promptreg.versions import version_key
 
@@ -323,9 +328,11 @@ class Registry:
         rev = sel.ref
         at = self.store.rev_parse_commit(rev)
         if at is None:
+            self.check_known(sel.name)
             raise PromptNotFoundError(
                 f"{sel}: {rev!r} is neither an environment ({', '.join(self.environments)}), "
-                "a version, nor a git revision of this repository"
+                f"a released version, nor a git revision of this repository. "
+                f"{self._what_exists(sel.name)}"
             )
         prompt = self._at_commit(at, sel.name, path=None, full=True)
         return self._entry(prompt, lambda: self.store.rev_parse_commit(rev))
@@ -462,12 +469,33 @@ class Registry:
 
     # -- saying what exists --------------------------------------------------------------------
 
-    def _nothing_deployed(self, name: str, env: str) -> str:
+    def check_known(self, name: str) -> None:
+        """Raise PromptNotFoundError, saying what exists or what was meant, unless `name` is a
+        prompt of the working tree, has a tag, or was ever committed (a deleted prompt keeps
+        its past). Called by `history` and `log` only when they found nothing to show."""
+        try:
+            self.project.locate(name)
+            return
+        except PromptNotFoundError:
+            if name_problem(name) is not None:
+                raise
+            if self.store.tags(releases_pattern(name), deployments_prefix(name)):
+                return
+            if self.store.has_head() and self.store.log([self.prompt_path(name)]):
+                return
+            raise
+
+    def _what_exists(self, name: str) -> str:
+        """`Deployed: dev 1.1.0; prod —. Released versions: 1.0.0, 1.1.0.` (error paths only)."""
         where = []
         for other in self.environments:
             current = self._newest_deployment(name, other)
             where.append(f"{other} {current.version}" if current else f"{other} —")
         versions = ", ".join(sorted(self.releases(name), key=version_key)) or "none"
+        return f"Deployed: {'; '.join(where)}. Released versions: {versions}."
+
+    def _nothing_deployed(self, name: str, env: str) -> str:
+        self.check_known(name)  # a misspelt name is that, not a prompt never deployed
         rejected = self.reader.log(name, env).rejected
         why = (
             f" {len(rejected)} tag(s) there do not count as deployments "
@@ -475,16 +503,27 @@ class Registry:
             if rejected
             else ""
         )
-        return (
-            f"{name} has never been deployed to {env}. Deployed: {'; '.join(where)}. "
-            f"Released versions: {versions}.{why}"
-        )
+        return f"{name} has never been deployed to {env}. {self._what_exists(name)}{why}"
 
     def _no_such_version(self, name: str, version: str) -> str:
-        versions = ", ".join(sorted(self.releases(name), key=version_key)) or "none yet"
+        self.check_known(name)
+        released = self.releases(name)
+        versions = ", ".join(sorted(released, key=version_key)) or "none yet"
+        hint = self._release_hint(name, released)
+        return f"{name} has no released version {version}. Released: {versions}{hint}"
+
+    def _release_hint(self, name: str, released: list[str]) -> str:
+        """How to release what the working tree has, when it is not released yet: never a
+        suggestion to release a version that already is."""
+        try:
+            tree = self.project.load(name, serving_checks=False).version
+        except PromptregError:
+            return ""
+        if tree in released:
+            return ""
         return (
-            f"{name} has no released version {version}. Released: {versions} "
-            f"(release the current one with `promptreg release {name}`)"
+            f" (the working tree has {tree}, not released yet: `promptreg release {name}` "
+            "tags it once it is committed)"
         )
 
 

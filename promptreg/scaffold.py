@@ -62,9 +62,26 @@ def new_prompt(project: Project, name: str, *, description: str, provider: str, 
         "user:\n"
         "{{ question }}\n"
     )
+    _refuse_unless_valid(project, path, name, text)
     if not _create(path, text).created:
         raise UsageError(f"{project.shown(path)} already exists; not overwriting it")
     return path
+
+
+def _refuse_unless_valid(project: Project, path: Path, name: str, text: str) -> None:
+    """`new` promises a file that validates as is: run validate's checks on the text first
+    (an unpinned `--model` is the usual reason), and write nothing when one fails."""
+    from promptreg.loader import parse_prompt_bytes
+    from promptreg.validate import lint
+
+    shown = project.shown(path)
+    pf = parse_prompt_bytes(
+        text.encode("utf-8"), path=path, name=name, shown=shown, env=project.env
+    )
+    lint(pf, project)
+    if pf.findings:
+        problems = "; ".join(f"{f.code} {f.message}" for f in pf.findings)
+        raise UsageError(f"{shown} would not validate, so it was not written: {problems}")
 
 
 def _create(path: Path, text: str) -> Created:

@@ -20,8 +20,8 @@ from promptreg.evals.lint import lint_evals, prompts_using_datasets
 from promptreg.findings import Finding
 from promptreg.loader import PromptFile
 from promptreg.names import SUFFIX
-from promptreg.pinning import pinning_problem
 from promptreg.project import Project
+from promptreg.serving import add_serving_findings
 
 # Below this many files a worker pool costs more than it saves.
 PARALLEL_THRESHOLD = 200
@@ -85,7 +85,7 @@ def validate(project: Project, files: Sequence[Path], *, jobs: int | None = None
             max_workers=jobs, initializer=_init_worker, initargs=(project,)
         ) as pool:
             findings = [f for chunk in pool.map(_validate_in_worker, chunks) for f in chunk]
-    return Report(len(files), sorted(findings))
+    return Report(len(files), sorted(set(findings)))
 
 
 _worker_project: Project | None = None
@@ -106,11 +106,36 @@ def _validate_in_worker(files: list[Path]) -> list[Finding]:
 
 def _validate_chunk(project: Project, files: Sequence[Path]) -> list[Finding]:
     findings: list[Finding] = []
+    scanned: set[Path] = set()
     for path in files:
         pf = project.read(path)
         lint(pf, project)
         findings.extend(pf.findings)
+        findings.extend(_secrets(project, pf, scanned))
     return findings
+
+
+def _secrets(project: Project, pf: PromptFile, scanned: set[Path]) -> list[Finding]:
+    """PR074 in the prompt file and every partial it includes, by the no-secrets hook's own
+    rules (one rule set wherever it runs). A partial shared by many prompts is read once per
+    worker; `validate` drops the duplicates across workers."""
+    from promptreg.hooks.secrets import secret_findings
+
+    unread = any(f.code in ("PR001", "PR004", "PR006") for f in pf.findings)
+    paths = [] if unread else [pf.path]  # (unreadable, too large or a symlink: not read)
+    if pf.closure is not None:
+        paths += [project.prompts_dir / partial for partial in sorted(pf.closure.partials)]
+    found = []
+    for path in paths:
+        if path in scanned:
+            continue
+        scanned.add(path)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue  # unreadable: the loader reports it (PR001, PR043)
+        found += secret_findings(project.shown(path), data)
+    return found
 
 
 def lint(pf: PromptFile, project: Project) -> None:
@@ -119,11 +144,7 @@ def lint(pf: PromptFile, project: Project) -> None:
     doc, spec = pf.doc, pf.spec
     if doc is None or spec is None:
         return
-    if spec.model is not None:
-        problem = pinning_problem(spec.model.provider, spec.model.name, config.lint.allowed_models)
-        if problem:
-            line, col = doc.position(("model", "name"))
-            pf.add(line, col, problem[0], f"model.name: {problem[1]}")
+    add_serving_findings(pf, config.lint.allowed_models)
     if config.lint.require_budget and (spec.budget is None or spec.budget.max_input_tokens is None):
         line, col = doc.position(("budget",))
         pf.add(
@@ -132,16 +153,6 @@ def lint(pf: PromptFile, project: Project) -> None:
     lint_evals(pf, project)
     if pf.closure is None:
         return
-    offset = pf.body_line - 1
-    for name in sorted(pf.closure.variables - set(spec.inputs)):
-        line, partial = pf.closure.uses.get(name, (1, None))
-        where = f" (in {partial})" if partial else ""
-        pf.add(
-            offset + line,
-            1,
-            "PR041",
-            f"template uses `{name}`{where}, which is not declared under `inputs`",
-        )
     for name in spec.inputs:
         if name not in pf.closure.variables:
             line, col = doc.position(("inputs", name))

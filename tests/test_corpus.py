@@ -318,6 +318,9 @@ CASES: list[Case] = [
         10,
     ),
     # -- model and budget -----------------------------------------------------------------------
+    Case(
+        "secret-in-body", with_body("user:\n{{ ticket }} sk-proj-" + "Ab3" * 15 + "\n"), "PR074", 11
+    ),
     Case("unpinned-gpt-4o", with_model("openai", "gpt-4o"), "PR031", 5),
     Case("unpinned-claude", with_model("anthropic", "claude-sonnet-4-5"), "PR031", 5),
     Case("unpinned-bedrock", with_model("bedrock", "anthropic.claude-v2"), "PR031", 5),
@@ -708,7 +711,6 @@ NOT_REACHABLE: dict[str, str] = {
     "PR071": "promptreg hook version-bump",
     "PR072": "promptreg hook evals-fresh",
     "PR073": "promptreg hook evals-fresh",
-    "PR074": "promptreg hook no-secrets",
     "PR075": "promptreg hook pre-push",
     "PR076": "the evals gate for an environment: promote, check --against, hook pre-push",
     "PR077": "promptreg hook pre-push (tests/test_deploy_trust.py)",

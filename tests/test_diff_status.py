@@ -112,7 +112,7 @@ def test_log_lists_commits_touching_the_prompt_or_its_partials(repo: Workspace, 
 def test_textconv_and_git_diff(repo: Workspace):
     converted = textconv(VALID_PROMPT)
     assert "model.name: gpt-4o-2024-08-06\n" in converted
-    assert "inputs.tier.enum: ['free', 'pro']\n" in converted
+    assert "inputs.tier.enum: [free, pro]\n" in converted
     assert converted.endswith(
         '--- body ---\nsystem:\nYou triage tickets. {% include "partials/tone.j2" %}\n\nuser:\n({{ tier }}) {{ ticket }}\n'
     )

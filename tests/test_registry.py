@@ -76,10 +76,12 @@ def test_selectors_of_every_kind(two_versions: Workspace):
         (
             "triage@nonsense",
             PromptNotFoundError,
-            "neither an environment (dev, staging, prod), a version, nor a git revision",
+            "neither an environment (dev, staging, prod), a released version, nor a git "
+            "revision of this repository. Deployed: dev 1.0.0; staging —; prod —. "
+            "Released versions: 1.0.0.",
         ),
         ("triage@HEAD~5", PromptNotFoundError, "neither an environment"),
-        ("other@dev", PromptNotFoundError, "never been deployed to dev"),
+        ("other@dev", PromptNotFoundError, "no prompt named 'other'"),  # not "never deployed"
         ("Bad@dev", UsageError, "invalid name segment"),
         ("triage@", UsageError, "nothing after `@`"),
     ],

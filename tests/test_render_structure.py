@@ -498,16 +498,21 @@ def test_declared_attributes_render(project: Project) -> None:
     ],
 )
 def test_a_misspelt_variable_is_an_error_never_empty(project: Project, body: str) -> None:
-    """`validate` names it (PR041); rendering anyway is an error, in the API and the CLI."""
+    """`validate` names it (PR041), and so does `load`; a prompt loaded without that check
+    (`serving_checks=False`) still errors when rendered, never renders it empty."""
     text = HEAD + "  a: {type: string, required: true}\n---\nuser:\n" + body + "\n"
+    with pytest.raises(PromptFileError) as refused:
+        project.load(text)
+    assert [(f.code, f.line) for f in refused.value.findings] == [("PR041", 8)]
+    name = project.write(text)
+    unchecked = promptreg.Project.open(project.root).load(name, serving_checks=False)
     with pytest.raises(RenderError) as caught:
-        project.load(text).render(a="x")
+        unchecked.render(a="x")
     assert "'tcket' is undefined" in caught.value.message
     assert caught.value.line == 8
-    name = project.write(text)
     code, out, err = project.cli("render", name, "--set", "a=x")
     assert code in (1, 2)
-    assert "'tcket' is undefined" in err and out == ""
+    assert "PR041" in err and "tcket" in err and out == ""
     code, out, _ = project.cli("validate", f"prompts/{name}.prompt")
     assert code == 1
     assert f"prompts/{name}.prompt:8:" in out and "PR041" in out and "tcket" in out

@@ -39,12 +39,13 @@ class State:
             self._registry = Registry(self.project.root)
         return self._registry
 
-    def load(self, selector: str) -> Prompt:
+    def load(self, selector: str, *, serving_checks: bool = True) -> Prompt:
         """A prompt by selector: a name or file path (the working tree), or name@env,
-        name@version, name@rev (the git registry)."""
+        name@version, name@rev (the git registry). `serving_checks` off: for commands that
+        show or compare a working-tree file rather than render it (see `Project.load`)."""
         if "@" in selector:
             return self.registry.resolve(selector)
-        return self.project.load(selector)
+        return self.project.load(selector, serving_checks=serving_checks)
 
 
 def emit_json(data: Any) -> None:
@@ -60,7 +61,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (
 @click.option(
     "-C",
     "--directory",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # checked by chdir: one message for every failure
     help="Run as if started in this directory.",
 )
 @click.pass_context
@@ -73,7 +74,12 @@ def cli(ctx: click.Context, debug: bool, directory: Path | None) -> None:
     if directory is not None:
         import os
 
-        os.chdir(directory)
+        from promptreg.errors import UsageError
+
+        try:
+            os.chdir(directory)
+        except OSError as err:  # as git -C does: the user's mistake, said plainly
+            raise UsageError(f"cannot change to {str(directory)!r}: {err.strerror}") from None
     ctx.obj = State(debug)
 
 

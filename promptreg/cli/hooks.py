@@ -100,17 +100,21 @@ def hook_pre_push(state: State, remote: str | None, url: str | None) -> None:
 
 @cli.command()
 @click.argument("name")
-@click.option("--major", "part", flag_value="major", help="Bump MAJOR (1.4.2 → 2.0.0).")
-@click.option("--minor", "part", flag_value="minor", help="Bump MINOR (1.4.2 → 1.5.0).")
-@click.option(
-    "--patch", "part", flag_value="patch", default=True, help="Bump PATCH (default: 1.4.2 → 1.4.3)."
-)
+@click.option("--major", is_flag=True, help="Bump MAJOR (1.4.2 → 2.0.0).")
+@click.option("--minor", is_flag=True, help="Bump MINOR (1.4.2 → 1.5.0).")
+@click.option("--patch", is_flag=True, help="Bump PATCH (the default: 1.4.2 → 1.4.3).")
 @click.pass_obj
-def bump(state: State, name: str, part: str) -> None:
-    """Raise a prompt's version, editing only the `version:` line."""
+def bump(state: State, name: str, major: bool, minor: bool, patch: bool) -> None:
+    """Raise a prompt's version, editing only the `version:` line. Which part to raise for
+    which change: README "Which bump"; the version-bump hook says which one it needs."""
+    from promptreg.errors import UsageError
     from promptreg.hooks.version_bump import bump_prompt
 
-    done = bump_prompt(state.project, name, part)
+    given = [part for part, on in (("major", major), ("minor", minor), ("patch", patch)) if on]
+    if len(given) > 1:
+        flags = " and ".join(f"--{p}" for p in given)
+        raise UsageError(f"{flags} are mutually exclusive: give one of --major, --minor, --patch")
+    done = bump_prompt(state.project, name, given[0] if given else "patch")
     click.echo(f"bumped {done.name} {done.old} → {done.new}  ({state.project.shown(done.path)})")
 
 

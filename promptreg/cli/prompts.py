@@ -124,7 +124,8 @@ def show(state: State, name: str, as_json: bool) -> None:
     from promptreg.report import report
 
     project = state.project
-    result = report(state.load(name), project.config.pricing, tree_source(project))
+    prompt = state.load(name, serving_checks=False)  # shown, not served
+    result = report(prompt, project.config.pricing, tree_source(project))
     if as_json:
         emit_json(result.to_json())
     else:
@@ -301,15 +302,16 @@ def render(
 
 
 def _read_vars(handle: Any) -> dict[str, Any]:
-    from promptreg._yaml import YamlError, read_yaml
+    from promptreg.inputs import read_values
 
-    shown = "<stdin>" if handle.name == "<stdin>" else handle.name
+    shown = str(getattr(handle, "name", "<stdin>"))
     try:
-        data = read_yaml(handle.read()).data
-    except YamlError as err:
-        raise UsageError(err.message, path=shown, line=err.line, field="--vars") from None
+        data = read_values(handle.read(), source=shown)
     except UnicodeDecodeError:
         raise UsageError("not valid UTF-8", path=shown, field="--vars") from None
+    except ValueError as err:
+        message, line = err.args
+        raise UsageError(message, path=shown, line=line, field="--vars") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

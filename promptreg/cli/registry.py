@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from promptreg.cli._base import State, cli, emit_json, json_option, print_table
 from promptreg.errors import ExitCode
+
+if TYPE_CHECKING:
+    from promptreg.diff import PromptDiff
 
 
 def _short(commit: str | None) -> str:
@@ -145,14 +149,26 @@ def rollback(
 def history(state: State, name: str, env: str | None, as_json: bool) -> None:
     """Deployments of NAME, newest first: when, who, what, why; then the tags that do not
     count as deployments (REJECTED, with the reason)."""
-    log = state.registry.deployment_log(name, env)
+    from promptreg.deploy import next_rollback
+
+    registry = state.registry
+    log = registry.deployment_log(name, env)
     deployments = log.valid
+    if not deployments and not log.rejected:
+        registry.check_known(name)
+    envs = [e for e in registry.environments if env in (None, e)]
+    by_env = {e: [d for d in deployments if d.env == e] for e in envs}
+    nexts = {e: next_rollback(ds) for e, ds in by_env.items() if ds}
     if as_json:
         emit_json(
             {
                 "name": name,
                 "deployments": [d.to_json() for d in deployments],
                 "rejected": [r.to_json() for r in log.rejected],
+                "next_rollback": {
+                    e: None if d is None else {"version": d.version, "seq": d.seq, "tag": d.tag}
+                    for e, d in nexts.items()
+                },
             }
         )
         return
@@ -187,6 +203,13 @@ def history(state: State, name: str, env: str | None, as_json: bool) -> None:
         for r in log.rejected
     ]
     print_table(("ENV", "SEQ", "WHEN", "WHO", "ACTION", "VERSION", "COMMIT", "REASON"), rows)
+    if nexts:
+        click.echo()
+    for e, target in nexts.items():
+        if target is None:
+            click.echo(f"next rollback in {e}: none (nothing earlier to go back to)")
+        else:
+            click.echo(f"next rollback in {e}: back to {target.version} (as in {target.tag})")
 
 
 @cli.command(name="verify")
@@ -244,6 +267,8 @@ def log(state: State, name: str, as_json: bool) -> None:
     from promptreg.history import log as run
 
     entries = run(state.registry, name)
+    if not entries:
+        state.registry.check_known(name)
     if as_json:
         emit_json({"name": name, "commits": [e.to_json() for e in entries]})
         return
@@ -256,14 +281,28 @@ def log(state: State, name: str, as_json: bool) -> None:
 @click.argument("b", required=False)
 @click.option("--rendered", is_flag=True, help="Also diff the rendered sample messages.")
 @click.option("--stat", is_flag=True, help="Only counts of what changed.")
+@click.option(
+    "--exit-code",
+    "exit_code",
+    is_flag=True,
+    help="Exit 1 when there are differences, 0 when there are none (as git diff does).",
+)
 @json_option
 @click.pass_obj
-def diff(state: State, a: str, b: str | None, rendered: bool, stat: bool, as_json: bool) -> None:
+def diff(
+    state: State,
+    a: str,
+    b: str | None,
+    rendered: bool,
+    stat: bool,
+    exit_code: bool,
+    as_json: bool,
+) -> None:
     """What changed from selector A to selector B (default: the working tree)."""
     from promptreg.diff import diff_prompts
 
     b_label = b or a.partition("@")[0]
-    old, new = state.load(a), state.load(b_label)
+    old, new = state.load(a, serving_checks=False), state.load(b_label, serving_checks=False)
     result = diff_prompts(
         old,
         new,
@@ -271,6 +310,12 @@ def diff(state: State, a: str, b: str | None, rendered: bool, stat: bool, as_jso
         b_label=b_label if b else f"{b_label} (working tree)",
         rendered=rendered,
     )
+    _show_diff(result, stat=stat, as_json=as_json)
+    if exit_code and result.differs:
+        sys.exit(ExitCode.FINDINGS)
+
+
+def _show_diff(result: PromptDiff, *, stat: bool, as_json: bool) -> None:
     if as_json:
         emit_json(result.to_json())
         return
@@ -282,7 +327,7 @@ def diff(state: State, a: str, b: str | None, rendered: bool, stat: bool, as_jso
             f"{s['partials_changed']} partial(s) changed"
         )
         return
-    if result.same_content and not result.changes:
+    if not result.differs:
         click.echo(f"no differences between {result.a} and {result.b}")
         return
     if result.changes:
@@ -294,6 +339,12 @@ def diff(state: State, a: str, b: str | None, rendered: bool, stat: bool, as_jso
     if result.rendered:
         for line in result.rendered:
             click.echo(_colour(line))
+    if result.same_content:
+        click.echo(
+            "note: same content hash: nothing a request carries changed (only comments, "
+            "whitespace Jinja drops, or metadata)",
+            err=True,
+        )
 
 
 def _colour(line: str) -> str:

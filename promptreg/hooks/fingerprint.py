@@ -45,6 +45,7 @@ class Fingerprint:
     body: str
     model: Any
     partials: Mapping[str, str]
+    inputs: Any = None  # the `inputs:` mapping as written: what callers must pass
 
 
 def fingerprint(data: bytes, env: TemplateEnv) -> Fingerprint | None:
@@ -71,6 +72,7 @@ def fingerprint(data: bytes, env: TemplateEnv) -> Fingerprint | None:
         body=body,
         model=model,
         partials=partials,
+        inputs=doc.data.get("inputs"),
     )
 
 

@@ -56,6 +56,17 @@ _ASSIGNED = re.compile(
     r"(?i)(?P<key>[A-Za-z0-9_.-]*(?:(?:api|access|private|secret)[_-]?key|secret|token|passwd"
     r"|password|pwd|credential|auth|(?<![A-Za-z])key))[\"']?\s*[:=]\s*[\"']?(?P<s>[^\s\"'`,;{}()<>]{16,})"
 )
+# Cheap tests on the lower-cased text before any per-line work: a substring every `_KNOWN`
+# match contains, and where `_ASSIGNED` could match (a secret-ish word, `:` or `=`, then 16
+# value characters). Keep them in step with the patterns above (tests/test_secrets.py).
+_KNOWN_HINTS = (
+    "-----begin", "sk-", "akia", "asia", "abia", "acca", "aws", "ghp_", "gho_", "ghu_",
+    "ghs_", "ghr_", "github_pat_", "xox", "hooks.slack.com",
+)  # fmt: skip
+_ASSIGNED_HINT = re.compile(
+    r"(?:key|secret|token|passwd|password|pwd|credential|auth)[\"']?\s*[:=]\s*[\"']?"
+    r"[^\s\"'`,;{}()<>]{16}"
+)
 # Bits per character above which an assigned value looks random rather than like a word or a
 # placeholder: 32 random hex digits score about 3.8, `your-api-key-goes-here` about 3.3.
 ENTROPY_THRESHOLD = 3.5
@@ -97,6 +108,11 @@ def mask(secret: str) -> str:
 
 def scan_text(text: str) -> list[SecretHit]:
     """Every secret-looking value in `text`, one hit per value, in order."""
+    return scan_lines(text) if _could_hold_a_secret(text) else []
+
+
+def scan_lines(text: str) -> list[SecretHit]:
+    """`scan_text` without the whole-text pre-check (which must never hide a hit)."""
     hits: list[SecretHit] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if ALLOW_MARKER in line:
@@ -117,6 +133,13 @@ def scan_text(text: str) -> list[SecretHit]:
                 taken.append(span)
                 hits.append(SecretHit(number, f"high-entropy value for `{m['key']}`", mask(m["s"])))
     return hits
+
+
+def _could_hold_a_secret(text: str) -> bool:
+    """One pass over the whole text: nearly every file holds nothing any pattern could match,
+    and `validate` scans every prompt, so the per-line work is for the few that might."""
+    lowered = text.lower()
+    return any(hint in lowered for hint in _KNOWN_HINTS) or bool(_ASSIGNED_HINT.search(lowered))
 
 
 def _mixed(value: str) -> bool:
@@ -145,18 +168,24 @@ def run_no_secrets(
         findings: list[Finding] = []
         blobs = ctx.new.read_many([ctx.rel(path) for path in paths])
         for path, data in zip(paths, blobs, strict=True):
-            if data is None or b"\0" in data[:8192]:  # absent, or binary
+            if data is None:
                 continue
-            shown = project.shown(path)
-            for hit in scan_text(data.decode("utf-8", "replace")):
-                findings.append(
-                    Finding(
-                        shown,
-                        hit.line,
-                        1,
-                        "PR074",
-                        f"{hit.kind} {hit.masked}: remove it and rotate the key; pass secrets "
-                        f"at runtime (or mark a false positive `# {ALLOW_MARKER}`)",
-                    )
-                )
+            findings.extend(secret_findings(project.shown(path), data))
         return HookReport(len(paths), findings)
+
+
+def secret_findings(shown: str, data: bytes) -> list[Finding]:
+    """The PR074 findings of one file's bytes: the one rule set the hook and `validate` share."""
+    if b"\0" in data[:8192]:  # binary
+        return []
+    return [
+        Finding(
+            shown,
+            hit.line,
+            1,
+            "PR074",
+            f"{hit.kind} {hit.masked}: remove it and rotate the key; pass secrets "
+            f"at runtime (or mark a false positive `# {ALLOW_MARKER}`)",
+        )
+        for hit in scan_text(data.decode("utf-8", "replace"))
+    ]

@@ -1,9 +1,11 @@
 """promptreg-version-bump: what the model sees changed, so the version must go up.
 
-A prompt whose content hash differs from the base revision's must carry a higher semver than
-it had there; a new prompt starts at any version. A version lower than the base's (PR071), or
-equal to it with other content (PR070), fails with the version to use. A changed partial puts
-every prompt that includes it under the same check: it changes their content hash.
+A prompt whose content hash differs from the base revision's, or whose inputs accept other
+values (README "Which bump"), must carry a higher semver than it had there; a new prompt
+starts at any version. A version lower than the base's (PR071), or equal to it with other
+content (PR070), fails with the version to use: the bump the change needs (`needed_bump`). A
+changed partial puts every prompt that includes it under the same check: it changes their
+content hash.
 """
 
 from __future__ import annotations
@@ -52,24 +54,90 @@ def check_bump(
         old, current = Version(base.version), Version(new.version)
     except ValueError:
         return None
-    suggested = str(old.bump("patch"))
+    part, why = needed_bump(base, new)
+    suggested = str(old.bump(part))
+    flag = "" if part == "patch" else f" --{part}"
+    reason = f" ({'; '.join(why)}: a {part} change)" if why else ""
     if current < old:
         return BumpProblem(
             "PR071",
             f"{name}: version {current} is lower than {old} at {base_label}: versions only go "
-            f"up; use {suggested} or higher",
+            f"up; use {suggested} or higher{reason}",
             suggested,
         )
-    if current == old and new.content_hash != base.content_hash:
-        what = ", ".join(changed_parts(base, new))
+    contract = [w for w in why if w.startswith(("input", "required", "optional"))]
+    if current == old and (new.content_hash != base.content_hash or contract):
+        # What callers may pass is part of what a version promises, though not of the hash.
+        what = ", ".join(changed_parts(base, new) or ["inputs"])
         return BumpProblem(
             "PR070",
             f"{name}: content changed since {base_label} ({what}) but the version is still "
-            f"{old}: bump it to {suggested} (`promptreg bump {name}`, or run the hook with "
-            "--fix)",
+            f"{old}: bump it to {suggested}{reason} (`promptreg bump {name}{flag}`, or run "
+            "the hook with --fix)",
             suggested,
         )
     return None
+
+
+def needed_bump(base: Fingerprint, new: Fingerprint) -> tuple[str, list[str]]:
+    """The part of the version a change needs (README "Which bump"), and why when it is more
+    than a patch. Major: a caller's code may break (an input removed, or added or made
+    required, or its type or allowed values narrowed). Minor: callers are unaffected but what
+    runs or is accepted changes (the model, an optional input, values widened). Patch: the
+    rest (text, partials, parameters, budget, sample, evals)."""
+    major: list[str] = []
+    minor: list[str] = []
+    old_inputs, new_inputs = _inputs(base.inputs), _inputs(new.inputs)
+    for name in sorted(set(old_inputs) - set(new_inputs)):
+        major.append(f"input `{name}` removed")
+    for name in sorted(set(new_inputs) - set(old_inputs)):
+        decl = new_inputs[name]
+        if decl.get("required") is True:
+            major.append(f"required input `{name}` added")
+        else:
+            minor.append(f"optional input `{name}` added")
+    for name in sorted(set(old_inputs) & set(new_inputs)):
+        was, now = old_inputs[name], new_inputs[name]
+        if now.get("required") is True and was.get("required") is not True:
+            major.append(f"input `{name}` made required")
+        elif was.get("required") is True and now.get("required") is not True:
+            minor.append(f"input `{name}` made optional")
+        if was.get("type", "string") != now.get("type", "string"):
+            major.append(f"input `{name}` type changed")
+        old_enum, new_enum = _values(was.get("enum")), _values(now.get("enum"))
+        if new_enum is not None and (old_enum is None or not old_enum <= new_enum):
+            major.append(f"input `{name}` allowed values narrowed")
+        elif old_enum is not None and (new_enum is None or old_enum < new_enum):
+            minor.append(f"input `{name}` allowed values widened")
+        old_max, new_max = was.get("max_chars"), now.get("max_chars")
+        if new_max != old_max:
+            shorter = isinstance(new_max, int) and (
+                not isinstance(old_max, int) or new_max < old_max
+            )
+            (major if shorter else minor).append(f"input `{name}` max_chars changed")
+        if was.get("default") != now.get("default"):
+            minor.append(f"input `{name}` default changed")
+    if _model_id(base.model) != _model_id(new.model):
+        minor.append("model changed")
+    if major:
+        return "major", major
+    return ("minor", minor) if minor else ("patch", [])
+
+
+def _inputs(value: Any) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): v if isinstance(v, dict) else {} for k, v in value.items()}
+
+
+def _values(enum: Any) -> frozenset[str] | None:
+    return frozenset(repr(v) for v in enum) if isinstance(enum, list) else None
+
+
+def _model_id(model: Any) -> tuple[Any, Any]:
+    if not isinstance(model, dict):
+        return (model, None)
+    return (model.get("provider"), model.get("name"))
 
 
 def run_version_bump(

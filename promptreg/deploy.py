@@ -13,12 +13,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from promptreg.deployments import content_matches
+from promptreg.deployments import DeploymentLog, content_matches
 from promptreg.errors import PromptregError, UsageError
 from promptreg.gitstore import PushRejectedError, StaleLockError, TagExistsError
 from promptreg.prompt import Prompt
 from promptreg.registry import Registry
 from promptreg.tags import (
+    MAX_SEQ,
     Deployment,
     deployment_message,
     deployment_tag,
@@ -303,9 +304,7 @@ def _deploy(
             store.fetch_tags(push, deployments_prefix(name, env) + "*")
         log = registry.deployment_log(name, env)
         previous = log.valid[0].tag if log.valid else None
-        # The next seq follows every canonical tag, rejected ones too: their names are taken.
-        taken = [d.seq for d in log.valid] + [r.seq for r in log.rejected if r.seq is not None]
-        seq = max(taken, default=0) + 1
+        seq = next_seq(log)
         if seq == failed_seq:
             # Not a race: a racer's tag would be listed now, and the seq would have moved on.
             raise DeployError(
@@ -369,6 +368,26 @@ def _deploy(
             notes=notes,
         )
     raise DeployError(f"gave up after {MAX_ATTEMPTS} attempts: {env} keeps changing under us")
+
+
+def next_seq(log: DeploymentLog) -> int:
+    """The seq of the next deployment: above every *valid* one, on a name nobody took.
+
+    Rejected tags do not count, so they do not decide the seq either: a hand-made tag at
+    `999999999999` (the largest canonical seq) would otherwise push the next seq to 13
+    digits, a name the read model rejects, and no deployment could ever count again. Their
+    names are taken, though, so the seq steps over them. Raises DeployError when no
+    canonical seq is left above the newest valid deployment."""
+    taken = {r.seq for r in log.rejected if r.seq is not None}
+    seq = max((d.seq for d in log.valid), default=0) + 1
+    while seq in taken:
+        seq += 1
+    if seq > MAX_SEQ:
+        raise DeployError(
+            f"no deployment seq is left above {seq - 1}: seqs have at most "
+            f"{len(str(MAX_SEQ))} digits (see `promptreg history` for the tags up there)"
+        )
+    return seq
 
 
 def _head(registry: Registry) -> str:

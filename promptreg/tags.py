@@ -23,7 +23,9 @@ PREFIX = "prompts/"
 SEQ_WIDTH = 6
 MESSAGE_FORMAT = 1
 _ENV = re.compile(r"[a-z][a-z0-9_-]*\Z")
-_SEQ = re.compile(rf"[0-9]{{{SEQ_WIDTH},12}}\Z")
+MAX_SEQ_DIGITS = 12
+MAX_SEQ = 10**MAX_SEQ_DIGITS - 1  # the largest canonical seq (promote never writes a larger one)
+_SEQ = re.compile(rf"[0-9]{{{SEQ_WIDTH},{MAX_SEQ_DIGITS}}}\Z")
 _RELEASE = re.compile(r"prompts/(?P<name>[^@]+)@v(?P<version>[0-9][^/@]*)\Z")
 
 

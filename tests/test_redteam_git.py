@@ -6,10 +6,18 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
+from typing import Any
 
+import pytest
+
+from promptreg.gitstore import GitStore
+from promptreg.project import Project
 from promptreg.registry import Registry
-from tests.conftest import VALID_PROMPT, commit, git
+from promptreg.tags import deployment_message
+from tests.conftest import VALID_PROMPT, Workspace, commit, git
 from tests.test_deploy_trust import deployed  # noqa: F401 (a fixture)
+from tests.test_hooks_git import EVALS, git_run, install
 
 V110 = VALID_PROMPT.replace("version: 1.0.0", "version: 1.1.0").replace("tickets.", "tickets!")
 
@@ -56,3 +64,93 @@ def test_no_seq_left_is_an_error_not_a_tag_that_cannot_count(deployed, run):  # 
     assert git(deployed.root, "tag", "-l", "prompts/triage@prod/1*") == ""
     history = json.loads(run("history", "triage", "--env", "prod", "--json").out)
     assert history["deployments"][0]["seq"] == 999999999999
+
+
+def _gated_repo(repo: Workspace) -> Path:
+    """`repo` with a remote, the hooks installed, and a committed triage whose recorded
+    scores are stale (its gate fails)."""
+    remote = repo.root.parent / "remote.git"
+    git(repo.root.parent, "init", "-q", "--bare", str(remote))
+    git(repo.root, "remote", "add", "origin", str(remote))
+    repo.write("evals/triage.jsonl", '{"inputs": {"ticket": "x"}, "expected": "y"}\n')
+    repo.prompt("triage", VALID_PROMPT.replace("---\nsystem:", EVALS + "---\nsystem:"))
+    commit(repo, "stale scores")
+    assert install(repo).returncode == 0
+    assert git_run(repo.root, "push", "-q", "origin", "main").returncode == 0
+    return remote
+
+
+def _hand_made(repo: Workspace, tag: str, **fields: object) -> None:
+    head = git(repo.root, "rev-parse", "HEAD").strip()
+    name, _, env = tag.removeprefix("prompts/").partition("@")
+    values: dict[str, Any] = {
+        "action": "promote",
+        "name": name,
+        "env": env.partition("/")[0],
+        "version": "1.0.0",
+        "content_hash": Project.open(repo.root).load("triage").content_hash,
+        "commit": head,
+        "path": "prompts/triage.prompt",
+        "previous": None,
+        "reason": None,
+        "forced": False,
+        "scores": {"accuracy": 0.95},
+    }
+    values.update(fields)
+    with GitStore(repo.root) as store:
+        store.create_tag(tag, head, deployment_message(**values))
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"action": "rollback"},  # a "rollback" to content dev never ran
+        {"forced": True},  # an override that gives no reason
+        {"forced": True, "reason": "  "},
+    ],
+)
+def test_a_message_claiming_an_override_does_not_skip_the_gate(repo: Workspace, fields):
+    """The hook let any tag saying `action: rollback` or `forced: true` through ungated: a
+    hand-made "rollback" shipped an unreviewed, failing prompt to the remote."""
+    remote = _gated_repo(repo)
+    _hand_made(repo, "prompts/triage@dev/000001", **fields)
+    refused = git_run(repo.root, "push", "origin", "prompts/triage@dev/000001")
+    assert refused.returncode != 0
+    assert "PR075 the evals gate fails" in refused.stdout + refused.stderr
+    assert git(remote, "tag", "--list") == ""
+
+
+def test_a_real_rollback_and_a_reasoned_override_still_pass(repo: Workspace, run):
+    remote = _gated_repo(repo)
+    assert run("promote", "triage", "--to", "dev", "--force", "--reason", "hotfix").code == 0
+    repo.prompt("triage", V110)
+    commit(repo, "1.1.0")
+    assert run("promote", "triage", "--to", "dev").code == 0
+    assert run("rollback", "triage", "--env", "dev", "--reason", "tone").code == 0
+    pushed = git_run(repo.root, "push", "origin", "--tags")
+    assert pushed.returncode == 0, pushed.stdout + pushed.stderr
+    assert "prompts/triage@dev/000003" in git(remote, "tag", "--list")
+
+
+def test_pushing_a_deletion_or_a_move_of_a_deployment_tag_is_refused(deployed, run):  # noqa: F811
+    """A deletion skipped every check: `git push origin :refs/tags/prompts/t@prod/000001`
+    silently returned prod to what ran before, with no record of why."""
+    remote = deployed.root.parent / "remote.git"
+    git(deployed.root.parent, "init", "-q", "--bare", str(remote))
+    git(deployed.root, "remote", "add", "origin", str(remote))
+    assert git_run(deployed.root, "push", "-q", "origin", "main", "--tags").returncode == 0
+    assert install(deployed).returncode == 0
+    for tag in ("prompts/triage@prod/000001", "prompts/triage@v1.0.0"):
+        deleted = git_run(deployed.root, "push", "origin", f":refs/tags/{tag}")
+        assert deleted.returncode != 0
+        assert f"{tag}:1: PR077 this push deletes the remote's tag" in deleted.stdout
+        assert tag in git(remote, "tag", "--list")
+    # A forced push of another object under an existing name (a re-made tag) is a move.
+    staging = git(deployed.root, "rev-parse", "prompts/triage@staging/000001").strip()
+    git(deployed.root, "tag", "-f", "-a", "-m", "x", "prompts/triage@prod/000001", staging)
+    moved = git_run(deployed.root, "push", "-f", "origin", "refs/tags/prompts/triage@prod/000001")
+    assert moved.returncode != 0 and "PR077 this push replaces" in moved.stdout
+    # Other tags are none of the hook's business.
+    git(deployed.root, "tag", "unrelated")
+    assert git_run(deployed.root, "push", "origin", "unrelated").returncode == 0
+    assert git_run(deployed.root, "push", "origin", ":refs/tags/unrelated").returncode == 0

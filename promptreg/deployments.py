@@ -169,10 +169,10 @@ class DeploymentReader:
                 if tag is not None and tag.target_type == "commit":
                     wanted.append((tag.target, self._prompt_path(candidate.name)))
             self._prefetch(wanted)
+        judged = [(c, tags.get(c.object), self._judge(c, tags.get(c.object))) for c in todo]
+        judged = self._commits_only(judged)
         unsigned: list[tuple[Candidate, Deployment, TagObject]] = []
-        for candidate in todo:
-            tag = tags.get(candidate.object)
-            verdict = self._judge(candidate, tag)
+        for candidate, tag, verdict in judged:
             if isinstance(verdict, Deployment) and tag is not None and self._must_sign(candidate):
                 unsigned.append((candidate, verdict, tag))  # cached once its signature checks
             else:
@@ -184,6 +184,25 @@ class DeploymentReader:
                 verdict = _rejected(candidate, problem, tag, signature=True)
             self._verdicts[(candidate.ref, candidate.object)] = verdict
         return [self._verdicts[(c.ref, c.object)] for c in candidates]
+
+    def _commits_only(
+        self, judged: list[tuple[Candidate, TagObject | None, Verdict]]
+    ) -> list[tuple[Candidate, TagObject | None, Verdict]]:
+        """Reject deployments whose target is not really a commit. A tag object's `type`
+        header is the tagger's word: `type commit` on a tree or on another tag reads the
+        prompt all the same (`<tree>:<path>` works), and a bundle would then record a tree as
+        the deployed commit. Asked only for tags that passed everything else, so what is read
+        is a commit (or a tree or tag a liar named), never a large blob; one exchange."""
+        passed = [tag.target for _, tag, v in judged if isinstance(v, Deployment) and tag]
+        kinds = dict(zip(passed, self.store.object_types(passed), strict=True))
+        out: list[tuple[Candidate, TagObject | None, Verdict]] = []
+        for candidate, tag, verdict in judged:
+            kind = kinds.get(tag.target, "commit") if tag is not None else "commit"
+            if isinstance(verdict, Deployment) and kind != "commit":
+                reason = f"the tag object says it points at a commit, but that object is a {kind}"
+                verdict = _rejected(candidate, reason, tag)
+            out.append((candidate, tag, verdict))
+        return out
 
     def _must_sign(self, candidate: Candidate) -> bool:
         return self._signatures is not None and self._signatures.required(candidate.env)
@@ -339,6 +358,10 @@ class DeploymentReader:
         if problem is None:
             recorded = recorded_hash(tag.message) or ""
             problem = self._content_problem(tag.target, name, own_path, version, recorded)
+        if problem is None:
+            kind = self.store.object_types([tag.target])[0]
+            if kind != "commit":  # see `_commits_only`
+                problem = f"the tag object says it points at a commit, but that object is a {kind}"
         return Release(ref, tag.target, problem)
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO
 
 from promptreg.errors import ExitCode, PromptregError
+from promptreg.tagobject import parse_tag_object
 
 # Variables that tell git which repository to use; everything else (identity, SSH, config)
 # passes through.
@@ -37,7 +38,6 @@ _LOCATION_VARS = (
     "GIT_NAMESPACE",
     "GIT_PREFIX",
 )
-_RECORD_END = "\0\0\n"
 # Requests up to this size are written before reading answers: a pipe buffers at least 4 KiB
 # (POSIX) and 64 KiB on Linux, so the write cannot block while git waits for us to read.
 _PIPE_SAFE = 4096
@@ -61,8 +61,9 @@ def git_env() -> dict[str, str]:
 
 @dataclass(frozen=True)
 class TagRef:
-    """One tag as `for-each-ref` lists it. For an annotated tag, `commit` is the peeled target
-    and `tagger`, `date` (ISO 8601) and `message` come from the tag object."""
+    """One tag as `for-each-ref` lists it. For an annotated tag, `commit` is the object its tag
+    object names (not checked to be a commit: the read model judges that) and `tagger`, `date`
+    (ISO 8601) and `message` come from the tag object."""
 
     name: str  # without refs/tags/
     object: str
@@ -71,22 +72,6 @@ class TagRef:
     tagger: str
     date: str
     message: str
-
-
-_TAG_FORMAT = (
-    "%00".join(
-        [
-            "%(refname:strip=2)",
-            "%(objectname)",
-            "%(*objectname)",
-            "%(objecttype)",
-            "%(taggername) %(taggeremail)",
-            "%(taggerdate:iso-strict)",
-            "%(contents)",
-        ]
-    )
-    + "%00%00"
-)
 
 
 class GitStore:
@@ -151,28 +136,46 @@ class GitStore:
     # -- refs ----------------------------------------------------------------------------------
 
     def tags(self, *patterns: str) -> list[TagRef]:
-        """Tags under refs/tags matching the patterns (prefixes ending in `/`, or fnmatch)."""
-        out = self.run(
-            "for-each-ref", f"--format={_TAG_FORMAT}", *(f"refs/tags/{p}" for p in patterns)
-        )
+        """Tags under refs/tags matching the patterns (prefixes ending in `/`, or fnmatch).
+
+        Tag objects are read raw (`cat-file`), never parsed by git: a hand-made tag object
+        whose `type` header lies (`type commit` on a tag or a tree) makes git's own parsing
+        (`%(*objectname)`, `%(taggername)`) fail for every ref listed after it."""
+        listed = self.tag_kinds(*patterns)
+        annotated = [obj for _, obj, kind in listed if kind == "tag"]
+        raw = dict(zip(annotated, self.read_objects(annotated), strict=True))
         refs = []
-        for record in out.split(_RECORD_END):
-            if not record.strip("\n"):
-                continue
-            name, obj, peeled, kind, tagger, date, message = record.lstrip("\n").split("\0", 6)
-            annotated = kind == "tag"
+        for name, obj, kind in listed:
+            data = raw.get(obj) if kind == "tag" else None
+            tag = parse_tag_object(obj, data) if data is not None else None
             refs.append(
                 TagRef(
                     name=name,
                     object=obj,
-                    commit=peeled if annotated else obj,
-                    annotated=annotated,
-                    tagger=tagger.strip() if annotated else "",
-                    date=date,
-                    message=message if annotated else "",
+                    commit=tag.target if tag is not None else obj,
+                    annotated=kind == "tag",
+                    tagger=tag.tagger if tag is not None else "",
+                    date=tag.date if tag is not None else "",
+                    message=tag.message if tag is not None else "",
                 )
             )
         return refs
+
+    def tag_kinds(self, *patterns: str) -> list[tuple[str, str, str]]:
+        """(name without refs/tags/, object id, object type) of the tags matching `patterns`:
+        one `for-each-ref` that reads no object (cheap at 10,000 tags)."""
+        out = self.run(
+            "for-each-ref",
+            "--format=%(refname:strip=2)%00%(objectname)%00%(objecttype)",
+            *(f"refs/tags/{p}" for p in patterns),
+        )
+        found = []
+        for line in out.split("\n"):
+            name, _, rest = line.partition("\0")
+            obj, _, kind = rest.partition("\0")
+            if name and kind:
+                found.append((name, obj, kind))
+        return found
 
     def refs_stamp(self, *subdirs: str) -> tuple[object, ...]:
         """A cheap fingerprint of the refs: packed-refs and the given loose-ref directories
@@ -297,6 +300,15 @@ class GitStore:
         """Many objects in one pipelined exchange with `git cat-file --batch`: the requests are
         written by a second thread while the answers are read, so N objects cost one round
         trip, not N. None for an object that does not exist."""
+        return [None if found is None else found[1] for found in self.read_typed(specs)]
+
+    def object_types(self, specs: Sequence[str]) -> list[str]:
+        """The type of each object (`commit`, `tag`, `tree`, `blob`; `missing`), in one
+        exchange: what an object *is*, whatever a tag object's `type` header says."""
+        return ["missing" if found is None else found[0] for found in self.read_typed(specs)]
+
+    def read_typed(self, specs: Sequence[str]) -> list[tuple[str, bytes] | None]:
+        """(type, bytes) of each object, as `read_objects` reads them."""
         for spec in specs:
             problem = object_name_problem(spec)
             if problem:
@@ -333,7 +345,7 @@ class GitStore:
                 return "/".join(parts[: depth + 1])
         return None
 
-    def _read_answer(self, stdout: IO[bytes]) -> bytes | None:
+    def _read_answer(self, stdout: IO[bytes]) -> tuple[str, bytes] | None:
         header = stdout.readline()
         if not header:
             self._stop_batch()
@@ -346,7 +358,7 @@ class GitStore:
         if len(data) != size + 1:
             self._stop_batch()
             raise GitError("git cat-file stopped in the middle of an object")
-        return data[:size]
+        return parts[1].decode("ascii", "replace"), data[:size]
 
     def _stop_batch(self) -> None:
         """Forget a batch process that died (the next read starts a new one)."""

@@ -14,7 +14,7 @@ import pytest
 from promptreg.gitstore import GitStore
 from promptreg.project import Project
 from promptreg.registry import Registry
-from promptreg.tags import deployment_message
+from promptreg.tags import deployment_message, release_message
 from tests.conftest import VALID_PROMPT, Workspace, commit, git
 from tests.test_deploy_trust import deployed  # noqa: F401 (a fixture)
 from tests.test_hooks_git import EVALS, git_run, install
@@ -154,3 +154,73 @@ def test_pushing_a_deletion_or_a_move_of_a_deployment_tag_is_refused(deployed, r
     git(deployed.root, "tag", "unrelated")
     assert git_run(deployed.root, "push", "origin", "unrelated").returncode == 0
     assert git_run(deployed.root, "push", "origin", ":refs/tags/unrelated").returncode == 0
+
+
+def _raw_tag(ws: Workspace, ref: str, target: str, message: str) -> str:
+    """A tag object written as bytes (`hash-object --literally`): git's own checks (mktag)
+    would refuse a `type` header that lies, an attacker's tools need not."""
+    body = (
+        f"object {target}\ntype commit\ntag {ref}\ntagger Eve <eve@example.com> 1795992190 +0000"
+        f"\n\n{message}"
+    )
+    proc = subprocess.run(
+        ["git", "hash-object", "-t", "tag", "-w", "--literally", "--stdin"],
+        cwd=ws.root,
+        input=body,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    obj = proc.stdout.strip()
+    git(ws.root, "update-ref", f"refs/tags/{ref}", obj)
+    return obj
+
+
+def _message_for(ws: Workspace, model_tag: str, ref: str, target: str) -> str:
+    message = git(ws.root, "for-each-ref", "--format=%(contents)", f"refs/tags/{model_tag}")
+    real = git(ws.root, "rev-parse", f"{model_tag}^{{commit}}").strip()
+    return message.replace(real, target).replace(model_tag.rpartition("/")[2], "x")
+
+
+@pytest.mark.parametrize("kind", ["tree", "tag"])
+def test_a_tag_whose_type_header_lies_is_rejected_and_breaks_nothing(deployed, run, kind):  # noqa: F811
+    """`type commit` on a tree (or on the release tag object) was served as a deployment, the
+    bundle recording a tree as its commit; and git's own parsing of the lying object made
+    `verify` and `status` fail for the whole repository."""
+    if kind == "tree":
+        target = git(deployed.root, "rev-parse", "HEAD^{tree}").strip()
+    else:
+        target = git(deployed.root, "rev-parse", "prompts/triage@v1.0.0").strip()
+    ref = "prompts/triage@prod/000002"
+    _raw_tag(
+        deployed, ref, target, _message_for(deployed, "prompts/triage@prod/000001", ref, target)
+    )
+    # A release of a new, unreleased version, its tag object naming the commit's tree.
+    deployed.prompt("triage", VALID_PROMPT.replace("version: 1.0.0", "version: 1.0.1"))
+    commit(deployed, "1.0.1")
+    tree = git(deployed.root, "rev-parse", "HEAD^{tree}").strip()
+    release = "prompts/triage@v1.0.1"
+    with Registry(deployed.root) as reg:
+        hashed = reg.load_at(git(deployed.root, "rev-parse", "HEAD").strip(), "triage")
+    message = release_message(
+        name="triage",
+        version="1.0.1",
+        content_hash=hashed.content_hash,
+        path="prompts/triage.prompt",
+    )
+    _raw_tag(deployed, release, tree, message)
+    with Registry(deployed.root) as reg:
+        assert reg.get("triage@prod").deployment.tag == "prompts/triage@prod/000001"
+        release_verdict = reg.release("triage", "1.0.1")
+        assert release_verdict is not None and "is a" in (release_verdict.problem or "")
+    verified = run("verify", "--json")
+    assert verified.code == 1, verified.err
+    reasons = {r["tag"]: r["reason"] for r in json.loads(verified.out)["rejected"]}
+    assert f"but that object is a {kind}" in reasons[ref]
+    assert release in reasons
+    status = run("status", "--json")
+    assert status.code == 0, status.err
+    exported = run("export", "--env", "prod", "-o", str(deployed.root / "b.json"))
+    assert exported.code == 0, exported.err
+    bundle = json.loads((deployed.root / "b.json").read_text(encoding="utf-8"))
+    assert bundle["prompts"]["triage"]["tag"] == "prompts/triage@prod/000001"

@@ -5,7 +5,9 @@ git, hand-made objects as an attacker with push access would make them."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -224,3 +226,48 @@ def test_a_tag_whose_type_header_lies_is_rejected_and_breaks_nothing(deployed, r
     assert exported.code == 0, exported.err
     bundle = json.loads((deployed.root / "b.json").read_text(encoding="utf-8"))
     assert bundle["prompts"]["triage"]["tag"] == "prompts/triage@prod/000001"
+
+
+FIFO_CASES = {
+    "prompt": ("prompts/fifo.prompt", None),
+    "partial": ("prompts/partials/fifo.j2", 'system:\nx {% include "partials/fifo.j2" %}\n'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FIFO_CASES))
+def test_a_fifo_under_the_prompts_directory_is_a_finding_not_a_hang(ws: Workspace, case):
+    """`mkfifo prompts/x.prompt` (or a partial) made `validate` and `list` block forever on
+    the read. git stores no FIFO, so like a symlink it is refused; the others are checked."""
+    fifo, body = FIFO_CASES[case]
+    ws.prompt("triage")
+    if body is not None:
+        ws.prompt("includer", VALID_PROMPT.split("system:\n")[0] + body)
+    os.mkfifo(ws.root / fifo)
+    for command in ("validate", "list"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "promptreg", command],
+            cwd=ws.root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+        if command == "validate":
+            assert proc.returncode == 1
+            assert "not a regular file" in proc.stdout
+            assert "3 prompts checked" in proc.stderr or "2 prompts checked" in proc.stderr
+        assert "Traceback" not in proc.stderr
+
+
+def test_a_fifo_as_a_bundle_signature_is_refused_not_a_hang(tmp_path: Path):
+    """A FIFO named `<bundle>.sig` blocked `Registry.from_bundle` (the application's start)."""
+    from promptreg.bundle import BundleError
+
+    bundle = tmp_path / "prompts.lock.json"
+    bundle.write_text("{}", encoding="utf-8")
+    os.mkfifo(tmp_path / "prompts.lock.json.sig")
+    signers = tmp_path / "allowed"
+    signers.write_text("", encoding="utf-8")
+    with pytest.raises(BundleError, match="not a regular file"):
+        Registry.from_bundle(bundle, allowed_signers=signers)

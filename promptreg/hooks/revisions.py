@@ -21,7 +21,7 @@ from promptreg.codecache import code_cache_for
 from promptreg.errors import PromptregError, UsageError
 from promptreg.gitstore import GitError, GitStore
 from promptreg.limits import DEFAULT, Limits
-from promptreg.templating import TemplateEnv, decode_source
+from promptreg.templating import TemplateEnv, decode_source, read_regular
 
 FROM_REF_VARS = ("PRE_COMMIT_FROM_REF", "PRE_COMMIT_ORIGIN")  # ORIGIN: pre-commit < 2.x names
 TO_REF_VARS = ("PRE_COMMIT_TO_REF", "PRE_COMMIT_SOURCE")
@@ -144,7 +144,7 @@ class Snapshot:
 
     def _from_disk(self, rel: str) -> bytes | None:
         try:
-            return (self.root / rel).read_bytes()
+            return read_regular(self.root / rel)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
         except OSError as err:

@@ -271,3 +271,20 @@ def test_a_fifo_as_a_bundle_signature_is_refused_not_a_hang(tmp_path: Path):
     signers.write_text("", encoding="utf-8")
     with pytest.raises(BundleError, match="not a regular file"):
         Registry.from_bundle(bundle, allowed_signers=signers)
+
+
+@pytest.mark.parametrize("fmt", ["true", "1.0", "'1'"])
+def test_a_format_that_only_equals_one_in_python_is_not_promptreg_s(deployed, run, fmt):  # noqa: F811
+    """`promptreg: true` and `promptreg: 1.0` passed the format check (True == 1.0 == 1)."""
+    message = git(
+        deployed.root,
+        "for-each-ref",
+        "--format=%(contents)",
+        "refs/tags/prompts/triage@prod/000001",
+    ).replace("promptreg: 1\n", f"promptreg: {fmt}\n")
+    head = git(deployed.root, "rev-parse", "HEAD").strip()
+    with GitStore(deployed.root) as store:
+        store.create_tag("prompts/triage@prod/000002", head, message)
+    verified = json.loads(run("verify", "--json").out)
+    assert [r["tag"] for r in verified["rejected"]] == ["prompts/triage@prod/000002"]
+    assert "promptreg: 1" in verified["rejected"][0]["reason"]

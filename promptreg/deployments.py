@@ -299,16 +299,24 @@ class DeploymentReader:
         if isinstance(found, str):
             return reject(found, tag)
         problem = self._content_problem(
-            found.commit, found.name, own_path, found.version, found.content_hash or ""
+            found.commit, found.name, own_path, found.version, found.content_hash or "", found
         )
         if problem is not None:
             return reject(problem, tag)
         return found
 
     def _content_problem(
-        self, commit: str, name: str, path: str, version: str, recorded: str
+        self,
+        commit: str,
+        name: str,
+        path: str,
+        version: str,
+        recorded: str,
+        deployment: Deployment | None = None,
     ) -> str | None:
-        """Why the prompt at `commit` is not the version and content a tag records."""
+        """Why the prompt at `commit` is not the version and content a tag records (and, for
+        a deployment, the eval scores: promote copies them from the file, and the gate
+        compares the next promotion with them)."""
         try:
             prompt = self._load(commit, name, path)
             matches = content_matches(prompt, recorded)
@@ -327,6 +335,13 @@ class DeploymentReader:
                 f"(content hash {prompt.content_hash[:19]}…, recorded "
                 f"{recorded[:19]}…)"
             )
+        if deployment is not None:
+            filed = _filed_scores(prompt)
+            if filed is not None and dict(deployment.scores) != filed:
+                return (
+                    f"the message records scores {dict(deployment.scores)}, but {path} at "
+                    f"{commit[:12]} records {filed}"
+                )
         return None
 
     # -- releases ------------------------------------------------------------------------------
@@ -396,6 +411,24 @@ def _rejected(
         tag.date if tag else "",
         signature,
     )
+
+
+def _filed_scores(prompt: Prompt) -> dict[str, float] | None:
+    """The scores the prompt file records, as a deployment message holds them (finite
+    numbers as floats); None when one of them could not be written there as it is."""
+    scores = dict(prompt.evals.scores) if prompt.evals is not None else {}
+    out = {}
+    for key, score in scores.items():
+        if not isinstance(score, int | float) or isinstance(score, bool):
+            return None
+        try:
+            value = float(score)
+        except OverflowError:
+            return None
+        if value != value or value in (float("inf"), float("-inf")):
+            return None
+        out[str(key)] = value
+    return out
 
 
 def _newest_first(candidates: Sequence[Candidate]) -> list[Candidate]:

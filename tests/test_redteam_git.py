@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from promptreg.gitstore import GitStore
+from promptreg.hooks.pre_push import run_pre_push
 from promptreg.project import Project
 from promptreg.registry import Registry
 from promptreg.tags import deployment_message, release_message
@@ -288,3 +289,49 @@ def test_a_format_that_only_equals_one_in_python_is_not_promptreg_s(deployed, ru
     verified = json.loads(run("verify", "--json").out)
     assert [r["tag"] for r in verified["rejected"]] == ["prompts/triage@prod/000002"]
     assert "promptreg: 1" in verified["rejected"][0]["reason"]
+
+
+def test_a_message_whose_scores_lie_is_rejected(deployed, run):  # noqa: F811
+    """Scores in a deployment message were never compared with the file: a hand-made tag
+    could show any numbers in `history` and the bundle, and set the regression baseline the
+    next promotion is held to."""
+    message = git(
+        deployed.root,
+        "for-each-ref",
+        "--format=%(contents)",
+        "refs/tags/prompts/triage@prod/000001",
+    ).replace("scores: {}", "scores: {accuracy: 0.99}")
+    head = git(deployed.root, "rev-parse", "HEAD").strip()
+    with GitStore(deployed.root) as store:
+        store.create_tag("prompts/triage@prod/000002", head, message)
+    with Registry(deployed.root) as reg:
+        assert reg.get("triage@prod").deployment.tag == "prompts/triage@prod/000001"
+    verified = json.loads(run("verify", "--json").out)
+    assert "the message records scores {'accuracy': 0.99}" in verified["rejected"][0]["reason"]
+
+
+def test_the_hook_s_baseline_is_the_deployment_replaced_not_the_message_s_previous(
+    repo: Workspace, run
+):
+    """A hand-made tag saying `previous: null` skipped the regression check in the pre-push
+    hook: the baseline was looked up by the name the message gave."""
+    from tests.test_evals_gate import _prompt
+
+    project = _prompt(repo, "{accuracy: 0.9, tone: 0.6}")
+    commit(repo, "scored")
+    assert run("promote", "triage", "--to", "dev").code == 0
+    text = (repo.prompts / "triage.prompt").read_text(encoding="utf-8")
+    repo.prompt("triage", text.replace("accuracy: 0.9,", "accuracy: 0.82,"))
+    head = commit(repo, "worse scores, same content")
+    prompt = project.load("triage")
+    message = deployment_message(
+        action="promote", name="triage", env="dev", version=prompt.version,
+        content_hash=prompt.content_hash, commit=head, path="prompts/triage.prompt",
+        previous=None, reason=None, forced=False, scores={"accuracy": 0.82, "tone": 0.6},
+    )  # fmt: skip
+    with GitStore(repo.root) as store:
+        obj = store.create_tag("prompts/triage@dev/000002", head, message)
+    line = f"refs/tags/prompts/triage@dev/000002 {obj} refs/tags/prompts/triage@dev/000002 {'0' * 40}\n"
+    report = run_pre_push(Project.open(repo.root), line)
+    assert [f.code for f in report.findings] == ["PR075"]
+    assert "below the deployed version's 0.9" in report.findings[0].message

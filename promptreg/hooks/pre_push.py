@@ -142,11 +142,12 @@ def _tag_problem(registry: Registry, tag: str, obj: str) -> tuple[str, str] | No
         return "PR075", f"{deployment.name} {deployment.version} does not load: {err}"
     if prompt.evals is None:
         return None
-    baseline = None
-    if deployment.previous:
-        history = registry.deployments(deployment.name, deployment.env)
-        before = next((d for d in history if d.tag == deployment.previous), None)
-        baseline = dict(before.scores) if before is not None else None
+    # The baseline is the deployment this one replaces: the newest valid one below it, not
+    # what its message names as `previous` (a hand-made `previous: null` skipped the
+    # regression check; naming a weak old deployment lowered the bar).
+    history = registry.deployments(deployment.name, deployment.env)
+    before = next((d for d in history if d.seq < deployment.seq), None)
+    baseline = dict(before.scores) if before is not None else None
     result = gate_at_commit(registry, prompt, deployment.env, baseline)
     if result.ok:
         return None

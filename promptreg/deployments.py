@@ -287,6 +287,9 @@ class DeploymentReader:
             return reject(f"the tag object was made for {tag.tag!r}, not for this name (a copy)")
         if tag.target_type != "commit":
             return reject(f"the tag points at a {tag.target_type}, not at a commit")
+        if not tag.tagger or not tag.date:
+            # The tagger and date are the audit record: who deployed, and when.
+            return reject("the tag object has no tagger, or a tagger date that is not one", tag)
         own_path = self._prompt_path(candidate.name)
         found = deployment_from_message(
             tag=candidate.ref,

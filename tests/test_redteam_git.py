@@ -335,3 +335,24 @@ def test_the_hook_s_baseline_is_the_deployment_replaced_not_the_message_s_previo
     report = run_pre_push(Project.open(repo.root), line)
     assert [f.code for f in report.findings] == ["PR075"]
     assert "below the deployed version's 0.9" in report.findings[0].message
+
+
+@pytest.mark.parametrize(
+    "tagger", ["", "tagger Eve <eve@example.com> 99999999999999999999 +0000", "tagger Eve"]
+)
+def test_a_deployment_without_a_tagger_and_date_is_rejected(deployed, run, tagger):  # noqa: F811
+    """A tag object with no tagger line (or a date that is none) was served: a deployment
+    with no audit record of who made it, or when."""
+    head = git(deployed.root, "rev-parse", "HEAD").strip()
+    ref = "prompts/triage@prod/000002"
+    message = _message_for(deployed, "prompts/triage@prod/000001", ref, head)
+    body = f"object {head}\ntype commit\ntag {ref}\n{tagger}\n\n{message}".replace("\n\n\n", "\n\n")
+    proc = subprocess.run(
+        ["git", "hash-object", "-t", "tag", "-w", "--literally", "--stdin"],
+        cwd=deployed.root, input=body, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    git(deployed.root, "update-ref", f"refs/tags/{ref}", proc.stdout.strip())
+    with Registry(deployed.root) as reg:
+        assert reg.get("triage@prod").deployment.tag == "prompts/triage@prod/000001"
+    verified = json.loads(run("verify", "--json").out)
+    assert [r["tag"] for r in verified["rejected"]] == [ref]

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from promptreg.deployments import DeploymentLog, content_matches
+from promptreg.deployments import DeploymentLog, Rejected, content_matches
 from promptreg.errors import PromptregError, UsageError
 from promptreg.gitstore import PushRejectedError, StaleLockError, TagExistsError
 from promptreg.prompt import Prompt
@@ -328,6 +328,7 @@ def _deploy(
             extra=extra,
         )
         obj = store.make_tag_object(tag, commit, message, sign=sign)
+        _refuse_unless_it_counts(registry, tag, obj)
         if push is not None:
             refspecs = [f"{obj}:refs/tags/{tag}"]
             if prompt.version in registry.releases(name):
@@ -368,6 +369,18 @@ def _deploy(
             notes=notes,
         )
     raise DeployError(f"gave up after {MAX_ATTEMPTS} attempts: {env} keeps changing under us")
+
+
+def _refuse_unless_it_counts(registry: Registry, tag: str, obj: str) -> None:
+    """Judge the new tag object as every reader will, before any ref points at it: a tag
+    that would not count (signed by a key `allowed_signers` does not list for git, say)
+    must not be published with "promoted" printed while the environment keeps running what
+    it ran."""
+    verdict = registry.reader.judge_ref(tag, obj)
+    if isinstance(verdict, Rejected):
+        raise DeployError(
+            f"{tag} would not count as a deployment ({verdict.reason}); nothing was created"
+        )
 
 
 def next_seq(log: DeploymentLog) -> int:

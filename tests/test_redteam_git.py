@@ -19,6 +19,7 @@ from promptreg.project import Project
 from promptreg.registry import Registry
 from promptreg.tags import deployment_message, release_message
 from tests.conftest import VALID_PROMPT, Workspace, commit, git
+from tests.test_deploy_signing import signed  # noqa: F401 (a fixture)
 from tests.test_deploy_trust import deployed  # noqa: F401 (a fixture)
 from tests.test_hooks_git import EVALS, git_run, install
 
@@ -356,3 +357,22 @@ def test_a_deployment_without_a_tagger_and_date_is_rejected(deployed, run, tagge
         assert reg.get("triage@prod").deployment.tag == "prompts/triage@prod/000001"
     verified = json.loads(run("verify", "--json").out)
     assert [r["tag"] for r in verified["rejected"]] == [ref]
+
+
+def test_promote_never_publishes_a_tag_that_would_not_count(signed, run):  # noqa: F811
+    """Signing with a key that is not allowed for prod (eve's; for ssh, a key listed only for
+    the bundle namespace would do the same) printed "promoted ... to prod" and exited 0,
+    while prod kept running what it ran: the new tag was rejected by every reader."""
+    signed.prompt("triage", V110)
+    commit(signed, "1.1.0")
+    for env in ("dev", "staging"):
+        assert run("promote", "triage", "--to", env).code == 0
+    git(signed.root, "config", "user.signingkey", signed.eve)
+    result = run("promote", "triage", "--to", "prod")
+    assert result.code == 1
+    assert "would not count as a deployment" in result.err and "nothing was created" in result.err
+    assert git(signed.root, "tag", "-l", "prompts/triage@prod/000002") == ""
+    git(signed.root, "config", "user.signingkey", signed.ada)
+    assert run("promote", "triage", "--to", "prod").code == 0
+    with Registry(signed.root) as reg:
+        assert reg.get("triage@prod").deployment.tag == "prompts/triage@prod/000002"

@@ -21,11 +21,13 @@ from promptreg.registry import Registry
 from promptreg.tags import (
     MAX_SEQ,
     Deployment,
+    canonical_seq,
     deployment_message,
     deployment_tag,
     deployments_prefix,
     release_message,
     release_tag,
+    split_deployment_ref,
 )
 
 MAX_ATTEMPTS = 25
@@ -392,6 +394,14 @@ def next_seq(log: DeploymentLog) -> int:
     names are taken, though, so the seq steps over them. Raises DeployError when no
     canonical seq is left above the newest valid deployment."""
     taken = {r.seq for r in log.rejected if r.seq is not None}
+    # A ref *below* a seq's name (`.../000003/x`, not canonical) takes that name as well:
+    # git cannot create a ref where a directory of refs is.
+    for r in log.rejected:
+        parts = split_deployment_ref(r.tag) if r.seq is None else None
+        if parts is not None and "/" in parts[2]:
+            below = canonical_seq(parts[0], parts[1], parts[2].partition("/")[0])
+            if below is not None:
+                taken.add(below)
     seq = max((d.seq for d in log.valid), default=0) + 1
     while seq in taken:
         seq += 1

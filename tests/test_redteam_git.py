@@ -32,13 +32,14 @@ def test_a_squatter_at_the_largest_seq_does_not_stop_deployments(deployed, run):
     head = git(deployed.root, "rev-parse", "HEAD").strip()
     git(deployed.root, "tag", "prompts/triage@prod/999999999999", head)
     git(deployed.root, "tag", "prompts/triage@prod/000002", head)  # a taken name is skipped
+    git(deployed.root, "tag", "prompts/triage@prod/000003/x", head)  # so is a name under one
     deployed.prompt("triage", V110)
     commit(deployed, "1.1.0")
     for env in ("dev", "staging", "prod"):
         assert run("promote", "triage", "--to", env).code == 0
     with Registry(deployed.root) as reg:
         current = reg.get("triage@prod")
-        assert (current.version, current.deployment.tag) == ("1.1.0", "prompts/triage@prod/000003")
+        assert (current.version, current.deployment.tag) == ("1.1.0", "prompts/triage@prod/000004")
 
 
 def test_no_seq_left_is_an_error_not_a_tag_that_cannot_count(deployed, run):  # noqa: F811
@@ -154,7 +155,14 @@ def test_pushing_a_deletion_or_a_move_of_a_deployment_tag_is_refused(deployed, r
     git(deployed.root, "tag", "-f", "-a", "-m", "x", "prompts/triage@prod/000001", staging)
     moved = git_run(deployed.root, "push", "-f", "origin", "refs/tags/prompts/triage@prod/000001")
     assert moved.returncode != 0 and "PR077 this push replaces" in moved.stdout
-    # Other tags are none of the hook's business.
+    # Junk under prompts/ that is no deployment name may be cleaned up; other tags are none
+    # of the hook's business.
+    git(deployed.root, "tag", "prompts/triage@prod/000001x")
+    assert git_run(deployed.root, "push", "origin", "prompts/triage@prod/000001x").returncode != 0
+    pushed = git_run(deployed.root, "push", "--no-verify", "origin", "prompts/triage@prod/000001x")
+    assert pushed.returncode == 0
+    cleaned = git_run(deployed.root, "push", "origin", ":refs/tags/prompts/triage@prod/000001x")
+    assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
     git(deployed.root, "tag", "unrelated")
     assert git_run(deployed.root, "push", "origin", "unrelated").returncode == 0
     assert git_run(deployed.root, "push", "origin", ":refs/tags/unrelated").returncode == 0

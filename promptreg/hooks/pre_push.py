@@ -25,7 +25,13 @@ from promptreg.errors import PromptregError
 from promptreg.findings import Finding
 from promptreg.hooks.report import HookReport
 from promptreg.project import Project
-from promptreg.tags import PREFIX, Deployment, parse_release, split_deployment_ref
+from promptreg.tags import (
+    PREFIX,
+    Deployment,
+    parse_deployment_name,
+    parse_release,
+    split_deployment_ref,
+)
 
 if TYPE_CHECKING:
     from promptreg.registry import Registry
@@ -79,8 +85,8 @@ def rewritten_tags(refs: list[PushedRef]) -> list[tuple[str, str]]:
         tag = ref.remote_ref.removeprefix("refs/tags/")
         if tag == ref.remote_ref or not tag.startswith(PREFIX):
             continue
-        if split_deployment_ref(tag) is None and parse_release(tag) is None:
-            continue
+        if parse_deployment_name(tag) is None and parse_release(tag) is None:
+            continue  # junk under prompts/ (a stray non-canonical name) may be cleaned up
         if ref.deleted:
             out.append((tag, "deletes"))
         elif not _ZERO.match(ref.remote_sha) and ref.remote_sha != ref.local_sha:

@@ -289,8 +289,20 @@ class GitStore:
     # -- blobs ---------------------------------------------------------------------------------
 
     def read(self, rev: str, path: str) -> bytes | None:
-        """The bytes of `path` at `rev` (a commit id or any revision), or None if absent."""
-        return self.read_object(f"{rev}:{path}")
+        """The bytes of the file `path` at `rev` (a commit id or any revision), or None if
+        absent or not a file."""
+        return self.read_blobs([f"{rev}:{path}"])[0]
+
+    def read_blobs(self, specs: Sequence[str]) -> list[bytes | None]:
+        """`read_objects` for files: None for anything that is not a blob. `rev:path` names
+        whatever object the tree entry holds: for a submodule entry (mode 160000) that is
+        the commit it records, or any object a hand-made tree puts there (a blob with a
+        prompt's text, say), which the working tree shows as an empty directory. Neither is
+        a file of this repository."""
+        return [
+            found[1] if found is not None and found[0] == "blob" else None
+            for found in self.read_typed(specs)
+        ]
 
     def read_object(self, spec: str) -> bytes | None:
         """One object through the persistent `git cat-file --batch` process."""
@@ -335,14 +347,23 @@ class GitStore:
         git stores as a symbolic link (tree mode 120000), or None. Reading such a path gives
         the link's target as text; the working tree would follow it: promptreg refuses both
         (PR006). One pipelined read of the trees on the way."""
+        found = self.special_on_path(rev, path)
+        return found[0] if found is not None and found[1] == "symlink" else None
+
+    def special_on_path(self, rev: str, path: str) -> tuple[str, str] | None:
+        """(part, `symlink` or `submodule`): the first part of `path` at `rev` that git stores
+        as a symbolic link (mode 120000) or a submodule entry (mode 160000), or None. A
+        submodule entry's object is read by `rev:path` as if it were the file (a hand-made
+        tree can name a blob there), while a checkout shows an empty directory."""
         parts = path.split("/")
         trees = self.read_objects([f"{rev}:{'/'.join(parts[:i])}" for i in range(len(parts))])
         hash_len = len(rev) // 2 if len(rev) in (40, 64) else 20  # sha1 unless a sha256 id
         for depth, tree in enumerate(trees):
             if tree is None:
                 return None
-            if _is_symlink_entry(tree, parts[depth].encode("utf-8"), hash_len):
-                return "/".join(parts[: depth + 1])
+            mode = _special_entry(tree, parts[depth].encode("utf-8"), hash_len)
+            if mode is not None:
+                return "/".join(parts[: depth + 1]), mode
         return None
 
     def _read_answer(self, stdout: IO[bytes]) -> tuple[str, bytes] | None:
@@ -432,22 +453,30 @@ def _find_repository(start: Path) -> tuple[Path, Path, bool] | None:
     return None
 
 
-def _is_symlink_entry(tree: bytes, name: bytes, hash_len: int) -> bool:
-    """Whether entry `name` of a raw tree object (`<mode> <name>\\0<hash>`...) is a symlink.
-    Usually answered by one substring search: without `120000 <name>\\0` anywhere, it is not;
-    with it (perhaps inside another entry's name or hash), the entries are walked."""
-    if b"120000 " + name + b"\0" not in tree:
-        return False
+_SPECIAL_MODES = {b"120000": "symlink", b"160000": "submodule"}
+
+
+def _special_entry(tree: bytes, name: bytes, hash_len: int) -> str | None:
+    """`symlink` or `submodule` when entry `name` of a raw tree object (`<mode> <name>\\0
+    <hash>`...) has that mode, else None. Usually answered by substring searches: without
+    `120000 <name>\\0` or `160000 <name>\\0` anywhere, it is neither; with one (perhaps
+    inside another entry's name or hash), the entries are walked."""
+    if b"120000 " + name + b"\0" not in tree and b"160000 " + name + b"\0" not in tree:
+        return None
     pos = 0
     while pos < len(tree):
         space = tree.find(b" ", pos)
         nul = tree.find(b"\0", space)
         if space < 0 or nul < 0:
-            return False
+            return None
         if tree[space + 1 : nul] == name:
-            return tree[pos:space] == b"120000"
+            return _SPECIAL_MODES.get(tree[pos:space])
         pos = nul + 1 + hash_len
-    return False
+    return None
+
+
+def _is_symlink_entry(tree: bytes, name: bytes, hash_len: int) -> bool:
+    return _special_entry(tree, name, hash_len) == "symlink"
 
 
 def object_name_problem(spec: str) -> str | None:

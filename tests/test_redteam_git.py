@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from promptreg.errors import PromptregError
 from promptreg.gitstore import GitStore
 from promptreg.hooks.pre_push import run_pre_push
 from promptreg.project import Project
@@ -20,7 +21,7 @@ from promptreg.registry import Registry
 from promptreg.tags import deployment_message, release_message
 from tests.conftest import VALID_PROMPT, Workspace, commit, git
 from tests.test_deploy_signing import signed  # noqa: F401 (a fixture)
-from tests.test_deploy_trust import deployed  # noqa: F401 (a fixture)
+from tests.test_deploy_trust import EVIL, deployed  # noqa: F401 (a fixture)
 from tests.test_hooks_git import EVALS, git_run, install
 
 V110 = VALID_PROMPT.replace("version: 1.0.0", "version: 1.1.0").replace("tickets.", "tickets!")
@@ -384,3 +385,44 @@ def test_promote_never_publishes_a_tag_that_would_not_count(signed, run):  # noq
     assert run("promote", "triage", "--to", "prod").code == 0
     with Registry(signed.root) as reg:
         assert reg.get("triage@prod").deployment.tag == "prompts/triage@prod/000002"
+
+
+def _gitlink(ws: Workspace, path: str, oid: str, message: str) -> str:
+    """Commit `path` as a submodule entry (mode 160000) naming object `oid`."""
+    git(ws.root, "rm", "-q", "--cached", path)
+    git(ws.root, "update-index", "--add", "--cacheinfo", f"160000,{oid},{path}")
+    git(ws.root, "commit", "-q", "-m", message)
+    head = git(ws.root, "rev-parse", "HEAD").strip()
+    git(ws.root, "reset", "-q", "--hard", "HEAD~1")
+    return head
+
+
+def test_a_submodule_entry_is_not_a_file_at_a_commit(deployed, run):  # noqa: F811
+    """`<commit>:<path>` reads whatever object a tree entry names: a partial committed as a
+    submodule entry rendered the raw text of the commit it records, and a prompt committed
+    as one, naming a blob with a prompt's text, was served from a commit whose checkout shows
+    an empty directory there."""
+    main = git(deployed.root, "rev-parse", "HEAD").strip()
+    partial = _gitlink(deployed, "prompts/partials/tone.j2", main, "partial as submodule")
+    with Registry(deployed.root) as reg, pytest.raises(PromptregError, match="PR043"):
+        reg.get(f"triage@{partial}")
+    evil = subprocess.run(
+        ["git", "hash-object", "-w", "--stdin"],
+        cwd=deployed.root, input=EVIL, capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    sneaky = _gitlink(deployed, "prompts/triage.prompt", evil, "prompt as submodule")
+    ref = "prompts/triage@prod/000002"
+    message = _message_for(deployed, "prompts/triage@prod/000001", ref, sneaky)
+    deployed.prompt("triage", EVIL)
+    with Registry(deployed.root) as reg:
+        evil_hash = reg.project.load("triage").content_hash
+    git(deployed.root, "checkout", "-q", "--", "prompts/triage.prompt")
+    real_hash = message.split("content_hash: ")[1].split("\n")[0]
+    with GitStore(deployed.root) as store:
+        store.create_tag(ref, sneaky, message.replace(real_hash, evil_hash))
+    with Registry(deployed.root) as reg:
+        assert reg.get("triage@prod").deployment.tag == "prompts/triage@prod/000001"
+        assert "EVIL" not in reg.get("triage@prod").render(ticket="t")[0]["content"]
+    verified = json.loads(run("verify", "--json").out)
+    assert [r["tag"] for r in verified["rejected"]] == [ref]
+    assert "does not" in verified["rejected"][0]["reason"]

@@ -120,7 +120,7 @@ class Snapshot:
         data = None
         if self.store is not None:
             spec = f"{self.rev}:{rel}" if self.rev is not None else f":{rel}"
-            data = self.store.read_object(spec)
+            data = self.store.read_blobs([spec])[0]
         if data is None and (self.fallback or self.store is None):
             data = self._from_disk(rel)
         return data
@@ -132,7 +132,7 @@ class Snapshot:
         found: dict[str, bytes | None] = {}
         if self.store is not None:
             prefix = f"{self.rev}:" if self.rev is not None else ":"
-            blobs = self.store.read_objects([prefix + rel for rel in wanted])
+            blobs = self.store.read_blobs([prefix + rel for rel in wanted])
             found = dict(zip(wanted, blobs, strict=True))
         out = []
         for rel in rels:

@@ -49,7 +49,7 @@ from promptreg.prompt import Prompt
 from promptreg.selectors import parse_selector
 from promptreg.sshsig import MAX_SIGNATURE_BYTES, SignatureError, sign, verify
 from promptreg.tags import Deployment
-from promptreg.templating import TemplateEnv, content_hash, legacy_content_hash
+from promptreg.templating import TemplateEnv, content_hash, legacy_content_hash, read_regular
 
 if TYPE_CHECKING:
     from promptreg.registry import Registry
@@ -297,7 +297,9 @@ def _verify_signature(path: Path, raw: bytes, allowed_signers: Path, signer: str
         size = sig_path.stat().st_size
         if size > MAX_SIGNATURE_BYTES:
             raise BundleError(f"signature file is {size:,} bytes: not a signature", path=str(path))
-        signature = sig_path.read_bytes()
+        signature = read_regular(sig_path, MAX_SIGNATURE_BYTES)
+        if len(signature) > MAX_SIGNATURE_BYTES:  # it grew after the stat
+            raise BundleError("signature file is too large: not a signature", path=str(path))
     except FileNotFoundError:
         raise BundleError(
             f"unsigned: no signature {sig_path.name} next to it, and allowed signers "

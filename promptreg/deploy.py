@@ -13,18 +13,21 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from promptreg.deployments import content_matches
+from promptreg.deployments import DeploymentLog, Rejected, content_matches
 from promptreg.errors import PromptregError, UsageError
 from promptreg.gitstore import PushRejectedError, StaleLockError, TagExistsError
 from promptreg.prompt import Prompt
 from promptreg.registry import Registry
 from promptreg.tags import (
+    MAX_SEQ,
     Deployment,
+    canonical_seq,
     deployment_message,
     deployment_tag,
     deployments_prefix,
     release_message,
     release_tag,
+    split_deployment_ref,
 )
 from promptreg.versions import Version
 
@@ -383,9 +386,7 @@ def _deploy(
             store.fetch_tags(push, deployments_prefix(name, env) + "*")
         log = registry.deployment_log(name, env)
         previous = log.valid[0].tag if log.valid else None
-        # The next seq follows every canonical tag, rejected ones too: their names are taken.
-        taken = [d.seq for d in log.valid] + [r.seq for r in log.rejected if r.seq is not None]
-        seq = max(taken, default=0) + 1
+        seq = next_seq(log)
         if seq == failed_seq:
             # Not a race: a racer's tag would be listed now, and the seq would have moved on.
             raise DeployError(
@@ -409,6 +410,7 @@ def _deploy(
             extra=extra,
         )
         obj = store.make_tag_object(tag, commit, message, sign=sign)
+        _refuse_unless_it_counts(registry, tag, obj)
         if push is not None:
             refspecs = [f"{obj}:refs/tags/{tag}"]
             if prompt.version in registry.releases(name):
@@ -449,6 +451,46 @@ def _deploy(
             notes=notes,
         )
     raise DeployError(f"gave up after {MAX_ATTEMPTS} attempts: {env} keeps changing under us")
+
+
+def _refuse_unless_it_counts(registry: Registry, tag: str, obj: str) -> None:
+    """Judge the new tag object as every reader will, before any ref points at it: a tag
+    that would not count (signed by a key `allowed_signers` does not list for git, say)
+    must not be published with "promoted" printed while the environment keeps running what
+    it ran."""
+    verdict = registry.reader.judge_ref(tag, obj)
+    if isinstance(verdict, Rejected):
+        raise DeployError(
+            f"{tag} would not count as a deployment ({verdict.reason}); nothing was created"
+        )
+
+
+def next_seq(log: DeploymentLog) -> int:
+    """The seq of the next deployment: above every *valid* one, on a name nobody took.
+
+    Rejected tags do not count, so they do not decide the seq either: a hand-made tag at
+    `999999999999` (the largest canonical seq) would otherwise push the next seq to 13
+    digits, a name the read model rejects, and no deployment could ever count again. Their
+    names are taken, though, so the seq steps over them. Raises DeployError when no
+    canonical seq is left above the newest valid deployment."""
+    taken = {r.seq for r in log.rejected if r.seq is not None}
+    # A ref *below* a seq's name (`.../000003/x`, not canonical) takes that name as well:
+    # git cannot create a ref where a directory of refs is.
+    for r in log.rejected:
+        parts = split_deployment_ref(r.tag) if r.seq is None else None
+        if parts is not None and "/" in parts[2]:
+            below = canonical_seq(parts[0], parts[1], parts[2].partition("/")[0])
+            if below is not None:
+                taken.add(below)
+    seq = max((d.seq for d in log.valid), default=0) + 1
+    while seq in taken:
+        seq += 1
+    if seq > MAX_SEQ:
+        raise DeployError(
+            f"no deployment seq is left above {seq - 1}: seqs have at most "
+            f"{len(str(MAX_SEQ))} digits (see `promptreg history` for the tags up there)"
+        )
+    return seq
 
 
 def _head(registry: Registry) -> str:

@@ -169,10 +169,10 @@ class DeploymentReader:
                 if tag is not None and tag.target_type == "commit":
                     wanted.append((tag.target, self._prompt_path(candidate.name)))
             self._prefetch(wanted)
+        judged = [(c, tags.get(c.object), self._judge(c, tags.get(c.object))) for c in todo]
+        judged = self._commits_only(judged)
         unsigned: list[tuple[Candidate, Deployment, TagObject]] = []
-        for candidate in todo:
-            tag = tags.get(candidate.object)
-            verdict = self._judge(candidate, tag)
+        for candidate, tag, verdict in judged:
             if isinstance(verdict, Deployment) and tag is not None and self._must_sign(candidate):
                 unsigned.append((candidate, verdict, tag))  # cached once its signature checks
             else:
@@ -184,6 +184,25 @@ class DeploymentReader:
                 verdict = _rejected(candidate, problem, tag, signature=True)
             self._verdicts[(candidate.ref, candidate.object)] = verdict
         return [self._verdicts[(c.ref, c.object)] for c in candidates]
+
+    def _commits_only(
+        self, judged: list[tuple[Candidate, TagObject | None, Verdict]]
+    ) -> list[tuple[Candidate, TagObject | None, Verdict]]:
+        """Reject deployments whose target is not really a commit. A tag object's `type`
+        header is the tagger's word: `type commit` on a tree or on another tag reads the
+        prompt all the same (`<tree>:<path>` works), and a bundle would then record a tree as
+        the deployed commit. Asked only for tags that passed everything else, so what is read
+        is a commit (or a tree or tag a liar named), never a large blob; one exchange."""
+        passed = [tag.target for _, tag, v in judged if isinstance(v, Deployment) and tag]
+        kinds = dict(zip(passed, self.store.object_types(passed), strict=True))
+        out: list[tuple[Candidate, TagObject | None, Verdict]] = []
+        for candidate, tag, verdict in judged:
+            kind = kinds.get(tag.target, "commit") if tag is not None else "commit"
+            if isinstance(verdict, Deployment) and kind != "commit":
+                reason = f"the tag object says it points at a commit, but that object is a {kind}"
+                verdict = _rejected(candidate, reason, tag)
+            out.append((candidate, tag, verdict))
+        return out
 
     def _must_sign(self, candidate: Candidate) -> bool:
         return self._signatures is not None and self._signatures.required(candidate.env)
@@ -268,6 +287,9 @@ class DeploymentReader:
             return reject(f"the tag object was made for {tag.tag!r}, not for this name (a copy)")
         if tag.target_type != "commit":
             return reject(f"the tag points at a {tag.target_type}, not at a commit")
+        if not tag.tagger or not tag.date:
+            # The tagger and date are the audit record: who deployed, and when.
+            return reject("the tag object has no tagger, or a tagger date that is not one", tag)
         own_path = self._prompt_path(candidate.name)
         found = deployment_from_message(
             tag=candidate.ref,
@@ -280,16 +302,24 @@ class DeploymentReader:
         if isinstance(found, str):
             return reject(found, tag)
         problem = self._content_problem(
-            found.commit, found.name, own_path, found.version, found.content_hash or ""
+            found.commit, found.name, own_path, found.version, found.content_hash or "", found
         )
         if problem is not None:
             return reject(problem, tag)
         return found
 
     def _content_problem(
-        self, commit: str, name: str, path: str, version: str, recorded: str
+        self,
+        commit: str,
+        name: str,
+        path: str,
+        version: str,
+        recorded: str,
+        deployment: Deployment | None = None,
     ) -> str | None:
-        """Why the prompt at `commit` is not the version and content a tag records."""
+        """Why the prompt at `commit` is not the version and content a tag records (and, for
+        a deployment, the eval scores: promote copies them from the file, and the gate
+        compares the next promotion with them)."""
         try:
             prompt = self._load(commit, name, path)
             matches = content_matches(prompt, recorded)
@@ -308,6 +338,13 @@ class DeploymentReader:
                 f"(content hash {prompt.content_hash[:19]}…, recorded "
                 f"{recorded[:19]}…)"
             )
+        if deployment is not None:
+            filed = _filed_scores(prompt)
+            if filed is not None and dict(deployment.scores) != filed:
+                return (
+                    f"the message records scores {dict(deployment.scores)}, but {path} at "
+                    f"{commit[:12]} records {filed}"
+                )
         return None
 
     # -- releases ------------------------------------------------------------------------------
@@ -339,6 +376,10 @@ class DeploymentReader:
         if problem is None:
             recorded = recorded_hash(tag.message) or ""
             problem = self._content_problem(tag.target, name, own_path, version, recorded)
+        if problem is None:
+            kind = self.store.object_types([tag.target])[0]
+            if kind != "commit":  # see `_commits_only`
+                problem = f"the tag object says it points at a commit, but that object is a {kind}"
         return Release(ref, tag.target, problem)
 
 
@@ -373,6 +414,24 @@ def _rejected(
         tag.date if tag else "",
         signature,
     )
+
+
+def _filed_scores(prompt: Prompt) -> dict[str, float] | None:
+    """The scores the prompt file records, as a deployment message holds them (finite
+    numbers as floats); None when one of them could not be written there as it is."""
+    scores = dict(prompt.evals.scores) if prompt.evals is not None else {}
+    out = {}
+    for key, score in scores.items():
+        if not isinstance(score, int | float) or isinstance(score, bool):
+            return None
+        try:
+            value = float(score)
+        except OverflowError:
+            return None
+        if value != value or value in (float("inf"), float("-inf")):
+            return None
+        out[str(key)] = value
+    return out
 
 
 def _newest_first(candidates: Sequence[Candidate]) -> list[Candidate]:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO
 
 from promptreg.errors import ExitCode, PromptregError
+from promptreg.tagobject import parse_tag_object
 
 # Variables that tell git which repository to use; everything else (identity, SSH, config)
 # passes through.
@@ -37,7 +38,6 @@ _LOCATION_VARS = (
     "GIT_NAMESPACE",
     "GIT_PREFIX",
 )
-_RECORD_END = "\0\0\n"
 # Requests up to this size are written before reading answers: a pipe buffers at least 4 KiB
 # (POSIX) and 64 KiB on Linux, so the write cannot block while git waits for us to read.
 _PIPE_SAFE = 4096
@@ -61,8 +61,9 @@ def git_env() -> dict[str, str]:
 
 @dataclass(frozen=True)
 class TagRef:
-    """One tag as `for-each-ref` lists it. For an annotated tag, `commit` is the peeled target
-    and `tagger`, `date` (ISO 8601) and `message` come from the tag object."""
+    """One tag as `for-each-ref` lists it. For an annotated tag, `commit` is the object its tag
+    object names (not checked to be a commit: the read model judges that) and `tagger`, `date`
+    (ISO 8601) and `message` come from the tag object."""
 
     name: str  # without refs/tags/
     object: str
@@ -71,22 +72,6 @@ class TagRef:
     tagger: str
     date: str
     message: str
-
-
-_TAG_FORMAT = (
-    "%00".join(
-        [
-            "%(refname:strip=2)",
-            "%(objectname)",
-            "%(*objectname)",
-            "%(objecttype)",
-            "%(taggername) %(taggeremail)",
-            "%(taggerdate:iso-strict)",
-            "%(contents)",
-        ]
-    )
-    + "%00%00"
-)
 
 
 class GitStore:
@@ -117,9 +102,9 @@ class GitStore:
                 self._env["GIT_INDEX_FILE"] = str(absolute)
         self._batch: subprocess.Popen[bytes] | None = None
         self._batch_lock = threading.Lock()
-        # (commit id, directory) -> names of the symlinks in that tree, None: no such tree.
+        # (commit id, directory) -> its symlink and submodule entries; None: no such tree.
         # Trees of a commit never change, so this is kept for the life of the store.
-        self._links: dict[tuple[str, str], frozenset[bytes] | None] = {}
+        self._links: dict[tuple[str, str], dict[bytes, str] | None] = {}
 
     # -- running git -------------------------------------------------------------------------
 
@@ -154,28 +139,46 @@ class GitStore:
     # -- refs ----------------------------------------------------------------------------------
 
     def tags(self, *patterns: str) -> list[TagRef]:
-        """Tags under refs/tags matching the patterns (prefixes ending in `/`, or fnmatch)."""
-        out = self.run(
-            "for-each-ref", f"--format={_TAG_FORMAT}", *(f"refs/tags/{p}" for p in patterns)
-        )
+        """Tags under refs/tags matching the patterns (prefixes ending in `/`, or fnmatch).
+
+        Tag objects are read raw (`cat-file`), never parsed by git: a hand-made tag object
+        whose `type` header lies (`type commit` on a tag or a tree) makes git's own parsing
+        (`%(*objectname)`, `%(taggername)`) fail for every ref listed after it."""
+        listed = self.tag_kinds(*patterns)
+        annotated = [obj for _, obj, kind in listed if kind == "tag"]
+        raw = dict(zip(annotated, self.read_objects(annotated), strict=True))
         refs = []
-        for record in out.split(_RECORD_END):
-            if not record.strip("\n"):
-                continue
-            name, obj, peeled, kind, tagger, date, message = record.lstrip("\n").split("\0", 6)
-            annotated = kind == "tag"
+        for name, obj, kind in listed:
+            data = raw.get(obj) if kind == "tag" else None
+            tag = parse_tag_object(obj, data) if data is not None else None
             refs.append(
                 TagRef(
                     name=name,
                     object=obj,
-                    commit=peeled if annotated else obj,
-                    annotated=annotated,
-                    tagger=tagger.strip() if annotated else "",
-                    date=date,
-                    message=message if annotated else "",
+                    commit=tag.target if tag is not None else obj,
+                    annotated=kind == "tag",
+                    tagger=tag.tagger if tag is not None else "",
+                    date=tag.date if tag is not None else "",
+                    message=tag.message if tag is not None else "",
                 )
             )
         return refs
+
+    def tag_kinds(self, *patterns: str) -> list[tuple[str, str, str]]:
+        """(name without refs/tags/, object id, object type) of the tags matching `patterns`:
+        one `for-each-ref` that reads no object (cheap at 10,000 tags)."""
+        out = self.run(
+            "for-each-ref",
+            "--format=%(refname:strip=2)%00%(objectname)%00%(objecttype)",
+            *(f"refs/tags/{p}" for p in patterns),
+        )
+        found = []
+        for line in out.split("\n"):
+            name, _, rest = line.partition("\0")
+            obj, _, kind = rest.partition("\0")
+            if name and kind:
+                found.append((name, obj, kind))
+        return found
 
     def refs_stamp(self, *subdirs: str) -> tuple[object, ...]:
         """A cheap fingerprint of the refs: packed-refs and the given loose-ref directories
@@ -289,8 +292,20 @@ class GitStore:
     # -- blobs ---------------------------------------------------------------------------------
 
     def read(self, rev: str, path: str) -> bytes | None:
-        """The bytes of `path` at `rev` (a commit id or any revision), or None if absent."""
-        return self.read_object(f"{rev}:{path}")
+        """The bytes of the file `path` at `rev` (a commit id or any revision), or None if
+        absent or not a file."""
+        return self.read_blobs([f"{rev}:{path}"])[0]
+
+    def read_blobs(self, specs: Sequence[str]) -> list[bytes | None]:
+        """`read_objects` for files: None for anything that is not a blob. `rev:path` names
+        whatever object the tree entry holds: for a submodule entry (mode 160000) that is
+        the commit it records, or any object a hand-made tree puts there (a blob with a
+        prompt's text, say), which the working tree shows as an empty directory. Neither is
+        a file of this repository."""
+        return [
+            found[1] if found is not None and found[0] == "blob" else None
+            for found in self.read_typed(specs)
+        ]
 
     def read_object(self, spec: str) -> bytes | None:
         """One object through the persistent `git cat-file --batch` process."""
@@ -300,6 +315,15 @@ class GitStore:
         """Many objects in one pipelined exchange with `git cat-file --batch`: the requests are
         written by a second thread while the answers are read, so N objects cost one round
         trip, not N. None for an object that does not exist."""
+        return [None if found is None else found[1] for found in self.read_typed(specs)]
+
+    def object_types(self, specs: Sequence[str]) -> list[str]:
+        """The type of each object (`commit`, `tag`, `tree`, `blob`; `missing`), in one
+        exchange: what an object *is*, whatever a tag object's `type` header says."""
+        return ["missing" if found is None else found[0] for found in self.read_typed(specs)]
+
+    def read_typed(self, specs: Sequence[str]) -> list[tuple[str, bytes] | None]:
+        """(type, bytes) of each object, as `read_objects` reads them."""
         for spec in specs:
             problem = object_name_problem(spec)
             if problem:
@@ -325,30 +349,41 @@ class GitStore:
         """The first part of `path` at `rev` (a directory on the way, or the file itself) that
         git stores as a symbolic link (tree mode 120000), or None. Reading such a path gives
         the link's target as text; the working tree would follow it: promptreg refuses both
-        (PR006). The trees on the way are read in one pipelined exchange, and, when `rev` is a
-        commit id, remembered: prompts of one commit share their directories' trees, so
-        checking 2,000 of them reads each tree once."""
+        (PR006). See `special_on_path`."""
+        found = self.special_on_path(rev, path)
+        return found[0] if found is not None and found[1] == "symlink" else None
+
+    def special_on_path(self, rev: str, path: str) -> tuple[str, str] | None:
+        """(part, `symlink` or `submodule`): the first part of `path` at `rev` that git stores
+        as a symbolic link (mode 120000) or a submodule entry (mode 160000), or None. A
+        submodule entry's object is read by `rev:path` as if it were the file (a hand-made
+        tree can name a blob there), while a checkout shows an empty directory. The trees on
+        the way are read in one pipelined exchange, and, when `rev` is a commit id, remembered:
+        prompts of one commit share their directories' trees, so checking 2,000 of them reads
+        each tree once."""
         parts = path.split("/")
         dirs = ["/".join(parts[:i]) for i in range(len(parts))]
         keep = _is_object_id(rev)
         todo = [d for d in dirs if not keep or (rev, d) not in self._links]
-        found: dict[str, frozenset[bytes] | None] = {}
+        found: dict[str, dict[bytes, str] | None] = {}
         if todo:
             hash_len = len(rev) // 2 if len(rev) in (40, 64) else 20  # sha1 unless sha256
-            trees = self.read_objects([f"{rev}:{d}" for d in todo])
+            trees = self.read_typed([f"{rev}:{d}" for d in todo])
             for d, tree in zip(todo, trees, strict=True):
-                found[d] = None if tree is None else _symlink_names(tree, hash_len)
+                is_tree = tree is not None and tree[0] == "tree"
+                found[d] = _special_names(tree[1], hash_len) if tree and is_tree else None
                 if keep:
                     self._links[(rev, d)] = found[d]
         for depth, d in enumerate(dirs):
             links = found[d] if d in found else self._links[(rev, d)]
             if links is None:
                 return None
-            if parts[depth].encode("utf-8") in links:
-                return "/".join(parts[: depth + 1])
+            mode = links.get(parts[depth].encode("utf-8"))
+            if mode is not None:
+                return "/".join(parts[: depth + 1]), mode
         return None
 
-    def _read_answer(self, stdout: IO[bytes]) -> bytes | None:
+    def _read_answer(self, stdout: IO[bytes]) -> tuple[str, bytes] | None:
         header = stdout.readline()
         if not header:
             self._stop_batch()
@@ -361,7 +396,7 @@ class GitStore:
         if len(data) != size + 1:
             self._stop_batch()
             raise GitError("git cat-file stopped in the middle of an object")
-        return data[:size]
+        return parts[1].decode("ascii", "replace"), data[:size]
 
     def _stop_batch(self) -> None:
         """Forget a batch process that died (the next read starts a new one)."""
@@ -435,22 +470,27 @@ def _find_repository(start: Path) -> tuple[Path, Path, bool] | None:
     return None
 
 
-def _symlink_names(tree: bytes, hash_len: int) -> frozenset[bytes]:
-    """The names of the symlinks (mode 120000) in a raw tree object (`<mode> <name>\\0<hash>`
-    ...). Usually one substring search: without `120000 ` anywhere there are none."""
-    if b"120000 " not in tree:
-        return frozenset()
-    names: set[bytes] = set()
+_SPECIAL_MODES = {b"120000": "symlink", b"160000": "submodule"}
+
+
+def _special_names(tree: bytes, hash_len: int) -> dict[bytes, str]:
+    """Name -> `symlink` or `submodule` for the entries of a raw tree object (`<mode> <name>
+    \\0<hash>`...) with those modes. Usually one or two substring searches: without
+    `120000 ` or `160000 ` anywhere there are none."""
+    if b"120000 " not in tree and b"160000 " not in tree:
+        return {}
+    names: dict[bytes, str] = {}
     pos = 0
     while pos < len(tree):
         space = tree.find(b" ", pos)
         nul = tree.find(b"\0", space)
         if space < 0 or nul < 0:
             break
-        if tree[pos:space] == b"120000":
-            names.add(tree[space + 1 : nul])
+        mode = _SPECIAL_MODES.get(tree[pos:space])
+        if mode is not None:
+            names[tree[space + 1 : nul]] = mode
         pos = nul + 1 + hash_len
-    return frozenset(names)
+    return names
 
 
 def _is_object_id(rev: str) -> bool:

@@ -28,6 +28,7 @@ from promptreg.templating import (
     Closure,
     TemplateEnv,
     decode_source,
+    read_regular,
     symlink_message,
     symlink_under,
 )
@@ -171,7 +172,7 @@ def _read_bytes(pf: PromptFile, max_bytes: int, prompts_dir: Path | None) -> byt
                 f"file is {size:,} bytes, over the limit of {max_bytes:,} (lint.max_file_bytes)",
             )
             return None
-        return pf.path.read_bytes()
+        return read_regular(pf.path)
     except OSError as err:
         pf.add(1, 1, "PR001", f"cannot read: {err.strerror or err}")
         return None

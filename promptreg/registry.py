@@ -222,7 +222,7 @@ class Registry:
             for key in dict.fromkeys(wanted)
             if (*key, False) not in self._prompts and key not in self._blobs
         ]
-        blobs = self.store.read_objects([f"{commit}:{path}" for commit, path in wanted])
+        blobs = self.store.read_blobs([f"{commit}:{path}" for commit, path in wanted])
         self._blobs.update(zip(wanted, blobs, strict=True))
 
     # -- what the CLI asks ---------------------------------------------------------------------
@@ -396,8 +396,14 @@ class Registry:
             return prompt
 
     def _refuse_symlink(self, commit: str, path: str, name: str, shown: str) -> None:
-        """A prompt file git stores as a symlink (or under one) is refused, as in the tree."""
-        link = self.store.symlink_on_path(commit, path)
+        """A prompt file git stores as a symlink (or under one) is refused, as in the tree; one
+        stored as a submodule entry (or under one) is not a file there."""
+        found = self.store.special_on_path(commit, path)
+        if found is not None and found[1] == "submodule":
+            raise PromptNotFoundError(
+                f"{path} at commit {commit[:12]}: {found[0]} is a submodule entry, not a file"
+            )
+        link = found[0] if found is not None else None
         if link is not None:
             depth = name.count("/") + 1
             under = "/".join(path.split("/")[:-depth])
@@ -417,7 +423,10 @@ class Registry:
 
         def read(partial: str) -> str:
             full = f"{prompts_rel}/{partial}" if prompts_rel else partial
-            link = store.symlink_on_path(commit, full)
+            found = store.special_on_path(commit, full)
+            if found is not None and found[1] == "submodule":
+                raise FileNotFoundError(partial)  # a checkout has an empty directory there
+            link = found[0] if found is not None else None
             if link is not None:
                 relative = link[len(prompts_rel) + 1 :] if prompts_rel else link
                 message = symlink_message(f"include {partial!r}", relative, partial)

@@ -23,7 +23,9 @@ PREFIX = "prompts/"
 SEQ_WIDTH = 6
 MESSAGE_FORMAT = 1
 _ENV = re.compile(r"[a-z][a-z0-9_-]*\Z")
-_SEQ = re.compile(rf"[0-9]{{{SEQ_WIDTH},12}}\Z")
+MAX_SEQ_DIGITS = 12
+MAX_SEQ = 10**MAX_SEQ_DIGITS - 1  # the largest canonical seq (promote never writes a larger one)
+_SEQ = re.compile(rf"[0-9]{{{SEQ_WIDTH},{MAX_SEQ_DIGITS}}}\Z")
 _RELEASE = re.compile(r"prompts/(?P<name>[^@]+)@v(?P<version>[0-9][^/@]*)\Z")
 
 
@@ -224,7 +226,7 @@ def deployment_from_message(
         return "not a canonical deployment tag name"
     name, env, seq = parsed
     data = read_message(message)
-    if not isinstance(data, dict) or data.get("promptreg") != MESSAGE_FORMAT:
+    if not _is_promptreg_message(data):
         return "not promptreg's deployment message (a YAML mapping with `promptreg: 1`)"
     action = data.get("action")
     if action not in ("promote", "rollback"):
@@ -265,7 +267,7 @@ def release_problem(*, tag: str, commit: str, message: str, own_path: str) -> st
         return "not a release tag name"
     name, version = parsed
     data = read_message(message)
-    if not isinstance(data, dict) or data.get("promptreg") != MESSAGE_FORMAT:
+    if not _is_promptreg_message(data):
         return "not promptreg's release message (a YAML mapping with `promptreg: 1`)"
     expected = (("action", "release"), ("prompt", name), ("version", version), ("path", own_path))
     for key, want in expected:
@@ -274,6 +276,15 @@ def release_problem(*, tag: str, commit: str, message: str, own_path: str) -> st
     if not isinstance(data.get("content_hash"), str):
         return "message records no content_hash"
     return None
+
+
+def _is_promptreg_message(data: Any) -> bool:
+    """A mapping with `promptreg: 1`: the integer, not `true` or `1.0`, which Python holds
+    equal to 1 (a hand-written message is not one promote wrote)."""
+    if not isinstance(data, dict):
+        return False
+    fmt = data.get("promptreg")
+    return type(fmt) is int and fmt == MESSAGE_FORMAT
 
 
 def recorded_hash(message: str) -> str | None:

@@ -6,9 +6,11 @@ which variables the whole include closure uses, and where it reaches for somethi
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import stat
 import weakref
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
@@ -142,7 +144,23 @@ class _PartialLoader(jinja2.BaseLoader):
 
 def read_text(path: Path) -> str:
     """A partial or prompt file's text from disk (see `decode_source`)."""
-    return decode_source(path.read_bytes())
+    return decode_source(read_regular(path))
+
+
+def read_regular(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of `path` if it is a regular file (at most `limit` + 1 of them). A FIFO,
+    a device or a socket under the prompts directory would block `validate` forever or
+    stream without end (git can store none of them): it is an OSError here. Opened without
+    blocking and checked on the open descriptor, so nothing can swap the file in between."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a FIFO, device or socket)")
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read() if limit is None else handle.read(limit + 1)
+    finally:
+        os.close(fd)
 
 
 def decode_source(data: bytes) -> str:

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from promptreg.errors import PromptFileError, PromptregError
-from promptreg.gitstore import _symlink_names
+from promptreg.gitstore import _special_names
 from promptreg.project import Project
 from promptreg.registry import Registry
 from tests.conftest import Workspace, commit
@@ -109,8 +109,11 @@ def test_tree_entries_are_read_by_entry_not_by_substring():
         return mode + b" " + name + b"\0" + h
 
     decoy = entry(b"100644", b"x 120000 b.j2") + entry(b"100644", b"b.j2")
-    assert _symlink_names(decoy, 20) == frozenset()
-    assert _symlink_names(entry(b"100644", b"a.j2") + entry(b"120000", b"b.j2"), 20) == {b"b.j2"}
+    assert _special_names(decoy, 20) == {}
+    assert _special_names(entry(b"100644", b"a.j2") + entry(b"120000", b"b.j2"), 20) == {
+        b"b.j2": "symlink"
+    }
+    assert _special_names(entry(b"160000", b"sub"), 20) == {b"sub": "submodule"}
     # a hash that holds "120000 " does not make the next entry a symlink
     tricky = b"100644 a.j2\0" + b"120000 xyz" + b"\0" * 10 + entry(b"100644", b"b.j2")
-    assert _symlink_names(tricky, 20) == frozenset()
+    assert _special_names(tricky, 20) == {}

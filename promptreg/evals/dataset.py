@@ -25,6 +25,7 @@ from promptreg.checks import describe
 from promptreg.errors import InputError, UsageError
 from promptreg.inputs import resolve_inputs
 from promptreg.spec import InputSpec, Metric
+from promptreg.templating import read_regular
 
 CASE_KEYS: Final = ("id", "inputs", "expected", "human_score", "tags")
 # Metric kinds that compare the output with the case's `expected`.
@@ -114,7 +115,7 @@ def load_dataset(
     many more there are), or when the file is missing."""
     try:
         path = resolve_dataset_path(root, relative)
-        data = path.read_bytes()
+        data = read_regular(path)
     except ValueError as err:
         raise DatasetError(str(err), field="evals.dataset") from None
     except OSError as err:

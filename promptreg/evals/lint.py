@@ -14,6 +14,7 @@ from promptreg.evals.dataset import parse_dataset, resolve_dataset_path
 from promptreg.findings import Finding
 from promptreg.pinning import pinning_problem
 from promptreg.schema_evals import parse_model_ref
+from promptreg.templating import read_regular
 
 if TYPE_CHECKING:
     from promptreg.loader import PromptFile
@@ -66,7 +67,7 @@ def _lint_dataset(pf: PromptFile, project: Project, evals: Evals) -> None:
     line, col = pf.doc.position(("evals", "dataset"))
     try:
         path = resolve_dataset_path(project.root, evals.dataset)
-        data = path.read_bytes()
+        data = read_regular(path)
     except ValueError as err:
         pf.add(line, col, "PR061", f"evals.dataset: {err}")
         return

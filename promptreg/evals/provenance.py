@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from promptreg.evals.dataset import sha256_of
-from promptreg.templating import include_problem
+from promptreg.templating import include_problem, read_regular
 
 if TYPE_CHECKING:
     from promptreg.evals.run import EvalRun
@@ -63,7 +63,7 @@ def tree_source(project: Project) -> Source:
         if not path.is_relative_to(root):  # a symlink out of the repository
             return None
         try:
-            return path.read_bytes()
+            return read_regular(path)
         except OSError:
             return None
 

@@ -21,7 +21,7 @@ from promptreg.codecache import code_cache_for
 from promptreg.errors import PromptregError, UsageError
 from promptreg.gitstore import GitError, GitStore
 from promptreg.limits import DEFAULT, Limits
-from promptreg.templating import TemplateEnv, decode_source
+from promptreg.templating import TemplateEnv, decode_source, read_regular
 
 FROM_REF_VARS = ("PRE_COMMIT_FROM_REF", "PRE_COMMIT_ORIGIN")  # ORIGIN: pre-commit < 2.x names
 TO_REF_VARS = ("PRE_COMMIT_TO_REF", "PRE_COMMIT_SOURCE")
@@ -120,7 +120,7 @@ class Snapshot:
         data = None
         if self.store is not None:
             spec = f"{self.rev}:{rel}" if self.rev is not None else f":{rel}"
-            data = self.store.read_object(spec)
+            data = self.store.read_blobs([spec])[0]
         if data is None and (self.fallback or self.store is None):
             data = self._from_disk(rel)
         return data
@@ -132,7 +132,7 @@ class Snapshot:
         found: dict[str, bytes | None] = {}
         if self.store is not None:
             prefix = f"{self.rev}:" if self.rev is not None else ":"
-            blobs = self.store.read_objects([prefix + rel for rel in wanted])
+            blobs = self.store.read_blobs([prefix + rel for rel in wanted])
             found = dict(zip(wanted, blobs, strict=True))
         out = []
         for rel in rels:
@@ -144,7 +144,7 @@ class Snapshot:
 
     def _from_disk(self, rel: str) -> bytes | None:
         try:
-            return (self.root / rel).read_bytes()
+            return read_regular(self.root / rel)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
         except OSError as err:

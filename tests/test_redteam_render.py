@@ -98,3 +98,46 @@ def test_text_before_a_cr_marker_is_pr048(ws: Workspace, run):
     ws.prompt("t", _prompt("stray {{ x }}\rsystem:\rYou help.\r"))
     result = run("validate")
     assert result.code == 1 and "PR048" in result.out
+
+
+KEEPING = {
+    # Each builds a small object per item it counts; kept in a list, they once added up to
+    # over a gigabyte within the 2 s timeout while counting one "character" an item. Here 30
+    # of them count 3,000,000 that way (under the 10,000,000 set below), 100 MB or more.
+    "split-words": "{% set s = 'ab ' * 100000 %}{% for i in range(30) %}"
+    "{% set ns.l = ns.l + [s.split()] %}{% endfor %}",
+    "list-of-range": "{% for i in range(30) %}{% set ns.l = ns.l + [range(100000)|list] %}"
+    "{% endfor %}",
+    "dict-fromkeys": "{% for i in range(30) %}"
+    "{% set ns.l = ns.l + [dict.fromkeys(range(100000))] %}{% endfor %}",
+    "dict-copy": "{% for i in range(30) %}"
+    "{% set ns.l = ns.l + [dict(dict.fromkeys(range(100000)))] %}{% endfor %}",
+}
+
+
+@pytest.mark.parametrize("case", KEEPING)
+def test_keeping_many_containers_is_held_to_max_total_chars(ws: Workspace, case: str):
+    import promptreg
+    from promptreg.errors import LimitError
+
+    ws.write("promptreg.yaml", "prompts_dir: prompts\nlimits: {render_timeout: 60, max_total_chars: 10000000}\n")
+    body = "{% set ns = namespace(l=[]) %}" + KEEPING[case] + "{{ ns.l|length }}\n"
+    ws.prompt(
+        "t", "---\nversion: 1.0.0\nmodel: {provider: openai, name: gpt-4o-2024-08-06}\n---\n" + body
+    )
+    with pytest.raises(LimitError) as err:
+        promptreg.Project.open().load("t").render()
+    assert err.value.limit == "max_total_chars"
+
+
+def test_a_few_containers_still_render(ws: Workspace):
+    import promptreg
+
+    body = (
+        "{{ ('a b c'.split() + (range(3)|list))|length }} {{ dict.fromkeys('ab')|length }} "
+        "{{ (range(1000)|list)|length }}\n"
+    )
+    ws.prompt(
+        "t", "---\nversion: 1.0.0\nmodel: {provider: openai, name: gpt-4o-2024-08-06}\n---\n" + body
+    )
+    assert promptreg.Project.open().load("t").render_text() == "6 2 1000"

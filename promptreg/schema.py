@@ -23,6 +23,7 @@ from promptreg.checks import (
     value_has_type,
 )
 from promptreg.findings import Finding
+from promptreg.inputs import text_problem
 from promptreg.schema_evals import parse_evals
 from promptreg.spec import (
     INPUT_TYPES,
@@ -254,6 +255,8 @@ def _input(c: Collector, where: Where, name: str, decl: Any) -> InputSpec | None
             c.add((*where, "default"), "PR025", f"{default!r} is not one of the enum values")
         elif isinstance(max_chars, int) and isinstance(default, str) and len(default) > max_chars:
             c.add((*where, "default"), "PR025", f"is longer than max_chars ({max_chars})")
+        elif (problem := text_problem(default)) is not None:  # as a given value would be
+            c.add((*where, "default"), "PR025", problem)
     return InputSpec(
         name=name,
         type=type_name,

@@ -120,7 +120,10 @@ def test_keeping_many_containers_is_held_to_max_total_chars(ws: Workspace, case:
     import promptreg
     from promptreg.errors import LimitError
 
-    ws.write("promptreg.yaml", "prompts_dir: prompts\nlimits: {render_timeout: 60, max_total_chars: 10000000}\n")
+    ws.write(
+        "promptreg.yaml",
+        "prompts_dir: prompts\nlimits: {render_timeout: 60, max_total_chars: 10000000}\n",
+    )
     body = "{% set ns = namespace(l=[]) %}" + KEEPING[case] + "{{ ns.l|length }}\n"
     ws.prompt(
         "t", "---\nversion: 1.0.0\nmodel: {provider: openai, name: gpt-4o-2024-08-06}\n---\n" + body
@@ -141,3 +144,69 @@ def test_a_few_containers_still_render(ws: Workspace):
         "t", "---\nversion: 1.0.0\nmodel: {provider: openai, name: gpt-4o-2024-08-06}\n---\n" + body
     )
     assert promptreg.Project.open().load("t").render_text() == "6 2 1000"
+
+
+NUMBERS_HEAD = """---
+version: 1.0.0
+model: {provider: openai, name: gpt-4o-2024-08-06}
+inputs:
+  n: {type: integer}
+  f: {type: number}
+  a: {type: array}
+---
+{{ n if n is not none else '' }}|{{ f if f is not none else '' }}|{{ a if a else '' }}
+"""
+
+
+@pytest.mark.parametrize(
+    "assignment",
+    ["n=١٢", "n=1_000", "n= 12", "n=²", "f=nan", "f=-inf", "f=1e999", "f=٣.٥", "f=1_0"],
+)
+def test_set_reads_numbers_as_json_writes_them(ws: Workspace, run, assignment: str):
+    # Python's int()/float() take Arabic-Indic digits, `1_000`, padding, `nan` and `inf`: a
+    # value the user never wrote as a number rendered as one (`١٢` became `12`).
+    ws.prompt("t", NUMBERS_HEAD)
+    result = run("render", "t", "--set", assignment)
+    assert result.code == 2, result.out
+    assert "is not a" in result.err and "internal error" not in result.err
+
+
+@pytest.mark.parametrize(
+    ("assignment", "shown"),
+    [("n=-12", "-12||"), ("n=+3", "3||"), ("f=.5", "|0.5|"), ("f=1e3", "|1000.0|"), ("f=3", "|3|")],
+)
+def test_set_still_reads_json_numbers(ws: Workspace, run, assignment: str, shown: str):
+    ws.prompt("t", NUMBERS_HEAD)
+    result = run("render", "t", "--set", assignment)
+    assert result.code == 0, result.err
+    assert result.out.strip() == shown
+
+
+@pytest.mark.parametrize("given", [float("nan"), float("inf"), [1.0, float("-inf")]])
+def test_inputs_that_are_not_json_numbers_are_refused(ws: Workspace, given: object):
+    import promptreg
+    from promptreg.errors import InputError
+
+    ws.prompt("t", NUMBERS_HEAD)
+    prompt = promptreg.Project.open().load("t")
+    name = "a" if isinstance(given, list) else "f"
+    with pytest.raises(InputError, match="not a JSON number"):
+        prompt.render(**{name: given})
+
+
+def test_vars_and_defaults_are_held_to_the_same_values(ws: Workspace, run):
+    ws.prompt("t", NUMBERS_HEAD)
+    ws.write("v.yaml", "f: .nan\n")
+    result = run("render", "t", "--vars", "v.yaml")
+    assert result.code == 2 and "not a JSON number" in result.err
+    # A default is a value the template sees: U+E000 or inf in it once passed validate.
+    ws.prompt(
+        "t",
+        NUMBERS_HEAD.replace("{type: number}", "{type: number, default: .inf}").replace(
+            "  a: {type: array}", '  a: {type: array, default: ["a\\ue000s\\ue000b"]}'
+        ),
+    )
+    result = run("validate")
+    assert result.code == 1
+    assert "inputs.f.default: contains inf" in result.out
+    assert "inputs.a.default: contains U+E000" in result.out

@@ -256,3 +256,40 @@ def test_an_api_value_of_a_subclass_never_becomes_structure(
     messages = promptreg.Project.open().load("t").render(**{name: value})
     assert [m["role"] for m in messages] == ["system", "user"]
     assert "\ue000" not in messages[1]["content"]
+
+
+def _including_big(ws: Workspace, size: int) -> None:
+    ws.write("promptreg.yaml", "prompts_dir: prompts\nlint: {max_file_bytes: 10000}\n")
+    ws.write("prompts/partials/big.j2", "abcdefghi\n" * (size // 10))
+    ws.prompt(
+        "t",
+        "---\nversion: 1.0.0\nmodel: {provider: openai, name: gpt-4o-2024-08-06}\n---\n"
+        '{% if false %}{% include "partials/big.j2" %}{% endif %}ok\n',
+    )
+
+
+def test_a_partial_over_max_file_bytes_is_pr004(ws: Workspace, run):
+    # A careless commit of a data dump as a partial: prompt files were held to
+    # lint.max_file_bytes, partials not, and compiling one costs ~18 times its size in memory.
+    _including_big(ws, 20_000)
+    result = run("validate")
+    assert result.code == 1
+    assert "PR004 included template 'partials/big.j2' is 20,000 bytes" in result.out
+    assert run("render", "t").code == 1
+
+
+def test_a_partial_within_max_file_bytes_is_read(ws: Workspace, run):
+    _including_big(ws, 9_000)
+    assert run("validate").code == 0
+    assert run("render", "t").out.strip() == "ok"
+
+
+def test_a_committed_partial_over_max_file_bytes_is_refused_by_the_registry(repo: Workspace):
+    from promptreg.errors import PromptregError
+    from promptreg.registry import Registry
+    from tests.conftest import commit
+
+    _including_big(repo, 20_000)
+    commit(repo, "a big partial")
+    with Registry(repo.root) as registry, pytest.raises(PromptregError, match="PR004"):
+        registry.get("t@HEAD").render()

@@ -293,3 +293,56 @@ def test_a_committed_partial_over_max_file_bytes_is_refused_by_the_registry(repo
     commit(repo, "a big partial")
     with Registry(repo.root) as registry, pytest.raises(PromptregError, match="PR004"):
         registry.get("t@HEAD").render()
+
+
+VARS_PROMPT = (
+    "---\nversion: 1.0.0\nmodel: {provider: openai, name: gpt-4o-2024-08-06}\ninputs:\n"
+    "  x: {type: string}\n  a: {type: array}\n---\n{{ x if x else '' }}|{{ a|length if a else 0 }}\n"
+)
+
+
+def test_a_vars_file_over_max_file_bytes_is_refused_before_it_is_parsed(ws: Workspace, run):
+    # The YAML reader spent 46 s and 1.9 GB on a 6 MB flow list given as --vars.
+    import time
+
+    ws.write("promptreg.yaml", "prompts_dir: prompts\nlint: {max_file_bytes: 100000}\n")
+    ws.prompt("t", VARS_PROMPT)
+    ws.write("v.yaml", "a: [" + ",".join(["1"] * 3_000_000) + "]\n")
+    start = time.monotonic()
+    result = run("render", "t", "--vars", "v.yaml")
+    assert time.monotonic() - start < 5
+    assert result.code == 2
+    assert "--vars: is over 100,000 characters (lint.max_file_bytes)" in result.err
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ('{"x": "hi", "a": [1, 2]}', "hi|2"),
+        ("x: hi\na: [1, 2]\n", "hi|2"),
+        ('{"a": [' + ",".join(["1"] * 20000) + "]}", "|20000"),
+        ('{"a": [NaN, Infinity]}', "|2"),  # not JSON: YAML reads two strings
+    ],
+)
+def test_vars_files_read_as_json_or_yaml_alike(ws: Workspace, run, text: str, shown: str):
+    ws.prompt("t", VARS_PROMPT)
+    ws.write("v.txt", text)
+    result = run("render", "t", "--vars", "v.txt")
+    assert result.code == 0, result.err
+    assert result.out.strip() == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"x": "a", "x": "b"}', "duplicate key `x`"),
+        ('{"a": [1e999]}', "not a JSON number"),
+        ('{"x": "\\ue000"}', "U+E000"),
+    ],
+)
+def test_json_vars_are_refused_as_yaml_ones_are(ws: Workspace, run, text: str, message: str):
+    ws.prompt("t", VARS_PROMPT)
+    ws.write("v.json", text)
+    result = run("render", "t", "--vars", "v.json")
+    assert result.code == 2, result.out
+    assert message in result.err

@@ -14,7 +14,7 @@ RULES: dict[str, str] = {
     "PR001": "file cannot be read or is not valid UTF-8",
     "PR002": "file is empty or does not start with a `---` front-matter block",
     "PR003": "front-matter is not closed by a `---` line",
-    "PR004": "file is larger than `lint.max_file_bytes`",
+    "PR004": "file (a prompt, or a partial it includes) is larger than `lint.max_file_bytes`",
     "PR005": "prompt name breaks the naming rules",
     "PR006": "symlink under the prompts directory (a prompt file, a partial, or a directory on "
     "the way)",

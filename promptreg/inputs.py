@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from collections.abc import Mapping
@@ -15,6 +16,9 @@ from promptreg.render import RESERVED_CHAR
 from promptreg.spec import MISSING, InputSpec
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# What `--set` reads as a number: JSON's digits (ASCII), not everything Python's int() takes.
+_INTEGER = re.compile(r"[-+]?[0-9]+\Z")
+_NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\Z")
 _CONTAINERS = (list, tuple, dict)  # a tuple: `isinstance` checks it faster than a union (render)
 
 
@@ -61,18 +65,21 @@ def input_problem(spec: InputSpec, value: Any) -> str | None:
         return f"{_short(value)} is not one of the allowed values: {options}"
     if spec.max_chars is not None and isinstance(value, str) and len(value) > spec.max_chars:
         return f"is {len(value):,} characters, over max_chars {spec.max_chars:,}"
-    return _text_problem(value)
+    return text_problem(value)
 
 
-def _text_problem(value: Any) -> str | None:
+def text_problem(value: Any) -> str | None:
     """Why a string in `value` cannot be rendered: promptreg's reserved character, or a lone
-    surrogate (not text: no UTF-8 encoding, so no request and no token count can hold it)."""
+    surrogate (not text: no UTF-8 encoding, so no request and no token count can hold it).
+    Also a number that is not finite (`nan`, `inf`): inputs are JSON values, which has none."""
     if isinstance(value, str):
         if RESERVED_CHAR in value:
             return "contains U+E000, a private-use character promptreg reserves for rendering"
         if not value.isascii() and _SURROGATE.search(value):
             return "contains a lone surrogate (U+D800-U+DFFF), which is not text"
         return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"contains {value!r}, which is not a JSON number (inputs are JSON values)"
     if isinstance(value, list | tuple):
         items: Any = value
     elif isinstance(value, dict):
@@ -80,7 +87,7 @@ def _text_problem(value: Any) -> str | None:
     else:
         return None
     for item in items:
-        problem = _text_problem(item)
+        problem = text_problem(item)
         if problem:
             return problem
     return None
@@ -126,12 +133,18 @@ def parse_input_text(spec: InputSpec | None, text: str) -> Any:
         return text
     if kind == "integer":
         try:
+            if not _INTEGER.match(text):  # int() also takes `١٢`, `1_000` and ` 12 `
+                raise ValueError
             return int(text)
         except ValueError:
             raise ValueError(f"{_short(text)} is not an integer{_too_long(text)}") from None
     if kind == "number":
         try:
+            if not _NUMBER.match(text):  # float() also takes `nan`, `inf`, `١٢` and `1_0`
+                raise ValueError
             number = float(text)
+            if not math.isfinite(number):  # 1e999
+                raise ValueError
         except ValueError:
             raise ValueError(f"{_short(text)} is not a number") from None
         return (

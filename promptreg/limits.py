@@ -202,13 +202,37 @@ def check_result(value: Any) -> Any:
     return value
 
 
-def built(value: Any) -> Any:
-    """Count a new string, bytes or list against `max_total_chars`: each is held to
-    `max_string_chars`, and this holds what a render builds to a total, so keeping many of
-    them (appending to a list in a loop) cannot take gigabytes either."""
+ITEM_CHARS = 32
+"""What one item of a new list or tuple counts toward `max_total_chars` (twice that for a
+mapping or a set): its pointer, and mostly a small object of its own (`split()` makes a string
+per word, `list` of a range an integer per item), 40 to 80 bytes. Counted as one character, a
+million-item list of short strings took 60 MB, and a 2-second render held over a gigabyte."""
+
+POINTER_CHARS = 8
+"""An item of a list that `+` or `*` builds: a pointer to an object that exists already."""
+
+CONTAINERS = (list, tuple, dict, set, frozenset)
+
+
+def built_size(value: Any, item: int = ITEM_CHARS) -> int:
+    """What `value`, newly built, counts toward `max_total_chars` (see `ITEM_CHARS`)."""
+    if isinstance(value, (str, bytes)):
+        return len(value)
+    if isinstance(value, (list, tuple)):
+        return item * len(value)
+    if isinstance(value, CONTAINERS):  # a hash table: a key, a value and a slot an item
+        return 2 * item * len(value)
+    return 0
+
+
+def built(value: Any, item: int = ITEM_CHARS) -> Any:
+    """Count a new string, bytes, list, tuple, mapping or set against `max_total_chars`: each
+    is held to `max_string_chars`, and this holds what a render builds to a total, so keeping
+    many of them (appending to a list in a loop) cannot take gigabytes either. `item`: what an
+    item of a container counts (`POINTER_CHARS` where the items are not new)."""
     budget = _active.get()
-    if budget is not None and isinstance(value, (str, bytes, list, tuple)):
-        budget.built += len(value)
+    if budget is not None and isinstance(value, (str, bytes, *CONTAINERS)):
+        budget.built += built_size(value, item)
         if budget.built > budget.limits.max_total_chars:
             raise LimitExceeded(
                 "max_total_chars",

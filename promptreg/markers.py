@@ -32,12 +32,15 @@ from jinja2.lexer import Token, TokenStream
 
 RESERVED_CHAR = "\ue000"
 ROLES = ("system", "user", "assistant")
-MARKER = re.compile(r"^(system|user|assistant):[ \t]*$", re.M)
+# A line ends at `\n` or at a lone `\r`: Jinja's lexer reads both as a newline, so a marker
+# line must be one however the line breaks are written (else a body with CR line breaks would
+# render as one text prompt while hashing the same as its LF twin, which is a chat).
+MARKER = re.compile(r"(?:^|(?<=\r))(system|user|assistant):[ \t]*(?=\r|$)", re.M)
 """The rule, applied to a template's source (a body or a partial)."""
 
 SENTINEL = {role: f"{RESERVED_CHAR}{role[0]}{RESERVED_CHAR}" for role in ROLES}
 SENTINEL_ROLE = {sentinel[1]: role for role, sentinel in SENTINEL.items()}
-_SENTINEL_LINE = re.compile(r"^(system|user|assistant):(?=[ \t]*$)", re.M)
+_SENTINEL_LINE = re.compile(r"(?:^|(?<=\r))(system|user|assistant):(?=[ \t]*(?:\r|$))", re.M)
 _ANY_SENTINEL = re.compile(f"{RESERVED_CHAR}([sua]){RESERVED_CHAR}")
 
 

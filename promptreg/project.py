@@ -38,7 +38,10 @@ class Project:
     @cached_property
     def env(self) -> TemplateEnv:
         return TemplateEnv(
-            self.prompts_dir, code_cache=code_cache_for(self.root), limits=self.config.limits
+            self.prompts_dir,
+            code_cache=code_cache_for(self.root),
+            limits=self.config.limits,
+            max_bytes=self.config.lint.max_file_bytes,
         )
 
     def prompt_files(self) -> list[Path]:

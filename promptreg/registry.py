@@ -441,6 +441,7 @@ class Registry:
             read,
             code_cache=self._code_cache,
             limits=self.project.config.limits,
+            max_bytes=self.project.config.lint.max_file_bytes,
         )
         self._envs[commit] = env
         if len(self._envs) > _ENV_CACHE_SIZE:

@@ -65,13 +65,19 @@ def finalize(value: Any) -> Any:
     collects them (`render_raw`): splitting never sees inside it, trimming never eats its
     whitespace, and `restore` turns any sentinel in it into plain `role:` text.
     """
-    if value is None:
-        raise NoneOutputError("an expression printed null (an optional input with no value?)")
-    if not isinstance(value, str):
-        if isinstance(value, int | float):
+    kind = type(value)
+    if kind is not str and kind is not markupsafe.Markup:
+        if value is None:
+            raise NoneOutputError("an expression printed null (an optional input with no value?)")
+        if kind is int or kind is float or kind is bool:
             return value
-        check_printable(value)  # limits.py: bounded before str() builds its text
-        value = str(value)  # what Jinja would print; checked like any string
+        if not isinstance(value, str):
+            check_printable(value)  # limits.py: bounded before str() builds its text
+        # What Jinja would print, as a plain str checked like any string. A subclass of str or
+        # int (from the API) prints through its own `__str__`, which may say anything.
+        value = str(value)
+        if type(value) is not str:
+            value = str.__str__(value)
     if not value:
         return value
     if RESERVED_CHAR not in value and not (value[0].isspace() or value[-1].isspace()):

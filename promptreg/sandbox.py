@@ -37,7 +37,9 @@ from jinja2.sandbox import (
 from markupsafe import Markup
 
 from promptreg.limits import (
+    CONTAINERS,
     DEFAULT,
+    POINTER_CHARS,
     LimitExceeded,
     Limits,
     as_str,
@@ -229,7 +231,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         step()
         _binop_check(operator, left, right)
-        return built(check_result(self.binop_table[operator](left, right)))
+        # `[x] * n`, `a + b`: new lists of items that exist (and were counted) already
+        return built(check_result(self.binop_table[operator](left, right)), POINTER_CHARS)
 
     def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         heavy_step()  # a method on a long string, a macro: the clock is read at each call
@@ -243,7 +246,10 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
                 return built(check_result(_Sandbox.call(self, context, obj, *args, **kwargs)))
             if obj.__name__ == "to_bytes" and type(owner) is int:
                 args = _check_to_bytes(owner, "to_bytes", args, kwargs)
-        return check_result(_Sandbox.call(self, context, obj, *args, **kwargs))
+        result = check_result(_Sandbox.call(self, context, obj, *args, **kwargs))
+        if isinstance(result, CONTAINERS):  # dict.fromkeys(...), dict(...): kept, it counts
+            built(result)
+        return result
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         """A step: `x[k]`, a slice (which copies), and the per-item attribute lookups of

@@ -27,6 +27,7 @@ from promptreg.limits import (
 from promptreg.limits import (
     as_str,
     built,
+    built_size,
     check_length,
     check_printable,
     check_printf,
@@ -185,7 +186,7 @@ def _bounded(
             if size > budget.limits.max_string_chars:
                 check_length(size, "a filter's result")
             if builds and (len(args) <= at or result is not args[at]):
-                budget.built += size
+                budget.built += size if kind is str else built_size(result)
                 if budget.built > budget.limits.max_total_chars:
                     built(result)  # raises
         return result

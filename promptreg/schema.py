@@ -6,6 +6,7 @@ the first problem so one run shows everything wrong with a file.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -22,6 +23,7 @@ from promptreg.checks import (
     value_has_type,
 )
 from promptreg.findings import Finding
+from promptreg.inputs import text_problem
 from promptreg.schema_evals import parse_evals
 from promptreg.spec import (
     INPUT_TYPES,
@@ -161,7 +163,34 @@ def _model(c: Collector, data: Mapping[str, Any]) -> ModelSpec | None:
     params = model.get("params", {})
     if not c.typed(("model", "params"), params, is_map, "a mapping of API parameters"):
         ok = False
+    else:
+        problem = _not_json(params, ("model", "params"))
+        if problem is not None:
+            c.add(problem[0], "PR023", problem[1])
+            ok = False
     return ModelSpec(model["provider"], model["name"], params) if ok else None
+
+
+def _not_json(value: Any, where: Where) -> tuple[Where, str] | None:
+    """Where and why `value` cannot be sent as JSON in an API request (and so cannot be
+    hashed as canonical JSON): a key that is not a string, or a number that is not finite
+    (`.nan`, `.inf`). Iterative: the reader already bounds the nesting."""
+    stack: list[tuple[Any, Where]] = [(value, where)]
+    while stack:
+        item, at = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return at, f"{item!r} is not a finite number; an API request is JSON, which has none"
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if not isinstance(key, str):
+                    return at, (
+                        f"key {key!r} is {describe(key)}: API parameter names are strings "
+                        "(quote it)"
+                    )
+                stack.append((child, (*at, key)))
+        elif isinstance(item, list):
+            stack.extend((child, (*at, i)) for i, child in enumerate(item))
+    return None
 
 
 def _inputs(c: Collector, inputs: Any) -> dict[str, InputSpec]:
@@ -226,6 +255,8 @@ def _input(c: Collector, where: Where, name: str, decl: Any) -> InputSpec | None
             c.add((*where, "default"), "PR025", f"{default!r} is not one of the enum values")
         elif isinstance(max_chars, int) and isinstance(default, str) and len(default) > max_chars:
             c.add((*where, "default"), "PR025", f"is longer than max_chars ({max_chars})")
+        elif (problem := text_problem(default)) is not None:  # as a given value would be
+            c.add((*where, "default"), "PR025", problem)
     return InputSpec(
         name=name,
         type=type_name,

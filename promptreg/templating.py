@@ -72,18 +72,34 @@ PartialReader = Callable[[str], str]
 and IncludeError (PR044, PR006) if it may not be read."""
 
 
-def directory_reader(prompts_dir: Path) -> PartialReader:
+MAX_PARTIAL_BYTES = 1_000_000
+"""The default of `lint.max_file_bytes`, which holds partials as it holds prompt files."""
+
+
+def directory_reader(prompts_dir: Path, max_bytes: int = MAX_PARTIAL_BYTES) -> PartialReader:
     """Partials from a prompts directory on disk. A symlink on the way (the partial itself or
     a directory above it) is refused with PR006: git stores the link, not what it points to,
-    so following it here would render something else than a deployed prompt does."""
+    so following it here would render something else than a deployed prompt does. A file over
+    `max_bytes` is refused (PR004) before it is read."""
 
     def read(name: str) -> str:
         link = symlink_under(prompts_dir, name)
         if link is not None:
             raise IncludeError(name, "PR006", symlink_message(f"include {name!r}", link, name))
-        return read_text(prompts_dir / name)
+        path = prompts_dir / name
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise IncludeError(name, "PR004", too_big_message(name, size, max_bytes))
+        return read_text(path)
 
     return read
+
+
+def too_big_message(name: str, size: int, max_bytes: int) -> str:
+    return (
+        f"included template {name!r} is {size:,} bytes, over the limit of {max_bytes:,} "
+        "(lint.max_file_bytes)"
+    )
 
 
 def symlink_under(root: Path, relative: str) -> str | None:
@@ -108,9 +124,12 @@ def symlink_message(what: str, link: str, relative: str) -> str:
 class _PartialLoader(jinja2.BaseLoader):
     """Jinja's view of the partials: only names `include_problem` allows, via one reader."""
 
-    def __init__(self, prompts_dir: Path, reader: PartialReader) -> None:
+    def __init__(
+        self, prompts_dir: Path, reader: PartialReader, max_bytes: int = MAX_PARTIAL_BYTES
+    ) -> None:
         self.prompts_dir = prompts_dir
         self.reader = reader
+        self.max_bytes = max_bytes
 
     def get_source(
         self, environment: jinja2.Environment, template: str
@@ -134,6 +153,12 @@ class _PartialLoader(jinja2.BaseLoader):
             raise IncludeError(
                 template, "PR043", f"included template {template!r} is not UTF-8"
             ) from None
+        if len(source) > self.max_bytes // 4:  # a reader that cannot tell the size first (git)
+            size = len(source.encode("utf-8", "surrogatepass"))
+            if size > self.max_bytes:
+                raise IncludeError(
+                    template, "PR004", too_big_message(template, size, self.max_bytes)
+                )
         if RESERVED_CHAR in source:
             line = source.count("\n", 0, source.index(RESERVED_CHAR)) + 1
             raise IncludeError(
@@ -226,12 +251,16 @@ class TemplateEnv:
         reader: PartialReader | None = None,
         code_cache: CodeCache | None = None,
         limits: Limits = DEFAULT,
+        max_bytes: int = MAX_PARTIAL_BYTES,
     ) -> None:
+        """`max_bytes`: the largest partial read (`lint.max_file_bytes`), as for prompt files:
+        compiling costs memory in proportion to the text (~18 times its size)."""
         self.prompts_dir = prompts_dir
         self.code_cache = code_cache
         self.limits = limits
+        reader = reader or directory_reader(prompts_dir, max_bytes)
         self.env = _Environment(
-            loader=_PartialLoader(prompts_dir, reader or directory_reader(prompts_dir)),
+            loader=_PartialLoader(prompts_dir, reader, max_bytes),
             undefined=jinja2.StrictUndefined,
             autoescape=False,
             keep_trailing_newline=False,

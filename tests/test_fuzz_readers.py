@@ -421,6 +421,9 @@ def test_deep_vars_file_is_a_usage_error(
     ws: Workspace, run: Callable[..., Result], kind: str, depth: int
 ) -> None:
     ws.prompt("v", VARS_PROMPT)
+    # A block map 1,000 deep is over a megabyte of indentation: lift the --vars size limit
+    # (lint.max_file_bytes) so that the nesting check is what answers.
+    ws.write("promptreg.yaml", "prompts_dir: prompts\nlint: {max_file_bytes: 100000000}\n")
     body = nested(depth, kind).replace("\n", "\n  ")
     vars_file = ws.write("vars.yaml", f"a:\n  {body}\nn: 1\n")
     result = run("render", "v", "--vars", str(vars_file))

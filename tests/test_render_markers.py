@@ -3,6 +3,8 @@ carry them through rendering (sentinels, placeholders) can never be confused wit
 
 from __future__ import annotations
 
+import re
+
 import jinja2
 import pytest
 from hypothesis import given, settings
@@ -24,7 +26,7 @@ def test_mark_source_marks_exactly_the_marker_lines(source: str) -> None:
     expected = [m.group(1) for m in MARKER.finditer(source)]
     found = [
         role
-        for line in marked.split("\n")
+        for line in re.split("[\r\n]", marked)  # a lone CR ends a line, as for Jinja
         for role, sentinel in SENTINEL.items()
         if line.startswith(sentinel)
     ]

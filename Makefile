@@ -11,6 +11,9 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# Before 0.2 the distribution was named `promptreg` (a name PyPI gives another project):
+	@# drop such an install from an older .venv, so one `promptreg` command is left.
+	$(BIN)/python -m pip uninstall --quiet --yes promptreg 2>/dev/null || true
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -15,6 +15,12 @@ if TYPE_CHECKING:
     from promptreg.registry import Registry
 
 
+# The name promptreg is published under on the package index. The import package and the
+# command are `promptreg`, but that distribution name belongs to an unrelated project there:
+# every message that says what to install must name this one (tests/test_packaging.py checks).
+DISTRIBUTION = "git-promptreg"
+
+
 class State:
     """Per-invocation state handed to every command (`@click.pass_obj`)."""
 
@@ -55,7 +61,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(version=None, package_name="promptreg", message="%(prog)s %(version)s")
+@click.version_option(version=None, package_name=DISTRIBUTION, message="%(prog)s %(version)s")
 @click.option("--debug", is_flag=True, help="Show a traceback when something fails.")
 @click.option(
     "-C",

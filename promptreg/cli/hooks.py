@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from promptreg.cli._base import State, cli
+from promptreg.cli._base import State, cli, emit_json, json_option
 from promptreg.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -93,9 +93,17 @@ def hook_no_secrets(state: State, files: tuple[str, ...], base: str | None) -> N
 @click.pass_obj
 def hook_pre_push(state: State, remote: str | None, url: str | None) -> None:
     """Refuse to push a deployment tag whose evals gate fails (reads git's refs on stdin)."""
-    from promptreg.hooks.pre_push import run_pre_push
+    import os
 
-    _finish(run_pre_push(state.project, sys.stdin.read()))
+    from promptreg.hooks.pre_push import parse_push_lines, run_pre_push
+
+    lines = "" if sys.stdin.isatty() else sys.stdin.read()
+    pushing_to = os.environ.get("PRE_COMMIT_REMOTE_NAME")
+    if not parse_push_lines(lines) and pushing_to:  # under pre-commit: it kept git's lines
+        from promptreg.hooks.unpushed import unpushed_tag_lines
+
+        lines = unpushed_tag_lines(state.project.root, pushing_to)
+    _finish(run_pre_push(state.project, lines))
 
 
 @cli.command()
@@ -118,14 +126,29 @@ def bump(state: State, name: str, part: str) -> None:
 @click.option(
     "--force", is_flag=True, help="Replace hooks promptreg did not write (kept as backups)."
 )
-def install_hooks(force: bool) -> None:
-    """Install the plain git hooks (pre-commit, pre-push) for this repository, where git runs
-    them (core.hooksPath is respected). Existing hooks are never overwritten silently."""
+@json_option
+def install_hooks(force: bool, as_json: bool) -> None:
+    """Install the git hooks (pre-commit, pre-push) where git runs them."""
     from pathlib import Path
 
     from promptreg.hooks.install import install_hooks as run
 
-    for item in run(Path.cwd(), force=force):
-        shown = item.path
+    done = run(Path.cwd(), force=force)
+    if as_json:
+        emit_json(
+            [
+                {
+                    "hook": item.name,
+                    "path": str(item.path),
+                    "action": item.action,
+                    "backup": str(item.backup) if item.backup else None,
+                    "note": item.note,
+                }
+                for item in done
+            ]
+        )
+        return
+    for item in done:
         note = f"  (old hook kept as {item.backup})" if item.backup else ""
-        click.echo(f"{item.action:9} {shown}{note}")
+        note += f"  ({item.note})" if item.note else ""
+        click.echo(f"{item.action:9} {item.path}{note}")

@@ -22,19 +22,39 @@ if TYPE_CHECKING:
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
-def init(directory: Path) -> None:
-    """Scaffold promptreg.yaml, prompts/ with an example prompt and partial, and a
-    .pre-commit-config.yaml. Existing files are never overwritten."""
-    from promptreg.scaffold import PRE_COMMIT_CONFIG, scaffold_text
+@json_option
+def init(directory: Path, as_json: bool) -> None:
+    """Scaffold promptreg.yaml, prompts/ and a working .pre-commit-config.yaml."""
+    from promptreg.scaffold import PRE_COMMIT_CONFIG
     from promptreg.scaffold import init as scaffold
 
-    for item in scaffold(directory):
+    done = scaffold(directory)
+    addition = done.addition()
+    if as_json:
+        emit_json(
+            {
+                "created": [str(f.path) for f in done.files if f.created],
+                "kept": [str(f.path) for f in done.files if not f.created],
+                "pre_commit": {
+                    "missing_hooks": [h.id for h in done.missing_hooks],
+                    "add": addition or None,
+                    "unreadable": done.unreadable,
+                },
+            }
+        )
+        return
+    for item in done.files:
         verb = "created" if item.created else "kept existing"
         click.echo(f"{verb:14} {item.path}")
-        if not item.created and item.path.name == PRE_COMMIT_CONFIG:
-            click.echo(f"\nAdd this to your {PRE_COMMIT_CONFIG}:\n")
-            click.echo(scaffold_text("pre-commit-snippet.yaml"))
+    if done.unreadable:
+        click.echo(f"\n{PRE_COMMIT_CONFIG} is {done.unreadable}; promptreg's hooks, to add:\n")
+        click.echo(addition, nl=False)
+    elif addition:
+        ids = ", ".join(h.id for h in done.missing_hooks)
+        click.echo(f"\n{PRE_COMMIT_CONFIG} lacks {ids}; add this under its `repos:`:\n")
+        click.echo(addition, nl=False)
     click.echo("\nNext: promptreg validate && promptreg render hello --sample")
+    click.echo("      pre-commit install   # runs promptreg's hooks on every commit and push")
 
 
 @cli.command()

@@ -53,6 +53,11 @@ class State:
         return self.project.load(selector)
 
 
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """`1 retry`, `3 retries`, `1,204 prompts`: a count with the word agreeing with it."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
 def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 

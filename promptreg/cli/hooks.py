@@ -19,7 +19,22 @@ if TYPE_CHECKING:
     from promptreg.hooks.report import HookReport
 
 
-def _finish(report: HookReport) -> None:
+def _finish(report: HookReport, as_json: bool = False) -> None:
+    if as_json:
+        emit_json(
+            {
+                "ok": report.ok,
+                "checked": report.checked,
+                "findings": [
+                    {"path": f.path, "line": f.line, "code": f.code, "message": f.message}
+                    for f in report.findings
+                ],
+                "fixed": [{"path": f.path, "what": f.what} for f in report.fixed],
+            }
+        )
+        if not report.ok:
+            sys.exit(ExitCode.FINDINGS)
+        return
     for finding in report.findings:
         click.echo(f"{finding.path}:{finding.line}: {finding.code} {finding.message}")
     for fixed in report.fixed:
@@ -45,53 +60,60 @@ def hook() -> None:
 @hook.command("validate")
 @_files
 @_base
+@json_option
 @click.pass_obj
-def hook_validate(state: State, files: tuple[str, ...], base: str | None) -> None:
+def hook_validate(state: State, files: tuple[str, ...], base: str | None, as_json: bool) -> None:
     """Everything `promptreg validate` checks; a partial checks the prompts including it."""
     from promptreg.hooks.validate import run_validate
 
-    _finish(run_validate(state.project, files, base=base))
+    _finish(run_validate(state.project, files, base=base), as_json)
 
 
 @hook.command("version-bump")
 @_files
 @_base
 @click.option("--fix", is_flag=True, help="Rewrite each failing version to the suggested one.")
+@json_option
 @click.pass_obj
-def hook_version_bump(state: State, files: tuple[str, ...], base: str | None, fix: bool) -> None:
+def hook_version_bump(
+    state: State, files: tuple[str, ...], base: str | None, fix: bool, as_json: bool
+) -> None:
     """Changed content needs a higher version than at the base revision."""
     from promptreg.hooks.version_bump import run_version_bump
 
-    _finish(run_version_bump(state.project, files, base=base, fix=fix))
+    _finish(run_version_bump(state.project, files, base=base, fix=fix), as_json)
 
 
 @hook.command("evals-fresh")
 @_files
 @_base
+@json_option
 @click.pass_obj
-def hook_evals_fresh(state: State, files: tuple[str, ...], base: str | None) -> None:
+def hook_evals_fresh(state: State, files: tuple[str, ...], base: str | None, as_json: bool) -> None:
     """Eval scores must be measured on the current content and meet their thresholds."""
     from promptreg.hooks.evals_fresh import run_evals_fresh
 
-    _finish(run_evals_fresh(state.project, files, base=base))
+    _finish(run_evals_fresh(state.project, files, base=base), as_json)
 
 
 @hook.command("no-secrets")
 @_files
 @_base
+@json_option
 @click.pass_obj
-def hook_no_secrets(state: State, files: tuple[str, ...], base: str | None) -> None:
+def hook_no_secrets(state: State, files: tuple[str, ...], base: str | None, as_json: bool) -> None:
     """No API keys, tokens or private keys in prompts, samples or partials."""
     from promptreg.hooks.secrets import run_no_secrets
 
-    _finish(run_no_secrets(state.project, files, base=base))
+    _finish(run_no_secrets(state.project, files, base=base), as_json)
 
 
 @hook.command("pre-push")
 @click.argument("remote", required=False)
 @click.argument("url", required=False)
+@json_option
 @click.pass_obj
-def hook_pre_push(state: State, remote: str | None, url: str | None) -> None:
+def hook_pre_push(state: State, remote: str | None, url: str | None, as_json: bool) -> None:
     """Refuse to push a deployment tag whose evals gate fails (reads git's refs on stdin)."""
     import os
 
@@ -103,7 +125,7 @@ def hook_pre_push(state: State, remote: str | None, url: str | None) -> None:
         from promptreg.hooks.unpushed import unpushed_tag_lines
 
         lines = unpushed_tag_lines(state.project.root, pushing_to)
-    _finish(run_pre_push(state.project, lines))
+    _finish(run_pre_push(state.project, lines), as_json)
 
 
 @cli.command()
@@ -113,12 +135,23 @@ def hook_pre_push(state: State, remote: str | None, url: str | None) -> None:
 @click.option(
     "--patch", "part", flag_value="patch", default=True, help="Bump PATCH (default: 1.4.2 → 1.4.3)."
 )
+@json_option
 @click.pass_obj
-def bump(state: State, name: str, part: str) -> None:
+def bump(state: State, name: str, part: str, as_json: bool) -> None:
     """Raise a prompt's version, editing only the `version:` line."""
     from promptreg.hooks.version_bump import bump_prompt
 
     done = bump_prompt(state.project, name, part)
+    if as_json:
+        emit_json(
+            {
+                "name": done.name,
+                "old": str(done.old),
+                "new": str(done.new),
+                "path": state.project.shown(done.path),
+            }
+        )
+        return
     click.echo(f"bumped {done.name} {done.old} → {done.new}  ({state.project.shown(done.path)})")
 
 

@@ -66,8 +66,9 @@ def init(directory: Path, as_json: bool) -> None:
     show_default=True,
     help="PROVIDER/NAME of the pinned model.",
 )
+@json_option
 @click.pass_obj
-def new(state: State, name: str, description: str, model: str) -> None:
+def new(state: State, name: str, description: str, model: str, as_json: bool) -> None:
     """Create prompts/NAME.prompt from a template that validates as is."""
     from promptreg.scaffold import new_prompt
 
@@ -77,6 +78,9 @@ def new(state: State, name: str, description: str, model: str) -> None:
     path = new_prompt(
         state.project, name, description=description, provider=provider, model=model_name
     )
+    if as_json:
+        emit_json({"name": name, "path": state.project.shown(path)})
+        return
     click.echo(f"created {state.project.shown(path)}")
 
 
@@ -206,9 +210,17 @@ def _print_report(result: PromptReport) -> None:
         ev = spec.evals
         scores = ", ".join(f"{k} {v:g}" for k, v in ev.scores.items()) or "none recorded"
         fresh = ""
+        below = [
+            f"{m.name} {ev.scores[m.name]:g} < {m.threshold:g}"
+            for m in ev.metrics
+            if m.threshold is not None and m.name in ev.scores and ev.scores[m.name] < m.threshold
+        ]
         if result.evals_fresh is not None:
             # `promptreg check` says what changed: content, dataset or a metric's file.
             fresh = " (fresh)" if result.evals_fresh else " (STALE: run `promptreg check`)"
+        if below:  # fresh or not, a score under its threshold fails the gate: never "(fresh)"
+            stale = "" if result.evals_fresh is not False else "STALE, and "
+            fresh = f" ({stale}BELOW THRESHOLD: {', '.join(below)}; run `promptreg check`)"
         rows.append(("evals", f"{ev.dataset or 'no dataset'}; scores {scores}{fresh}"))
     click.echo(click.style(f"{p.name} {p.version}", bold=True))
     width = max(len(k) for k, _ in rows)

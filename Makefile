@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench mutation clean
+.PHONY: demo test lint typecheck unit bench mutation dist clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,5 +44,10 @@ mutation: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,mutation]'
 	$(BIN)/python mutation/run.py --write $(MODULES)
 
+# The sdist and wheel, as `pip install git-promptreg` would get them, into dist/
+# (tests/test_packaging.py builds them too and checks what they hold).
+dist: $(STAMP)
+	$(BIN)/python -m build --outdir dist .
+
 clean:
-	rm -rf $(VENV) bench/.work mutation/.work .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) bench/.work mutation/.work .pytest_cache .mypy_cache .ruff_cache dist build

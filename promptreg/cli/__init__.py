@@ -20,10 +20,13 @@ from promptreg.cli import hooks as _hooks  # noqa: F401
 from promptreg.cli import prompts as _prompts  # noqa: F401  (registers the commands)
 from promptreg.cli import registry as _registry  # noqa: F401
 from promptreg.cli._base import cli
+from promptreg.cli.completion import attach as _attach_completion
 from promptreg.errors import ExitCode, PromptregError
 from promptreg.findings import one_line
 
 __all__ = ["cli", "main"]
+
+_attach_completion(cli)  # prompt names and environments, once every command is registered
 
 
 def no_color() -> bool:

@@ -65,7 +65,26 @@ def emit_json(data: Any) -> None:
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (see README).")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Group(click.Group):
+    """click's group, listing each command's summary whole in `--help`: click cuts a summary
+    at ~45 characters with "...", which hides what a command does; here the first sentence
+    is shown entire and wrapped."""
+
+    group_class = type  # subgroups (`hook`) list their commands the same way
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            rows.append((name, command.get_short_help_str(limit=10_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(version=None, package_name=DISTRIBUTION, message="%(prog)s %(version)s")
 @click.option("--debug", is_flag=True, help="Show a traceback when something fails.")
 @click.option(

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
 @json_option
 def init(directory: Path, as_json: bool) -> None:
-    """Scaffold promptreg.yaml, prompts/ and a working .pre-commit-config.yaml."""
+    """Scaffold promptreg.yaml, prompts/ and a pre-commit config that works as written."""
     from promptreg.scaffold import PRE_COMMIT_CONFIG
     from promptreg.scaffold import init as scaffold
 

@@ -5,11 +5,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench mutation clean
+.PHONY: demo test lint typecheck unit bench mutation dist clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	@# Before 0.2 the distribution was named `promptreg` (a name PyPI gives another project):
+	@# drop such an install from an older .venv first (uninstalling it after would remove the
+	@# `promptreg` command both install).
+	$(BIN)/python -m pip uninstall --quiet --yes promptreg 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
@@ -41,5 +45,10 @@ mutation: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,mutation]'
 	$(BIN)/python mutation/run.py --write $(MODULES)
 
+# The sdist and wheel, as `pip install git-promptreg` would get them, into dist/
+# (tests/test_packaging.py builds them too and checks what they hold).
+dist: $(STAMP)
+	$(BIN)/python -m build --outdir dist .
+
 clean:
-	rm -rf $(VENV) bench/.work mutation/.work .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) bench/.work mutation/.work .pytest_cache .mypy_cache .ruff_cache dist build

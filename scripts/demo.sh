@@ -2,7 +2,11 @@
 # `make demo`: a short tour of promptreg on this repository's own prompts/.
 # Read-only on the repository: the one broken prompt it shows lives in a scratch copy.
 set -eu
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+# Bold only on a terminal, and never with NO_COLOR (https://no-color.org): `make demo > file`
+# must read as plain text.
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$(printf '\033[1m'); plain=$(printf '\033[0m')
+else bold=''; plain=''; fi
+step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; }
 
 step promptreg list
 promptreg list
@@ -41,7 +45,7 @@ cd "$repo"
 export GIT_AUTHOR_NAME="Demo Promoter" GIT_AUTHOR_EMAIL="demo@example.com"
 export GIT_COMMITTER_NAME="Demo Promoter" GIT_COMMITTER_EMAIL="demo@example.com"
 git init -q -b main . && git add -A && git commit -q -m "prompts 1.4.0"
-printf '\n\033[1m— the git registry, in a scratch repository (%s) —\033[0m\n' "$repo"
+printf '\n%s— the git registry, in a scratch repository (%s) —%s\n' "$bold" "$repo" "$plain"
 
 for env in dev staging prod; do
   step promptreg promote support/triage --to "$env"

@@ -32,8 +32,11 @@ def test_python_dash_m_runs_the_cli(ws: Workspace):
     assert "1 prompt checked, no findings" in proc.stderr
 
 
-def test_init_creates_a_valid_project_and_never_clobbers(tmp_path: Path, run, monkeypatch):
+def test_init_creates_a_valid_project_and_never_clobbers(
+    tmp_path: Path, run, monkeypatch, isolated_git
+):
     monkeypatch.chdir(tmp_path)
+    subprocess.run(["git", "init", "-q"], check=True)
     first = run("init")
     assert first.code == 0
     for created in ("promptreg.yaml", "prompts/hello.prompt", "prompts/partials/style.j2"):
@@ -45,7 +48,7 @@ def test_init_creates_a_valid_project_and_never_clobbers(tmp_path: Path, run, mo
     assert second.code == 0
     assert "kept existing  prompts/hello.prompt" in second.out
     assert (tmp_path / "prompts/hello.prompt").read_text(encoding="utf-8") == "mine"
-    assert "Add this to your .pre-commit-config.yaml" in second.out
+    assert "kept existing  .pre-commit-config.yaml" in second.out
 
 
 def test_new_creates_a_prompt_that_validates(ws: Workspace, run):

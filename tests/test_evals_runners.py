@@ -247,7 +247,7 @@ def test_a_missing_openai_package_is_a_clear_error(ws: Workspace, run, monkeypat
     result = run("eval", "triage", "--runner", "openai:http://127.0.0.1:9/v1")
     assert result.code == 2
     assert (
-        "the openai runner needs the `openai` package: pip install 'promptreg[openai]'"
+        "the openai runner needs the `openai` package: pip install 'git-promptreg[openai]'"
         in result.err
     )
 

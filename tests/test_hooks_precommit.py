@@ -48,7 +48,7 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> HookRepo:
     repo = base / "promptreg"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
     shutil.copytree(ROOT / "promptreg", repo / "promptreg", ignore=ignore)
-    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml"):
+    for name in ("pyproject.toml", "README.md", "LICENSE", ".pre-commit-hooks.yaml"):
         shutil.copy2(ROOT / name, repo / name)
     env = _clean_env(home)
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "promptreg"]):

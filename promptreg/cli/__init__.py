@@ -20,10 +20,21 @@ from promptreg.cli import hooks as _hooks  # noqa: F401
 from promptreg.cli import prompts as _prompts  # noqa: F401  (registers the commands)
 from promptreg.cli import registry as _registry  # noqa: F401
 from promptreg.cli._base import cli
+from promptreg.cli.completion import attach as _attach_completion
 from promptreg.errors import ExitCode, PromptregError
 from promptreg.findings import one_line
 
 __all__ = ["cli", "main"]
+
+_attach_completion(cli)  # prompt names and environments, once every command is registered
+
+
+def no_color() -> bool:
+    """https://no-color.org: a non-empty NO_COLOR turns colour and bold off, on a terminal too
+    (click already leaves them out when the output is not a terminal)."""
+    import os
+
+    return bool(os.environ.get("NO_COLOR"))
 
 
 def _fail(message: str, code: int) -> int:
@@ -39,12 +50,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             args=list(argv) if argv is not None else None,
             prog_name="promptreg",
             standalone_mode=False,
+            color=False if no_color() else None,  # None: click's own test, a terminal or not
         )
     except click.exceptions.Exit as exit_:
         return exit_.exit_code
     except click.ClickException as err:
-        err.show()
-        return ExitCode.USAGE
+        # click's own errors (unknown option, missing argument, bad value) in the same one-line
+        # form as ours, with where to read the usage instead of click's multi-line block.
+        message = err.format_message()
+        ctx = getattr(err, "ctx", None)
+        if isinstance(err, click.UsageError) and ctx is not None:
+            message += f" (see `{ctx.command_path} --help`)"
+        return _fail(message, ExitCode.USAGE)
     except click.exceptions.Abort:
         return _fail("aborted", ExitCode.USAGE)
     except PromptregError as err:

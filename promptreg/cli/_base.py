@@ -15,6 +15,12 @@ if TYPE_CHECKING:
     from promptreg.registry import Registry
 
 
+# The name promptreg is published under on the package index. The import package and the
+# command are `promptreg`, but that distribution name belongs to an unrelated project there:
+# every message that says what to install must name this one (tests/test_packaging.py checks).
+DISTRIBUTION = "git-promptreg"
+
+
 class State:
     """Per-invocation state handed to every command (`@click.pass_obj`)."""
 
@@ -48,6 +54,11 @@ class State:
         return self.project.load(selector, serving_checks=serving_checks)
 
 
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """`1 retry`, `3 retries`, `1,204 prompts`: a count with the word agreeing with it."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
 def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
@@ -55,8 +66,27 @@ def emit_json(data: Any) -> None:
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (see README).")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(version=None, package_name="promptreg", message="%(prog)s %(version)s")
+class Group(click.Group):
+    """click's group, listing each command's summary whole in `--help`: click cuts a summary
+    at ~45 characters with "...", which hides what a command does; here the first sentence
+    is shown entire and wrapped."""
+
+    group_class = type  # subgroups (`hook`) list their commands the same way
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            rows.append((name, command.get_short_help_str(limit=10_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version=None, package_name=DISTRIBUTION, message="%(prog)s %(version)s")
 @click.option("--debug", is_flag=True, help="Show a traceback when something fails.")
 @click.option(
     "-C",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from promptreg.cli._base import State, cli, emit_json, json_option, print_table
+from promptreg.cli._base import State, cli, counted, emit_json, json_option, print_table
 from promptreg.errors import ExitCode, PromptregError
 
 if TYPE_CHECKING:
@@ -168,10 +168,13 @@ def _usage_line(summary: EvalSummary) -> str:
     tokens_in = sum(c.input_tokens for c in summary.costs)
     tokens_out = sum(c.output_tokens for c in summary.costs)
     line = (
-        f"{stats.requests:,} request{'s' if stats.requests != 1 else ''}, "
-        f"{stats.cache_hits:,} answered from the cache, {stats.retries:,} retries; "
+        f"{counted(stats.requests, 'request')}, "
+        f"{stats.cache_hits:,} answered from the cache, "
+        f"{counted(stats.retries, 'retry', 'retries')}; "
         f"tokens {tokens_in:,} in, {tokens_out:,} out; "
     )
+    if not summary.costs:  # nothing was asked of a model: there is nothing to price
+        return line + "no cost (every answer came from the cache)"
     if summary.usd is not None:
         return line + f"cost ${summary.usd:,.4f} (prices as of {summary.prices_as_of})"
     why = [

@@ -22,19 +22,39 @@ if TYPE_CHECKING:
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
-def init(directory: Path) -> None:
-    """Scaffold promptreg.yaml, prompts/ with an example prompt and partial, and a
-    .pre-commit-config.yaml. Existing files are never overwritten."""
-    from promptreg.scaffold import PRE_COMMIT_CONFIG, scaffold_text
+@json_option
+def init(directory: Path, as_json: bool) -> None:
+    """Scaffold promptreg.yaml, prompts/ and a pre-commit config that works as written."""
+    from promptreg.scaffold import PRE_COMMIT_CONFIG
     from promptreg.scaffold import init as scaffold
 
-    for item in scaffold(directory):
+    done = scaffold(directory)
+    addition = done.addition()
+    if as_json:
+        emit_json(
+            {
+                "created": [str(f.path) for f in done.files if f.created],
+                "kept": [str(f.path) for f in done.files if not f.created],
+                "pre_commit": {
+                    "missing_hooks": [h.id for h in done.missing_hooks],
+                    "add": addition or None,
+                    "unreadable": done.unreadable,
+                },
+            }
+        )
+        return
+    for item in done.files:
         verb = "created" if item.created else "kept existing"
         click.echo(f"{verb:14} {item.path}")
-        if not item.created and item.path.name == PRE_COMMIT_CONFIG:
-            click.echo(f"\nAdd this to your {PRE_COMMIT_CONFIG}:\n")
-            click.echo(scaffold_text("pre-commit-snippet.yaml"))
+    if done.unreadable:
+        click.echo(f"\n{PRE_COMMIT_CONFIG} is {done.unreadable}; promptreg's hooks, to add:\n")
+        click.echo(addition, nl=False)
+    elif addition:
+        ids = ", ".join(h.id for h in done.missing_hooks)
+        click.echo(f"\n{PRE_COMMIT_CONFIG} lacks {ids}; add this under its `repos:`:\n")
+        click.echo(addition, nl=False)
     click.echo("\nNext: promptreg validate && promptreg render hello --sample")
+    click.echo("      pre-commit install   # runs promptreg's hooks on every commit and push")
 
 
 @cli.command()
@@ -46,8 +66,9 @@ def init(directory: Path) -> None:
     show_default=True,
     help="PROVIDER/NAME of the pinned model.",
 )
+@json_option
 @click.pass_obj
-def new(state: State, name: str, description: str, model: str) -> None:
+def new(state: State, name: str, description: str, model: str, as_json: bool) -> None:
     """Create prompts/NAME.prompt from a template that validates as is."""
     from promptreg.scaffold import new_prompt
 
@@ -57,6 +78,9 @@ def new(state: State, name: str, description: str, model: str) -> None:
     path = new_prompt(
         state.project, name, description=description, provider=provider, model=model_name
     )
+    if as_json:
+        emit_json({"name": name, "path": state.project.shown(path)})
+        return
     click.echo(f"created {state.project.shown(path)}")
 
 
@@ -187,9 +211,17 @@ def _print_report(result: PromptReport) -> None:
         ev = spec.evals
         scores = ", ".join(f"{k} {v:g}" for k, v in ev.scores.items()) or "none recorded"
         fresh = ""
+        below = [
+            f"{m.name} {ev.scores[m.name]:g} < {m.threshold:g}"
+            for m in ev.metrics
+            if m.threshold is not None and m.name in ev.scores and ev.scores[m.name] < m.threshold
+        ]
         if result.evals_fresh is not None:
             # `promptreg check` says what changed: content, dataset or a metric's file.
             fresh = " (fresh)" if result.evals_fresh else " (STALE: run `promptreg check`)"
+        if below:  # fresh or not, a score under its threshold fails the gate: never "(fresh)"
+            stale = "" if result.evals_fresh is not False else "STALE, and "
+            fresh = f" ({stale}BELOW THRESHOLD: {', '.join(below)}; run `promptreg check`)"
         rows.append(("evals", f"{ev.dataset or 'no dataset'}; scores {scores}{fresh}"))
     click.echo(click.style(f"{p.name} {p.version}", bold=True))
     width = max(len(k) for k, _ in rows)

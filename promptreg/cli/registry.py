@@ -376,12 +376,26 @@ def _colour(line: str) -> str:
     metavar="KEY",
     help="Sign with this ssh private key (ssh-keygen -Y sign); writes FILE.sig.",
 )
+@json_option
 @click.pass_obj
-def export(state: State, env: str, output: Path, sign_key: Path | None) -> None:
+def export(state: State, env: str, output: Path, sign_key: Path | None, as_json: bool) -> None:
     """Write every prompt deployed to ENV into one JSON bundle, for deploys without .git."""
     from promptreg.bundle import export_bundle
 
     done = export_bundle(state.registry, env, output, sign_key=sign_key)
+    if as_json:
+        emit_json(
+            {
+                "env": env,
+                "output": str(output),
+                "prompts": done.prompts,
+                "signature": str(done.signature) if done.signature else None,
+                "removed_signature": (
+                    str(done.removed_signature) if done.removed_signature else None
+                ),
+            }
+        )
+        return
     signed = f", signed ({done.signature})" if done.signature else ""
     click.echo(f"exported {done.prompts} prompt(s) deployed to {env} to {output}{signed}")
     if done.removed_signature:

@@ -1,6 +1,6 @@
 """The `openai` runner: the official SDK, against OpenAI or any OpenAI-compatible server.
 
-`pip install 'promptreg[openai]'`. The key comes from `OPENAI_API_KEY`; the base URL from
+`pip install 'git-promptreg[openai]'`. The key comes from `OPENAI_API_KEY`; the base URL from
 `--runner openai:BASE_URL`, else `OPENAI_BASE_URL`, else OpenAI's. A server of your own (vLLM,
 Ollama, LiteLLM, …) usually needs no key, so none is required once a base URL is given.
 The SDK's own retries are off: `calls.py` retries every runner the same way.
@@ -26,7 +26,7 @@ class OpenAIRunner:
             import openai
         except ImportError:
             raise UsageError(
-                "the openai runner needs the `openai` package: pip install 'promptreg[openai]'"
+                "the openai runner needs the `openai` package: pip install 'git-promptreg[openai]'"
             ) from None
         key = os.environ.get("OPENAI_API_KEY")
         if not key:

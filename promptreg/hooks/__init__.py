@@ -9,6 +9,7 @@ prints or exits.
 - `evals_fresh.py`   recorded eval scores must be for this content and meet their thresholds
 - `secrets.py`       no API keys, tokens or private keys in prompts, samples or partials
 - `pre_push.py`      no deployment tag is pushed whose gate fails
+- `unpushed.py`      which tags that is under pre-commit, which keeps git's ref list
 - `install.py`       `promptreg install-hooks`: the plain git hooks
 
 Shared: `revisions.py` (which revisions are compared, and reading files at them through one
@@ -23,4 +24,5 @@ HOOK_IDS = (
     "promptreg-version-bump",
     "promptreg-evals-fresh",
     "promptreg-no-secrets",
+    "promptreg-pre-push",  # stage pre-push: judges the tags being pushed, not files
 )

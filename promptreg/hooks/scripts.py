@@ -25,7 +25,7 @@ promptreg() {
     elif command -v promptreg >/dev/null 2>&1; then
         command promptreg "$@"
     else
-        echo "promptreg hook: promptreg is not installed (pip install it, then run" \\
+        echo "promptreg hook: promptreg is not installed (pip install git-promptreg, then run" \\
             "\\`promptreg install-hooks\\` again)" >&2
         return 1
     fi

@@ -23,9 +23,20 @@ def _short(commit: str | None) -> str:
 def release(state: State, names: tuple[str, ...], as_json: bool) -> None:
     """Tag each prompt's version at HEAD as prompts/NAME@vVERSION (default: every prompt).
     Idempotent; refuses a version already released with different content."""
+    from promptreg.deploy import DeployError, ReleaseRefused
     from promptreg.deploy import release as run
 
-    results = run(state.registry, names)
+    try:
+        results = run(state.registry, names)
+    except ReleaseRefused as err:
+        if as_json:
+            emit_json({"released": [], "refused": err.to_json()})
+        else:
+            for line in err.details:
+                click.echo(line, err=True)
+        failure = DeployError(err.summary)  # the details are above: one line to end with
+        failure.exit_code = err.exit_code
+        raise failure from None
     if as_json:
         emit_json({"released": [r.to_json() for r in results]})
         return

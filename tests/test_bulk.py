@@ -1,0 +1,97 @@
+"""Bulk work on a real collection (issue 13): release and promote many prompts at once, all or
+nothing, through the real CLI on real git repositories."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from promptreg.gitstore import GitStore, TagExistsError
+from tests.conftest import VALID_PROMPT, Workspace, bump, commit, git
+
+
+def tags(ws: Workspace) -> list[str]:
+    return git(ws.root, "tag", "--list").split()
+
+
+BROKEN_TEMPLATE = VALID_PROMPT.replace("({{ tier }})", "({{ tier }")
+BAD_FRONT_MATTER = VALID_PROMPT.replace("version: 1.0.0", "version: one")
+
+
+@pytest.fixture
+def collection(repo: Workspace) -> Workspace:
+    """Twelve valid prompts and two broken ones (a template error, a front-matter error)."""
+    for i in range(12):
+        repo.prompt(f"team/p{i:02d}")
+    repo.prompt("team/p05", BROKEN_TEMPLATE)
+    repo.prompt("team/p09", BAD_FRONT_MATTER)
+    commit(repo, "a collection")
+    return repo
+
+
+def test_release_checks_everything_first_and_tags_nothing_on_any_refusal(collection, run):
+    result = run("release")
+    assert result.code == 1
+    assert tags(collection) == []  # never half-way: not one tag
+    assert "nothing released: 2 of 13 prompt(s) cannot be released" in result.err
+    # every refusal is listed, each with its findings
+    assert "team/p05: 1 finding(s):" in result.err
+    assert "team/p09:" in result.err and "version" in result.err
+    assert result.err.index("team/p05") < result.err.index("team/p09")  # in the given order
+
+
+def test_release_after_the_fix_tags_every_prompt_in_one_go(collection, run):
+    collection.prompt("team/p05")
+    collection.prompt("team/p09")
+    commit(collection, "fixed")
+    result = run("release", "--json")
+    assert result.code == 0, result.err
+    released = json.loads(result.out)["released"]
+    assert len(released) == 13 and all(r["created"] for r in released)
+    assert len(tags(collection)) == 13
+    again = json.loads(run("release", "--json").out)["released"]
+    assert not any(r["created"] for r in again)  # idempotent
+    # the tags are the annotated tags promptreg always made (and they count)
+    assert run("verify").code == 0
+    obj = git(collection.root, "cat-file", "-p", "prompts/team/p00@v1.0.0")
+    assert "type commit\ntag prompts/team/p00@v1.0.0\ntagger Ada Promoter" in obj
+
+
+def test_a_reused_version_and_an_invalid_prompt_are_both_listed(repo: Workspace, run):
+    repo.prompt("other")
+    commit(repo, "two prompts")
+    assert run("release", "triage").code == 0
+    bump(repo, "triage", "1.0.0", ("You triage tickets.", "You sort tickets."))
+    repo.prompt("other", BROKEN_TEMPLATE)
+    repo.prompt("third")
+    commit(repo, "changes")
+    result = run("release")
+    assert result.code == 1
+    assert "triage 1.0.0 was already released with different content" in result.err
+    assert "other: 1 finding(s)" in result.err
+    assert tags(repo) == ["prompts/triage@v1.0.0"]  # `third` is valid, yet not tagged
+
+
+def test_a_misspelt_name_is_a_usage_error_and_nothing_is_tagged(repo: Workspace, run):
+    result = run("release", "triage", "nope")
+    assert result.code == 2
+    assert "nope: prompts/nope.prompt does not exist at commit" in result.err
+    assert tags(repo) == []
+
+
+def test_publish_tags_is_one_transaction(repo: Workspace):
+    store = GitStore(repo.root)
+    head = git(repo.root, "rev-parse", "HEAD").strip()
+    git(repo.root, "tag", "b-taken", head)
+    objs = store.make_tag_objects(
+        [(name, head, f"{name}\n", False) for name in ("a-new", "b-taken", "c-new")]
+    )
+    with pytest.raises(TagExistsError) as err:
+        store.publish_tags(list(zip(("a-new", "b-taken", "c-new"), objs, strict=True)))
+    assert err.value.tag == "b-taken"
+    assert tags(repo) == ["b-taken"]  # neither a-new nor c-new: all or nothing
+    assert git(repo.root, "rev-parse", "b-taken").strip() == head  # never moved
+    store.publish_tags([("a-new", objs[0])])
+    assert git(repo.root, "cat-file", "-t", "a-new").strip() == "tag"
+    git(repo.root, "fsck", "--strict", "--no-dangling")  # well-formed objects, as mktag's

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from promptreg.gitstore import GitStore, TagExistsError
+from promptreg.gitstore import GitError, GitStore, TagExistsError
 from tests.conftest import VALID_PROMPT, Workspace, bump, commit, git
 
 
@@ -95,3 +95,22 @@ def test_publish_tags_is_one_transaction(repo: Workspace):
     store.publish_tags([("a-new", objs[0])])
     assert git(repo.root, "cat-file", "-t", "a-new").strip() == "tag"
     git(repo.root, "fsck", "--strict", "--no-dangling")  # well-formed objects, as mktag's
+
+
+def test_tag_objects_are_checked_as_mktag_checks_them(repo: Workspace):
+    """The batch writer refuses what `git mktag` refuses: a tag of a commit that is not
+    there (and writes nothing a ref could point at)."""
+    store = GitStore(repo.root)
+    missing = "0123456789abcdef0123456789abcdef01234567"
+    with pytest.raises(GitError, match="unpack-objects"):
+        store.make_tag_objects([("x", missing, "x\n", False)])
+    head = git(repo.root, "rev-parse", "HEAD").strip()
+    (obj,) = store.make_tag_objects([("y", head, "y\n", False)])
+    # the same object `git mktag` makes from the same text
+    text = git(repo.root, "cat-file", "tag", obj)
+    import subprocess
+
+    again = subprocess.run(
+        ["git", "mktag"], cwd=repo.root, input=text, capture_output=True, text=True, check=True
+    )
+    assert again.stdout.strip() == obj

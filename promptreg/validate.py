@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from promptreg.codecache import flush_all
-from promptreg.errors import BudgetError, InputError, LimitError, RenderError
+from promptreg.errors import BudgetError, InputError, LimitError, RenderError, UsageError
 from promptreg.evals.lint import lint_evals, prompts_using_datasets
 from promptreg.findings import Finding
 from promptreg.loader import PromptFile
@@ -37,10 +37,21 @@ class Report:
         return not self.findings
 
 
-def select_files(project: Project, paths: Sequence[str]) -> list[Path]:
+READS = (
+    "promptreg reads prompt files (*.prompt), directories of them, prompt names, partials "
+    "under the prompts directory that a prompt includes, eval datasets (*.jsonl) and "
+    "promptreg.yaml"
+)
+
+
+def select_files(project: Project, paths: Sequence[str], *, strict: bool = False) -> list[Path]:
     """The prompt files `validate` checks for these arguments: files, directories or names;
     a partial stands for every prompt that includes it, and a dataset (`.jsonl`) for every
-    prompt evaluated on it. No arguments: every prompt."""
+    prompt evaluated on it. No arguments: every prompt.
+
+    `strict` (the command line): a file that is none of these (`x.prompty`, a partial no
+    prompt includes) is a UsageError saying what promptreg reads, not "0 prompts checked".
+    Otherwise (a hook, handed whatever its file pattern matched) such files are skipped."""
     if not paths:
         return project.prompt_files()
     selected: dict[Path, None] = {}
@@ -60,14 +71,31 @@ def select_files(project: Project, paths: Sequence[str]) -> list[Path]:
                     path.resolve().relative_to(project.prompts_dir.resolve()).as_posix()
                 )
             except ValueError:
+                if strict:
+                    raise UsageError(f"{arg} is not a prompt file: {READS}") from None
                 continue  # not ours (pre-commit may pass any file its pattern matched)
         else:
             selected[project.locate(arg)] = None
     if partials:
-        selected.update((p, None) for p in project.prompts_including(partials))
+        including = project.prompts_including(partials)
+        if strict:
+            _refuse_unused(project, partials, including)
+        selected.update((p, None) for p in including)
     if datasets:
         selected.update((p, None) for p in prompts_using_datasets(project, datasets))
     return list(selected)
+
+
+def _refuse_unused(project: Project, partials: Sequence[str], including: Sequence[Path]) -> None:
+    """UsageError naming the first of `partials` that none of `including` includes."""
+    used: set[str] = set()
+    for path in including:
+        closure = project.read(path).closure
+        used.update(closure.partials if closure is not None else ())
+    for partial in partials:
+        if partial not in used:
+            shown = project.shown(project.prompts_dir / partial)
+            raise UsageError(f"{shown} is not a prompt file, and no prompt includes it: {READS}")
 
 
 def _prompts_under(directory: Path) -> list[Path]:

@@ -114,3 +114,24 @@ def test_tag_objects_are_checked_as_mktag_checks_them(repo: Workspace):
         ["git", "mktag"], cwd=repo.root, input=text, capture_output=True, text=True, check=True
     )
     assert again.stdout.strip() == obj
+
+
+@pytest.mark.parametrize(
+    "where", ["x.prompty", "prompts/x.prompty", "prompts/team/notes.md", "README"]
+)
+def test_validate_of_a_file_promptreg_does_not_read_is_a_usage_error(repo: Workspace, run, where):
+    """`validate x.prompty` said "0 prompts checked, no findings" and exited 0 (issue 13)."""
+    repo.write(where, VALID_PROMPT)
+    result = run("validate", where)
+    assert result.code == 2, result.err
+    assert "is not a prompt file" in result.err
+    assert "promptreg reads prompt files (*.prompt)" in result.err
+    assert "checked" not in result.err
+
+
+def test_validate_still_takes_what_it_reads(repo: Workspace, run):
+    assert run("validate", "prompts/partials/tone.j2").code == 0  # a partial: its prompts
+    assert "1 prompt checked" in run("validate", "prompts/partials/tone.j2").err
+    assert run("validate", "prompts/triage.prompt", "triage", "prompts").code == 0
+    assert run("validate", "promptreg.yaml").code == 0
+    assert run("validate", "x.prompt").code == 2  # no such file: a usage error, as before

@@ -16,7 +16,7 @@ from typing import Any
 from promptreg.deployments import Release, content_matches
 from promptreg.errors import PromptFileError, PromptNotFoundError, PromptregError, UsageError
 from promptreg.gitstore import PushRejectedError, StaleLockError, TagExistsError
-from promptreg.names import SUFFIX, name_problem
+from promptreg.names import SUFFIX, name_problem, ref_problem
 from promptreg.prompt import Prompt
 from promptreg.registry import Registry
 from promptreg.tags import (
@@ -210,6 +210,7 @@ def _plan_release(
     version is already released with the same content. Raises PromptregError if it may not."""
     name = prompt.name
     tag = release_tag(name, prompt.version)
+    _check_ref(tag)
     if existing is None:
         registry.load_at(head, name)  # a new release: the file passes every check of validate
         note = _uncommitted_note(registry, name, prompt, dirty)
@@ -485,6 +486,7 @@ def _deploy(
                 "`git for-each-ref refs/tags/prompts/` and `promptreg verify`"
             )
         tag = deployment_tag(name, env, seq)
+        _check_ref(tag)
         message = deployment_message(
             action=action,
             name=name,
@@ -540,6 +542,13 @@ def _deploy(
             notes=notes,
         )
     raise DeployError(f"gave up after {MAX_ATTEMPTS} attempts: {env} keeps changing under us")
+
+
+def _check_ref(tag: str) -> None:
+    """Refuse, up front and saying why (PR007), a tag git could not store as a ref."""
+    problem = ref_problem(tag)
+    if problem is not None:
+        raise DeployError(f"PR007 cannot create a tag for this prompt: {problem}")
 
 
 def _head(registry: Registry) -> str:

@@ -19,9 +19,10 @@ from promptreg.errors import BudgetError, InputError, LimitError, RenderError, U
 from promptreg.evals.lint import lint_evals, prompts_using_datasets
 from promptreg.findings import Finding
 from promptreg.loader import PromptFile
-from promptreg.names import SUFFIX
+from promptreg.names import SUFFIX, name_problem, ref_problem
 from promptreg.pinning import pinning_problem
 from promptreg.project import Project
+from promptreg.tags import deployment_tag, release_tag
 
 # Below this many files a worker pool costs more than it saves.
 PARALLEL_THRESHOLD = 200
@@ -84,6 +85,21 @@ def select_files(project: Project, paths: Sequence[str], *, strict: bool = False
     if datasets:
         selected.update((p, None) for p in prompts_using_datasets(project, datasets))
     return list(selected)
+
+
+def _lint_refs(pf: PromptFile, project: Project) -> None:
+    """PR007: every tag release and promote would create for this prompt fits a git ref,
+    checked here so that a too-long name or version fails validate, not a release."""
+    if pf.spec is None or pf.doc is None or name_problem(pf.name):
+        return
+    tags = [release_tag(pf.name, pf.spec.version)]
+    tags += [deployment_tag(pf.name, env, 999_999) for env in project.config.environments]
+    for n, tag in enumerate(tags):
+        problem = ref_problem(tag)
+        if problem is not None:
+            line, col = pf.doc.position(("version",)) if n == 0 else (1, 1)
+            pf.add(line, col, "PR007", f"{problem}; shorten the prompt's name (or its version)")
+            return
 
 
 def _refuse_unused(project: Project, partials: Sequence[str], including: Sequence[Path]) -> None:
@@ -157,6 +173,7 @@ def lint(pf: PromptFile, project: Project) -> None:
         pf.add(
             line, col, "PR032", "budget.max_input_tokens is required (lint.require_budget is on)"
         )
+    _lint_refs(pf, project)
     lint_evals(pf, project)
     if pf.closure is None:
         return

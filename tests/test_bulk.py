@@ -135,3 +135,36 @@ def test_validate_still_takes_what_it_reads(repo: Workspace, run):
     assert run("validate", "prompts/triage.prompt", "triage", "prompts").code == 0
     assert run("validate", "promptreg.yaml").code == 0
     assert run("validate", "x.prompt").code == 2  # no such file: a usage error, as before
+
+
+def _long_name() -> str:
+    # 248 characters, every segment within the 100 a segment may have: only the tag is long
+    return "/".join(["a" * 99, "b" * 99, "c" * 48])
+
+
+def test_a_version_too_long_for_a_git_ref_is_reported_up_front(repo: Workspace, run):
+    """A tag that cannot be a ref failed `release` with "its tag keeps changing" (issue 13):
+    validate reports it (PR007), and release refuses it naming the cause, tagging nothing."""
+    long_version = "1.0.0-" + "r" * 200
+    name = "x" * 60
+    repo.prompt(name, VALID_PROMPT.replace("version: 1.0.0", f"version: {long_version}"))
+    commit(repo, "long version")
+    found = run("validate", name)
+    assert found.code == 1 and "PR007" in found.out and "over 250" in found.out
+    result = run("release")
+    assert result.code == 1
+    assert f"{name}: PR007 cannot create a tag for this prompt" in result.err
+    assert tags(repo) == []
+
+
+def test_ref_limits_cover_the_whole_tag():
+    from promptreg.names import MAX_REF, name_problem, ref_problem
+    from promptreg.tags import deployment_tag, release_tag
+
+    assert name_problem(_long_name()) is None
+    assert ref_problem(release_tag(_long_name(), "1.0.0")) is None
+    assert ref_problem(deployment_tag(_long_name(), "production", 1)) is None
+    deep = "/".join(["d" * 99] * 9)  # every segment valid, the ref over MAX_REF bytes
+    assert name_problem(deep) is None
+    problem = ref_problem(release_tag(deep, "1.0.0"))
+    assert problem is not None and f"over {MAX_REF}" in problem

@@ -34,6 +34,7 @@ from bulk_repo import (
     PLAIN_BULK_TAGS,
     BulkRepo,
     delete_all_tags,
+    delete_deployments,
     ensure_bulk_repo,
     plain_tag_loop,
 )
@@ -527,11 +528,12 @@ def eval_rows(python: Path, promptreg: Path, repo: EvalsRepo, s: Settings) -> li
 
 # -- bulk work on a whole collection (issue 13) ------------------------------------------------
 
-RELEASE_NEW_GOAL, RELEASE_NOOP_GOAL = 5.0, 1.0
+RELEASE_NEW_GOAL, RELEASE_NOOP_GOAL, PROMOTE_ALL_GOAL = 5.0, 1.0, 10.0
 
 
 def bulk_rows(promptreg: Path, repo: BulkRepo, s: Settings) -> list[Row]:
-    """`promptreg release` of every prompt: creating every tag, then with nothing to do."""
+    """`promptreg release` of every prompt: creating every tag, then with nothing to do; then
+    `promptreg promote --all` of every (released) prompt to dev."""
     root, runs, n = repo.root, s.process_runs, f"{repo.count:,}"
     release = [str(promptreg), "release"]
     ours = ours_process(release, root, runs, before=lambda: delete_all_tags(repo)).median
@@ -560,6 +562,17 @@ def bulk_rows(promptreg: Path, repo: BulkRepo, s: Settings) -> list[Row]:
             "`git for-each-ref` of the release tags (process)",
             alt_process(listing, root, runs),
             RELEASE_NOOP_GOAL,
+        )
+    )
+    promote = [str(promptreg), "promote", "--all", "--to", "dev"]
+    ours = ours_process(promote, root, runs, before=lambda: delete_deployments(repo, "dev")).median
+    rows.append(
+        Row(
+            f"`promptreg promote --all --to dev`, {n} released prompts ({n} tags; process)",
+            ours,
+            "the shell loop of `git tag -a` above (same run)",
+            plain,
+            PROMOTE_ALL_GOAL,
         )
     )
     return rows

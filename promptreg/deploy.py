@@ -18,6 +18,7 @@ from promptreg.errors import PromptFileError, PromptNotFoundError, PromptregErro
 from promptreg.gitstore import PushRejectedError, StaleLockError, TagExistsError
 from promptreg.names import SUFFIX, name_problem, ref_problem
 from promptreg.prompt import Prompt
+from promptreg.refindex import RefIndex
 from promptreg.registry import Registry
 from promptreg.tags import (
     PREFIX,
@@ -397,6 +398,237 @@ def promote(
     return _deploy(
         registry, prompt, to, commit, "promote", reason, push, force, extra, released, notes, sign
     )
+
+
+def promote_many(
+    registry: Registry,
+    names: Sequence[str],
+    *,
+    to: str,
+    from_env: str | None = None,
+    reason: str | None = None,
+    push: str | None = None,
+    force: bool = False,
+    gate: Gate | None = None,
+    sign: bool = False,
+) -> list[Deployed]:
+    """Deploy many prompts to `to` at once, all or nothing: the version at HEAD of each
+    (released first where needed, in one release) or what `from_env` runs. Each prompt is
+    held to the same promotion order and gate as `promote`; if any is refused (and not
+    `force` with a `reason`), no tag is created and the error lists every refusal. The new
+    tags are made as `promote` makes them (annotated, signed where required, created only if
+    absent) in one ref transaction, after one atomic push of all of them with `push`."""
+    registry.check_env(to)
+    if force and not (reason and reason.strip()):
+        raise UsageError("--force needs --reason: the reason is written into the deployment tag")
+    names = list(dict.fromkeys(names))
+    if not names:
+        raise UsageError("no prompt to promote")
+    envs = registry.environments
+    before = envs[envs.index(to) - 1] if envs.index(to) > 0 else None
+    if from_env is not None:
+        registry.check_env(from_env)
+    running = _running(registry, [e for e in (to, before, from_env) if e is not None], names)
+    refusals: list[tuple[str, PromptregError]] = []
+    sources: dict[str, tuple[Prompt, str, Released | None]] = {}
+    if from_env is not None:
+        for name in names:
+            source = running.get((name, from_env))
+            if source is None:
+                err = DeployError(f"{name} has never been deployed to {from_env}")
+                refusals.append((name, err))
+                continue
+            try:
+                prompt = registry.load_at(source.commit, name, path=source.path)
+            except PromptregError as err:
+                refusals.append((name, err))
+                continue
+            sources[name] = (prompt, source.commit, None)
+    else:
+        # Checked now, created with the deployment tags: a refusal leaves no release behind.
+        for r in _check_releases(registry, names, _head(registry)):
+            sources[r.name] = (registry.load_at(r.commit, r.name), r.commit, r)
+    if gate is None:
+        from promptreg.evals.gate import deploy_gate
+
+        gate = deploy_gate(registry, to)
+    plans: list[_Plan] = []
+    results: list[Deployed] = []
+    for name, (prompt, commit, released) in sources.items():
+        current = running.get((name, to))
+        if current is not None and content_matches(prompt, current.content_hash or ""):
+            note = f"{to} already runs {name} {prompt.version} ({current.tag}): nothing to do"
+            results.append(
+                Deployed(name, to, None, prompt.version, commit, "promote", current.tag,
+                         released=released, notes=(note,))
+            )  # fmt: skip
+            continue
+        upstream = running.get((name, before)) if before is not None else None
+        found = _promotion_refusals(prompt, before, upstream) + list(gate(prompt, current))
+        if found and not force:
+            refusals.append((name, DeployError("; ".join(found))))
+            continue
+        plans.append(_Plan(prompt, commit, released, current, tuple(found)))
+    if refusals:
+        raise PromotionRefused(refusals, len(names))
+    return results + _deploy_many(registry, plans, to, reason, push, force, sign)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    prompt: Prompt
+    commit: str
+    released: Released | None
+    current: Deployment | None
+    overrides: tuple[str, ...]
+
+
+class PromotionRefused(DeployError):
+    """Some prompts may not be promoted, so none was: `refusals` holds (name, error) for each,
+    `details` one line each, for the CLI to print."""
+
+    def __init__(self, refusals: Sequence[tuple[str, PromptregError]], total: int) -> None:
+        self.refusals = tuple(refusals)
+        self.exit_code = max(err.exit_code for _, err in refusals)
+        self.summary = (
+            f"nothing promoted: {len(refusals)} of {total} prompt(s) may not be promoted, and "
+            "a promotion of several prompts is all or nothing. To override the order or the "
+            "gate, add --force --reason '<why>' (the override is recorded in each tag)"
+        )
+        self.details = tuple(f"{name}: {err}" for name, err in refusals)
+        super().__init__("\n".join([self.summary + ":", *self.details]))
+
+
+def _running(
+    registry: Registry, envs: Sequence[str], names: Sequence[str]
+) -> dict[tuple[str, str], Deployment]:
+    """What each of `envs` runs for each of `names`: one listing of the refs, the newest
+    candidates judged together (the read model)."""
+    wanted = set(names)
+    with registry.lock:
+        index = RefIndex.build(registry.reader)
+        groups = {k: c for k, c in index.groups.items() if k[1] in envs and k[0] in wanted}
+        newest = registry.reader.newest(groups)
+    return {key: d for key, d in newest.items() if d is not None}
+
+
+def _promotion_refusals(
+    prompt: Prompt, before: str | None, upstream: Deployment | None
+) -> list[str]:
+    """The promotion-order refusal of `promote`: `before` must run this content."""
+    if before is None:
+        return []
+    if upstream is not None and content_matches(prompt, upstream.content_hash or ""):
+        return []
+    runs = f"runs {upstream.version}" if upstream else "runs nothing yet"
+    return [
+        f"{prompt.name} {prompt.version} is not what {before} runs ({before} {runs}): "
+        f"promote it to {before} first"
+    ]
+
+
+def _deploy_many(
+    registry: Registry,
+    plans: Sequence[_Plan],
+    env: str,
+    reason: str | None,
+    push: str | None,
+    forced: bool,
+    sign: bool,
+) -> list[Deployed]:
+    """Create a deployment tag for every plan, all or nothing (see `_deploy` for one)."""
+    if not plans:
+        return []
+    store = registry.store
+    sign = sign or env in registry.project.config.signing.environments
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        taken = _taken_seqs(registry, env, [p.prompt.name for p in plans])
+        items, made = [], []
+        for plan in plans:
+            prompt, name = plan.prompt, plan.prompt.name
+            tag = deployment_tag(name, env, taken.get(name, 0) + 1)
+            _check_ref(tag)
+            previous = plan.current.tag if plan.current is not None else None
+            message = deployment_message(
+                action="promote",
+                name=name,
+                env=env,
+                version=prompt.version,
+                content_hash=prompt.content_hash,
+                commit=plan.commit,
+                path=registry.prompt_path(name),
+                previous=previous,
+                reason=reason,
+                forced=forced,
+                scores=dict(prompt.evals.scores) if prompt.evals else {},
+                extra={"overrides": list(plan.overrides)} if plan.overrides else {},
+            )
+            items.append((tag, plan.commit, message, sign))
+            made.append((plan, tag, previous))
+        # Releases checked by promote_many and still absent are created with the deployments
+        # (one released meanwhile, by a release from the same HEAD, is left as it is).
+        listed = {ref for ref, _, _ in store.ref_objects(f"{PREFIX}**/*@v*")}
+        releases = [
+            p.released
+            for p in plans
+            if p.released is not None and p.released.created and p.released.tag not in listed
+        ]
+        items += [(r.tag, r.commit, _release_message(registry, r), False) for r in releases]
+        names = [tag for _, tag, _ in made] + [r.tag for r in releases]
+        objects = store.make_tag_objects(items)
+        if push is not None:
+            refspecs = [f"{obj}:refs/tags/{tag}" for obj, tag in zip(objects, names, strict=True)]
+            refspecs += [
+                f"refs/tags/{p.released.tag}:refs/tags/{p.released.tag}"
+                for p in plans
+                if p.released is not None and p.released not in releases
+            ]
+            try:
+                store.push(push, refspecs)
+            except PushRejectedError:
+                store.fetch_tag_patterns(
+                    push, [deployments_prefix(p.prompt.name, env) + "*" for p in plans]
+                )
+                continue  # the remote has some of those seqs already: take the next ones
+        try:
+            store.publish_tags(list(zip(names, objects, strict=True)))
+        except TagExistsError:
+            if push is not None:
+                raise DeployError(
+                    f"pushed the tags to {push}, but a local tag of one of those names appeared "
+                    "meanwhile; run `git fetch --tags` and check `promptreg history`"
+                ) from None
+            continue  # a concurrent promoter took a seq: re-read and take the next ones
+        return [
+            Deployed(
+                name=plan.prompt.name,
+                env=env,
+                tag=tag,
+                version=plan.prompt.version,
+                commit=plan.commit,
+                action="promote",
+                previous=previous,
+                pushed_to=push,
+                attempts=attempt,
+                released=plan.released,
+                notes=tuple(f"overridden: {r}" for r in plan.overrides),
+            )
+            for plan, tag, previous in made
+        ]
+    raise DeployError(f"gave up after {MAX_ATTEMPTS} attempts: {env} keeps changing under us")
+
+
+def _taken_seqs(registry: Registry, env: str, names: Sequence[str]) -> dict[str, int]:
+    """The highest seq every canonical tag of (name, `env`) has taken, rejected ones too:
+    their names are taken (one listing for all)."""
+    wanted = set(names)
+    seqs: dict[str, int] = {}
+    with registry.lock:
+        index = RefIndex.build(registry.reader)
+    for (name, e), candidates in index.groups.items():
+        if e == env and name in wanted:
+            seqs[name] = max((c.seq for c in candidates if c.seq is not None), default=0)
+    return seqs
 
 
 # -- rollback --------------------------------------------------------------------------------

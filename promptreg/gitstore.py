@@ -348,6 +348,11 @@ class GitStore:
         moved)."""
         self.run("fetch", "--no-tags", remote, f"refs/tags/{pattern}:refs/tags/{pattern}")
 
+    def fetch_tag_patterns(self, remote: str, patterns: Sequence[str]) -> None:
+        """`fetch_tags` for many patterns in one `git fetch`."""
+        refspecs = [f"refs/tags/{p}:refs/tags/{p}" for p in patterns]
+        self.run("fetch", "--no-tags", remote, *refspecs)
+
     def rev_parse_commit(self, rev: str) -> str | None:
         try:
             return (

@@ -168,3 +168,73 @@ def test_ref_limits_cover_the_whole_tag():
     assert name_problem(deep) is None
     problem = ref_problem(release_tag(deep, "1.0.0"))
     assert problem is not None and f"over {MAX_REF}" in problem
+
+
+@pytest.fixture
+def fleet(repo: Workspace) -> Workspace:
+    for i in range(6):
+        repo.prompt(f"team/p{i}")
+    commit(repo, "a fleet")
+    return repo
+
+
+def test_promote_several_names_globs_and_all_in_one_go(fleet: Workspace, run):
+    result = run("promote", "team/p1", "team/p2", "--to", "dev", "--json")
+    assert result.code == 0, result.err
+    promoted = json.loads(result.out)["promoted"]
+    assert [p["tag"] for p in promoted] == [
+        "prompts/team/p1@dev/000001",
+        "prompts/team/p2@dev/000001",
+    ]
+    glob = run("promote", "team/*", "--to", "dev")
+    assert glob.code == 0, glob.err
+    assert "promoted  team/p0 1.0.0 to dev  (prompts/team/p0@dev/000001)" in glob.out
+    assert "dev already runs team/p1 1.0.0" in glob.err  # nothing to do for those
+    every = run("promote", "--all", "--to", "dev")
+    assert every.code == 0 and "promoted  triage 1.0.0 to dev" in every.out
+    assert run("verify").code == 0  # every tag counts for the read model
+    history = json.loads(run("history", "team/p3", "--json").out)["deployments"]
+    assert [(d["env"], d["seq"], d["version"]) for d in history] == [("dev", 1, "1.0.0")]
+
+
+def test_promote_several_is_all_or_nothing_with_the_same_checks(fleet: Workspace, run):
+    assert run("promote", "team/p0", "team/p1", "--to", "dev").code == 0
+    before = tags(fleet)
+    # p2 never reached dev: the promotion order refuses it, so p0 and p1 do not move either
+    refused = run("promote", "team/p0", "team/p1", "team/p2", "--to", "staging")
+    assert refused.code == 1
+    assert "team/p2: team/p2 1.0.0 is not what dev runs (dev runs nothing yet)" in refused.err
+    assert "nothing promoted: 1 of 3 prompt(s)" in refused.err
+    assert tags(fleet) == before
+    forced = run(
+        "promote", "team/p0", "team/p2", "--to", "staging", "--force", "--reason", "hotfix"
+    )
+    assert forced.code == 0, forced.err
+    tag = git(fleet.root, "cat-file", "-p", "prompts/team/p2@staging/000001")
+    assert "forced: true" in tag and "hotfix" in tag and "overrides:" in tag
+
+
+def test_promote_several_with_push_is_one_atomic_push(fleet: Workspace, tmp_path, run):
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(fleet.root, "remote", "add", "origin", str(remote))
+    git(fleet.root, "push", "-q", "origin", "HEAD")
+    result = run("promote", "team/p3", "team/p4", "--to", "dev", "--push")
+    assert result.code == 0, result.err
+    remote_tags = git(remote, "tag", "--list").split()
+    assert "prompts/team/p3@dev/000001" in remote_tags
+    assert "prompts/team/p4@v1.0.0" in remote_tags  # the version tags go with them
+    # someone took seq 1 of p5 on the remote meanwhile: the push is refused, nothing lands,
+    # and the whole batch is retried with the next free seqs
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "-q", str(remote), str(other))
+    git(other, "tag", "-a", "-m", "elsewhere", "prompts/team/p5@dev/000001", "HEAD")
+    git(other, "push", "-q", "origin", "prompts/team/p5@dev/000001")
+    again = run("promote", "team/p5", "team/p0", "--to", "dev", "--push", "--json")
+    assert again.code == 0, again.err
+    done = {p["name"]: p for p in json.loads(again.out)["promoted"]}
+    assert done["team/p5"]["tag"] == "prompts/team/p5@dev/000002"
+    assert done["team/p5"]["attempts"] == done["team/p0"]["attempts"] == 2
+    remote_tags = git(remote, "tag", "--list").split()
+    assert {"prompts/team/p5@dev/000002", "prompts/team/p0@dev/000001"} <= set(remote_tags)
+    assert "prompts/team/p0@dev/000002" not in remote_tags

@@ -22,6 +22,7 @@ from promptreg.loader import PromptFile
 from promptreg.names import SUFFIX, name_problem, ref_problem
 from promptreg.pinning import pinning_problem
 from promptreg.project import Project
+from promptreg.schema import input_name_problem
 from promptreg.tags import deployment_tag, release_tag
 
 # Below this many files a worker pool costs more than it saves.
@@ -87,12 +88,12 @@ def select_files(project: Project, paths: Sequence[str], *, strict: bool = False
     return list(selected)
 
 
-def _lint_refs(pf: PromptFile, project: Project) -> None:
+def _lint_refs(pf: PromptFile, project: Project, version: str | None) -> None:
     """PR007: every tag release and promote would create for this prompt fits a git ref,
     checked here so that a too-long name or version fails validate, not a release."""
-    if pf.spec is None or pf.doc is None or name_problem(pf.name):
+    if pf.doc is None or name_problem(pf.name):
         return
-    tags = [release_tag(pf.name, pf.spec.version)]
+    tags = [release_tag(pf.name, version or "0.0.0")]
     tags += [deployment_tag(pf.name, env, 999_999) for env in project.config.environments]
     for n, tag in enumerate(tags):
         problem = ref_problem(tag)
@@ -158,27 +159,50 @@ def _validate_chunk(project: Project, files: Sequence[Path]) -> list[Finding]:
 
 
 def lint(pf: PromptFile, project: Project) -> None:
-    """Add the lint findings for a file that loaded far enough to be linted."""
+    """Add the lint findings for a file that loaded far enough to be linted.
+
+    Checks that do not depend on each other all run: the model, budget and tag checks read
+    the front-matter as written, so a schema error elsewhere in it (or a template that does
+    not compile) hides none of them; the input checks need the template's variables and the
+    declared inputs; only the sample render needs everything."""
     config = project.config
     doc, spec = pf.doc, pf.spec
-    if doc is None or spec is None:
+    if doc is None or not isinstance(doc.data, dict):
         return
-    if spec.model is not None:
-        problem = pinning_problem(spec.model.provider, spec.model.name, config.lint.allowed_models)
+    data = doc.data
+    model = data.get("model")
+    provider = model.get("provider") if isinstance(model, dict) else None
+    model_name = model.get("name") if isinstance(model, dict) else None
+    if isinstance(provider, str) and isinstance(model_name, str):
+        problem = pinning_problem(provider, model_name, config.lint.allowed_models)
         if problem:
             line, col = doc.position(("model", "name"))
             pf.add(line, col, problem[0], f"model.name: {problem[1]}")
-    if config.lint.require_budget and (spec.budget is None or spec.budget.max_input_tokens is None):
+    budget = data.get("budget")
+    if config.lint.require_budget and (
+        budget is None or (isinstance(budget, dict) and budget.get("max_input_tokens") is None)
+    ):
         line, col = doc.position(("budget",))
         pf.add(
             line, col, "PR032", "budget.max_input_tokens is required (lint.require_budget is on)"
         )
-    _lint_refs(pf, project)
-    lint_evals(pf, project)
-    if pf.closure is None:
+    version = data.get("version")
+    _lint_refs(pf, project, version if isinstance(version, str) else None)
+    if spec is not None:
+        lint_evals(pf, project)
+    inputs = data.get("inputs", {})
+    if pf.closure is None or not isinstance(inputs, dict):
         return
+    # As written: a declared name the schema refused (PR023) is not "undeclared" (PR041)
+    # nor reported unused (PR042) on top of that.
+    written = {n for n in inputs if isinstance(n, str)}
+    declared = (
+        list(spec.inputs)
+        if spec is not None
+        else [n for n in inputs if isinstance(n, str) and input_name_problem(n) is None]
+    )
     offset = pf.body_line - 1
-    for name in sorted(pf.closure.variables - set(spec.inputs)):
+    for name in sorted(pf.closure.variables - set(declared) - written):
         line, partial = pf.closure.uses.get(name, (1, None))
         where = f" (in {partial})" if partial else ""
         pf.add(
@@ -187,7 +211,7 @@ def lint(pf: PromptFile, project: Project) -> None:
             "PR041",
             f"template uses `{name}`{where}, which is not declared under `inputs`",
         )
-    for name in spec.inputs:
+    for name in declared:
         if name not in pf.closure.variables:
             line, col = doc.position(("inputs", name))
             pf.add(line, col, "PR042", f"input `{name}` is declared but the template never uses it")

@@ -238,3 +238,63 @@ def test_promote_several_with_push_is_one_atomic_push(fleet: Workspace, tmp_path
     remote_tags = git(remote, "tag", "--list").split()
     assert {"prompts/team/p5@dev/000002", "prompts/team/p0@dev/000001"} <= set(remote_tags)
     assert "prompts/team/p0@dev/000002" not in remote_tags
+
+
+LAYERED = """\
+---
+version: 1.0.0
+description: x
+model: {provider: openai, name: gpt-4o-mini}
+inputs:
+  ticket: {type: string, required: true, default: oops}
+sample: {ticket: "x"}
+---
+system:
+Hello {{ ticket }}
+{% if ticket %} unclosed
+"""
+
+
+def test_a_template_error_hides_no_front_matter_finding(repo: Workspace, run):
+    """Fixing one prompt took 57 validate runs: each run showed one layer (issue 13)."""
+    repo.write("promptreg.yaml", "prompts_dir: prompts\nlint:\n  require_budget: true\n")
+    repo.prompt("layered", LAYERED)
+    result = run("validate", "layered", "--json")
+    codes = sorted(f["code"] for f in json.loads(result.out)["findings"])
+    assert codes == ["PR025", "PR031", "PR032", "PR040"]
+
+
+def test_a_schema_error_hides_no_input_finding(repo: Workspace, run):
+    text = VALID_PROMPT.replace("version: 1.0.0", "version: one").replace(
+        "{{ ticket }}", "{{ ticket }} {{ customer }}"
+    )
+    repo.prompt("schema", text)
+    result = run("validate", "schema", "--json")
+    found = {(f["code"], f["message"].split(",")[0]) for f in json.loads(result.out)["findings"]}
+    assert ("PR041", "template uses `customer`") in found
+    assert "PR024" in {code for code, _ in found}
+
+
+@pytest.mark.parametrize(
+    ("before", "line_text"),
+    [
+        ("", "odd {% if x # %}{% endif %}"),
+        ("user:\nsome text\n" * 40, "x {{ a }} and then {% foo # %}"),
+        ("a" * 5000 + "\n", "{{ '#' }} # {% # %}"),
+    ],
+)
+def test_an_unexpected_character_has_its_line_and_column(repo: Workspace, run, before, line_text):
+    """`unexpected char '#' at 37387`, column always 1, became a line and a column."""
+    head = VALID_PROMPT.split("---\nsystem:")[0] + "---\nsystem:\n"
+    body = before + line_text + "\n"
+    repo.prompt("odd", head + body)
+    (finding,) = [
+        f
+        for f in json.loads(run("validate", "odd", "--json").out)["findings"]
+        if f["code"] == "PR040"
+    ]
+    lines = (head + body).split("\n")
+    assert lines[finding["line"] - 1] == line_text
+    col = finding["col"]
+    assert line_text[col - 1] == "#" and line_text.rfind("# %}") == col - 1
+    assert finding["message"] == "unexpected char '#'"

@@ -9,6 +9,7 @@ import pytest
 
 from promptreg.gitstore import GitError, GitStore, TagExistsError
 from tests.conftest import VALID_PROMPT, Workspace, bump, commit, git
+from tests.test_deploy_signing import signed  # noqa: F401  (a fixture)
 
 
 def tags(ws: Workspace) -> list[str]:
@@ -298,3 +299,24 @@ def test_an_unexpected_character_has_its_line_and_column(repo: Workspace, run, b
     col = finding["col"]
     assert line_text[col - 1] == "#" and line_text.rfind("# %}") == col - 1
     assert finding["message"] == "unexpected char '#'"
+
+
+def test_promote_several_signs_where_signing_requires_it(signed, run):  # noqa: F811
+    """The batch writer signs each tag as a single promote does; prod serves them."""
+    from promptreg.registry import Registry
+
+    signed.prompt("other", VALID_PROMPT.replace("tickets.", "tickets!"))
+    bump(signed, "triage", "1.1.0", ("You triage tickets.", "You triage tickets well."))
+    commit(signed, "two prompts to ship")
+    for env in ("dev", "staging", "prod"):
+        result = run("promote", "triage", "other", "--to", env)
+        assert result.code == 0, result.err
+    for name in ("triage", "other"):
+        text = git(
+            signed.root, "cat-file", "tag", f"prompts/{name}@prod/00000{1 + (name == 'triage')}"
+        )
+        assert "-----BEGIN" in text and "SIGNATURE-----" in text
+    assert run("verify").code == 0
+    with Registry(signed.root) as reg:
+        assert reg.get("other@prod").version == "1.0.0"
+        assert reg.get("triage@prod").version == "1.1.0"

@@ -30,6 +30,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bulk_repo import (
+    PLAIN_BULK_TAGS,
+    BulkRepo,
+    delete_all_tags,
+    delete_deployments,
+    ensure_bulk_repo,
+    plain_tag_loop,
+)
 from evals_repo import SLOW_S, EvalsRepo, ensure_evals_repo
 from hooks_repo import HooksRepo, ensure_hooks_repo
 from registry_repo import (
@@ -518,6 +526,58 @@ def eval_rows(python: Path, promptreg: Path, repo: EvalsRepo, s: Settings) -> li
     return [*rows, Row(what, ours, label, ideal, SLOW_EVAL_GOAL)]
 
 
+# -- bulk work on a whole collection (issue 13) ------------------------------------------------
+
+RELEASE_NEW_GOAL, RELEASE_NOOP_GOAL, PROMOTE_ALL_GOAL = 5.0, 1.0, 10.0
+
+
+def bulk_rows(promptreg: Path, repo: BulkRepo, s: Settings) -> list[Row]:
+    """`promptreg release` of every prompt: creating every tag, then with nothing to do; then
+    `promptreg promote --all` of every (released) prompt to dev."""
+    root, runs, n = repo.root, s.process_runs, f"{repo.count:,}"
+    release = [str(promptreg), "release"]
+    ours = ours_process(release, root, runs, before=lambda: delete_all_tags(repo)).median
+    try:
+        plain = time_process(
+            plain_tag_loop(repo), root, 1, env=ENV, warmup=0, before=lambda: delete_all_tags(repo)
+        ).median
+    except RunFailed as err:
+        raise BenchError(str(err)) from None
+    rows = [
+        Row(
+            f"`promptreg release`, {n} prompts, none released yet ({n} tags created; process)",
+            ours,
+            f"shell loop of `git tag -a`, one a prompt (1 run; tags under {PLAIN_BULK_TAGS})",
+            plain,
+            RELEASE_NEW_GOAL,
+        )
+    ]
+    delete_all_tags(repo)
+    ours_process(release, root, 1)  # every prompt released: what the next row re-checks
+    listing = ["git", "for-each-ref", "--format=%(refname)%00%(objectname)", "refs/tags/prompts/"]
+    rows.append(
+        Row(
+            f"`promptreg release`, {n} prompts, all already released: nothing to do (process)",
+            ours_process(release, root, runs).median,
+            "`git for-each-ref` of the release tags (process)",
+            alt_process(listing, root, runs),
+            RELEASE_NOOP_GOAL,
+        )
+    )
+    promote = [str(promptreg), "promote", "--all", "--to", "dev"]
+    ours = ours_process(promote, root, runs, before=lambda: delete_deployments(repo, "dev")).median
+    rows.append(
+        Row(
+            f"`promptreg promote --all --to dev`, {n} released prompts ({n} tags; process)",
+            ours,
+            "the shell loop of `git tag -a` above (same run)",
+            plain,
+            PROMOTE_ALL_GOAL,
+        )
+    )
+    return rows
+
+
 # -- output ------------------------------------------------------------------------------------
 
 
@@ -674,6 +734,7 @@ def main(argv: list[str] | None = None) -> int:
         rows += registry_rows(python, promptreg, registry, s)
         rows += hook_rows(python, promptreg, hooks, s)
         rows += eval_rows(python, promptreg, evals, s)
+        rows += bulk_rows(promptreg, ensure_bulk_repo(WORK, repo, s.count), s)
     except (BenchError, subprocess.CalledProcessError) as err:
         print(f"bench: error: {err}", file=sys.stderr)
         return 1

@@ -13,13 +13,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from promptreg.deployments import DeploymentLog, Rejected, content_matches
-from promptreg.errors import PromptregError, UsageError
+from promptreg.deployments import DeploymentLog, Rejected, Release, content_matches
+from promptreg.errors import PromptFileError, PromptNotFoundError, PromptregError, UsageError
 from promptreg.gitstore import PushRejectedError, StaleLockError, TagExistsError
+from promptreg.names import SUFFIX, name_problem, ref_problem
 from promptreg.prompt import Prompt
+from promptreg.refindex import RefIndex
 from promptreg.registry import Registry
 from promptreg.tags import (
     MAX_SEQ,
+    PREFIX,
     Deployment,
     canonical_seq,
     deployment_message,
@@ -96,51 +99,221 @@ class Deployed:
 
 
 def release(registry: Registry, names: Sequence[str]) -> list[Released]:
-    """Tag each prompt's version at HEAD as `prompts/<name>@v<version>`."""
-    head = _head(registry)
-    return [_release_one(registry, name, head) for name in names or _names_at_head(registry)]
+    """Tag each prompt's version at HEAD as `prompts/<name>@v<version>` (default: every
+    prompt), all or nothing.
+
+    Every prompt is checked first (it loads at HEAD, its tag name fits git, its version is
+    not released with other content); if any is refused, no tag is created and the error
+    lists every refusal. Then all the new tags are created in one ref transaction. A release
+    is a snapshot of one commit: a half-made one (some prompts tagged here, the rest at a
+    later commit once fixed) is what a team would have to untangle by hand.
+    """
+    wanted = list(dict.fromkeys(names)) if names else _names_at_head(registry)
+    return _release_at(registry, wanted, _head(registry))
+
+
+def _release_at(registry: Registry, wanted: Sequence[str], head: str) -> list[Released]:
+    for _ in range(2):
+        checked = _check_releases(registry, wanted, head)
+        new = [r for r in checked if r.created]
+        store = registry.store
+        objects = store.make_tag_objects(
+            [(r.tag, head, _release_message(registry, r), False) for r in new]
+        )
+        try:
+            store.publish_tags([(r.tag, obj) for r, obj in zip(new, objects, strict=True)])
+        except TagExistsError:
+            continue  # someone released one of them a moment ago: check everything again
+        return checked
+    raise DeployError(
+        "could not release: release tags keep appearing while we release (another release "
+        "running?); run `promptreg release` again"
+    )
+
+
+class ReleaseRefused(DeployError):
+    """Some prompts cannot be released, so none was. `refusals`: (name, error) for each, in
+    the order asked; `details`: one line per refusal or finding, for the CLI to print."""
+
+    def __init__(self, refusals: Sequence[tuple[str, PromptregError]], total: int) -> None:
+        self.refusals = tuple(refusals)
+        # A misspelt name is a usage error (exit 2), as everywhere else.
+        self.exit_code = max(err.exit_code for _, err in refusals)
+        self.summary = (
+            f"nothing released: {len(refusals)} of {total} prompt(s) cannot be released, and "
+            "a release tags all or nothing; fix them (or name the prompts to release) and run "
+            "it again"
+        )
+        details: list[str] = []
+        for name, err in refusals:
+            findings = err.findings if isinstance(err, PromptFileError) else ()
+            if findings:
+                details.append(f"{name}: {len(findings)} finding(s):")
+                details += [f"  {f.format()}" for f in findings]
+            else:
+                details.append(f"{name}: {err}")
+        self.details = tuple(details)
+        super().__init__("\n".join([self.summary + ":", *details]))
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": name,
+                "message": str(err),
+                "findings": [
+                    f.to_json() for f in (err.findings if isinstance(err, PromptFileError) else ())
+                ],
+            }
+            for name, err in self.refusals
+        ]
+
+
+def _check_releases(registry: Registry, names: Sequence[str], head: str) -> list[Released]:
+    """What releasing `names` at `head` would do (`created`: a new tag is needed); raises
+    ReleaseRefused listing every prompt that cannot be released. One listing of the release
+    tags, one `git diff` and a few pipelined reads, however many prompts."""
+    store = registry.store
+    existing = {ref: (obj, kind) for ref, obj, kind in store.ref_objects(f"{PREFIX}**/*@v*")}
+    registry._prefetch([(head, registry.prompt_path(n)) for n in names if not name_problem(n)])
+    refusals: list[tuple[str, PromptregError]] = []
+    at_head: dict[str, Prompt] = {}
+    for name in names:
+        try:
+            at_head[name] = _load_for_release(registry, name, head, full=False)
+        except PromptregError as err:
+            refusals.append((name, _full_refusal(registry, name, head, err)))
+    listed = [
+        (name, p.version, tag, *existing[tag])
+        for name, p in at_head.items()
+        if (tag := release_tag(name, p.version)) in existing
+    ]
+    with registry.lock:
+        judged = {
+            item[0]: r for item, r in zip(listed, registry.reader.releases(listed), strict=True)
+        }
+    dirty = _changed_in_tree(registry)
+    checked: list[Released] = []
+    for name, prompt in at_head.items():
+        try:
+            checked.append(_plan_release(registry, prompt, judged.get(name), head, dirty))
+        except PromptregError as err:
+            refusals.append((name, err))
+    if refusals:
+        order = {name: n for n, name in enumerate(names)}
+        raise ReleaseRefused(sorted(refusals, key=lambda r: order[r[0]]), len(names))
+    return checked
+
+
+def _plan_release(
+    registry: Registry,
+    prompt: Prompt,
+    existing: Release | None,
+    head: str,
+    dirty: frozenset[str] | None,
+) -> Released:
+    """What releasing `prompt` (as loaded at `head`) does: a new tag, or nothing when its
+    version is already released with the same content. Raises PromptregError if it may not."""
+    name = prompt.name
+    tag = release_tag(name, prompt.version)
+    _check_ref(tag)
+    if existing is None:
+        registry.load_at(head, name)  # a new release: the file passes every check of validate
+        note = _uncommitted_note(registry, name, prompt, dirty)
+        return Released(name, prompt.version, tag, head, True, note)
+    commit = _same_release(registry, prompt, existing)
+    return Released(
+        name, prompt.version, tag, commit, False, _uncommitted_note(registry, name, prompt, dirty)
+    )
+
+
+def _load_for_release(registry: Registry, name: str, head: str, *, full: bool) -> Prompt:
+    """`name` at `head`: `full`, every check `validate` makes; otherwise the front-matter and
+    the content hash, which is all an already released version needs (same hash, same file)."""
+    problem = name_problem(name)
+    if problem is not None:
+        raise PromptNotFoundError(problem)
+    if full:
+        return registry.load_at(head, name)
+    return registry._load_deployed(head, name, registry.prompt_path(name))
+
+
+def _full_refusal(registry: Registry, name: str, head: str, err: PromptregError) -> PromptregError:
+    """The error that lists every finding of a file that does not load (a light load stops
+    at the front-matter)."""
+    if not isinstance(err, PromptFileError):
+        return err
+    try:
+        _load_for_release(registry, name, head, full=True)
+    except PromptregError as full:
+        return full
+    return err
+
+
+def _same_release(registry: Registry, prompt: Prompt, release: Release) -> str:
+    """The commit of the existing release of `prompt`'s version; DeployError unless that
+    tag counts and holds the same content (a version is never reused)."""
+    name = prompt.name
+    if release.problem is not None or release.commit is None:
+        raise DeployError(
+            f"the release tag {release.tag} is rejected ({release.problem}) and a "
+            f"tag is never moved: bump the version (e.g. `promptreg bump {name}`), "
+            "commit, and release again"
+        )
+    # The read model loaded it to judge the tag (its hash computed from the file).
+    released = registry._load_deployed(release.commit, name, registry.prompt_path(name))
+    if not content_matches(released, prompt.content_hash):
+        raise DeployError(
+            f"{name} {prompt.version} was already released with different content "
+            f"(tag {release.tag} at {release.commit[:12]}): a version is never "
+            f"reused; bump the version (e.g. `promptreg bump {name}`) and commit"
+        )
+    return release.commit
+
+
+def _changed_in_tree(registry: Registry) -> frozenset[str] | None:
+    """Paths under the prompts directory whose working-tree copy differs from HEAD (one
+    `git diff`); None where there is no working tree."""
+    store = registry.store
+    if store.bare:
+        return None
+    prefix = registry.prompt_path("x")[: -len("x" + SUFFIX)]
+    out = store.run("diff", "HEAD", "--name-only", "-z", "--no-renames", "--", prefix or ".")
+    return frozenset(p for p in out.split("\0") if p)
+
+
+def _release_message(registry: Registry, r: Released) -> str:
+    prompt = registry.load_at(r.commit, r.name)
+    return release_message(
+        name=r.name,
+        version=r.version,
+        content_hash=prompt.content_hash,
+        path=registry.prompt_path(r.name),
+    )
 
 
 def _release_one(registry: Registry, name: str, head: str) -> Released:
-    prompt = registry.load_at(head, name)
-    tag = release_tag(name, prompt.version)
-    note = _uncommitted_note(registry, name, prompt)
-    for _ in range(2):
-        existing = registry.release(name, prompt.version)
-        if existing is not None:
-            if existing.problem is not None or existing.commit is None:
-                raise DeployError(
-                    f"the release tag {existing.tag} is rejected ({existing.problem}) and a "
-                    f"tag is never moved: bump the version (e.g. `promptreg bump {name}`), "
-                    "commit, and release again"
-                )
-            released = registry.load_at(existing.commit, name)
-            if not content_matches(released, prompt.content_hash):
-                raise DeployError(
-                    f"{name} {prompt.version} was already released with different content "
-                    f"(tag {existing.tag} at {existing.commit[:12]}): a version is never "
-                    f"reused; bump the version (e.g. `promptreg bump {name}`) and commit"
-                )
-            return Released(name, prompt.version, tag, existing.commit, False, note)
-        message = release_message(
-            name=name,
-            version=prompt.version,
-            content_hash=prompt.content_hash,
-            path=registry.prompt_path(name),
-        )
-        try:
-            registry.store.create_tag(tag, head, message)
-        except TagExistsError:
-            continue  # someone released it a moment ago: check it is the same content
-        return Released(name, prompt.version, tag, head, True, note)
-    raise DeployError(f"could not release {name} {prompt.version}: its tag keeps changing")
+    """Release one prompt (promote releases the version it deploys when needed)."""
+    (released,) = _release_at(registry, [name], head)
+    return released
 
 
 def _names_at_head(registry: Registry) -> list[str]:
     return registry.project.names()
 
 
-def _uncommitted_note(registry: Registry, name: str, committed: Prompt) -> str | None:
+def _uncommitted_note(
+    registry: Registry, name: str, committed: Prompt, dirty: frozenset[str] | None = None
+) -> str | None:
+    """A note when the working tree's copy of `name` (or a partial it includes) is not what
+    HEAD has. `dirty`: the paths `git diff HEAD` lists; a prompt none of whose files is
+    listed needs no second load."""
+    if dirty is not None:
+        prefix = registry.prompt_path(name)[: -len(name + SUFFIX)]
+        files = [registry.prompt_path(name), *(prefix + p for p in committed.partials)]
+        if not dirty.intersection(files):
+            return None
+    elif registry.store.bare:
+        return None
     try:
         tree = registry.project.load(name, serving_checks=False)
     except PromptregError:
@@ -229,6 +402,227 @@ def promote(
     return _deploy(
         registry, prompt, to, commit, "promote", reason, push, force, extra, released, notes, sign
     )
+
+
+def promote_many(
+    registry: Registry,
+    names: Sequence[str],
+    *,
+    to: str,
+    from_env: str | None = None,
+    reason: str | None = None,
+    push: str | None = None,
+    force: bool = False,
+    gate: Gate | None = None,
+    sign: bool = False,
+) -> list[Deployed]:
+    """Deploy many prompts to `to` at once, all or nothing: the version at HEAD of each
+    (released first where needed, in one release) or what `from_env` runs. Each prompt is
+    held to the same promotion order and gate as `promote`; if any is refused (and not
+    `force` with a `reason`), no tag is created and the error lists every refusal. The new
+    tags are made as `promote` makes them (annotated, signed where required, created only if
+    absent) in one ref transaction, after one atomic push of all of them with `push`."""
+    registry.check_env(to)
+    if force and not (reason and reason.strip()):
+        raise UsageError("--force needs --reason: the reason is written into the deployment tag")
+    names = list(dict.fromkeys(names))
+    if not names:
+        raise UsageError("no prompt to promote")
+    envs = registry.environments
+    before = envs[envs.index(to) - 1] if envs.index(to) > 0 else None
+    if from_env is not None:
+        registry.check_env(from_env)
+    running = _running(registry, [e for e in (to, before, from_env) if e is not None], names)
+    refusals: list[tuple[str, PromptregError]] = []
+    sources: dict[str, tuple[Prompt, str, Released | None]] = {}
+    if from_env is not None:
+        for name in names:
+            source = running.get((name, from_env))
+            if source is None:
+                err = DeployError(f"{name} has never been deployed to {from_env}")
+                refusals.append((name, err))
+                continue
+            try:
+                prompt = registry.load_at(source.commit, name, path=source.path)
+            except PromptregError as err:
+                refusals.append((name, err))
+                continue
+            sources[name] = (prompt, source.commit, None)
+    else:
+        # Checked now, created with the deployment tags: a refusal leaves no release behind.
+        for r in _check_releases(registry, names, _head(registry)):
+            sources[r.name] = (registry.load_at(r.commit, r.name), r.commit, r)
+    if gate is None:
+        from promptreg.evals.gate import deploy_gate
+
+        gate = deploy_gate(registry, to)
+    plans: list[_Plan] = []
+    results: list[Deployed] = []
+    for name, (prompt, commit, released) in sources.items():
+        current = running.get((name, to))
+        if current is not None and content_matches(prompt, current.content_hash or ""):
+            note = f"{to} already runs {name} {prompt.version} ({current.tag}): nothing to do"
+            results.append(
+                Deployed(name, to, None, prompt.version, commit, "promote", current.tag,
+                         released=released, notes=(note,))
+            )  # fmt: skip
+            continue
+        upstream = running.get((name, before)) if before is not None else None
+        found = _promotion_refusals(prompt, before, upstream) + list(gate(prompt, current))
+        if found and not force:
+            refusals.append((name, DeployError("; ".join(found))))
+            continue
+        plans.append(_Plan(prompt, commit, released, current, tuple(found)))
+    if refusals:
+        raise PromotionRefused(refusals, len(names))
+    return results + _deploy_many(registry, plans, to, reason, push, force, sign)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    prompt: Prompt
+    commit: str
+    released: Released | None
+    current: Deployment | None
+    overrides: tuple[str, ...]
+
+
+class PromotionRefused(DeployError):
+    """Some prompts may not be promoted, so none was: `refusals` holds (name, error) for each,
+    `details` one line each, for the CLI to print."""
+
+    def __init__(self, refusals: Sequence[tuple[str, PromptregError]], total: int) -> None:
+        self.refusals = tuple(refusals)
+        self.exit_code = max(err.exit_code for _, err in refusals)
+        self.summary = (
+            f"nothing promoted: {len(refusals)} of {total} prompt(s) may not be promoted, and "
+            "a promotion of several prompts is all or nothing. To override the order or the "
+            "gate, add --force --reason '<why>' (the override is recorded in each tag)"
+        )
+        self.details = tuple(f"{name}: {err}" for name, err in refusals)
+        super().__init__("\n".join([self.summary + ":", *self.details]))
+
+
+def _running(
+    registry: Registry, envs: Sequence[str], names: Sequence[str]
+) -> dict[tuple[str, str], Deployment]:
+    """What each of `envs` runs for each of `names`: one listing of the refs, the newest
+    candidates judged together (the read model)."""
+    wanted = set(names)
+    with registry.lock:
+        index = RefIndex.build(registry.reader)
+        groups = {k: c for k, c in index.groups.items() if k[1] in envs and k[0] in wanted}
+        newest = registry.reader.newest(groups)
+    return {key: d for key, d in newest.items() if d is not None}
+
+
+def _promotion_refusals(
+    prompt: Prompt, before: str | None, upstream: Deployment | None
+) -> list[str]:
+    """The promotion-order refusal of `promote`: `before` must run this content."""
+    if before is None:
+        return []
+    if upstream is not None and content_matches(prompt, upstream.content_hash or ""):
+        return []
+    runs = f"runs {upstream.version}" if upstream else "runs nothing yet"
+    return [
+        f"{prompt.name} {prompt.version} is not what {before} runs ({before} {runs}): "
+        f"promote it to {before} first"
+    ]
+
+
+def _deploy_many(
+    registry: Registry,
+    plans: Sequence[_Plan],
+    env: str,
+    reason: str | None,
+    push: str | None,
+    forced: bool,
+    sign: bool,
+) -> list[Deployed]:
+    """Create a deployment tag for every plan, all or nothing (see `_deploy` for one)."""
+    if not plans:
+        return []
+    store = registry.store
+    sign = sign or env in registry.project.config.signing.environments
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        items, made = [], []
+        for plan in plans:
+            prompt, name = plan.prompt, plan.prompt.name
+            # The seq rule of a single promote (`next_seq`): above every valid deployment,
+            # stepping over names rejected tags took.
+            tag = deployment_tag(name, env, next_seq(registry.deployment_log(name, env)))
+            _check_ref(tag)
+            previous = plan.current.tag if plan.current is not None else None
+            message = deployment_message(
+                action="promote",
+                name=name,
+                env=env,
+                version=prompt.version,
+                content_hash=prompt.content_hash,
+                commit=plan.commit,
+                path=registry.prompt_path(name),
+                previous=previous,
+                reason=reason,
+                forced=forced,
+                scores=dict(prompt.evals.scores) if prompt.evals else {},
+                extra={"overrides": list(plan.overrides)} if plan.overrides else {},
+            )
+            items.append((tag, plan.commit, message, sign))
+            made.append((plan, tag, previous))
+        # Releases checked by promote_many and still absent are created with the deployments
+        # (one released meanwhile, by a release from the same HEAD, is left as it is).
+        listed = {ref for ref, _, _ in store.ref_objects(f"{PREFIX}**/*@v*")}
+        releases = [
+            p.released
+            for p in plans
+            if p.released is not None and p.released.created and p.released.tag not in listed
+        ]
+        items += [(r.tag, r.commit, _release_message(registry, r), False) for r in releases]
+        names = [tag for _, tag, _ in made] + [r.tag for r in releases]
+        objects = store.make_tag_objects(items)
+        for (_, tag, _), obj in zip(made, objects, strict=False):
+            _refuse_unless_it_counts(registry, tag, obj)  # as every reader will judge it
+        if push is not None:
+            refspecs = [f"{obj}:refs/tags/{tag}" for obj, tag in zip(objects, names, strict=True)]
+            refspecs += [
+                f"refs/tags/{p.released.tag}:refs/tags/{p.released.tag}"
+                for p in plans
+                if p.released is not None and p.released not in releases
+            ]
+            try:
+                store.push(push, refspecs)
+            except PushRejectedError:
+                store.fetch_tag_patterns(
+                    push, [deployments_prefix(p.prompt.name, env) + "*" for p in plans]
+                )
+                continue  # the remote has some of those seqs already: take the next ones
+        try:
+            store.publish_tags(list(zip(names, objects, strict=True)))
+        except TagExistsError:
+            if push is not None:
+                raise DeployError(
+                    f"pushed the tags to {push}, but a local tag of one of those names appeared "
+                    "meanwhile; run `git fetch --tags` and check `promptreg history`"
+                ) from None
+            continue  # a concurrent promoter took a seq: re-read and take the next ones
+        return [
+            Deployed(
+                name=plan.prompt.name,
+                env=env,
+                tag=tag,
+                version=plan.prompt.version,
+                commit=plan.commit,
+                action="promote",
+                previous=previous,
+                pushed_to=push,
+                attempts=attempt,
+                released=plan.released,
+                notes=tuple(f"overridden: {r}" for r in plan.overrides),
+            )
+            for plan, tag, previous in made
+        ]
+    raise DeployError(f"gave up after {MAX_ATTEMPTS} attempts: {env} keeps changing under us")
 
 
 # -- rollback --------------------------------------------------------------------------------
@@ -395,6 +789,7 @@ def _deploy(
                 "`git for-each-ref refs/tags/prompts/` and `promptreg verify`"
             )
         tag = deployment_tag(name, env, seq)
+        _check_ref(tag)
         message = deployment_message(
             action=action,
             name=name,
@@ -491,6 +886,13 @@ def next_seq(log: DeploymentLog) -> int:
             f"{len(str(MAX_SEQ))} digits (see `promptreg history` for the tags up there)"
         )
     return seq
+
+
+def _check_ref(tag: str) -> None:
+    """Refuse, up front and saying why (PR007), a tag git could not store as a ref."""
+    problem = ref_problem(tag)
+    if problem is not None:
+        raise DeployError(f"PR007 cannot create a tag for this prompt: {problem}")
 
 
 def _head(registry: Registry) -> str:

@@ -358,10 +358,39 @@ class DeploymentReader:
             cached = self._releases[key] = self._release(name, version, ref, obj, kind)
         return cached
 
-    def _release(self, name: str, version: str, ref: str, obj: str, kind: str) -> Release:
+    def releases(self, items: Sequence[tuple[str, str, str, str, str]]) -> list[Release]:
+        """`release` for many (name, version, ref, object, kind) at once: the tag objects
+        and the files they point at are read in two pipelined exchanges, not two per tag."""
+        todo = [i for i in items if (i[2], i[3]) not in self._releases and i[4] == "tag"]
+        data = self._read([i[3] for i in todo])
+        if self._prefetch is not None and len(todo) > 1:
+            wanted = []
+            for name, _, _, obj, _ in todo:
+                raw = data.get(obj)
+                tag = parse_tag_object(obj, raw) if raw is not None else None
+                if tag is not None and tag.target_type == "commit":
+                    wanted.append((tag.target, self._prompt_path(name)))
+            self._prefetch(wanted)
+        out = []
+        for name, version, ref, obj, kind in items:
+            key = (ref, obj)
+            if key not in self._releases:
+                self._releases[key] = self._release(name, version, ref, obj, kind, data)
+            out.append(self._releases[key])
+        return out
+
+    def _release(
+        self,
+        name: str,
+        version: str,
+        ref: str,
+        obj: str,
+        kind: str,
+        data_read: Mapping[str, bytes | None] | None = None,
+    ) -> Release:
         if kind != "tag":
             return Release(ref, None, f"a lightweight tag (it points at a {kind}), not a release")
-        data = self._read([obj]).get(obj)
+        data = (data_read if data_read is not None else self._read([obj])).get(obj)
         tag = parse_tag_object(obj, data) if data is not None else None
         if tag is None:
             return Release(ref, None, "the tag object cannot be read")

@@ -18,6 +18,7 @@ RULES: dict[str, str] = {
     "PR005": "prompt name breaks the naming rules",
     "PR006": "symlink under the prompts directory (a prompt file, a partial, or a directory on "
     "the way)",
+    "PR007": "a tag of this prompt (release or deployment) would be too long for a git ref",
     # YAML
     "PR010": "front-matter is not valid YAML",
     "PR011": "duplicate key in the front-matter",

@@ -14,10 +14,14 @@ store opened on an explicit path drops them so it talks about the repository it 
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
+import struct
 import subprocess
 import threading
 import time
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +47,10 @@ _LOCATION_VARS = (
 _PIPE_SAFE = 4096
 # Seconds to wait for another git's lock on a ref before calling it stale.
 LOCK_WAIT = 2.0
+# How `update-ref --stdin` names the ref a transaction failed on.
+_COMMIT_ID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?\Z")
+_TREE_CACHE_SIZE = 4096  # directories remembered by `special_on_path`, across commits
+_LOCKED_REF = re.compile(r"cannot lock ref '([^']+)'")
 
 
 class GitError(PromptregError):
@@ -239,6 +247,89 @@ class GitStore:
                     raise StaleLockError(name, lock) from None
                 time.sleep(0.05)
 
+    def ref_objects(self, *patterns: str) -> list[tuple[str, str, str]]:
+        """(name without refs/tags/, object id, object type) of the tags matching `patterns`
+        (relative to refs/tags/; as in git, `*` stops at `/` and `**/` spans directories),
+        from one `for-each-ref` that reads no tag object: where bulk operations start."""
+        out = self.run(
+            "for-each-ref",
+            "--format=%(refname:strip=2)%00%(objectname)%00%(objecttype)",
+            *(f"refs/tags/{p}" for p in patterns),
+        )
+        rows = []
+        for line in out.split("\n"):
+            if line:
+                name, obj, kind = line.split("\0", 2)
+                rows.append((name, obj, kind))
+        return rows
+
+    def make_tag_objects(self, tags: Sequence[tuple[str, str, str, bool]]) -> list[str]:
+        """Write many annotated tag objects (name, commit, message, sign) in one git process,
+        with no refs yet: the objects `make_tag_object` writes, sent as one pack to
+        `git unpack-objects --strict`, which checks each as `git mktag` does (fsck, and the
+        commit it points at exists). One `git mktag` each would cost ~3 ms a tag."""
+        if not tags:
+            return []
+        ident = self.run("var", "GIT_COMMITTER_IDENT").strip()
+        algorithm = self.run("rev-parse", "--show-object-format").strip() or "sha1"
+        bodies = []
+        for name, commit, message, sign in tags:
+            body = f"object {commit}\ntype commit\ntag {name}\ntagger {ident}\n\n{message}"
+            if not body.endswith("\n"):
+                body += "\n"
+            if sign:
+                from promptreg.signing import sign_tag
+
+                body += sign_tag(self, body)
+            bodies.append(body.encode("utf-8"))
+        ids = [hashlib.new(algorithm, b"tag %d\0" % len(b) + b).hexdigest() for b in bodies]
+        try:
+            proc = subprocess.run(
+                ["git", "unpack-objects", "-q", "--strict"],
+                cwd=self.root,
+                env=self._env,
+                input=_pack(bodies, algorithm),
+                capture_output=True,
+                check=False,
+            )
+        except FileNotFoundError:
+            raise GitError("git is not installed (or not on PATH)") from None
+        if proc.returncode != 0:
+            stderr = proc.stderr.decode("utf-8", "replace").strip()
+            raise GitError(f"git unpack-objects failed: {stderr}", stderr=stderr)
+        return ids
+
+    def publish_tags(
+        self, tags: Sequence[tuple[str, str]], *, lock_wait: float = LOCK_WAIT
+    ) -> None:
+        """Point each refs/tags/`name` at its object in one transaction (`update-ref --stdin`
+        with `create`, i.e. an empty old value): every tag is created, or none is. Raises
+        `TagExistsError` (naming the first tag that exists) and `StaleLockError` as
+        `publish_tag` does."""
+        if not tags:
+            return
+        request = "".join(f"create refs/tags/{name} {obj}\n" for name, obj in tags)
+        deadline = time.monotonic() + lock_wait
+        while True:
+            try:
+                self.run("update-ref", "--stdin", stdin=request)
+                return
+            except GitError as err:
+                locked = _LOCKED_REF.search(err.stderr)
+                name = locked.group(1).removeprefix("refs/tags/") if locked else None
+                if name is None:
+                    raise
+                if "exists" in err.stderr and ".lock" not in err.stderr:
+                    raise TagExistsError(name) from None
+                if self.rev_parse_commit(f"refs/tags/{name}") is not None:
+                    raise TagExistsError(name) from None
+                lock = self.common_dir / "refs" / "tags" / f"{name}.lock"
+                if not lock.exists():
+                    raise
+                if time.monotonic() >= deadline:
+                    raise StaleLockError(name, lock) from None
+                time.sleep(0.05)
+
     def push(self, remote: str, refspecs: Sequence[str]) -> None:
         """`git push --atomic`: all refs land or none. Raises `PushRejectedError` when the remote
         refuses (e.g. a tag of that name already exists there)."""
@@ -257,6 +348,11 @@ class GitStore:
         """Fetch the remote's tags matching `refs/tags/<pattern>` (no force: a local tag is never
         moved)."""
         self.run("fetch", "--no-tags", remote, f"refs/tags/{pattern}:refs/tags/{pattern}")
+
+    def fetch_tag_patterns(self, remote: str, patterns: Sequence[str]) -> None:
+        """`fetch_tags` for many patterns in one `git fetch`."""
+        refspecs = [f"refs/tags/{p}:refs/tags/{p}" for p in patterns]
+        self.run("fetch", "--no-tags", remote, *refspecs)
 
     def rev_parse_commit(self, rev: str) -> str | None:
         try:
@@ -373,6 +469,8 @@ class GitStore:
                 is_tree = tree is not None and tree[0] == "tree"
                 found[d] = _special_names(tree[1], hash_len) if tree and is_tree else None
                 if keep:
+                    if len(self._links) >= _TREE_CACHE_SIZE:
+                        self._links.clear()  # a long-lived registry meets many commits
                     self._links[(rev, d)] = found[d]
         for depth, d in enumerate(dirs):
             links = found[d] if d in found else self._links[(rev, d)]
@@ -511,6 +609,24 @@ def object_name_problem(spec: str) -> str | None:
     if colon and any(part in (".", "..") for part in path.replace(":", "/").split("/")):
         return "a path with `.` or `..` segments"
     return None
+
+
+def _pack(objects: Sequence[bytes], algorithm: str) -> bytes:
+    """A version-2 pack of tag objects (no deltas), as `git unpack-objects` reads it."""
+    parts = [b"PACK", struct.pack(">II", 2, len(objects))]
+    for data in objects:
+        size = len(data)
+        byte = (4 << 4) | (size & 0x0F)  # object type 4: tag
+        size >>= 4
+        header = bytearray()
+        while size:
+            header.append(byte | 0x80)
+            byte = size & 0x7F
+            size >>= 7
+        header.append(byte)
+        parts += [bytes(header), zlib.compress(data, 1)]
+    pack = b"".join(parts)
+    return pack + hashlib.new(algorithm, pack).digest()
 
 
 def _write_all(stream: IO[bytes], data: bytes) -> None:

@@ -226,7 +226,8 @@ def _read_template(pf: PromptFile, env: TemplateEnv) -> None:
         analysis = env.analyse(body, name=pf.name, filename=str(pf.path))
     except jinja2.TemplateSyntaxError as err:
         code = getattr(err, "code", "PR040")  # PR055: cannot be compiled within limits
-        pf.add(offset + (err.lineno or 1), 1, code, err.message or "template syntax error")
+        line, col, message = syntax_error_position(body, err, env.env.preprocess(body))
+        pf.add(offset + line, col, code, message)
         return
     except (ValueError, RecursionError) as err:  # Jinja's lexer and parser do not catch these
         # An integer literal past Python's 4,300 digits, or nesting past the recursion limit.
@@ -238,6 +239,31 @@ def _read_template(pf: PromptFile, env: TemplateEnv) -> None:
     for problem in pf.closure.problems:
         pf.add(offset + problem.line, 1, problem.code, problem.message)
     _check_leading_text(pf, body, offset)
+
+
+_AT_OFFSET = re.compile(r"\A(unexpected char .+) at (\d+)\Z", re.S)
+
+
+def syntax_error_position(
+    body: str, err: jinja2.TemplateSyntaxError, lexed: str | None = None
+) -> tuple[int, int, str]:
+    """(line, column, message) of a Jinja syntax error in `body`. Jinja's lexer reports an
+    unexpected character by its offset in the source it lexed (`unexpected char '#' at
+    37387`: `lexed`, the body after role markers became sentinels) and every error at column
+    1: the offset becomes a line and column here. Other errors carry a line only."""
+    message = err.message or "template syntax error"
+    line = err.lineno or 1
+    match = _AT_OFFSET.match(message)
+    lexed = body if lexed is None else lexed
+    if match is not None:
+        pos = int(match.group(2))
+        if 0 <= pos <= len(lexed) and lexed.count("\n", 0, pos) + 1 == line:
+            start = lexed.rfind("\n", 0, pos) + 1
+            col = pos - start + 1
+            original = body.split("\n")[line - 1] if line <= body.count("\n") + 1 else ""
+            same = original == lexed[start:].split("\n", 1)[0]
+            return line, col if same else 1, match.group(1)
+    return line, 1, message
 
 
 def _check_leading_text(pf: PromptFile, body: str, offset: int) -> None:

@@ -7,6 +7,12 @@ from pathlib import Path
 
 SUFFIX = ".prompt"
 MAX_SEGMENT = 100
+# A tag is a file under .git/refs/tags/ until it is packed, so its name must fit the file
+# system wherever the repository is cloned: each `/`-separated part within NAME_MAX (255
+# bytes) once git adds `.lock` while writing it, and the whole ref well within PATH_MAX (1024
+# on macOS) to leave room for the repository's own path. Git itself sets no other limit.
+MAX_REF_PART = 250
+MAX_REF = 900
 _SEGMENT = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
 
 
@@ -24,6 +30,24 @@ def name_problem(name: str) -> str | None:
             return f"invalid name segment {segment!r} in {name!r}"
         if len(segment) > MAX_SEGMENT:  # a file name must fit the file system's 255 bytes
             return f"name segment {segment[:20]!r}... is over {MAX_SEGMENT} characters"
+    return None
+
+
+def ref_problem(tag: str) -> str | None:
+    """Why the tag `tag` (without refs/tags/) cannot be a git ref on every file system, or
+    None when it can (rule PR007)."""
+    ref = f"refs/tags/{tag}"
+    if len(ref.encode("utf-8")) > MAX_REF:
+        return (
+            f"its tag {tag[:40]!r}... is {len(ref.encode('utf-8'))} bytes as a ref, over {MAX_REF}"
+        )
+    for part in tag.split("/"):
+        size = len(part.encode("utf-8"))
+        if size > MAX_REF_PART:
+            return (
+                f"its tag {tag[:40]!r}... has a part of {size} bytes ({part[:20]!r}...), over "
+                f"{MAX_REF_PART}: git stores a tag as a file, whose name must fit the file system"
+            )
     return None
 
 

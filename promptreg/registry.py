@@ -369,6 +369,8 @@ class Registry:
         key = (commit, path, full)
         with self._lock:
             cached = self._prompts.get(key)
+            if cached is None and not full:  # a fully checked prompt serves a light read too
+                cached = self._prompts.get((commit, path, True))
             if cached is not None:
                 return cached
             blob_key = (commit, path)

@@ -47,7 +47,18 @@ TOP_LEVEL_KEYS = (
     "metadata",
 )
 _INPUT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+
+
 # Names Jinja gives a meaning of its own; an input called `loop` or `range` would be shadowed.
+def input_name_problem(name: str) -> str | None:
+    """Why `name` cannot name an input (None: it can): the PR023 rule, for other checks."""
+    if not _INPUT_NAME.match(name):
+        return "must be a letter then letters, digits or _"
+    if name in RESERVED_INPUT_NAMES:
+        return "is reserved by Jinja"
+    return None
+
+
 RESERVED_INPUT_NAMES = frozenset(
     [
         "and",

@@ -16,24 +16,47 @@ from collections.abc import Collection
 
 from promptreg.loader import PromptFile
 from promptreg.pinning import pinning_problem
+from promptreg.schema import input_name_problem
 
 SERVING_CODES = ("PR030", "PR031", "PR041")
 
 
+def declared_inputs(pf: PromptFile) -> list[str]:
+    """The input names the file declares, as written: from the typed spec when the
+    front-matter passed the schema, else every well-formed name under `inputs` (so a schema
+    error elsewhere hides no finding about the inputs)."""
+    if pf.spec is not None:
+        return list(pf.spec.inputs)
+    data = pf.doc.data if pf.doc is not None else None
+    inputs = data.get("inputs", {}) if isinstance(data, dict) else None
+    if not isinstance(inputs, dict):
+        return []
+    return [n for n in inputs if isinstance(n, str) and input_name_problem(n) is None]
+
+
 def add_serving_findings(pf: PromptFile, allowed_models: Collection[str]) -> None:
-    """Add the PR030/PR031/PR041 findings of a file read far enough to tell."""
-    doc, spec = pf.doc, pf.spec
-    if doc is None or spec is None:
+    """Add the PR030/PR031/PR041 findings of a file read far enough to tell. They read the
+    front-matter as written, so a schema error elsewhere in it (or a template that does not
+    compile) hides none of them."""
+    doc = pf.doc
+    if doc is None or not isinstance(doc.data, dict):
         return
-    if spec.model is not None:
-        problem = pinning_problem(spec.model.provider, spec.model.name, allowed_models)
+    data = doc.data
+    model = data.get("model")
+    provider = model.get("provider") if isinstance(model, dict) else None
+    model_name = model.get("name") if isinstance(model, dict) else None
+    if isinstance(provider, str) and isinstance(model_name, str):
+        problem = pinning_problem(provider, model_name, allowed_models)
         if problem:
             line, col = doc.position(("model", "name"))
             pf.add(line, col, problem[0], f"model.name: {problem[1]}")
-    if pf.closure is None:
+    inputs = data.get("inputs", {})
+    if pf.closure is None or not isinstance(inputs, dict):
         return
+    # As written: a declared name the schema refused (PR023) is not "undeclared" (PR041) too.
+    written = {n for n in inputs if isinstance(n, str)}
     offset = pf.body_line - 1
-    for name in sorted(pf.closure.variables - set(spec.inputs)):
+    for name in sorted(pf.closure.variables - set(declared_inputs(pf)) - written):
         line, partial = pf.closure.uses.get(name, (1, None))
         where = f" (in {partial})" if partial else ""
         pf.add(

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from promptreg.codecache import flush_all
-from promptreg.errors import BudgetError, InputError, LimitError, RenderError
+from promptreg.errors import BudgetError, InputError, LimitError, RenderError, UsageError
 from promptreg.evals.lint import lint_evals, prompts_using_datasets
 from promptreg.findings import Finding
 from promptreg.loader import PromptFile
-from promptreg.names import SUFFIX
+from promptreg.names import SUFFIX, name_problem, ref_problem
 from promptreg.project import Project
-from promptreg.serving import add_serving_findings
+from promptreg.serving import add_serving_findings, declared_inputs
+from promptreg.tags import deployment_tag, release_tag
 
 # Below this many files a worker pool costs more than it saves.
 PARALLEL_THRESHOLD = 200
@@ -37,10 +38,21 @@ class Report:
         return not self.findings
 
 
-def select_files(project: Project, paths: Sequence[str]) -> list[Path]:
+READS = (
+    "promptreg reads prompt files (*.prompt), directories of them, prompt names, partials "
+    "under the prompts directory that a prompt includes, eval datasets (*.jsonl) and "
+    "promptreg.yaml"
+)
+
+
+def select_files(project: Project, paths: Sequence[str], *, strict: bool = False) -> list[Path]:
     """The prompt files `validate` checks for these arguments: files, directories or names;
     a partial stands for every prompt that includes it, and a dataset (`.jsonl`) for every
-    prompt evaluated on it. No arguments: every prompt."""
+    prompt evaluated on it. No arguments: every prompt.
+
+    `strict` (the command line): a file that is none of these (`x.prompty`, a partial no
+    prompt includes) is a UsageError saying what promptreg reads, not "0 prompts checked".
+    Otherwise (a hook, handed whatever its file pattern matched) such files are skipped."""
     if not paths:
         return project.prompt_files()
     selected: dict[Path, None] = {}
@@ -60,14 +72,46 @@ def select_files(project: Project, paths: Sequence[str]) -> list[Path]:
                     path.resolve().relative_to(project.prompts_dir.resolve()).as_posix()
                 )
             except ValueError:
+                if strict:
+                    raise UsageError(f"{arg} is not a prompt file: {READS}") from None
                 continue  # not ours (pre-commit may pass any file its pattern matched)
         else:
             selected[project.locate(arg)] = None
     if partials:
-        selected.update((p, None) for p in project.prompts_including(partials))
+        including = project.prompts_including(partials)
+        if strict:
+            _refuse_unused(project, partials, including)
+        selected.update((p, None) for p in including)
     if datasets:
         selected.update((p, None) for p in prompts_using_datasets(project, datasets))
     return list(selected)
+
+
+def _lint_refs(pf: PromptFile, project: Project, version: str | None) -> None:
+    """PR007: every tag release and promote would create for this prompt fits a git ref,
+    checked here so that a too-long name or version fails validate, not a release."""
+    if pf.doc is None or name_problem(pf.name):
+        return
+    tags = [release_tag(pf.name, version or "0.0.0")]
+    tags += [deployment_tag(pf.name, env, 999_999) for env in project.config.environments]
+    for n, tag in enumerate(tags):
+        problem = ref_problem(tag)
+        if problem is not None:
+            line, col = pf.doc.position(("version",)) if n == 0 else (1, 1)
+            pf.add(line, col, "PR007", f"{problem}; shorten the prompt's name (or its version)")
+            return
+
+
+def _refuse_unused(project: Project, partials: Sequence[str], including: Sequence[Path]) -> None:
+    """UsageError naming the first of `partials` that none of `including` includes."""
+    used: set[str] = set()
+    for path in including:
+        closure = project.read(path).closure
+        used.update(closure.partials if closure is not None else ())
+    for partial in partials:
+        if partial not in used:
+            shown = project.shown(project.prompts_dir / partial)
+            raise UsageError(f"{shown} is not a prompt file, and no prompt includes it: {READS}")
 
 
 def _prompts_under(directory: Path) -> list[Path]:
@@ -139,21 +183,34 @@ def _secrets(project: Project, pf: PromptFile, scanned: set[Path]) -> list[Findi
 
 
 def lint(pf: PromptFile, project: Project) -> None:
-    """Add the lint findings for a file that loaded far enough to be linted."""
+    """Add the lint findings for a file that loaded far enough to be linted.
+
+    Checks that do not depend on each other all run: the model, budget and tag checks read
+    the front-matter as written, so a schema error elsewhere in it (or a template that does
+    not compile) hides none of them; the input checks need the template's variables and the
+    declared inputs; only the sample render needs everything."""
     config = project.config
     doc, spec = pf.doc, pf.spec
-    if doc is None or spec is None:
+    if doc is None or not isinstance(doc.data, dict):
         return
+    data = doc.data
     add_serving_findings(pf, config.lint.allowed_models)
-    if config.lint.require_budget and (spec.budget is None or spec.budget.max_input_tokens is None):
+    budget = data.get("budget")
+    if config.lint.require_budget and (
+        budget is None or (isinstance(budget, dict) and budget.get("max_input_tokens") is None)
+    ):
         line, col = doc.position(("budget",))
         pf.add(
             line, col, "PR032", "budget.max_input_tokens is required (lint.require_budget is on)"
         )
-    lint_evals(pf, project)
-    if pf.closure is None:
+    version = data.get("version")
+    _lint_refs(pf, project, version if isinstance(version, str) else None)
+    if spec is not None:
+        lint_evals(pf, project)
+    inputs = data.get("inputs", {})
+    if pf.closure is None or not isinstance(inputs, dict):
         return
-    for name in spec.inputs:
+    for name in declared_inputs(pf):
         if name not in pf.closure.variables:
             line, col = doc.position(("inputs", name))
             pf.add(line, col, "PR042", f"input `{name}` is declared but the template never uses it")

@@ -273,6 +273,12 @@ CASES: list[Case] = [
         "PR023",
         7,
     ),
+    Case(
+        "tag-too-long-for-git",
+        VALID.replace("version: 1.0.0", "version: 1.0.0-" + "r" * 250),
+        "PR007",
+        2,
+    ),
     Case("version-not-semver", VALID.replace("version: 1.0.0", 'version: "1.0"'), "PR024", 2),
     Case("version-float", VALID.replace("version: 1.0.0", "version: 1.0"), "PR024", 2),
     Case("version-v-prefix", VALID.replace("version: 1.0.0", "version: v1.0.0"), "PR024", 2),

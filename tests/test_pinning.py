@@ -36,3 +36,25 @@ def test_pinning(provider, name, code):
 def test_allow_list_exempts_a_model():
     assert pinning_problem("openai", "gpt-4o", allowed=["gpt-4o"]) is None
     assert pinning_problem("openai", "gpt-4o-mini", allowed=["gpt-4o"]) is not None
+
+
+def test_the_hint_names_a_snapshot_of_the_same_model_or_none():
+    """`gpt-4o-mini` was told to pin `gpt-4o-2024-08-06`, a different model (issue 13)."""
+    import re
+
+    from promptreg.pinning import SNAPSHOTS
+
+    problem = pinning_problem("openai", "gpt-4o-mini")
+    assert problem is not None and "'gpt-4o-mini-2024-07-18'" in problem[1]
+    assert "gpt-4o-2024-08-06" not in problem[1]
+    for provider, table in SNAPSHOTS.items():
+        for alias, snapshot in table.items():
+            hint = pinning_problem(provider, alias)
+            assert hint is not None and f"{snapshot!r}" in hint[1]
+            assert pinning_problem(provider, snapshot) is None  # the suggestion is pinned
+            # ... and is the same model: the alias plus a date (claude-*-4-0 drops its `-0`)
+            assert snapshot.startswith(alias.removesuffix("-0") + "-")
+    # an alias promptreg knows no snapshot of: no model is named at all
+    unknown = pinning_problem("openai", "gpt-9-ultra")
+    assert unknown is not None and not re.search(r"'gpt-[^']*-\d{4}", unknown[1])
+    assert "'gpt-9-ultra'" in unknown[1] and "dated snapshots" in unknown[1]

@@ -262,7 +262,7 @@ def validate(state: State, paths: tuple[str, ...], as_json: bool, jobs: int | No
 
     project = state.project
     try:
-        files = select_files(project, paths)
+        files = select_files(project, paths, strict=True)
     except (OSError, ValueError) as err:  # a path no file can have: too long, a NUL in it
         raise UsageError(f"cannot use the paths given: {err}") from None
     report = run(project, files, jobs=jobs)

@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING
 import click
 
 from promptreg.cli._base import State, cli, emit_json, json_option, print_table
-from promptreg.errors import ExitCode
+from promptreg.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from promptreg.deploy import Deployed
 
 if TYPE_CHECKING:
     from promptreg.diff import PromptDiff
@@ -27,9 +30,20 @@ def _short(commit: str | None) -> str:
 def release(state: State, names: tuple[str, ...], as_json: bool) -> None:
     """Tag each prompt's version at HEAD as prompts/NAME@vVERSION (default: every prompt).
     Idempotent; refuses a version already released with different content."""
+    from promptreg.deploy import DeployError, ReleaseRefused
     from promptreg.deploy import release as run
 
-    results = run(state.registry, names)
+    try:
+        results = run(state.registry, names)
+    except ReleaseRefused as err:
+        if as_json:
+            emit_json({"released": [], "refused": err.to_json()})
+        else:
+            for line in err.details:
+                click.echo(line, err=True)
+        failure = DeployError(err.summary)  # the details are above: one line to end with
+        failure.exit_code = err.exit_code
+        raise failure from None
     if as_json:
         emit_json({"released": [r.to_json() for r in results]})
         return
@@ -59,7 +73,8 @@ _push_option = click.option(
 
 
 @cli.command()
-@click.argument("name")
+@click.argument("names", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Every prompt in the working tree.")
 @click.option("--to", "to", required=True, metavar="ENV", help="Environment to deploy to.")
 @click.option("--version", "version", metavar="V", help="A released version (default: HEAD's).")
 @click.option("--from", "from_env", metavar="ENV", help="Deploy what ENV runs now.")
@@ -73,7 +88,8 @@ _push_option = click.option(
 @click.pass_obj
 def promote(
     state: State,
-    name: str,
+    names: tuple[str, ...],
+    every: bool,
     to: str,
     version: str | None,
     from_env: str | None,
@@ -83,9 +99,17 @@ def promote(
     sign: bool,
     as_json: bool,
 ) -> None:
-    """Deploy NAME to an environment: an annotated tag prompts/NAME@ENV/SEQ."""
+    """Deploy NAMES to an environment: an annotated tag prompts/NAME@ENV/SEQ each. NAMES may
+    be globs (`'support/*'`); several prompts are promoted all or nothing, in one push."""
     from promptreg.deploy import promote as run
 
+    chosen = _chosen_names(state, names, every)
+    if len(chosen) > 1 or every or chosen != list(names):
+        if version is not None:
+            raise UsageError("--version names one prompt's version: promote several without it")
+        _promote_many(state, chosen, to, from_env, reason, push, force, sign, as_json)
+        return
+    (name,) = chosen
     result = run(
         state.registry,
         name,
@@ -100,13 +124,79 @@ def promote(
     if as_json:
         emit_json(result.to_json())
         return
+    _print_promoted(result)
+
+
+def _chosen_names(state: State, names: tuple[str, ...], every: bool) -> list[str]:
+    """NAMES with globs expanded against the prompts of the working tree (`--all`: all)."""
+    if every and names:
+        raise UsageError("give NAMES or --all, not both")
+    if every:
+        return state.project.names()
+    if not names:
+        raise UsageError("name the prompts to promote (or --all)")
+    import fnmatch
+
+    known = state.project.names()
+    chosen: list[str] = []
+    for pattern in names:
+        if any(c in pattern for c in "*?["):
+            hits = [n for n in known if fnmatch.fnmatchcase(n, pattern)]
+            if not hits:
+                raise UsageError(f"{pattern!r} matches no prompt (see `promptreg list`)")
+            chosen += hits
+        else:
+            chosen.append(pattern)
+    return list(dict.fromkeys(chosen))
+
+
+def _promote_many(
+    state: State,
+    names: list[str],
+    to: str,
+    from_env: str | None,
+    reason: str | None,
+    push: str | None,
+    force: bool,
+    sign: bool,
+    as_json: bool,
+) -> None:
+    from promptreg.deploy import DeployError, PromotionRefused, ReleaseRefused, promote_many
+
+    try:
+        results = promote_many(
+            state.registry,
+            names,
+            to=to,
+            from_env=from_env,
+            reason=reason,
+            push=push,
+            force=force,
+            sign=sign,
+        )
+    except (PromotionRefused, ReleaseRefused) as err:
+        for line in err.details:
+            click.echo(line, err=True)
+        failure = DeployError(err.summary)  # the details are above: one line to end with
+        failure.exit_code = err.exit_code
+        raise failure from None
+    if as_json:
+        emit_json({"promoted": [r.to_json() for r in results]})
+        return
+    for result in results:
+        _print_promoted(result)
+
+
+def _print_promoted(result: Deployed) -> None:
     if result.released is not None and result.released.created:
-        click.echo(f"released  {name} {result.version}  ({result.released.tag})")
+        click.echo(f"released  {result.name} {result.version}  ({result.released.tag})")
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     if result.tag is not None:
         pushed = f", pushed to {result.pushed_to}" if result.pushed_to else ""
-        click.echo(f"promoted  {name} {result.version} to {to}  ({result.tag}{pushed})")
+        click.echo(
+            f"promoted  {result.name} {result.version} to {result.env}  ({result.tag}{pushed})"
+        )
 
 
 @cli.command()

@@ -210,7 +210,7 @@ class Flaky:
         self.calls = 0
         self.retry_after = retry_after
 
-    def complete(self, messages, model, *, timeout):
+    def complete(self, messages, model, *, timeout, call="prompt", metric=None):
         self.calls += 1
         if self.calls <= self.failures:
             raise CallError("busy", retryable=True, retry_after=self.retry_after)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from promptreg.evals.cache import ResponseCache, cache_key
-from promptreg.evals.runners import CallError, Completion, Runner
+from promptreg.evals.runners import CallError, CallKind, Completion, Runner
 from promptreg.render import ChatMessage
 from promptreg.spec import ModelSpec
 
@@ -64,9 +64,17 @@ class Caller:
         self._usage: dict[str, ModelUsage] = {}
 
     def call(
-        self, messages: Sequence[ChatMessage], model: ModelSpec, key_parts: Mapping[str, Any]
+        self,
+        messages: Sequence[ChatMessage],
+        model: ModelSpec,
+        key_parts: Mapping[str, Any],
+        *,
+        call: CallKind = "prompt",
+        metric: str | None = None,
     ) -> Completion:
-        """The completion for `messages`. Raises `CallError` once retries are used up."""
+        """The completion for `messages`. `call` and `metric` tell the runner whose call it is
+        (the prompt's, or the judge metric `metric`'s); the cache key does not need them, as
+        `key_parts` already differ. Raises `CallError` once retries are used up."""
         key = cache_key({"runner": self.runner.cache_id, **key_parts})
         if self.cache is not None:
             cached = self.cache.get(key)
@@ -74,19 +82,27 @@ class Caller:
                 with self._lock:
                     self._hits += 1
                 return cached
-        completion = self._with_retries(messages, model)
+        completion = self._with_retries(messages, model, call, metric)
         self._count(model, completion)
         if self.cache is not None:
             self.cache.put(key, completion)
         return completion
 
-    def _with_retries(self, messages: Sequence[ChatMessage], model: ModelSpec) -> Completion:
+    def _with_retries(
+        self,
+        messages: Sequence[ChatMessage],
+        model: ModelSpec,
+        call: CallKind,
+        metric: str | None,
+    ) -> Completion:
         attempt = 0
         while True:
             with self._lock:
                 self._requests += 1
             try:
-                return self.runner.complete(messages, model, timeout=self.timeout)
+                return self.runner.complete(
+                    messages, model, timeout=self.timeout, call=call, metric=metric
+                )
             except CallError as err:
                 if not err.retryable or attempt >= self.retries:
                     with self._lock:

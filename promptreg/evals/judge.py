@@ -174,7 +174,7 @@ def judge_scorer(
         ]
         key = {"judge": True, "model": model.to_json(), "messages": messages}
         try:
-            reply = caller.call(messages, model, key)
+            reply = caller.call(messages, model, key, call="judge", metric=metric.name)
         except CallError as err:
             return Score(0.0, error=f"the judge call failed: {err.message}")
         try:

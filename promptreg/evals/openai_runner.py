@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from promptreg.errors import UsageError
-from promptreg.evals.runners import CallError, Completion, Usage
+from promptreg.evals.runners import CallError, CallKind, Completion, Usage
 from promptreg.render import ChatMessage
 from promptreg.spec import ModelSpec
 
@@ -41,7 +41,13 @@ class OpenAIRunner:
         self.cache_id = f"openai:{self.base_url}"
 
     def complete(
-        self, messages: Sequence[ChatMessage], model: ModelSpec, *, timeout: float
+        self,
+        messages: Sequence[ChatMessage],
+        model: ModelSpec,
+        *,
+        timeout: float,
+        call: CallKind = "prompt",  # a real model needs no telling: the messages say it all
+        metric: str | None = None,
     ) -> Completion:
         import openai
 

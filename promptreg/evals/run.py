@@ -171,7 +171,7 @@ def _run_case(
         "inputs": inputs,
     }
     try:
-        completion = caller.call(rendered.messages, model, key)
+        completion = caller.call(rendered.messages, model, key, call="prompt")
     except CallError as err:
         return _failed(case, scorers, err.message)
     scores = {}

@@ -4,17 +4,23 @@ A runner answers one request: `complete(messages, model, timeout=...) -> Complet
 `CallError` when it cannot (`retryable` for rate limits, server errors and timeouts; `calls.py`
 retries those). Runners are shared between worker threads.
 
+Every request says which call it is (`call`: "prompt" for the prompt's own calls, "judge" for
+a judge metric's, with that metric's name), so a stub can answer both kinds.
+
 - `command:CMD` runs `CMD` with `sh -c` in the repository root, the messages as JSON on stdin,
-  and `PROMPTREG_PROVIDER`, `PROMPTREG_MODEL` and `PROMPTREG_MODEL_PARAMS` (JSON) in its
-  environment; its stdout (less one trailing newline) is the output. Exit status 75
-  (EX_TEMPFAIL) asks for a retry.
-- `python:MODULE:FUNCTION` calls `FUNCTION(messages, model)` (`model` a `ModelSpec`), which
-  returns the output text. It runs in a worker thread, so the timeout cannot stop it.
+  and `PROMPTREG_PROVIDER`, `PROMPTREG_MODEL`, `PROMPTREG_MODEL_PARAMS` (JSON),
+  `PROMPTREG_CALL` and, for judge calls, `PROMPTREG_METRIC` in its environment; its stdout
+  (less one trailing newline) is the output. Exit status 75 (EX_TEMPFAIL) asks for a retry.
+- `python:MODULE:FUNCTION` calls `FUNCTION(messages, model)` (`model` a `ModelSpec`), adding
+  `call=` and `metric=` keywords when the function's signature takes them (so functions
+  written before they existed still work); it returns the output text. It runs in a worker
+  thread, so the timeout cannot stop it.
 - `openai[:BASE_URL]` (`openai_runner.py`) uses the official SDK.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import signal
@@ -22,7 +28,7 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Literal, Protocol
 
 from promptreg.evals.pyref import load_callable
 from promptreg.evals.runner_spec import RunnerSpec
@@ -30,6 +36,9 @@ from promptreg.render import ChatMessage
 from promptreg.spec import ModelSpec
 
 EX_TEMPFAIL = 75
+
+CallKind = Literal["prompt", "judge"]
+"""Which call a request is: the prompt's own, or a judge metric's."""
 
 
 @dataclass(frozen=True)
@@ -69,8 +78,17 @@ class Runner(Protocol):
         ...
 
     def complete(
-        self, messages: Sequence[ChatMessage], model: ModelSpec, *, timeout: float
-    ) -> Completion: ...
+        self,
+        messages: Sequence[ChatMessage],
+        model: ModelSpec,
+        *,
+        timeout: float,
+        call: CallKind = "prompt",
+        metric: str | None = None,
+    ) -> Completion:
+        """Answer one request. `call` says whose it is; `metric` names the judge metric
+        (None for the prompt's own calls)."""
+        ...
 
 
 class CommandRunner:
@@ -80,14 +98,25 @@ class CommandRunner:
         self.cache_id = f"command:{command}"
 
     def complete(
-        self, messages: Sequence[ChatMessage], model: ModelSpec, *, timeout: float
+        self,
+        messages: Sequence[ChatMessage],
+        model: ModelSpec,
+        *,
+        timeout: float,
+        call: CallKind = "prompt",
+        metric: str | None = None,
     ) -> Completion:
         env = {
             **os.environ,
             "PROMPTREG_PROVIDER": model.provider,
             "PROMPTREG_MODEL": model.name,
             "PROMPTREG_MODEL_PARAMS": json.dumps(dict(model.params)),
+            "PROMPTREG_CALL": call,
         }
+        # Set for judge calls only; never inherited, so its presence means a judge call.
+        env.pop("PROMPTREG_METRIC", None)
+        if metric is not None:
+            env["PROMPTREG_METRIC"] = metric
         try:
             # A new session, so a timeout kills the whole pipeline, not just `sh`.
             proc = subprocess.Popen(
@@ -130,17 +159,39 @@ class PythonRunner:
     def __init__(self, reference: str, root: Path) -> None:
         self.function = load_callable(reference, root, what="runner")
         self.cache_id = f"python:{reference}"
+        self.accepts = _keywords(self.function, ("call", "metric"))
 
     def complete(
-        self, messages: Sequence[ChatMessage], model: ModelSpec, *, timeout: float
+        self,
+        messages: Sequence[ChatMessage],
+        model: ModelSpec,
+        *,
+        timeout: float,
+        call: CallKind = "prompt",
+        metric: str | None = None,
     ) -> Completion:
         try:
-            text = self.function([dict(m) for m in messages], model)
+            extra = {"call": call, "metric": metric}
+            kwargs = {name: extra[name] for name in self.accepts}
+            text = self.function([dict(m) for m in messages], model, **kwargs)
         except Exception as err:  # the user's function failed: a per-case error, not a crash
             raise CallError(f"{type(err).__name__}: {err}") from None
         if not isinstance(text, str):
             raise CallError(f"the runner function returned {type(text).__name__}, not a string")
         return Completion(text)
+
+
+def _keywords(function: Any, names: tuple[str, ...]) -> tuple[str, ...]:
+    """Which of `names` `function` takes as keywords (all of them with `**kwargs`). Read once,
+    when the runner is built: a function written before a keyword existed is not handed it."""
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):  # no readable signature (some builtins): hand it nothing
+        return ()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return names
+    keyword = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return tuple(n for n in names if n in parameters and parameters[n].kind in keyword)
 
 
 def make_runner(spec: RunnerSpec, root: Path) -> Runner:

@@ -9,6 +9,8 @@ prompt has none (scheme 1 then proves the same request); where it has one, the r
 from __future__ import annotations
 
 import json
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -27,7 +29,9 @@ INJECTED = VALID_PROMPT.replace(
 HINT = "recorded under content-hash scheme 1, which does not cover input defaults"
 
 
-def scheme1_tag(ws: Workspace, env: str, target: str, *, hashed_at: str | None = None) -> str:
+def scheme1_tag(
+    ws: Workspace, env: str, target: str, *, hashed_at: str | None = None, sign: bool = False
+) -> str:
     """A deployment tag written by hand in promptreg's message format, recording the scheme-1
     hash of the prompt at `hashed_at` (default: `target`) and pointing at `target`."""
     with Registry(ws.root) as reg:
@@ -47,7 +51,7 @@ def scheme1_tag(ws: Workspace, env: str, target: str, *, hashed_at: str | None =
         )
     tag = f"prompts/triage@{env}/000001"
     with GitStore(ws.root) as store:
-        store.create_tag(tag, target, message)
+        store.publish_tag(tag, store.make_tag_object(tag, target, message, sign=sign))
     return tag
 
 
@@ -171,3 +175,22 @@ def test_the_setting_is_parsed_and_signed_environments_refuse(ws: Workspace):
     assert signed.refuses_legacy("prod") and not signed.refuses_legacy("dev")
     with pytest.raises(ConfigError, match="accept` or `refuse"):
         parse("{legacy_hashes: maybe}")
+
+
+def test_a_signed_environment_refuses_a_signed_legacy_record(repo: Workspace, run, tmp_path: Path):
+    """Where `signing.environments` lists the environment, a legacy match does not count even
+    when an allowed key signed the tag: the signature vouches for the record, and the record
+    does not cover the defaults."""
+    key = tmp_path / "ada"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    public = (tmp_path / "ada.pub").read_text(encoding="utf-8").strip()
+    repo.write(".promptreg/allowed_signers", f'ada@example.com namespaces="git" {public}\n')
+    set_config(repo, "{environments: [prod], allowed_signers: .promptreg/allowed_signers}")
+    git(repo.root, "config", "gpg.format", "ssh")
+    git(repo.root, "config", "user.signingkey", str(key))
+    tag = scheme1_tag(repo, "prod", head(repo), sign=True)
+    staging = scheme1_tag(repo, "staging", head(repo))
+    code, report = verified(run)
+    assert code == 1 and [r["tag"] for r in report["rejected"]] == [tag]
+    assert HINT in report["rejected"][0]["reason"]
+    assert [w["tag"] for w in report["warnings"]] == [staging]  # not signed: served, warned

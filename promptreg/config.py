@@ -66,6 +66,15 @@ class SigningConfig:
     environments: tuple[str, ...] = ()
     allowed_signers: str | None = None  # ssh keys: path relative to the repository root
     allowed_gpg_keys: str | None = None  # OpenPGP public keys (ASCII-armored): path, too
+    # accept | refuse: whether a deployment or release recorded under content-hash scheme 1
+    # counts where that scheme does not prove the same request (the prompt has input
+    # defaults, which scheme 1 does not cover). Refused always in `environments`.
+    legacy_hashes: str = "accept"
+
+    def refuses_legacy(self, env: str | None) -> bool:
+        """Whether a legacy (scheme-1, defaults not covered) record in `env` (None: a
+        release) is rejected rather than served with a warning."""
+        return self.legacy_hashes == "refuse" or (env is not None and env in self.environments)
 
 
 @dataclass(frozen=True)
@@ -210,7 +219,7 @@ def _parse_signing(data: Any, environments: tuple[str, ...], check: _Checker) ->
     fail, expect = check.fail, check.expect
     where: Where = ("signing",)
     expect(where, data, dict, "a mapping with `environments` and `allowed_signers`")
-    known = ("allowed_gpg_keys", "allowed_signers", "environments")
+    known = ("allowed_gpg_keys", "allowed_signers", "environments", "legacy_hashes")
     for key in data:
         if key not in known:
             raise fail((*where, key), f"unknown key; expected one of {', '.join(known)}")
@@ -237,7 +246,10 @@ def _parse_signing(data: Any, environments: tuple[str, ...], check: _Checker) ->
             "needs `allowed_signers` (ssh keys) or `allowed_gpg_keys` (OpenPGP keys): the "
             "committed file listing the keys that may sign",
         )
-    return SigningConfig(tuple(envs), files["allowed_signers"], files["allowed_gpg_keys"])
+    legacy = data.get("legacy_hashes", "accept")
+    if legacy not in ("accept", "refuse"):
+        raise fail((*where, "legacy_hashes"), "must be `accept` or `refuse`")
+    return SigningConfig(tuple(envs), files["allowed_signers"], files["allowed_gpg_keys"], legacy)
 
 
 def _parse_limits(data: Any, check: _Checker) -> Limits:

@@ -13,7 +13,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from promptreg.deployments import DeploymentLog, Rejected, Release, content_matches
+from promptreg.deployments import (
+    DeploymentLog,
+    Rejected,
+    Release,
+    content_matches,
+    is_legacy_match,
+)
 from promptreg.errors import PromptFileError, PromptNotFoundError, PromptregError, UsageError
 from promptreg.gitstore import PushRejectedError, StaleLockError, TagExistsError
 from promptreg.names import SUFFIX, name_problem, ref_problem
@@ -368,7 +374,7 @@ def promote(
         prompt = registry.load_at(commit, name)
 
     current = registry.current(name, to)
-    if current is not None and content_matches(prompt, current.content_hash or ""):
+    if current is not None and _runs_already(prompt, current):
         return Deployed(
             name, to, None, prompt.version, commit, "promote", current.tag,
             released=released,
@@ -399,9 +405,37 @@ def promote(
     if refusals:
         notes = tuple(f"overridden: {r}" for r in refusals)
     extra = {"overrides": list(refusals)} if refusals else {}
+    reason = _rerecord_reason(prompt, current, reason)
     return _deploy(
         registry, prompt, to, commit, "promote", reason, push, force, extra, released, notes, sign
     )
+
+
+RERECORD_REASON = "re-recorded under content-hash scheme 2"
+"""The reason a promotion that only re-records a legacy (scheme-1) deployment writes."""
+
+
+def _runs_already(prompt: Prompt, current: Deployment) -> bool:
+    """Whether `current` proves `to` runs exactly `prompt` (promote is then a no-op). A
+    legacy record (scheme 1, input defaults not covered) proves less: promoting the same
+    version re-records it under scheme 2, which is how users migrate."""
+    recorded = current.content_hash or ""
+    return (
+        content_matches(prompt, recorded)
+        and not current.legacy
+        and not is_legacy_match(prompt, recorded)
+    )
+
+
+def _rerecord_reason(prompt: Prompt, current: Deployment | None, reason: str | None) -> str | None:
+    """The default reason of a promotion that re-records a legacy deployment of the same
+    version (other promotions keep `reason`)."""
+    if reason or current is None or current.version != prompt.version:
+        return reason
+    recorded = current.content_hash or ""
+    if current.legacy or is_legacy_match(prompt, recorded):
+        return RERECORD_REASON
+    return reason
 
 
 def promote_many(
@@ -460,7 +494,7 @@ def promote_many(
     results: list[Deployed] = []
     for name, (prompt, commit, released) in sources.items():
         current = running.get((name, to))
-        if current is not None and content_matches(prompt, current.content_hash or ""):
+        if current is not None and _runs_already(prompt, current):
             note = f"{to} already runs {name} {prompt.version} ({current.tag}): nothing to do"
             results.append(
                 Deployed(name, to, None, prompt.version, commit, "promote", current.tag,
@@ -563,7 +597,7 @@ def _deploy_many(
                 commit=plan.commit,
                 path=registry.prompt_path(name),
                 previous=previous,
-                reason=reason,
+                reason=_rerecord_reason(prompt, plan.current, reason),
                 forced=forced,
                 scores=dict(prompt.evals.scores) if prompt.evals else {},
                 extra={"overrides": list(plan.overrides)} if plan.overrides else {},

@@ -16,6 +16,12 @@ hook, `promptreg verify`) reads deployments through `DeploymentReader`. A tag un
    content hash the message records;
 5. its signature verifies, where `signing:` requires one for the environment.
 
+A content hash recorded under scheme 1 (earlier releases) still counts where it proves the
+same request: when the prompt has no input defaults (which scheme 1 does not cover). Where
+the prompt has one, the match is *legacy* (`Deployment.legacy`): served with a warning from
+`promptreg verify`, or rejected where `signing.legacy_hashes: refuse` or the environment is
+listed under `signing.environments` (see `LEGACY_HINT`).
+
 Anything else is `Rejected`, with the reason, and skipped: the newest *valid* deployment is
 what an environment runs, so a bad tag never hides a good one. Verdicts are cached by (ref,
 tag object id): neither a tag object nor what a commit holds can change.
@@ -26,7 +32,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from promptreg.errors import PromptregError
@@ -47,9 +53,24 @@ if TYPE_CHECKING:
 
 
 def content_matches(prompt: Prompt, recorded: str) -> bool:
-    """Whether `prompt` is the content a tag recorded. The one place a recorded hash is
-    compared (a legacy hash scheme, if ever needed, is added here)."""
+    """Whether `prompt` is the content a tag recorded (under scheme 2, or scheme 1: a legacy
+    match counts here too; `is_legacy_match` says whether it is one)."""
     return prompt.has_content_hash(recorded)
+
+
+def is_legacy_match(prompt: Prompt, recorded: str) -> bool:
+    """Whether `recorded` matches `prompt` only under scheme 1, which does not cover the input
+    defaults the prompt has: the record does not prove the same request."""
+    return prompt.is_legacy_match(recorded)
+
+
+def legacy_hint(name: str, env: str | None, version: str) -> str:
+    """What to do about a legacy record: re-record it under scheme 2."""
+    to = env or "ENV"
+    return (
+        "recorded under content-hash scheme 1, which does not cover input defaults: "
+        f"re-record it with `promptreg promote {name} --to {to} --version {version}`"
+    )
 
 
 @dataclass(frozen=True)
@@ -119,6 +140,7 @@ class DeploymentReader:
         load: Callable[[str, str, str], Prompt],
         prefetch: Callable[[list[tuple[str, str]]], None] | None = None,
         signatures: SignatureChecker | None = None,
+        refuses_legacy: Callable[[str | None], bool] | None = None,
     ) -> None:
         """`load(commit, name, path)`: the prompt at a commit, its hash computed from what is
         there; `prefetch([(commit, path)])`: read many files in one exchange before loading."""
@@ -128,6 +150,7 @@ class DeploymentReader:
         self._load = load
         self._prefetch = prefetch
         self._signatures = signatures
+        self._refuses_legacy = refuses_legacy or (lambda env: False)
         self._verdicts: dict[tuple[str, str], Verdict] = {}
         self._releases: dict[tuple[str, str], Release] = {}
 
@@ -301,11 +324,16 @@ class DeploymentReader:
         )
         if isinstance(found, str):
             return reject(found, tag)
-        problem = self._content_problem(
+        problem, legacy = self._content_problem(
             found.commit, found.name, own_path, found.version, found.content_hash or "", found
         )
         if problem is not None:
             return reject(problem, tag)
+        if legacy:
+            if self._refuses_legacy(found.env):
+                hint = legacy_hint(found.name, found.env, found.version)
+                return reject(f"{hint} (legacy hashes are refused here)", tag)
+            return replace(found, legacy=True)
         return found
 
     def _content_problem(
@@ -316,36 +344,38 @@ class DeploymentReader:
         version: str,
         recorded: str,
         deployment: Deployment | None = None,
-    ) -> str | None:
+    ) -> tuple[str | None, bool]:
         """Why the prompt at `commit` is not the version and content a tag records (and, for
         a deployment, the eval scores: promote copies them from the file, and the gate
-        compares the next promotion with them)."""
+        compares the next promotion with them); and whether it matches only as a legacy
+        (scheme-1, defaults not covered) record."""
         try:
             prompt = self._load(commit, name, path)
             matches = content_matches(prompt, recorded)
+            legacy = matches and is_legacy_match(prompt, recorded)
         except (PromptregError, RecursionError, ValueError, OverflowError) as err:
             # Whatever a tag points at is attacker-controlled: one that does not load is a
             # rejected tag, never an error that stops another prompt from being served.
-            return f"{path} does not load at commit {commit[:12]}: {_one_line(err)}"
+            return f"{path} does not load at commit {commit[:12]}: {_one_line(err)}", False
         if prompt.version != version:
             return (
                 f"the message records version {version!r}, but {path} at "
                 f"{commit[:12]} is {prompt.version}"
-            )
+            ), False
         if not matches:
             return (
                 f"the content of {path} at {commit[:12]} is not what the message records "
                 f"(content hash {prompt.content_hash[:19]}…, recorded "
                 f"{recorded[:19]}…)"
-            )
+            ), False
         if deployment is not None:
             filed = _filed_scores(prompt)
             if filed is not None and dict(deployment.scores) != filed:
                 return (
                     f"the message records scores {dict(deployment.scores)}, but {path} at "
                     f"{commit[:12]} records {filed}"
-                )
-        return None
+                ), False
+        return None, legacy
 
     # -- releases ------------------------------------------------------------------------------
 
@@ -403,8 +433,10 @@ class DeploymentReader:
             tag=ref, commit=tag.target, message=tag.message, own_path=own_path
         )
         if problem is None:
+            # A scheme-1 release counts either way: a tag name is never reused, so it cannot
+            # be re-recorded, and `promote --version` (the re-recording) needs it.
             recorded = recorded_hash(tag.message) or ""
-            problem = self._content_problem(tag.target, name, own_path, version, recorded)
+            problem, _ = self._content_problem(tag.target, name, own_path, version, recorded)
         if problem is None:
             kind = self.store.object_types([tag.target])[0]
             if kind != "commit":  # see `_commits_only`

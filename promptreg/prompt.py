@@ -172,6 +172,27 @@ class Prompt:
             return False
         return recorded == self.content_hash or recorded == self.legacy_content_hash
 
+    def is_legacy_match(self, recorded: str | None) -> bool:
+        """Whether `recorded` matches only under scheme 1 *and* scheme 1 does not prove it is
+        the same request: the prompt has a non-null input default, which scheme 1 does not
+        cover (a tag copied onto a commit that only changed a default would match). Without
+        defaults, scheme 1 covers everything that decides the request: a full match."""
+        if recorded is None or recorded == self.content_hash or not self.has_input_defaults:
+            return False
+        return recorded == self.legacy_content_hash
+
+    @property
+    def has_input_defaults(self) -> bool:
+        """Whether any input declares a non-null `default` (what scheme 2 covers and scheme 1
+        does not; the same test `templating.content_hash` applies)."""
+        inputs = self.spec.raw.get("inputs")
+        if not isinstance(inputs, Mapping):
+            return False
+        return any(
+            isinstance(decl, Mapping) and decl.get("default") is not None
+            for decl in inputs.values()
+        )
+
     @property
     def partials(self) -> tuple[str, ...]:
         """Names of every partial the body includes, transitively, in include order."""

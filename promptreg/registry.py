@@ -156,6 +156,7 @@ class Registry:
                 load=self._load_deployed,
                 prefetch=self._prefetch,
                 signatures=Signatures(self.store, signing) if signing.environments else None,
+                refuses_legacy=signing.refuses_legacy,
             )
         return self._reader
 

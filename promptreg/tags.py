@@ -112,6 +112,9 @@ class Deployment:
     date: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
     at: str = ""  # precise UTC time from the message: orders deployments made the same second
+    # Counted through a content-hash scheme-1 match that does not cover the prompt's input
+    # defaults (see `Prompt.is_legacy_match`): served, with a warning, until re-recorded.
+    legacy: bool = False
 
     @property
     def order(self) -> tuple[str, int]:
@@ -136,6 +139,7 @@ class Deployment:
             "forced": self.forced,
             "scores": dict(self.scores),
             **({"gate": self.extra["gate"]} if "gate" in self.extra else {}),
+            **({"legacy_hash": True} if self.legacy else {}),
         }
 
 

@@ -272,7 +272,7 @@ def history(state: State, name: str, env: str | None, as_json: bool) -> None:
             str(d.seq),
             d.date.replace("T", " "),
             d.tagger,
-            d.action + (" (forced)" if d.forced else ""),
+            d.action + (" (forced)" if d.forced else "") + (" (legacy hash)" if d.legacy else ""),
             d.version,
             _short(d.commit),
             d.reason or "",
@@ -306,8 +306,9 @@ def history(state: State, name: str, env: str | None, as_json: bool) -> None:
 @json_option
 @click.pass_obj
 def verify_command(state: State, as_json: bool) -> None:
-    """Check every deployment and release tag; list those that do not count, and why.
-    Exit 1 if any does not."""
+    """Check every deployment and release tag; list those that do not count, and why, and
+    those that count only through a content-hash scheme-1 record (warnings). Exit 1 if any
+    does not count."""
     from promptreg.verify import verify
 
     result = verify(state.registry)
@@ -317,12 +318,18 @@ def verify_command(state: State, as_json: bool) -> None:
                 "ok": not result.rejected,
                 "checked": result.checked,
                 "rejected": [r.to_json() for r in result.rejected],
+                "warnings": [{"tag": tag, "warning": text} for tag, text in result.warnings],
             }
         )
     else:
         for r in result.rejected:
             click.echo(f"{r.tag}: rejected: {r.reason}")
-        click.echo(f"{result.checked} tag(s) checked, {len(result.rejected)} rejected", err=True)
+        for tag, text in result.warnings:
+            click.echo(f"{tag}: warning: {text}")
+        summary = f"{result.checked} tag(s) checked, {len(result.rejected)} rejected"
+        if result.warnings:
+            summary += f", {len(result.warnings)} warning(s)"
+        click.echo(summary, err=True)
     if result.rejected:
         sys.exit(ExitCode.FINDINGS)
 

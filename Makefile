@@ -35,7 +35,8 @@ bench: $(STAMP)
 
 # Mutation testing (mutmut) of the modules that carry promptreg's promises; not part of `test`.
 # About 30 minutes on 2 cores for all of them; `make mutation MODULES=promptreg/tokens.py` runs
-# some. Writes the score and the surviving mutants into mutation/RESULTS.md.
+# some. Writes the score and the surviving mutants into mutation/RESULTS.md (other modules keep
+# their previous results).
 MODULES ?=
 mutation: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,mutation]'

@@ -12,7 +12,8 @@ what the code does) are explained in `EQUIVALENT` below, matched on the mutated 
 
     python mutation/run.py [--write] [--jobs N] [MODULE ...]    (default: every module)
 
-`--write` replaces `mutation/RESULTS.md` with the table and the surviving mutants. Exit status:
+`--write` writes `mutation/RESULTS.md`: the table and the surviving mutants of the modules run,
+the previous results of the others kept (so modules can be run one at a time). Exit status:
 0 when every module run reaches the goal (90 % of its mutants killed or explained), 1 when one
 does not, 2 when mutmut could not run.
 """
@@ -51,10 +52,15 @@ MODULES: dict[str, list[str]] = {
     ],
     "promptreg/tags.py": ["tests/test_tags_contract.py", "tests/test_tags.py"],
     "promptreg/tagobject.py": ["tests/test_tagobject.py", "tests/test_tags.py"],
+    "promptreg/deployments.py": [
+        "tests/test_deployments.py",
+        "tests/test_deploy_signing.py",
+    ],
     "promptreg/deploy.py": ["tests/test_deploy.py"],
     "promptreg/refindex.py": ["tests/test_registry.py", "tests/test_deploy.py"],
     "promptreg/history.py": ["tests/test_deploy.py", "tests/test_diff_status.py"],
     "promptreg/evals/gate.py": ["tests/test_evals_gate.py"],
+    "promptreg/sshsig.py": ["tests/test_sshsig.py"],
     "promptreg/bundle.py": ["tests/test_registry.py"],
 }
 
@@ -279,7 +285,32 @@ def run_module(module: str, jobs: int) -> Outcome:
     return outcome
 
 
-def report(outcomes: list[Outcome], remaining: list[str]) -> str:
+def _previous(text: str) -> dict[str, tuple[str, list[str]]]:
+    """module -> (its table row, its survivors section) in an earlier RESULTS.md."""
+    rows = {}
+    for line in text.splitlines():
+        cells = line.split(" | ")
+        if line.startswith("| promptreg/") and len(cells) > 1:
+            rows[cells[0].removeprefix("| ")] = line
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in text.splitlines():
+        if line.startswith("## Survivors in "):
+            current = sections.setdefault(line.removeprefix("## Survivors in ").strip(), [])
+        elif line.startswith("## "):
+            current = None
+        if current is not None:
+            current.append(line)
+    return {m: (row, sections.get(m, [])) for m, row in rows.items()}
+
+
+def report(outcomes: list[Outcome], remaining: list[str], previous: str = "") -> str:
+    """The results file. Modules not run this time keep their row and survivors from
+    `previous` (the last RESULTS.md), so modules can be run one at a time."""
+    kept = {m: found for m, found in _previous(previous).items() if m in remaining}
+    remaining = [m for m in remaining if m not in kept]
+    ran = {o.module: o for o in outcomes}
+    order = [m for m in MODULES if m in ran or m in kept]
     lines = [
         "# Mutation testing results",
         "",
@@ -290,15 +321,28 @@ def report(outcomes: list[Outcome], remaining: list[str]) -> str:
         "| module | mutants | killed | equivalent | survived | score | time |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for o in outcomes:
+    for module in order:
+        o = ran.get(module)
+        if o is None:
+            lines.append(kept[module][0])
+            continue
         unexplained = len(o.survivors) - len(o.explained)
         lines.append(
             f"| {o.module} | {o.total} | {o.killed} | {len(o.explained)} | {unexplained} "
             f"| {o.score:.1%} | {o.seconds:.0f} s |"
         )
+    if kept:
+        lines += ["", "Kept from the previous run: " + ", ".join(f"`{m}`" for m in kept) + "."]
     if remaining:
-        lines += ["", "Not run this time: " + ", ".join(f"`{m}`" for m in remaining) + "."]
-    for o in outcomes:
+        lines += ["", "Not run yet: " + ", ".join(f"`{m}`" for m in remaining) + "."]
+    for module in order:
+        o = ran.get(module)
+        if o is None:
+            if kept[module][1]:
+                lines += ["", *kept[module][1]]
+                while lines[-1] == "":
+                    lines.pop()
+            continue
         if not o.survivors:
             continue
         lines += ["", f"## Survivors in {o.module}", ""]
@@ -339,7 +383,8 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         outcomes.append(outcome)
-    text = report(outcomes, [m for m in MODULES if m not in modules])
+    previous = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    text = report(outcomes, [m for m in MODULES if m not in modules], previous)
     print(text)
     if args.write:
         RESULTS.write_text(text, encoding="utf-8")

@@ -10,7 +10,7 @@ mutated function): the whole suite per mutant would take hours on 2 cores. Survi
 equivalent mutants (no test can tell them apart from the original, because they do not change
 what the code does) are explained in `EQUIVALENT` below, matched on the mutated line.
 
-    python mutation/run.py [--write] [--jobs N] [MODULE ...]    (default: every module)
+    python mutation/run.py [--write] [--jobs N] [--no-run] [MODULE ...]    (default: every module)
 
 `--write` writes `mutation/RESULTS.md`: the table and the surviving mutants of the modules run,
 the previous results of the others kept (so modules can be run one at a time). Exit status:
@@ -56,7 +56,13 @@ MODULES: dict[str, list[str]] = {
         "tests/test_deployments.py",
         "tests/test_deploy_signing.py",
     ],
-    "promptreg/deploy.py": ["tests/test_deploy.py"],
+    "promptreg/deploy.py": [
+        "tests/test_deploy_rules.py",
+        "tests/test_deploy.py::test_push_lands_the_deployment_and_its_version_tag",
+        "tests/test_deploy.py::test_a_rejected_push_is_retried_with_the_next_seq",
+        "tests/test_deploy_trust.py::test_a_stale_ref_lock_is_named_quickly_without_littering",
+        "tests/test_deploy_trust.py::test_a_stale_lock_after_a_push_says_the_remote_has_the_tag",
+    ],
     "promptreg/refindex.py": ["tests/test_registry.py", "tests/test_deploy.py"],
     "promptreg/history.py": ["tests/test_deploy.py", "tests/test_diff_status.py"],
     "promptreg/evals/gate.py": ["tests/test_evals_gate.py"],
@@ -201,7 +207,7 @@ def _prepare(module: str, tests: list[str]) -> Path:
     """A scratch copy of the repository's files whose pyproject tells mutmut what to do. mutmut
     runs the tests in its own copy (`mutants/`): the files they read (README, hooks, prompts)
     go there too."""
-    work = WORK / module.replace("/", "_").removesuffix(".py")
+    work = _work(module)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     listed = subprocess.run(
@@ -242,20 +248,36 @@ def _tail(output: str) -> str:
     return "\n".join(line for line in lines if line.strip())[-3000:]
 
 
-def run_module(module: str, jobs: int) -> Outcome:
-    work = _prepare(module, MODULES[module])
+def _work(module: str) -> Path:
+    return WORK / module.replace("/", "_").removesuffix(".py")
+
+
+def run_module(module: str, jobs: int, *, rerun: bool = True) -> Outcome:
+    """Run mutmut on `module` (or, `rerun=False`, read its last run's results again: to apply
+    new explanations of equivalent mutants without running the tests again)."""
     mutmut = str(_mutmut())
     env = {**os.environ, "PROMPTREG_NO_CACHE": "1", "NO_COLOR": "1"}
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [mutmut, "run", "--max-children", str(jobs)],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    outcome = Outcome(module, time.perf_counter() - start)
+    work = _work(module)
+    timing = work / "seconds.txt"
+    if rerun:
+        work = _prepare(module, MODULES[module])
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [mutmut, "run", "--max-children", str(jobs)],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        seconds = time.perf_counter() - start
+        timing.write_text(f"{seconds:.1f}\n", encoding="utf-8")
+        failed, output = proc.returncode != 0, proc.stdout + proc.stderr
+    elif timing.is_file():
+        seconds, failed, output = float(timing.read_text(encoding="utf-8")), False, ""
+    else:
+        raise SystemExit(f"mutation: {module} has no finished run in {work} to report")
+    outcome = Outcome(module, seconds)
     listing = subprocess.run(
         [mutmut, "results", "--all", "true"],
         cwd=work,
@@ -268,10 +290,8 @@ def run_module(module: str, jobs: int) -> Outcome:
         name, sep, status = line.strip().rpartition(": ")
         if sep and name:
             outcome.status[name] = status
-    if proc.returncode != 0 or not outcome.status:
-        raise SystemExit(
-            f"mutation: mutmut failed on {module}:\n{(proc.stdout + proc.stderr)[-3000:]}"
-        )
+    if failed or not outcome.status:
+        raise SystemExit(f"mutation: mutmut failed on {module}:\n{output[-3000:]}")
     known = EQUIVALENT.get(module, {})
     for name in outcome.survivors:
         shown = subprocess.run(
@@ -365,6 +385,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("modules", nargs="*", help="modules to run (default: all)")
     parser.add_argument("--write", action="store_true", help="write mutation/RESULTS.md")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--no-run",
+        action="store_true",
+        help="report the last run's results again (with the current explanations)",
+    )
     args = parser.parse_args(argv)
     unknown = [m for m in args.modules if m not in MODULES]
     if unknown:
@@ -374,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     outcomes = []
     for module in modules:
         print(f"mutation: {module} ...", file=sys.stderr, flush=True)
-        outcome = run_module(module, args.jobs)
+        outcome = run_module(module, args.jobs, rerun=not args.no_run)
         print(
             f"mutation: {module}: {outcome.killed}/{outcome.total} killed, "
             f"{len(outcome.explained)} equivalent, score {outcome.score:.1%} "

@@ -263,3 +263,29 @@ def test_a_release_is_judged_like_a_deployment(deployed):
 def _release_commit_is_none(ws: Workspace) -> bool:
     with Registry(ws.root) as reg:
         return _release(reg, ws, "2.0.0").commit is None
+
+
+def test_a_branch_with_a_deployment_s_name_is_not_a_tag(deployed):
+    """Only refs under refs/tags/ are deployments: a branch named like one is not even listed
+    (as a rejected tag) by `verify`, `history` or the lookups."""
+    git(deployed.root, "branch", "prompts/triage@prod/000002")
+    with Registry(deployed.root) as reg:
+        log = reg.deployment_log("triage", "prod")
+        listed = [c.ref for c in reg.reader.list_refs(["refs/tags/prompts/"])]
+    assert [d.seq for d in log.valid] == [1] and log.rejected == []
+    assert "prompts/triage@prod/000002" not in listed
+
+
+def test_seq_zero_is_older_than_seq_one(deployed):
+    """`000000` is canonical (six digits) though promote starts at 1: were it made by hand
+    with a valid message, it still does not outrank the deployment promote made."""
+    real = message_of(deployed, "prompts/triage@prod/000001")
+    target = rev(deployed, "prompts/triage@prod/000001^{commit}")
+    obj = tag_object(deployed, "prompts/triage@prod/000000", target, real)
+    git(deployed.root, "update-ref", "refs/tags/prompts/triage@prod/000000", obj)
+    with Registry(deployed.root) as reg:
+        assert [d.seq for d in reg.deployment_log("triage", "prod").valid] == [1, 0]
+        assert reg.get("triage@prod").deployment.tag == "prompts/triage@prod/000001"
+        reader = reg.reader
+        newest = reader.newest({("triage", "prod"): reader.candidates("triage", ["prod"])})
+    assert newest[("triage", "prod")].tag == "prompts/triage@prod/000001"  # type: ignore[union-attr]

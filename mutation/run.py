@@ -54,7 +54,9 @@ MODULES: dict[str, list[str]] = {
     "promptreg/tagobject.py": ["tests/test_tagobject.py", "tests/test_tags.py"],
     "promptreg/deployments.py": [
         "tests/test_deployments.py",
-        "tests/test_deploy_signing.py",
+        # ssh only: the OpenPGP variants take most of the time, through the same code here
+        "tests/test_deploy_signing.py::test_only_deployments_signed_by_an_allowed_key_are_served[ssh]",
+        "tests/test_deploy_signing.py::test_get_all_verifies_many_signatures_side_by_side[ssh]",
     ],
     "promptreg/deploy.py": [
         "tests/test_deploy_rules.py",
@@ -65,7 +67,7 @@ MODULES: dict[str, list[str]] = {
     ],
     "promptreg/refindex.py": ["tests/test_registry.py", "tests/test_deploy.py"],
     "promptreg/history.py": ["tests/test_deploy.py", "tests/test_diff_status.py"],
-    "promptreg/evals/gate.py": ["tests/test_evals_gate.py"],
+    "promptreg/evals/gate.py": ["tests/test_evals_gate.py", "tests/test_evals_provenance.py"],
     "promptreg/sshsig.py": ["tests/test_sshsig.py"],
     "promptreg/bundle.py": ["tests/test_registry.py"],
 }
@@ -144,6 +146,104 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         'raw[1:-1].replace("\'\'", "XXXX"):': (
             "the test only asks whether a lone quote is left once doubled quotes are removed: "
             "replacing them with `XXXX` instead of nothing leaves the same answer"
+        ),
+    },
+    "promptreg/deployments.py": {
+        # `prefetch` reads many deployments' files in one exchange with git before they are
+        # loaded one by one: a mutant that prefetches less, more or nothing changes the speed,
+        # never a verdict (each load reads what was not prefetched). The registry, the only
+        # maker of a DeploymentReader, always passes a prefetch.
+        **dict.fromkeys(
+            [
+                "self._prefetch = None",
+                "if self._prefetch is not None or len(todo) > 1:",
+                "if self._prefetch is None and len(todo) > 1:",
+                "if self._prefetch is not None and len(todo) >= 1:",
+                "if self._prefetch is not None and len(todo) > 2:",
+                "tag = None",
+                "tag = tags.get(None)",
+                'if tag is not None and tag.target_type != "commit":',
+                'if tag is not None and tag.target_type == "XXcommitXX":',
+                'if tag is not None and tag.target_type == "COMMIT":',
+                'objects = self._read([c.object for c in todo if c.kind == "tag" or c.seq is not '
+                "None])",
+            ],
+            "it changes what is read ahead of time, not any verdict: only the speed",
+        ),
+        "return [c for c in self.list_refs(patterns) if c.name == name or c.env in envs]": (
+            "the patterns list only refs under `prompts/<name>@<env>/` for these environments: "
+            "both conditions always hold"
+        ),
+        "for line in out.split(None):": (
+            "a line of the listing (ref name, object id, type, NUL-separated) holds no "
+            "whitespace: splitting on any whitespace splits on the newlines"
+        ),
+        'obj, _, kind = rest.rpartition("\\0")': "what follows the ref name holds one NUL",
+        **dict.fromkeys(
+            [
+                "for key, verdict in zip(batch, verdicts, strict=None):",
+                "for key, verdict in zip(batch, verdicts, ):",
+                "for key, verdict in zip(batch, verdicts, strict=False):",
+            ],
+            "`judge` returns one verdict per candidate: `strict` only guards that invariant",
+        ),
+        **dict.fromkeys(
+            [
+                "workers = None",
+                "workers = min(9, os.cpu_count() or 1)",
+                "workers = min(8, os.cpu_count() and 1)",
+                "workers = min(8, os.cpu_count() or 2)",
+                "with ThreadPoolExecutor(max_workers=None) as pool:",
+            ],
+            "how many signatures are verified side by side changes the speed, not an answer",
+        ),
+        **dict.fromkeys(
+            [
+                "return dict(zip(wanted, self.store.read_objects(wanted), strict=None))",
+                "return dict(zip(wanted, self.store.read_objects(wanted), ))",
+                "return dict(zip(wanted, self.store.read_objects(wanted), strict=False))",
+            ],
+            "`read_objects` returns one answer per object asked for: `strict` only guards that",
+        ),
+        'rejected.sort(key=lambda r: (r.env or "XXXX", r.seq or 0, r.tag), reverse=True)': (
+            "a rejected deployment tag always has an environment (only a release has none, "
+            "and releases are not in a deployment log)"
+        ),
+        'found.commit, found.name, own_path, found.version, found.content_hash or "XXXX"': (
+            "a Deployment read from a message always records a content hash (a string)"
+        ),
+        'recorded = recorded_hash(tag.message) or "XXXX"': (
+            "`release_problem` has just refused a message that records no content hash"
+        ),
+        "tag=ref, commit=None, message=tag.message, own_path=own_path": (
+            "`release_problem` does not read `commit`: a release message records none (the "
+            "tag's target is the commit)"
+        ),
+        "prompt = self._load(commit, name, None)": (
+            "the path given is the prompt's own path, which the loader uses when given none"
+        ),
+        "tag = parse_tag_object(None, data) if data is not None else None": (
+            "a release's verdict never reads the tag object's own id"
+        ),
+        "tag = parse_tag_object(obj, data) if (data is not None) or True else None": (
+            "a release judged is a listed ref, whose object git has (it lists no other): the "
+            "object is always read"
+        ),
+        **dict.fromkeys(
+            [
+                "for (candidate, found, tag), problem in zip(unsigned, problems, strict=None):",
+                "for (candidate, found, tag), problem in zip(unsigned, problems, ):",
+                "for (candidate, found, tag), problem in zip(unsigned, problems, strict=False):",
+            ],
+            "`_signature_problems` returns one answer per tag: `strict` only guards that invariant",
+        ),
+        **dict.fromkeys(
+            [
+                "return text[0] if (text) or True else type(err).__name__",
+                "return text[0] if text else type(None).__name__",
+            ],
+            "every error loading a prompt raises carries a message: the fallback for an error "
+            "without one is defensive, and no repository reaches it",
         ),
     },
     "promptreg/tagobject.py": {

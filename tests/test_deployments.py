@@ -4,6 +4,9 @@ counts is the newest valid deployment of each prompt and environment. Real repos
 
 from __future__ import annotations
 
+import json
+import subprocess
+
 import pytest
 
 from promptreg.deployments import Rejected
@@ -93,17 +96,24 @@ def test_the_log_is_newest_first_by_seq_in_an_environment_and_by_time_across(dep
 def test_rejected_tags_are_listed_by_environment_then_seq_newest_first(deployed):
     head = rev(deployed, "HEAD")
     for tag in ("prompts/triage@dev/000007", "prompts/triage@prod/000002",
-                "prompts/triage@prod/000009", "prompts/triage@prod/1x"):  # fmt: skip
+                "prompts/triage@prod/000009", "prompts/triage@prod/1x",
+                "prompts/triage@prod/000000", "prompts/triage@prod/0"):  # fmt: skip
         git(deployed.root, "update-ref", f"refs/tags/{tag}", head)
     with Registry(deployed.root) as reg:
         rejected = reg.deployment_log("triage").rejected
     assert [r.tag for r in rejected] == [
         "prompts/triage@prod/000009",
         "prompts/triage@prod/000002",
-        "prompts/triage@prod/1x",
+        "prompts/triage@prod/1x",  # a name that is not canonical has no seq: it sorts as 0
+        "prompts/triage@prod/000000",
+        "prompts/triage@prod/0",
         "prompts/triage@dev/000007",
     ]
-    assert rejected[2].reason == "not a canonical deployment tag name (seq: six ASCII digits)"
+    assert (
+        rejected[2].reason
+        == rejected[4].reason
+        == "not a canonical deployment tag name (seq: six ASCII digits)"
+    )
 
 
 def test_the_newest_valid_deployment_of_each_prompt_is_found_together(deployed, run):
@@ -141,6 +151,7 @@ def test_what_a_push_would_create_is_judged_before_it_lands(deployed):
         judge = reg.reader.judge_ref
         found = judge("prompts/triage@prod/000001", real)
         assert isinstance(found, Deployment) and found.version == "1.0.0"
+        assert found.tagger == ADA and found.date.startswith("20")
         assert judge("prompts/triage@v1.0.0", real) is None
         assert judge("other/triage@prod/000001", real) is None
         undeclared = judge("prompts/triage@qa/000001", real)
@@ -242,10 +253,10 @@ def test_a_release_is_judged_like_a_deployment(deployed):
         "version: 1.1.0", "version: 1.0.9").replace("triage@v1.1.0", "triage@v1.0.9"))  # fmt: skip
     git(deployed.root, "update-ref", "refs/tags/prompts/triage@v1.0.9", wrong_version)
     with Registry(deployed.root) as reg:
-        problems = {
-            v: _release(reg, deployed, v).problem for v in ("2.0.0", "3.0.0", "4.0.0", "1.0.9")
-        }
+        releases = {v: _release(reg, deployed, v) for v in ("2.0.0", "3.0.0", "4.0.0", "1.0.9")}
         copy = _release(reg, deployed, "1.0.5")
+    assert [r.tag for r in releases.values()] == [f"prompts/triage@v{v}" for v in releases]
+    problems = {v: r.problem for v, r in releases.items()}
     assert problems == {
         "2.0.0": "a lightweight tag (it points at a commit), not a release",
         "3.0.0": "the tag object was made for 'prompts/triage@v1.1.0' (a copy)",
@@ -257,12 +268,6 @@ def test_a_release_is_judged_like_a_deployment(deployed):
     }
     assert (copy.commit, copy.problem) == (None, "the tag object was made for "
                                            "'prompts/triage@v1.0.0' (a copy)")  # fmt: skip
-    assert problems["2.0.0"] and _release_commit_is_none(deployed)
-
-
-def _release_commit_is_none(ws: Workspace) -> bool:
-    with Registry(ws.root) as reg:
-        return _release(reg, ws, "2.0.0").commit is None
 
 
 def test_a_branch_with_a_deployment_s_name_is_not_a_tag(deployed):
@@ -289,3 +294,68 @@ def test_seq_zero_is_older_than_seq_one(deployed):
         reader = reg.reader
         newest = reader.newest({("triage", "prod"): reader.candidates("triage", ["prod"])})
     assert newest[("triage", "prod")].tag == "prompts/triage@prod/000001"  # type: ignore[union-attr]
+
+
+def test_a_tag_refused_for_its_signature_still_says_who_made_it(deployed, run, tmp_path):
+    """prod starts requiring signatures: its unsigned deployment no longer counts, and the
+    report names its tagger and date like any other rejected tag's."""
+    deployed.prompt("other", VALID_PROMPT.replace("You triage tickets.", "Other."))
+    commit(deployed, "other")
+    for env in ("dev", "staging", "prod"):
+        assert run("promote", "other", "--to", env).code == 0
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ada", "-f", str(tmp_path / "k")],
+        check=True,
+    )
+    public = (tmp_path / "k.pub").read_text(encoding="utf-8").strip()
+    deployed.write(".promptreg/allowed_signers", f'ada@example.com namespaces="git" {public}\n')
+    deployed.write(
+        "promptreg.yaml",
+        "prompts_dir: prompts\nsigning:\n  environments: [prod]\n"
+        "  allowed_signers: .promptreg/allowed_signers\n",
+    )
+    commit(deployed, "prod deployments must be signed")
+    with Registry(deployed.root) as reg:
+        log = reg.deployment_log("triage", "prod")
+        staging = reg.deployment_log("triage", "staging")
+        assert reg.running("prod") == {}
+    assert log.valid == [] and [d.seq for d in staging.valid] == [1]
+    verified = json.loads(run("verify", "--json").out)  # both prod tags judged at once
+    assert {r["tag"]: (r["tagger"], r["reason"][:8]) for r in verified["rejected"]} == {
+        "prompts/other@prod/000001": (ADA, "unsigned"),
+        "prompts/triage@prod/000001": (ADA, "unsigned"),
+    }
+    [rejected] = log.rejected
+    assert rejected.reason == "unsigned, but `signing:` requires a signature for this environment"
+    assert rejected.signature_problem
+    assert rejected.tagger == ADA and rejected.date.startswith("20")
+
+
+def _malformed(ws: Workspace, ref: str) -> str:
+    """A tag object git stores (`hash-object --literally`) but that is not a tag (no `type`),
+    under a loose ref written by hand: what a broken tool or a hostile push could leave."""
+    head = rev(ws, "HEAD")
+    body = f"object {head}\ntag {ref}\n\npromptreg: 1\n"
+    obj = subprocess.run(
+        ["git", "hash-object", "-t", "tag", "-w", "--literally", "--stdin"],
+        cwd=ws.root, input=body, capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    loose = ws.root / ".git" / "refs" / "tags" / ref  # update-ref refuses such an object
+    loose.parent.mkdir(parents=True, exist_ok=True)
+    loose.write_text(obj + "\n", encoding="ascii")
+    return obj
+
+
+def test_a_malformed_tag_object_is_rejected_not_an_error(deployed):
+    obj = _malformed(deployed, "prompts/triage@prod/000002")
+    _malformed(deployed, "prompts/triage@v7.0.0")
+    with Registry(deployed.root) as reg:
+        [rejected] = reg.deployment_log("triage", "prod").rejected
+        release = _release(reg, deployed, "7.0.0")
+        assert reg.get("triage@prod").deployment.tag == "prompts/triage@prod/000001"
+    assert (rejected.tag, rejected.object, rejected.reason) == (
+        "prompts/triage@prod/000002", obj, "the tag object cannot be read",
+    )  # fmt: skip
+    assert (release.tag, release.commit, release.problem) == (
+        "prompts/triage@v7.0.0", None, "the tag object cannot be read",
+    )  # fmt: skip

@@ -67,7 +67,11 @@ MODULES: dict[str, list[str]] = {
     ],
     "promptreg/refindex.py": ["tests/test_registry.py", "tests/test_deploy.py"],
     "promptreg/history.py": ["tests/test_deploy.py", "tests/test_diff_status.py"],
-    "promptreg/evals/gate.py": ["tests/test_evals_gate.py", "tests/test_evals_provenance.py"],
+    "promptreg/evals/gate.py": [
+        "tests/test_gate_contract.py",
+        "tests/test_evals_gate.py",
+        "tests/test_evals_provenance.py",
+    ],
     "promptreg/sshsig.py": ["tests/test_sshsig.py"],
     "promptreg/bundle.py": ["tests/test_registry.py"],
 }
@@ -244,6 +248,34 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             ],
             "every error loading a prompt raises carries a message: the fallback for an error "
             "without one is defensive, and no repository reaches it",
+        ),
+    },
+    "promptreg/evals/gate.py": {
+        **dict.fromkeys(
+            [
+                "close = None",
+                'close = getattr(None, "close", None)',
+                'close = getattr(registry_, "close", )',
+                'close = getattr(registry_, "XXcloseXX", None)',
+                'close = getattr(registry_, "CLOSE", None)',
+                "if callable(None):",
+            ],
+            "a registry not closed here is closed when it is dropped a moment later "
+            "(GitStore.__del__): nothing a caller sees changes",
+        ),
+        'evals = getattr(deployed, "evals", )': "a Prompt always has an `evals` attribute",
+        "pinned = prompt.model.name if (prompt.model is not None) or True else None": (
+            "a prompt that loads always has a model (PR021): the guard is for the type checker"
+        ),
+        'algorithm, _, hexdigits = digest.rpartition(":")': (
+            "a recorded hash is checked to be `sha256:` and hex digits: it has one colon"
+        ),
+        "data = source.read(dataset) if (safe_relative(dataset) is not None) or True else None": (
+            "every Source's `read` refuses a path leaving the project itself: this check only "
+            "saves the read"
+        ),
+        'source = Source(lambda _rel: None, "XXXX", "an unknown commit")': (
+            "`prompts_rel` locates partials to read; this Source reads nothing"
         ),
     },
     "promptreg/tagobject.py": {

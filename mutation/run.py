@@ -35,6 +35,7 @@ WORK = ROOT / "mutation" / ".work"
 RESULTS = ROOT / "mutation" / "RESULTS.md"
 GOAL = 0.90
 _ADDED = re.compile(r"\+(?!\+\+ )")  # a line of the diff that the mutant adds
+_REMOVED = re.compile(r"-(?!-- )")  # a line it removes
 
 # module -> the tests that exercise it (pytest arguments). Fast subsets: in-process tests first.
 MODULES: dict[str, list[str]] = {
@@ -76,7 +77,8 @@ MODULES: dict[str, list[str]] = {
     "promptreg/bundle.py": ["tests/test_registry.py"],
 }
 
-# Survivors no test can kill, by module and mutated line (stripped): why each is equivalent.
+# Survivors no test can kill, by module and mutated line (stripped; `-line` for a mutant that only
+# removes that line): why each is equivalent.
 EQUIVALENT: dict[str, dict[str, str]] = {
     "promptreg/tokens.py": {
         'content += len(text) if (text.isascii()) and False else len(text.encode("utf-8"))': (
@@ -278,6 +280,85 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "`prompts_rel` locates partials to read; this Source reads nothing"
         ),
     },
+    "promptreg/sshsig.py": {
+        **dict.fromkeys(
+            [
+                "with tempfile.TemporaryDirectory(prefix=None) as tmp:",
+                'with tempfile.TemporaryDirectory(prefix="XXpromptreg-sign-XX") as tmp:',
+                'with tempfile.TemporaryDirectory(prefix="PROMPTREG-SIGN-") as tmp:',
+                'with tempfile.TemporaryDirectory(prefix="XXpromptreg-sig-XX") as tmp:',
+                'with tempfile.TemporaryDirectory(prefix="PROMPTREG-SIG-") as tmp:',
+                'sig_path = Path(tmp) / "XXsignature.sigXX"',
+                'sig_path = Path(tmp) / "SIGNATURE.SIG"',
+            ],
+            "the name of a private temporary file or directory is not read by anyone",
+        ),
+        **dict.fromkeys(
+            [
+                'env={**os.environ, "XXLC_ALLXX": "C"},',
+                'env={**os.environ, "lc_all": "C"},',
+                'env={**os.environ, "LC_ALL": "XXCXX"},',
+                'env={**os.environ, "LC_ALL": "c"},',
+                "env=None,",
+                ")",  # the mutant that drops `env=` altogether
+            ],
+            "ssh-keygen's messages are not translated: the locale changes nothing it prints",
+        ),
+        **dict.fromkeys(
+            [
+                'candidates = [p for p in found.stdout.decode("utf-8", ).splitlines() if p]',
+                'candidates = [p for p in found.stdout.decode("UTF-8", "replace").splitlines() '
+                "if p]",
+                'candidates = [p for p in found.stdout.decode("utf-8", "XXreplaceXX").splitlines()'
+                " if p]",
+                'candidates = [p for p in found.stdout.decode("utf-8", "REPLACE").splitlines() '
+                "if p]",
+                'text = proc.stderr.decode("utf-8", ).strip().splitlines()',
+                'text = proc.stderr.decode("UTF-8", "replace").strip().splitlines()',
+                'text = proc.stderr.decode("utf-8", "XXreplaceXX").strip().splitlines()',
+                'text = proc.stderr.decode("utf-8", "REPLACE").strip().splitlines()',
+            ],
+            "codec names are case-insensitive, and the error handler is consulted only for "
+            "bytes that are not UTF-8, which ssh-keygen (in the C locale) does not print",
+        ),
+        **dict.fromkeys(
+            [
+                'found = _ssh_keygen(["-Y", "find-principals", "-s", str(sig_path), "-f", '
+                "allowed], None)",
+                'found = _ssh_keygen(["-Y", "find-principals", "-s", str(sig_path), "-f", '
+                'allowed], b"XXXX")',
+            ],
+            "`find-principals` does not read its standard input",
+        ),
+        **dict.fromkeys(
+            [
+                "proc = _ssh_keygen(args, None, timeout=None)",
+                "proc = _ssh_keygen(args, None, )",
+                "timeout=None,",
+                "-timeout=timeout,",
+            ],
+            "the time limit only stops an ssh-keygen that hangs, which none of ours does (a "
+            "signature takes milliseconds)",
+        ),
+        **dict.fromkeys(
+            ["check=None,", "-check=False,"],
+            "`check` defaults to False, and is only tested for truth: None is False too",
+        ),
+        'args = ["-Y", "sign", "-Q", "-n", namespace, "-f", str(key.resolve()), str(message)]': (
+            "without `-q` ssh-keygen says what it signed on stderr, which is read only when it "
+            "fails (`-Q` does nothing for -Y sign)"
+        ),
+        'signature = sig_path.read_bytes() if sig_path.is_file() else b"XXXX"': (
+            'no signature file means no signature either way: neither b"" nor b"XXXX" '
+            "starts like one"
+        ),
+        'if proc.returncode != 0 and not signature.startswith(b"-----BEGIN SSH SIGNATURE-----"):': (
+            "ssh-keygen writes a signature file exactly when it succeeds"
+        ),
+        "if found.returncode != 0 and not candidates:": (
+            "`find-principals` succeeds exactly when it prints a principal"
+        ),
+    },
     "promptreg/tagobject.py": {
         'text = data.decode("UTF-8", "replace")': "codec names are case-insensitive",
         'target = fields.get("object", "XXXX")': (
@@ -431,6 +512,8 @@ def run_module(module: str, jobs: int, *, rerun: bool = True) -> Outcome:
         ).stdout
         outcome.diffs[name] = shown
         added = [line[1:].strip() for line in shown.splitlines() if _ADDED.match(line)]
+        if not added:  # a mutant that only removes a line: matched as `-<that line>`
+            added = ["-" + line[1:].strip() for line in shown.splitlines() if _REMOVED.match(line)]
         why = next((known[a] for a in added if a in known), None)
         if why is not None and outcome.status[name] == "survived":
             outcome.explained[name] = why

@@ -359,6 +359,27 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "`find-principals` succeeds exactly when it prints a principal"
         ),
     },
+    "promptreg/deploy.py": {
+        **dict.fromkeys(
+            [
+                "prompt = registry.load_at(commit, name, path=None)",
+                "prompt = registry.load_at(commit, name, )",
+            ],
+            "a deployment's path is the prompt's own (the read model refuses any other), which "
+            "is the path the loader uses when given none",
+        ),
+        'if content_matches(prompt, current.content_hash or "XXXX"):': (
+            "a deployment read from its tag always records a content hash"
+        ),
+        'registry, prompt, env, commit, "rollback", reason, push, False, None, None, (), sign': (
+            "`extra` is only spread into the message as `extra or {}`: None and {} alike"
+        ),
+        "sign: bool = False,": "every caller of `_deploy` passes `sign`",
+        "sign: bool = True,": "every caller of `_deploy` passes `sign`",
+        'failed_seq, why = None, "XXXX"': (
+            "`why` is read only after a failure, which sets it first"
+        ),
+    },
     "promptreg/tagobject.py": {
         'text = data.decode("UTF-8", "replace")': "codec names are case-insensitive",
         'target = fields.get("object", "XXXX")': (

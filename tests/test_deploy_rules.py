@@ -262,3 +262,21 @@ def test_an_environment_that_ran_one_version_has_nothing_to_roll_back_to(repo: W
 def test_a_non_ascii_seq_is_a_version_not_a_seq(three: Workspace):
     with Registry(three.root) as reg, pytest.raises(PromptNotFoundError):
         rollback(reg, "triage", env="dev", to="١")
+
+
+def test_a_name_git_cannot_create_is_a_clean_error_not_a_loop(repo: Workspace, run):
+    """A stray tag `.../000001/x` makes `.../000001` impossible to create (a ref cannot be a
+    file and a directory): promote stops with git's one-line reason, not a traceback."""
+    git(repo.root, "tag", "prompts/triage@dev/000001/x")
+    result = run("promote", "triage", "--to", "dev")
+    assert result.code in (1, 2), result.err
+    assert "'refs/tags/prompts/triage@dev/000001/x' exists" in result.err
+    assert len(result.err.strip().splitlines()) == 1
+
+
+def test_the_tag_records_the_deployment_it_replaces_and_the_scores(three: Workspace):
+    with Registry(three.root) as reg:
+        rollback(reg, "triage", env="dev")
+    assert message(three, "prompts/triage@dev/000004")["previous"] == "prompts/triage@dev/000003"
+    assert message(three, "prompts/triage@dev/000002")["previous"] == "prompts/triage@dev/000001"
+    assert message(three, "prompts/triage@dev/000001")["scores"] == {}

@@ -38,8 +38,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py --write
 
 # Mutation testing (mutmut) of the modules that carry promptreg's promises; not part of `test`.
-# About 30 minutes on 2 cores for all of them; `make mutation MODULES=promptreg/tokens.py` runs
-# some. Writes the score and the surviving mutants into mutation/RESULTS.md.
+# Minutes per module on 2 cores (each one's time is in mutation/RESULTS.md), so run a few at a
+# time: `make mutation MODULES=promptreg/tokens.py` runs some. Writes the score and the
+# surviving mutants into mutation/RESULTS.md (other modules keep their previous results).
 MODULES ?=
 mutation: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,mutation]'

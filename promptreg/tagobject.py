@@ -76,7 +76,8 @@ def _ident(ident: str) -> tuple[str, str]:
         if not re.fullmatch(r"[+-][0-9]{4}", zone):
             raise ValueError(zone)
         offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5]))
-        date = datetime.fromtimestamp(int(seconds[:12]), timezone(sign * offset)).isoformat()
-    except (ValueError, OverflowError, OSError):
+        # Past year 9999 Python has no date (git shows one): no date, never a truncated one.
+        date = datetime.fromtimestamp(int(seconds), timezone(sign * offset)).isoformat()
+    except (ValueError, OverflowError, OSError):  # int() past 4300 digits: ValueError
         date = ""
     return (who + ">") if who else ident, date

@@ -72,11 +72,13 @@ def test_a_rejected_release_tag_is_never_moved(repo: Workspace):
     git(repo.root, "tag", "prompts/triage@v1.0.0")  # lightweight, by hand
     with Registry(repo.root) as reg, pytest.raises(DeployError) as err:
         release(reg, ["triage"])
-    assert str(err.value) == (
-        "the release tag prompts/triage@v1.0.0 is rejected (a lightweight tag (it points at a "
-        "commit), not a release) and a tag is never moved: bump the version (e.g. `promptreg "
-        "bump triage`), commit, and release again"
+    assert str(err.value).startswith("nothing released: 1 of 1 prompt(s) cannot be released")
+    assert str(err.value).endswith(
+        "triage: the release tag prompts/triage@v1.0.0 is rejected (a lightweight tag (it points "
+        "at a commit), not a release) and a tag is never moved: bump the version (e.g. "
+        "`promptreg bump triage`), commit, and release again"
     )
+    assert rev(repo, "prompts/triage@v1.0.0") == rev(repo, "HEAD")  # left as it was
 
 
 def test_an_empty_repository_has_nothing_to_release(ws: Workspace, isolated_git):
@@ -264,14 +266,17 @@ def test_a_non_ascii_seq_is_a_version_not_a_seq(three: Workspace):
         rollback(reg, "triage", env="dev", to="١")
 
 
-def test_a_name_git_cannot_create_is_a_clean_error_not_a_loop(repo: Workspace, run):
+def test_a_name_git_cannot_create_is_stepped_over_not_a_loop(repo: Workspace, run):
     """A stray tag `.../000001/x` makes `.../000001` impossible to create (a ref cannot be a
-    file and a directory): promote stops with git's one-line reason, not a traceback."""
+    file and a directory): promote takes the next seq, and the stray tag stays as it was."""
     git(repo.root, "tag", "prompts/triage@dev/000001/x")
+    stray = rev(repo, "prompts/triage@dev/000001/x")
     result = run("promote", "triage", "--to", "dev")
-    assert result.code in (1, 2), result.err
-    assert "'refs/tags/prompts/triage@dev/000001/x' exists" in result.err
-    assert len(result.err.strip().splitlines()) == 1
+    assert result.code == 0, result.err
+    assert "prompts/triage@dev/000002" in result.out
+    assert rev(repo, "prompts/triage@dev/000001/x") == stray
+    with Registry(repo.root) as reg:
+        assert reg.get("triage@dev").deployment.seq == 2
 
 
 def test_the_tag_records_the_deployment_it_replaces_and_the_scores(three: Workspace):

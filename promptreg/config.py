@@ -281,8 +281,6 @@ def _parse_limits(data: Any, check: _Checker) -> Limits:
 
 
 def _parse_evals(data: Any, check: _Checker, environments: tuple[str, ...]) -> EvalsConfig:
-    from promptreg.evals.runner_spec import parse_runner
-
     fail, expect = check.fail, check.expect
     where: Where = ("evals",)
     expect(where, data, dict, "a mapping")
@@ -293,10 +291,13 @@ def _parse_evals(data: Any, check: _Checker, environments: tuple[str, ...]) -> E
             raise fail((*where, key), f"unknown key; expected one of {known}")
     runner = data.get("runner", defaults.runner)
     expect((*where, "runner"), runner, str, "a runner name")
-    try:
-        parse_runner(runner)
-    except ValueError as err:
-        raise fail((*where, "runner"), str(err)) from None
+    if runner != defaults.runner:  # the default is valid; an application start skips the import
+        from promptreg.evals.runner_spec import parse_runner
+
+        try:
+            parse_runner(runner)
+        except ValueError as err:
+            raise fail((*where, "runner"), str(err)) from None
     number = (int, float)
     checks: dict[str, tuple[type | tuple[type, ...], Any, str]] = {
         "jobs": (int, lambda v: v >= 1, "a positive number of requests in flight"),

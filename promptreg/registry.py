@@ -146,16 +146,19 @@ class Registry:
     def reader(self) -> DeploymentReader:
         """The read model of deployments (deployments.py): every path reads through it."""
         if self._reader is None:
-            from promptreg.signing import Signatures
-
             signing = self.project.config.signing
+            signatures = None
+            if signing.environments:  # (imported only then: ~2 ms of an application's start)
+                from promptreg.signing import Signatures
+
+                signatures = Signatures(self.store, signing)
             self._reader = DeploymentReader(
                 self.store,
                 environments=self.environments,
                 prompt_path=self.prompt_path,
                 load=self._load_deployed,
                 prefetch=self._prefetch,
-                signatures=Signatures(self.store, signing) if signing.environments else None,
+                signatures=signatures,
                 refuses_legacy=signing.refuses_legacy,
             )
         return self._reader

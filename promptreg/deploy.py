@@ -137,19 +137,15 @@ def _release_at(registry: Registry, wanted: Sequence[str], head: str) -> list[Re
     )
 
 
-class ReleaseRefused(DeployError):
-    """Some prompts cannot be released, so none was. `refusals`: (name, error) for each, in
-    the order asked; `details`: one line per refusal or finding, for the CLI to print."""
+class BatchRefused(DeployError):
+    """Some prompts of an all-or-nothing command cannot go, so none did. `refusals`: (name,
+    error) for each, in the order asked; `details`: one line per refusal or finding, for the
+    CLI to print above `summary`. A misspelt name is a usage error (exit 2), as everywhere."""
 
-    def __init__(self, refusals: Sequence[tuple[str, PromptregError]], total: int) -> None:
+    def __init__(self, refusals: Sequence[tuple[str, PromptregError]], summary: str) -> None:
         self.refusals = tuple(refusals)
-        # A misspelt name is a usage error (exit 2), as everywhere else.
         self.exit_code = max(err.exit_code for _, err in refusals)
-        self.summary = (
-            f"nothing released: {len(refusals)} of {total} prompt(s) cannot be released, and "
-            "a release tags all or nothing; fix them (or name the prompts to release) and run "
-            "it again"
-        )
+        self.summary = summary
         details: list[str] = []
         for name, err in refusals:
             findings = err.findings if isinstance(err, PromptFileError) else ()
@@ -159,7 +155,19 @@ class ReleaseRefused(DeployError):
             else:
                 details.append(f"{name}: {err}")
         self.details = tuple(details)
-        super().__init__("\n".join([self.summary + ":", *details]))
+        super().__init__("\n".join([summary + ":", *details]))
+
+
+class ReleaseRefused(BatchRefused):
+    """Some prompts cannot be released, so none was."""
+
+    def __init__(self, refusals: Sequence[tuple[str, PromptregError]], total: int) -> None:
+        super().__init__(
+            refusals,
+            f"nothing released: {len(refusals)} of {total} prompt(s) cannot be released, and "
+            "a release tags all or nothing; fix them (or name the prompts to release) and run "
+            "it again",
+        )
 
     def to_json(self) -> list[dict[str, Any]]:
         return [
@@ -521,20 +529,16 @@ class _Plan:
     overrides: tuple[str, ...]
 
 
-class PromotionRefused(DeployError):
-    """Some prompts may not be promoted, so none was: `refusals` holds (name, error) for each,
-    `details` one line each, for the CLI to print."""
+class PromotionRefused(BatchRefused):
+    """Some prompts may not be promoted, so none was."""
 
     def __init__(self, refusals: Sequence[tuple[str, PromptregError]], total: int) -> None:
-        self.refusals = tuple(refusals)
-        self.exit_code = max(err.exit_code for _, err in refusals)
-        self.summary = (
+        super().__init__(
+            refusals,
             f"nothing promoted: {len(refusals)} of {total} prompt(s) may not be promoted, and "
             "a promotion of several prompts is all or nothing. To override the order or the "
-            "gate, add --force --reason '<why>' (the override is recorded in each tag)"
+            "gate, add --force --reason '<why>' (the override is recorded in each tag)",
         )
-        self.details = tuple(f"{name}: {err}" for name, err in refusals)
-        super().__init__("\n".join([self.summary + ":", *self.details]))
 
 
 def _running(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -13,7 +13,7 @@ from promptreg.cli._base import State, cli, emit_json, json_option, print_table
 from promptreg.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
-    from promptreg.deploy import Deployed
+    from promptreg.deploy import BatchRefused, Deployed
 
 if TYPE_CHECKING:
     from promptreg.diff import PromptDiff
@@ -30,7 +30,7 @@ def _short(commit: str | None) -> str:
 def release(state: State, names: tuple[str, ...], as_json: bool) -> None:
     """Tag each prompt's version at HEAD as prompts/NAME@vVERSION (default: every prompt).
     Idempotent; refuses a version already released with different content."""
-    from promptreg.deploy import DeployError, ReleaseRefused
+    from promptreg.deploy import ReleaseRefused
     from promptreg.deploy import release as run
 
     try:
@@ -38,12 +38,7 @@ def release(state: State, names: tuple[str, ...], as_json: bool) -> None:
     except ReleaseRefused as err:
         if as_json:
             emit_json({"released": [], "refused": err.to_json()})
-        else:
-            for line in err.details:
-                click.echo(line, err=True)
-        failure = DeployError(err.summary)  # the details are above: one line to end with
-        failure.exit_code = err.exit_code
-        raise failure from None
+        _refused(err, details=not as_json)
     if as_json:
         emit_json({"released": [r.to_json() for r in results]})
         return
@@ -161,7 +156,7 @@ def _promote_many(
     sign: bool,
     as_json: bool,
 ) -> None:
-    from promptreg.deploy import DeployError, PromotionRefused, ReleaseRefused, promote_many
+    from promptreg.deploy import BatchRefused, promote_many
 
     try:
         results = promote_many(
@@ -174,17 +169,25 @@ def _promote_many(
             force=force,
             sign=sign,
         )
-    except (PromotionRefused, ReleaseRefused) as err:
-        for line in err.details:
-            click.echo(line, err=True)
-        failure = DeployError(err.summary)  # the details are above: one line to end with
-        failure.exit_code = err.exit_code
-        raise failure from None
+    except BatchRefused as err:
+        _refused(err, details=True)
     if as_json:
         emit_json({"promoted": [r.to_json() for r in results]})
         return
     for result in results:
         _print_promoted(result)
+
+
+def _refused(err: BatchRefused, *, details: bool) -> NoReturn:
+    """An all-or-nothing command refused: each refusal on stderr, then one line to end with."""
+    from promptreg.deploy import DeployError
+
+    if details:
+        for line in err.details:
+            click.echo(line, err=True)
+    failure = DeployError(err.summary)
+    failure.exit_code = err.exit_code
+    raise failure from None
 
 
 def _print_promoted(result: Deployed) -> None:

@@ -58,9 +58,6 @@ from promptreg.limits import (
     step,
     text_size,
 )
-from promptreg.limits import (
-    active as limits_active,
-)
 from promptreg.sandbox_filters import bounded_filters, bounded_globals, counted_tests
 
 _SEQUENCES = (str, bytes, list, tuple)
@@ -255,20 +252,12 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         """A step: `x[k]`, a slice (which copies), and the per-item attribute lookups of
         `map`, `groupby`, `sort(attribute=...)` and friends, so the clock is read while a
         filter works through a long list."""
-        budget = limits_active.get()
-        if budget is not None:
-            budget.steps -= 1
-            if budget.steps < 0 or not budget.steps & 63:
-                budget.check()
+        step()
         return _Sandbox.getitem(self, obj, argument)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """A step, as `getitem`."""
-        budget = limits_active.get()
-        if budget is not None:
-            budget.steps -= 1
-            if budget.steps < 0 or not budget.steps & 63:
-                budget.check()
+        step()
         return _Sandbox.getattr(self, obj, attribute)
 
     def get_template(
@@ -278,11 +267,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         globals: MutableMapping[str, Any] | None = None,
     ) -> jinja2.Template:
         """Every {% include %} / {% import %} / {% extends %} is a step (inlined: hot path)."""
-        budget = limits_active.get()
-        if budget is not None:
-            budget.steps -= 1
-            if budget.steps < 0 or not budget.steps & 63:
-                budget.check()
+        step()
         if globals is None and type(name) is str:
             # A partial compiled ahead of rendering (TemplateEnv): skip Jinja's weakref-keyed
             # cache lookup, which costs more than the step above. (`parent` only matters to a

@@ -51,6 +51,7 @@ class PromptFile:
     template: jinja2.Template | None = None
     closure: Closure | None = None
     prompt: Prompt | None = None
+    data: bytes | None = None  # the file's bytes as read (None: not read: PR001/PR004/PR006)
 
     def add(self, line: int, col: int, code: str, message: str) -> None:
         self.findings.append(Finding(self.shown, line, col, code, message))
@@ -65,7 +66,7 @@ def read_prompt_file(
 ) -> PromptFile:
     """Read and check a prompt file on disk."""
     pf = PromptFile(path=path, shown=shown, name=name)
-    data = _read_bytes(pf, max_bytes, env.prompts_dir)
+    data = pf.data = _read_bytes(pf, max_bytes, env.prompts_dir)
     return pf if data is None else _parse(pf, data, env)
 
 

@@ -160,24 +160,21 @@ def _validate_chunk(project: Project, files: Sequence[Path]) -> list[Finding]:
 
 
 def _secrets(project: Project, pf: PromptFile, scanned: set[Path]) -> list[Finding]:
-    """PR074 in the prompt file and every partial it includes, by the no-secrets hook's own
-    rules (one rule set wherever it runs). A partial shared by many prompts is read once per
-    worker; `validate` drops the duplicates across workers."""
+    """PR074 in the prompt file (the bytes the loader read) and every partial it includes, by
+    the no-secrets hook's own rules (one rule set wherever it runs). A partial shared by many
+    prompts is read once per worker; `validate` drops the duplicates across workers."""
     from promptreg.hooks.secrets import secret_findings
 
-    unread = any(f.code in ("PR001", "PR004", "PR006") for f in pf.findings)
-    paths = [] if unread else [pf.path]  # (unreadable, too large or a symlink: not read)
-    if pf.closure is not None:
-        paths += [project.prompts_dir / partial for partial in sorted(pf.closure.partials)]
-    found = []
-    for path in paths:
+    found = [] if pf.data is None else secret_findings(pf.shown, pf.data)
+    partials = sorted(pf.closure.partials) if pf.closure is not None else []
+    for path in (project.prompts_dir / partial for partial in partials):
         if path in scanned:
             continue
         scanned.add(path)
         try:
             data = path.read_bytes()
         except OSError:
-            continue  # unreadable: the loader reports it (PR001, PR043)
+            continue  # unreadable: the loader reports it (PR043)
         found += secret_findings(project.shown(path), data)
     return found
 

@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from promptreg._atomic import atomic_write
-
 if TYPE_CHECKING:
     from promptreg.codecache import CodeCache
 
@@ -103,6 +101,7 @@ def rewrite_front_matter(path: Path, edit: Callable[[Any], None]) -> bool:
 
     from ruamel.yaml import YAML
 
+    from promptreg._atomic import atomic_write
     from promptreg.errors import PromptregError
     from promptreg.frontmatter import FrontMatterError, split_front_matter
 

@@ -13,10 +13,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from promptreg import readmany
 from promptreg.deployments import (
     DeploymentLog,
     Rejected,
     Release,
+    Verdict,
     content_matches,
     is_legacy_match,
 )
@@ -206,6 +208,8 @@ def _check_releases(registry: Registry, names: Sequence[str], head: str) -> list
             item[0]: r for item, r in zip(listed, registry.reader.releases(listed), strict=True)
         }
     dirty = _changed_in_tree(registry)
+    new = [(head, registry.prompt_path(n)) for n in at_head if n not in judged]
+    registry._prefetch(new, full=True)  # a new release loads with every check: one exchange
     checked: list[Released] = []
     for name, prompt in at_head.items():
         try:
@@ -322,6 +326,8 @@ def _uncommitted_note(
     HEAD has. `dirty`: the paths `git diff HEAD` lists; a prompt none of whose files is
     listed needs no second load."""
     if dirty is not None:
+        if not dirty:
+            return None  # a clean tree: no need to read the closure
         prefix = registry.prompt_path(name)[: -len(name + SUFFIX)]
         files = [registry.prompt_path(name), *(prefix + p for p in committed.partials)]
         if not dirty.intersection(files):
@@ -492,7 +498,9 @@ def promote_many(
             sources[name] = (prompt, source.commit, None)
     else:
         # Checked now, created with the deployment tags: a refusal leaves no release behind.
-        for r in _check_releases(registry, names, _head(registry)):
+        checked = _check_releases(registry, names, _head(registry))
+        registry._prefetch([(r.commit, registry.prompt_path(r.name)) for r in checked], full=True)
+        for r in checked:
             sources[r.name] = (registry.load_at(r.commit, r.name), r.commit, r)
     if gate is None:
         from promptreg.evals.gate import deploy_gate
@@ -585,11 +593,13 @@ def _deploy_many(
     sign = sign or env in registry.project.config.signing.environments
     for attempt in range(1, MAX_ATTEMPTS + 1):
         items, made = [], []
+        with registry.lock:
+            logs = readmany.logs(registry.reader, [p.prompt.name for p in plans], env)
         for plan in plans:
             prompt, name = plan.prompt, plan.prompt.name
             # The seq rule of a single promote (`next_seq`): above every valid deployment,
             # stepping over names rejected tags took.
-            tag = deployment_tag(name, env, next_seq(registry.deployment_log(name, env)))
+            tag = deployment_tag(name, env, next_seq(logs[name]))
             _check_ref(tag)
             previous = plan.current.tag if plan.current is not None else None
             message = deployment_message(
@@ -619,8 +629,11 @@ def _deploy_many(
         items += [(r.tag, r.commit, _release_message(registry, r), False) for r in releases]
         names = [tag for _, tag, _ in made] + [r.tag for r in releases]
         objects = store.make_tag_objects(items)
-        for (_, tag, _), obj in zip(made, objects, strict=False):
-            _refuse_unless_it_counts(registry, tag, obj)  # as every reader will judge it
+        new_tags = [(tag, obj) for (_, tag, _), obj in zip(made, objects, strict=False)]
+        with registry.lock:  # as every reader will judge them
+            verdicts = readmany.judge_refs(registry.reader, new_tags)
+        for (tag, _), verdict in zip(new_tags, verdicts, strict=True):
+            _refuse_if_rejected(tag, verdict)
         if push is not None:
             refspecs = [f"{obj}:refs/tags/{tag}" for obj, tag in zip(objects, names, strict=True)]
             refspecs += [
@@ -891,7 +904,10 @@ def _refuse_unless_it_counts(registry: Registry, tag: str, obj: str) -> None:
     that would not count (signed by a key `allowed_signers` does not list for git, say)
     must not be published with "promoted" printed while the environment keeps running what
     it ran."""
-    verdict = registry.reader.judge_ref(tag, obj)
+    _refuse_if_rejected(tag, registry.reader.judge_ref(tag, obj))
+
+
+def _refuse_if_rejected(tag: str, verdict: Verdict | None) -> None:
     if isinstance(verdict, Rejected):
         raise DeployError(
             f"{tag} would not count as a deployment ({verdict.reason}); nothing was created"

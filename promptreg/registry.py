@@ -29,6 +29,7 @@ from promptreg.deployments import DeploymentLog, DeploymentReader, Release
 from promptreg.errors import PromptFileError, PromptNotFoundError, PromptregError, UsageError
 from promptreg.findings import Finding
 from promptreg.gitstore import GitError, GitStore
+from promptreg.hashcache import with_known_hash
 from promptreg.loader import load_light, parse_prompt_bytes
 from promptreg.names import SUFFIX, name_problem
 from promptreg.project import Project
@@ -219,12 +220,13 @@ class Registry:
             newest = self.reader.newest(groups)
             return {key: d for key, d in newest.items() if d is not None}
 
-    def _prefetch(self, wanted: list[tuple[str, str]]) -> None:
-        """Read the files of many deployments in one pipelined exchange with git."""
+    def _prefetch(self, wanted: list[tuple[str, str]], *, full: bool = False) -> None:
+        """Read the files of many deployments in one pipelined exchange with git (for a
+        `full` load: not yet loaded with every check)."""
         wanted = [
             key
             for key in dict.fromkeys(wanted)
-            if (*key, False) not in self._prompts and key not in self._blobs
+            if (*key, full) not in self._prompts and key not in self._blobs
         ]
         blobs = self.store.read_blobs([f"{commit}:{path}" for commit, path in wanted])
         self._blobs.update(zip(wanted, blobs, strict=True))
@@ -362,8 +364,11 @@ class Registry:
 
     def _load_deployed(self, commit: str, name: str, path: str) -> Prompt:
         """The prompt at `commit`, front-matter checked and content hash computed from what
-        is there (never taken from a tag message): the read model compares the two."""
-        return self._at_commit(commit, name, path=path, full=False)
+        is there (never taken from a tag message): the read model compares the two. The
+        hash of a commit's file seen before comes from the code cache (hashcache.py)."""
+        prompt = self._at_commit(commit, name, path=path, full=False)
+        config = self.project.config
+        return with_known_hash(prompt, self._code_cache, commit=commit, path=path, config=config)
 
     def _at_commit(self, commit: str, name: str, *, path: str | None, full: bool) -> Prompt:
         """Read `name` at `commit`. `full`: every check `validate` makes on the file;

@@ -236,8 +236,10 @@ def _float(value: float) -> str | None:
 
 
 def _string(value: str, *, top: bool) -> str:
-    if top and _scalar(value) == value and isinstance(_scalar(value), str) and value[:1] != "'":
-        return value
+    if top:
+        plain = _scalar(value)
+        if isinstance(plain, str) and plain == value:
+            return value
     out = ['"']
     for char in value:
         if char == '"' or char == "\\":

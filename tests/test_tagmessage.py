@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from promptreg._yaml import YamlError, read_yaml
-from promptreg.tagmessage import read_fast, read_message, write_message
-from promptreg.tags import deployment_message
+from promptreg.frontmatter._yaml import YamlError, read_yaml
+from promptreg.registry.tagmessage import read_fast, read_message, write_message
+from promptreg.registry.tags import deployment_message
 
 
 def _yaml_or_none(message: str):

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -242,6 +241,8 @@ class DeploymentReader:
         if len(tags) == 1:
             return [first]
         workers = min(8, os.cpu_count() or 1)
+        from concurrent.futures import ThreadPoolExecutor  # (not on an application's start)
+
         with ThreadPoolExecutor(max_workers=workers) as pool:
             return [first, *pool.map(checker.problem, tags[1:])]
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 # Keys the fast path may read: words YAML 1.2 reads as strings (not null/true/false).
@@ -45,15 +46,31 @@ _RESOLVED = re.compile(
 _MAX_NUMBER = 100  # digits; longer numbers go to the YAML reader (and its limits)
 # A double-quoted string with the escapes both readers decode alike, and nothing else.
 _QUOTED = r'"(?:[^"\\]|\\(?:[\\"nrtbf0]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}))*"'
-_QUOTED_FULL = re.compile(_QUOTED + r"\Z")
-_ESCAPE = re.compile(r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|(.))", re.S)
-_SIMPLE_ESCAPES = {"\\": "\\", '"': '"', "n": "\n", "r": "\r", "t": "\t", "b": "\b"}
-_SIMPLE_ESCAPES |= {"f": "\f", "0": "\0"}
 # One item of a flow collection as `write_message` writes it: a quoted string or a scalar.
 _ITEM = _QUOTED + r"|-?[0-9][0-9.e+-]*|true|false|null"
-_FLOW_MAP = re.compile(rf"\{{(?:(?:{_QUOTED}): (?:{_ITEM})(?:, (?:{_QUOTED}): (?:{_ITEM}))*)?\}}\Z")
-_FLOW_SEQ = re.compile(rf"\[(?:(?:{_ITEM})(?:, (?:{_ITEM}))*)?\]\Z")
-_TOKEN = re.compile(rf"({_QUOTED})|(-?[0-9][0-9.e+-]*|true|false|null)")
+_SIMPLE_ESCAPES = {"\\": "\\", '"': '"', "n": "\n", "r": "\r", "t": "\t", "b": "\b"}
+_SIMPLE_ESCAPES |= {"f": "\f", "0": "\0"}
+
+
+class _Patterns:
+    """The patterns of quoted strings and flow collections, compiled on first use (~1 ms):
+    most messages have neither, and an application's start reads a few messages at most."""
+
+    def __init__(self) -> None:
+        self.quoted = re.compile(_QUOTED + r"\Z")
+        self.escape = re.compile(
+            r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|(.))", re.S
+        )
+        pair = rf"(?:{_QUOTED}): (?:{_ITEM})"
+        self.flow_map = re.compile(rf"\{{(?:{pair}(?:, {pair})*)?\}}\Z")
+        self.flow_seq = re.compile(rf"\[(?:(?:{_ITEM})(?:, (?:{_ITEM}))*)?\]\Z")
+        self.token = re.compile(rf"({_QUOTED})|(-?[0-9][0-9.e+-]*|true|false|null)")
+
+
+@cache
+def _patterns() -> _Patterns:
+    return _Patterns()
+
 
 _NOT_SIMPLE = object()
 
@@ -100,11 +117,11 @@ def _read_yaml_message(message: str) -> Any:
 
 def _value(raw: str) -> Any:
     if raw[:1] == '"':
-        return _quoted(raw) if _QUOTED_FULL.match(raw) else _NOT_SIMPLE
+        return _quoted(raw) if _patterns().quoted.match(raw) else _NOT_SIMPLE
     if raw[:1] == "{" and raw != "{}":
-        return _flow(raw, mapping=True) if _FLOW_MAP.match(raw) else _NOT_SIMPLE
+        return _flow(raw, mapping=True) if _patterns().flow_map.match(raw) else _NOT_SIMPLE
     if raw[:1] == "[":
-        return _flow(raw, mapping=False) if _FLOW_SEQ.match(raw) else _NOT_SIMPLE
+        return _flow(raw, mapping=False) if _patterns().flow_seq.match(raw) else _NOT_SIMPLE
     return _scalar(raw)
 
 
@@ -147,14 +164,14 @@ def _quoted(raw: str) -> Any:
             return ""
         return chr(point)
 
-    text = _ESCAPE.sub(one, raw[1:-1])
+    text = _patterns().escape.sub(one, raw[1:-1])
     return _NOT_SIMPLE if bad else text
 
 
 def _flow(raw: str, *, mapping: bool) -> Any:
-    """A one-level flow collection (already matched by `_FLOW_MAP` / `_FLOW_SEQ`)."""
+    """A one-level flow collection (already matched by its pattern)."""
     items = []
-    for quoted, scalar in _TOKEN.findall(raw[1:-1]):
+    for quoted, scalar in _patterns().token.findall(raw[1:-1]):
         value = _quoted(quoted) if quoted else _number_or_word(scalar)
         if value is _NOT_SIMPLE:
             return _NOT_SIMPLE

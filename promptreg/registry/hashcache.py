@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from promptreg.codecache import memoize
 from promptreg.errors import PromptregError
 from promptreg.template.analysis import FORMAT as ANALYSIS_FORMAT
-from promptreg.template.environment import HASH_SCHEME
+from promptreg.template.content_hash import HASH_SCHEME
 
 if TYPE_CHECKING:
     from promptreg.codecache import CodeCache

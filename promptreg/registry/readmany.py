@@ -11,16 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from promptreg.registry.deployments import (
-    Candidate,
-    DeploymentLog,
-    DeploymentReader,
-    Rejected,
-    Verdict,
-    make_log,
-)
+from promptreg.registry.deployments import DeploymentReader
 from promptreg.registry.tagobject import OID
 from promptreg.registry.tags import PREFIX, canonical_seq, split_deployment_ref
+from promptreg.registry.verdicts import Candidate, DeploymentLog, Rejected, Verdict, make_log
 
 
 def logs(reader: DeploymentReader, names: Iterable[str], env: str) -> dict[str, DeploymentLog]:

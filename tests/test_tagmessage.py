@@ -152,3 +152,13 @@ def test_both_readers_give_one_answer_on_quoted_and_flow_values(message):
 )
 def test_the_readers_agree_where_json_and_yaml_part(message):
     assert _same(read_message(message), _yaml_or_none(message))
+
+
+def test_values_read_are_never_shared_between_messages():
+    """The fast reader caches scalar values: a mapping or list it returns must still be
+    the caller's own."""
+    message = "promptreg: 1\nscores: {}\noverrides: []\n"
+    first, second = read_message(message), read_message(message)
+    first["scores"]["x"] = 1.0
+    first["overrides"].append("y")
+    assert second == {"promptreg": 1, "scores": {}, "overrides": []}

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 # Keys the fast path may read: words YAML 1.2 reads as strings (not null/true/false).
@@ -122,16 +122,20 @@ def _value(raw: str) -> Any:
         return _flow(raw, mapping=True) if _patterns().flow_map.match(raw) else _NOT_SIMPLE
     if raw[:1] == "[":
         return _flow(raw, mapping=False) if _patterns().flow_seq.match(raw) else _NOT_SIMPLE
+    if raw == "{}":
+        return {}  # (a new one each time: the cached `_scalar` returns immutable values only)
     return _scalar(raw)
 
 
+@lru_cache(maxsize=4096)
 def _scalar(raw: str) -> Any:
+    """A plain or single-quoted scalar's value, or _NOT_SIMPLE. Cached: the messages of a
+    registry repeat their values (`action: promote`, an environment, a commit) thousands of
+    times, and every value this returns is immutable."""
     if raw in ("null", "~"):
         return None
     if raw in ("true", "false"):
         return raw == "true"
-    if raw == "{}":
-        return {}
     if len(raw) <= _MAX_NUMBER and _INT.match(raw):
         return int(raw)
     if len(raw) <= _MAX_NUMBER and _FLOAT.match(raw):

@@ -21,8 +21,9 @@ import sys
 import sysconfig
 from pathlib import Path
 
-from common import ENV, ROOT, WORK, BenchError, Context, Row, alt_process, ours_process, section
+from common import ENV, ROOT, WORK, BenchError, Context, Row, section
 from registry_repo import RegistryRepo
+from timing import Measured, RunFailed, time_interleaved
 
 WARM_OVER_FLOOR, COLD_OVER_FLOOR, FORCED_OVER_PLAIN = 0.030, 0.060, 0.003
 VALIDATE_COLD_GOAL, VALIDATE_WARM_GOAL = 1.5, 0.5
@@ -67,26 +68,31 @@ def wheel_python() -> Path:
 
 
 def app_rows(ctx: Context, repo: RegistryRepo, name: str) -> list[Row]:
-    runs, root = ctx.settings.startup_runs, repo.root
-    floor = alt_process([str(ctx.python), "-c", FLOOR], root, runs)
-    if not isinstance(floor, float):
-        raise BenchError(f"the floor `python -c '{FLOOR}'` {floor}")
-    label = f"`python -c '{FLOOR}'` (the floor)"
-    code = APP.format(name=name)
+    """The floor and the four application starts, interleaved (see `time_interleaved`)."""
+    root, code = repo.root, APP.format(name=name)
+
+    def clear() -> None:
+        shutil.rmtree(repo.code_cache, ignore_errors=True)
+
+    installs = {"editable install": ctx.python, "wheel install": wheel_python()}
+    commands = {"floor": Measured([str(ctx.python), "-c", FLOOR])}
+    for install, python in installs.items():
+        commands[f"warm; {install}"] = Measured([str(python), "-c", code])
+        commands[f"cold; {install}"] = Measured([str(python), "-c", code], clear)
+    try:
+        took = time_interleaved(commands, root, ctx.settings.startup_runs, env=ENV)
+    except RunFailed as err:
+        raise BenchError(str(err)) from None
+    floor = took.pop("floor").median
+    label = f"`python -c '{FLOOR}'` (the floor, interleaved)"
     rows = []
-    installs = [("editable install", ctx.python), ("wheel install", wheel_python())]
-    for install, python in installs:
-        cases = [
-            ("warm", None, WARM_OVER_FLOOR),
-            ("cold", lambda: shutil.rmtree(repo.code_cache, ignore_errors=True), COLD_OVER_FLOOR),
-        ]
-        for cache, before, over in cases:
-            took = ours_process([str(python), "-c", code], root, runs, before).median
-            what = (
-                f"app start to first render: import, `Registry('.')`, `get('{name}@prod')`, "
-                f"`render`; code cache {cache}; {install} (process)"
-            )
-            rows.append(Row(what, took, label, floor, floor + over))
+    for case, timing in took.items():
+        over = WARM_OVER_FLOOR if case.startswith("warm") else COLD_OVER_FLOOR
+        what = (
+            f"app start to first render: import, `Registry('.')`, `get('{name}@prod')`, "
+            f"`render`; code cache {case} (process)"
+        )
+        rows.append(Row(what, timing.median, label, floor, floor + over))
     return rows
 
 
@@ -141,7 +147,8 @@ def _drop_forced_tags(repo: RegistryRepo) -> None:
 
 
 def validate_start_rows(ctx: Context) -> list[Row]:
-    """`promptreg validate` of a fresh clone (no cache, every run), and warm."""
+    """`promptreg validate` of a fresh clone (no cache: cloned again before each run), and
+    warm (the same clone, after a run filled its cache), interleaved with the floor."""
     clone = WORK / "clone"
 
     def fresh() -> None:
@@ -149,17 +156,25 @@ def validate_start_rows(ctx: Context) -> list[Row]:
         subprocess.run(["git", "clone", "-q", str(ctx.repo_root), str(clone)], check=True)
 
     fresh()
-    runs, cmd = ctx.settings.process_runs, [str(ctx.promptreg), "validate"]
-    cold = ours_process(cmd, clone, runs, fresh).median
-    warm = ours_process(cmd, clone, runs).median
-    n = f"{ctx.settings.count:,}"
-    floor = alt_process([str(ctx.python), "-c", FLOOR], clone, runs)
-    label = f"`python -c '{FLOOR}'`"
-    what = f"`promptreg validate`, {n} prompts"
+    cmd = [str(ctx.promptreg), "validate"]
+    commands = {
+        "floor": Measured([str(ctx.python), "-c", FLOOR]),
+        "cold": Measured(cmd, fresh),
+        "warm": Measured(cmd),
+    }
+    try:
+        took = time_interleaved(commands, clone, ctx.settings.process_runs, env=ENV)
+    except RunFailed as err:
+        raise BenchError(str(err)) from None
+    floor = took["floor"].median
+    label = f"`python -c '{FLOOR}'` (interleaved)"
+    what = f"`promptreg validate`, {ctx.settings.count:,} prompts"
     return [
-        Row(f"{what}, fresh clone: no cache (process)", cold, label, floor, VALIDATE_COLD_GOAL),
-        Row(f"{what}, cache warm (process)", warm, label, floor, VALIDATE_WARM_GOAL),
-    ]
+        Row(f"{what}, fresh clone: no cache (process)", took["cold"].median, label, floor,
+            VALIDATE_COLD_GOAL),
+        Row(f"{what}, cache warm (process)", took["warm"].median, label, floor,
+            VALIDATE_WARM_GOAL),
+    ]  # fmt: skip
 
 
 @section("start")

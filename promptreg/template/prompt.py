@@ -248,9 +248,15 @@ class Prompt:
 
     @property
     def template(self) -> jinja2.Template:
-        """The compiled template (compiled once, on first use)."""
+        """The compiled template (compiled once, on first use), with its include closure
+        walked: the partials come from the code cache, compiled once, instead of through
+        Jinja's loader at the first render (a prompt whose content hash was known, from a
+        bundle or the registry's cache, is not analysed before)."""
         lazy = self._lazy
         template = lazy.template
+        if template is None and lazy.closure is None:
+            self._analyse()
+            template = lazy.template
         if template is None:
             with lazy.lock:
                 if lazy.template is None:

@@ -32,6 +32,7 @@ RUNTIME_MODULES = {
     "promptreg.frontmatter.schema",
     "promptreg.frontmatter.spec",
     "promptreg.frontmatter.split",
+    "promptreg.frontmatter.yamldoc",
     "promptreg.limits",
     "promptreg.names",
     "promptreg.project",
@@ -44,7 +45,6 @@ RUNTIME_MODULES = {
     "promptreg.registry.commits",
     "promptreg.registry.deployments",
     "promptreg.registry.gitregistry",
-    "promptreg.registry.gitrepo",
     "promptreg.registry.gitstore",
     "promptreg.registry.hashcache",
     "promptreg.registry.refindex",
@@ -55,6 +55,7 @@ RUNTIME_MODULES = {
     "promptreg.registry.tags",
     "promptreg.registry.treelinks",
     "promptreg.registry.verdicts",
+    "promptreg.repository",
     "promptreg.template",
     "promptreg.template.analysis",
     "promptreg.template.content_hash",
@@ -66,7 +67,7 @@ RUNTIME_MODULES = {
     "promptreg.template.sandbox",
     "promptreg.template.sandbox_filters",
     "promptreg.template.sources",
-    "promptreg.tokens",
+    "promptreg.template.tokens",
     "promptreg.versions",
 }
 THIRD_PARTY = {"jinja2", "markupsafe"}  # the template engine: the floor

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from promptreg.findings import Finding
-from promptreg.frontmatter._yaml import YamlDoc
 from promptreg.frontmatter.checks import (
     Collector,
     Where,
@@ -32,6 +31,7 @@ from promptreg.frontmatter.spec import (
     ModelSpec,
     PromptSpec,
 )
+from promptreg.frontmatter.yamldoc import YamlDoc
 from promptreg.versions import SEMVER
 
 TOP_LEVEL_KEYS = (

@@ -110,7 +110,8 @@ def read_fast(message: str) -> dict[str, Any] | None:
 
 
 def _read_yaml_message(message: str) -> Any:
-    from promptreg.frontmatter._yaml import YamlError, read_yaml
+    from promptreg.frontmatter._yaml import read_yaml
+    from promptreg.frontmatter.yamldoc import YamlError
 
     try:
         return read_yaml(message).data

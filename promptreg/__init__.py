@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         PromptregError,
         RenderError,
     )
+    from promptreg.otel import otel_attributes
     from promptreg.project import Project, load
     from promptreg.prompt import Prompt, Rendered
     from promptreg.registry import Registry
@@ -36,6 +37,7 @@ __all__ = [
     "RenderError",
     "Rendered",
     "load",
+    "otel_attributes",
 ]
 
 _WHERE = {
@@ -50,6 +52,7 @@ _WHERE = {
     "Prompt": "promptreg.prompt",
     "Rendered": "promptreg.prompt",
     "Registry": "promptreg.registry",
+    "otel_attributes": "promptreg.otel",
 }
 
 

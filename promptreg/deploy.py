@@ -26,6 +26,8 @@ from promptreg.names import SUFFIX, name_problem, ref_problem
 from promptreg.prompt import Prompt
 from promptreg.refindex import RefIndex
 from promptreg.registry import Registry
+from promptreg.remote import fetch_for_deploy, push_refs
+from promptreg.state_ref import Entry, lost_state_race, push_update
 from promptreg.tags import (
     MAX_SEQ,
     PREFIX,
@@ -34,6 +36,7 @@ from promptreg.tags import (
     deployment_message,
     deployment_tag,
     deployments_prefix,
+    parse_deployment_name,
     release_message,
     release_tag,
     split_deployment_ref,
@@ -366,6 +369,8 @@ def promote(
     if force and not (reason and reason.strip()):
         raise UsageError("--force needs --reason: the reason is written into the deployment tag")
     released = None
+    if push is not None:  # what the team's remote says first: the environments involved
+        fetch_for_deploy(registry, push, _env_patterns(registry, [name], to, from_env))
     if from_env is not None:
         registry.check_env(from_env)
         source = registry.current(name, from_env)
@@ -383,10 +388,21 @@ def promote(
 
     current = registry.current(name, to)
     if current is not None and _runs_already(prompt, current):
+        note = f"{to} already runs {name} {prompt.version} ({current.tag})"
+        if push is None:
+            return Deployed(
+                name, to, None, prompt.version, commit, "promote", current.tag,
+                released=released, notes=(f"{note}: nothing to do",),
+            )  # fmt: skip
+        from promptreg.sync import sync
+
+        done = sync(registry, push, names=[name])  # it may run here only: push it
+        lines = tuple(line for line in done.lines() if not line.startswith("nothing to push"))
         return Deployed(
             name, to, None, prompt.version, commit, "promote", current.tag,
-            released=released,
-            notes=(f"{to} already runs {name} {prompt.version} ({current.tag}): nothing to do",),
+            pushed_to=push, released=released,
+            notes=(f"{note}: nothing to deploy" + ("" if lines else f", and {push} has it"),
+                   *lines),
         )  # fmt: skip
     refusals: list[str] = []
     index = envs.index(to)
@@ -474,6 +490,8 @@ def promote_many(
     before = envs[envs.index(to) - 1] if envs.index(to) > 0 else None
     if from_env is not None:
         registry.check_env(from_env)
+    if push is not None:  # what the team's remote says first: the environments involved
+        fetch_for_deploy(registry, push, _env_patterns(registry, names, to, from_env))
     running = _running(registry, [e for e in (to, before, from_env) if e is not None], names)
     refusals: list[tuple[str, PromptregError]] = []
     sources: dict[str, tuple[Prompt, str, Released | None]] = {}
@@ -628,11 +646,16 @@ def _deploy_many(
                 for p in plans
                 if p.released is not None and p.released not in releases
             ]
+            new = [
+                Entry(plan.prompt.name, env, parse_seq(tag), obj)
+                for (plan, tag, _), obj in zip(made, objects, strict=False)
+            ]
+            more, options = push_update(registry, push, new)
             try:
-                store.push(push, refspecs)
+                push_refs(store, push, refspecs + more, options)
             except PushRejectedError:
-                store.fetch_tag_patterns(
-                    push, [deployments_prefix(p.prompt.name, env) + "*" for p in plans]
+                fetch_for_deploy(
+                    registry, push, [deployments_prefix(p.prompt.name, env) + "*" for p in plans]
                 )
                 continue  # the remote has some of those seqs already: take the next ones
         try:
@@ -685,6 +708,8 @@ def rollback(
     never deployed to `env` and older than what runs. Forward is `promote`.
     """
     registry.check_env(env)
+    if push is not None:  # what the team's remote says first
+        fetch_for_deploy(registry, push, [deployments_prefix(name, env) + "*"])
     log = registry.deployment_log(name, env)
     history = log.valid
     if not history:
@@ -815,7 +840,7 @@ def _deploy(
     failed_seq, why = None, ""
     for attempt in range(1, MAX_ATTEMPTS + 1):
         if push is not None:
-            store.fetch_tags(push, deployments_prefix(name, env) + "*")
+            fetch_for_deploy(registry, push, [deployments_prefix(name, env) + "*"])
         log = registry.deployment_log(name, env)
         previous = log.valid[0].tag if log.valid else None
         seq = next_seq(log)
@@ -848,10 +873,12 @@ def _deploy(
             refspecs = [f"{obj}:refs/tags/{tag}"]
             if prompt.version in registry.releases(name):
                 refspecs.append(f"refs/tags/{version_tag}:refs/tags/{version_tag}")
+            more, options = push_update(registry, push, [Entry(name, env, seq, obj)])
             try:
-                store.push(push, refspecs)
+                push_refs(store, push, refspecs + more, options)
             except PushRejectedError as err:
-                failed_seq, why = seq, err.stderr
+                if not lost_state_race(err.stderr):  # (else the seq was free: keep it)
+                    failed_seq, why = seq, err.stderr
                 continue  # the remote has that seq already: fetch and take the next one
         try:
             store.publish_tag(tag, obj)
@@ -924,6 +951,22 @@ def next_seq(log: DeploymentLog) -> int:
             f"{len(str(MAX_SEQ))} digits (see `promptreg history` for the tags up there)"
         )
     return seq
+
+
+def _env_patterns(
+    registry: Registry, names: Sequence[str], to: str, from_env: str | None
+) -> list[str]:
+    """The tag patterns of `to`, the environment before it and `from_env`, for `names`."""
+    envs = registry.environments
+    before = envs[envs.index(to) - 1] if envs.index(to) > 0 else None
+    wanted = dict.fromkeys(e for e in (to, before, from_env) if e is not None)
+    return [deployments_prefix(n, e) + "*" for n in names if not name_problem(n) for e in wanted]
+
+
+def parse_seq(tag: str) -> int:
+    parsed = parse_deployment_name(tag)
+    assert parsed is not None  # (a tag promote itself named)
+    return parsed[2]
 
 
 def _check_ref(tag: str) -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from promptreg.cli._base import State, cli, emit_json, json_option, print_table
+from promptreg.cli.remote import down, push_options, push_remote, remote_json, remote_notes
 from promptreg.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
@@ -56,16 +57,6 @@ _sign_option = click.option(
     "automatic for environments listed under signing: in promptreg.yaml.",
 )
 
-_push_option = click.option(
-    "--push",
-    "push",
-    is_flag=False,
-    flag_value="origin",
-    default=None,
-    metavar="[REMOTE]",
-    help="Push the new tag (and its version tag) atomically; default remote: origin.",
-)
-
 
 @cli.command()
 @click.argument("names", nargs=-1)
@@ -74,7 +65,7 @@ _push_option = click.option(
 @click.option("--version", "version", metavar="V", help="A released version (default: HEAD's).")
 @click.option("--from", "from_env", metavar="ENV", help="Deploy what ENV runs now.")
 @click.option("--reason", help="Why: written into the deployment tag.")
-@_push_option
+@push_options
 @click.option(
     "--force", is_flag=True, help="Override the promotion order or the gate (needs --reason)."
 )
@@ -90,6 +81,7 @@ def promote(
     from_env: str | None,
     reason: str | None,
     push: str | None,
+    no_push: bool,
     force: bool,
     sign: bool,
     as_json: bool,
@@ -97,25 +89,33 @@ def promote(
     """Deploy NAMES to an environment: an annotated tag prompts/NAME@ENV/SEQ each. NAMES may
     be globs (`'support/*'`); several prompts are promoted all or nothing, in one push."""
     from promptreg.deploy import promote as run
+    from promptreg.remote import RemoteError
 
     chosen = _chosen_names(state, names, every)
+    push = push_remote(state, push, no_push)
     if len(chosen) > 1 or every or chosen != list(names):
         if version is not None:
             raise UsageError("--version names one prompt's version: promote several without it")
-        _promote_many(state, chosen, to, from_env, reason, push, force, sign, as_json)
+        try:
+            _promote_many(state, chosen, to, from_env, reason, push, force, sign, as_json)
+        except RemoteError as err:
+            raise down(err) from None
         return
     (name,) = chosen
-    result = run(
-        state.registry,
-        name,
-        to=to,
-        version=version,
-        from_env=from_env,
-        reason=reason,
-        push=push,
-        force=force,
-        sign=sign,
-    )
+    try:
+        result = run(
+            state.registry,
+            name,
+            to=to,
+            version=version,
+            from_env=from_env,
+            reason=reason,
+            push=push,
+            force=force,
+            sign=sign,
+        )
+    except RemoteError as err:
+        raise down(err) from None
     if as_json:
         emit_json(result.to_json())
         return
@@ -209,7 +209,7 @@ def _print_promoted(result: Deployed) -> None:
     "--to", "to", metavar="VERSION|SEQ", help="Version or deployment seq (default: the previous)."
 )
 @click.option("--reason", help="Why: written into the deployment tag.")
-@_push_option
+@push_options
 @_sign_option
 @json_option
 @click.pass_obj
@@ -220,13 +220,19 @@ def rollback(
     to: str | None,
     reason: str | None,
     push: str | None,
+    no_push: bool,
     sign: bool,
     as_json: bool,
 ) -> None:
     """Deploy an earlier version again, as a new tag (nothing is deleted or moved)."""
     from promptreg.deploy import rollback as run
+    from promptreg.remote import RemoteError
 
-    result = run(state.registry, name, env=env, to=to, reason=reason, push=push, sign=sign)
+    remote = push_remote(state, push, no_push)
+    try:
+        result = run(state.registry, name, env=env, to=to, reason=reason, push=remote, sign=sign)
+    except RemoteError as err:
+        raise down(err) from None
     if as_json:
         emit_json(result.to_json())
         return
@@ -234,17 +240,26 @@ def rollback(
     click.echo(f"rolled back  {name} in {env} to {result.version}  ({result.tag}{pushed})")
 
 
+_offline_option = click.option(
+    "--offline", is_flag=True, help="Do not ask the remote (compare with its last fetched state)."
+)
+
+
 @cli.command()
 @click.argument("name")
 @click.option("--env", "env", metavar="ENV", help="Only this environment.")
+@_offline_option
 @json_option
 @click.pass_obj
-def history(state: State, name: str, env: str | None, as_json: bool) -> None:
+def history(state: State, name: str, env: str | None, offline: bool, as_json: bool) -> None:
     """Deployments of NAME, newest first: when, who, what, why; then the tags that do not
-    count as deployments (REJECTED, with the reason)."""
+    count as deployments (REJECTED, with the reason). Deployments that exist only in this
+    clone are marked (local only), and environments the remote has moved on in are named."""
     from promptreg.deploy import next_rollback
+    from promptreg.remote_view import remote_view
 
     registry = state.registry
+    view = remote_view(registry, offline=offline)
     log = registry.deployment_log(name, env)
     deployments = log.valid
     if not deployments and not log.rejected:
@@ -256,7 +271,10 @@ def history(state: State, name: str, env: str | None, as_json: bool) -> None:
         emit_json(
             {
                 "name": name,
-                "deployments": [d.to_json() for d in deployments],
+                "deployments": [
+                    {**d.to_json(), "local_only": d.tag in view.local_only} for d in deployments
+                ],
+                "remote": remote_json(view, {(name, e): by_env[e] for e in envs}),
                 "rejected": [r.to_json() for r in log.rejected],
                 "next_rollback": {
                     e: None if d is None else {"version": d.version, "seq": d.seq, "tag": d.tag}
@@ -275,7 +293,10 @@ def history(state: State, name: str, env: str | None, as_json: bool) -> None:
             str(d.seq),
             d.date.replace("T", " "),
             d.tagger,
-            d.action + (" (forced)" if d.forced else "") + (" (legacy hash)" if d.legacy else ""),
+            d.action
+            + (" (forced)" if d.forced else "")
+            + (" (legacy hash)" if d.legacy else "")
+            + (" (local only)" if d.tag in view.local_only else ""),
             d.version,
             _short(d.commit),
             d.reason or "",
@@ -296,6 +317,7 @@ def history(state: State, name: str, env: str | None, as_json: bool) -> None:
         for r in log.rejected
     ]
     print_table(("ENV", "SEQ", "WHEN", "WHO", "ACTION", "VERSION", "COMMIT", "REASON"), rows)
+    remote_notes(view, {(name, e): by_env[e] for e in envs})
     if nexts:
         click.echo()
     for e, target in nexts.items():
@@ -338,24 +360,44 @@ def verify_command(state: State, as_json: bool) -> None:
 
 
 @cli.command()
+@_offline_option
 @json_option
 @click.pass_obj
-def status(state: State, as_json: bool) -> None:
-    """Every prompt against every environment, with the working tree's version."""
+def status(state: State, offline: bool, as_json: bool) -> None:
+    """Every prompt against every environment, with the working tree's version. A version
+    marked `*` runs only in this clone (not on the remote); environments the remote has moved
+    on in are named under the table."""
     from promptreg.history import status as run
+    from promptreg.remote_view import remote_view
 
     rows = run(state.registry)
+    view = remote_view(state.registry, offline=offline)
     envs = state.registry.environments
+    groups = {
+        (r.name, e): [d] if (d := r.deployed[e]) is not None else [] for r in rows for e in envs
+    }
     if as_json:
-        emit_json({"environments": list(envs), "prompts": [r.to_json() for r in rows]})
+        emit_json(
+            {
+                "environments": list(envs),
+                "prompts": [r.to_json() for r in rows],
+                "remote": remote_json(view, groups),
+            }
+        )
         return
     table = []
     for r in rows:
         cells = [r.name, r.tree_version or "—"]
-        cells += [(d.version if d else "—") for d in (r.deployed[e] for e in envs)]
+        for e in envs:
+            d = r.deployed[e]
+            local = "*" if d is not None and d.tag in view.local_only else ""
+            cells.append(d.version + local if d else "—")
         cells.append(", ".join(r.markers))
         table.append(tuple(cells))
     print_table(("PROMPT", "TREE", *(e.upper() for e in envs), "NOTES"), table)
+    if any(d.tag in view.local_only for ds in groups.values() for d in ds):
+        click.echo(f"* runs only in this clone: `promptreg sync` pushes it to {view.remote}")
+    remote_notes(view, groups)
 
 
 @cli.command()

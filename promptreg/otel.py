@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from promptreg.prompt import Prompt
+    from promptreg.template.prompt import Prompt
 
 
 def otel_attributes(prompt: Prompt) -> dict[str, str]:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from promptreg.follower import Follower
 from promptreg.otel import otel_attributes
-from promptreg.registry import Registry
+from promptreg.registry.follower import Follower
+from promptreg.registry.runtime import Registry
 from tests.conftest import Workspace, bump, commit, git
 from tests.remote_servers import GitDaemon, HttpBackend
 
@@ -156,8 +156,8 @@ def test_a_forged_tag_and_state_pushed_to_the_remote_are_never_served(
     obj = subprocess.run(
         ["git", "mktag"], input=body, cwd=repo.root, capture_output=True, text=True, check=True
     ).stdout.strip()
-    from promptreg.gitstore import GitStore
-    from promptreg.state_ref import Entry, write_state
+    from promptreg.registry.gitstore import GitStore
+    from promptreg.registry.state_ref import Entry, write_state
 
     with GitStore(repo.root) as store:
         state = write_state(store, [Entry("triage", "dev", 2, obj)])

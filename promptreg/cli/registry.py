@@ -14,10 +14,10 @@ from promptreg.cli.remote import down, push_options, push_remote, remote_json, r
 from promptreg.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
-    from promptreg.deploy import BatchRefused, Deployed
+    from promptreg.registry.deploy import BatchRefused, Deployed
 
 if TYPE_CHECKING:
-    from promptreg.diff import PromptDiff
+    from promptreg.app.diff import PromptDiff
 
 
 def _short(commit: str | None) -> str:
@@ -31,8 +31,8 @@ def _short(commit: str | None) -> str:
 def release(state: State, names: tuple[str, ...], as_json: bool) -> None:
     """Tag each prompt's version at HEAD as prompts/NAME@vVERSION (default: every prompt).
     Idempotent; refuses a version already released with different content."""
-    from promptreg.deploy import ReleaseRefused
-    from promptreg.deploy import release as run
+    from promptreg.registry.deploy import ReleaseRefused
+    from promptreg.registry.deploy import release as run
 
     try:
         results = run(state.registry, names)
@@ -88,8 +88,8 @@ def promote(
 ) -> None:
     """Deploy NAMES to an environment: an annotated tag prompts/NAME@ENV/SEQ each. NAMES may
     be globs (`'support/*'`); several prompts are promoted all or nothing, in one push."""
-    from promptreg.deploy import promote as run
-    from promptreg.remote import RemoteError
+    from promptreg.registry.deploy import promote as run
+    from promptreg.registry.remote import RemoteError
 
     chosen = _chosen_names(state, names, every)
     push = push_remote(state, push, no_push)
@@ -156,7 +156,7 @@ def _promote_many(
     sign: bool,
     as_json: bool,
 ) -> None:
-    from promptreg.deploy import BatchRefused, promote_many
+    from promptreg.registry.deploy import BatchRefused, promote_many
 
     try:
         results = promote_many(
@@ -180,7 +180,7 @@ def _promote_many(
 
 def _refused(err: BatchRefused, *, details: bool) -> NoReturn:
     """An all-or-nothing command refused: each refusal on stderr, then one line to end with."""
-    from promptreg.deploy import DeployError
+    from promptreg.registry.deploy import DeployError
 
     if details:
         for line in err.details:
@@ -225,8 +225,8 @@ def rollback(
     as_json: bool,
 ) -> None:
     """Deploy an earlier version again, as a new tag (nothing is deleted or moved)."""
-    from promptreg.deploy import rollback as run
-    from promptreg.remote import RemoteError
+    from promptreg.registry.deploy import rollback as run
+    from promptreg.registry.remote import RemoteError
 
     remote = push_remote(state, push, no_push)
     try:
@@ -255,8 +255,8 @@ def history(state: State, name: str, env: str | None, offline: bool, as_json: bo
     """Deployments of NAME, newest first: when, who, what, why; then the tags that do not
     count as deployments (REJECTED, with the reason). Deployments that exist only in this
     clone are marked (local only), and environments the remote has moved on in are named."""
-    from promptreg.deploy import next_rollback
-    from promptreg.remote_view import remote_view
+    from promptreg.registry.deploy import next_rollback
+    from promptreg.registry.remote_view import remote_view
 
     registry = state.registry
     view = remote_view(registry, offline=offline)
@@ -334,7 +334,7 @@ def verify_command(state: State, as_json: bool) -> None:
     """Check every deployment and release tag; list those that do not count, and why, and
     those that count only through a content-hash scheme-1 record (warnings). Exit 1 if any
     does not count."""
-    from promptreg.verify import verify
+    from promptreg.registry.verify import verify
 
     result = verify(state.registry)
     if as_json:
@@ -367,8 +367,8 @@ def status(state: State, offline: bool, as_json: bool) -> None:
     """Every prompt against every environment, with the working tree's version. A version
     marked `*` runs only in this clone (not on the remote); environments the remote has moved
     on in are named under the table."""
-    from promptreg.history import status as run
-    from promptreg.remote_view import remote_view
+    from promptreg.registry.history import status as run
+    from promptreg.registry.remote_view import remote_view
 
     rows = run(state.registry)
     view = remote_view(state.registry, offline=offline)
@@ -406,7 +406,7 @@ def status(state: State, offline: bool, as_json: bool) -> None:
 @click.pass_obj
 def log(state: State, name: str, as_json: bool) -> None:
     """Commits that changed NAME or a partial it includes, with the version at each."""
-    from promptreg.history import log as run
+    from promptreg.registry.history import log as run
 
     entries = run(state.registry, name)
     if not entries:
@@ -441,7 +441,7 @@ def diff(
     as_json: bool,
 ) -> None:
     """What changed from selector A to selector B (default: the working tree)."""
-    from promptreg.diff import diff_prompts
+    from promptreg.app.diff import diff_prompts
 
     b_label = b or a.partition("@")[0]
     old, new = state.load(a, serving_checks=False), state.load(b_label, serving_checks=False)
@@ -522,7 +522,7 @@ def _colour(line: str) -> str:
 @click.pass_obj
 def export(state: State, env: str, output: Path, sign_key: Path | None, as_json: bool) -> None:
     """Write every prompt deployed to ENV into one JSON bundle, for deploys without .git."""
-    from promptreg.bundle import export_bundle
+    from promptreg.registry.bundle import export_bundle
 
     done = export_bundle(state.registry, env, output, sign_key=sign_key)
     if as_json:
@@ -548,8 +548,8 @@ def export(state: State, env: str, output: Path, sign_key: Path | None, as_json:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def textconv(file: Path) -> None:
     """Print FILE as `git diff` should compare it (diff.promptreg.textconv)."""
-    from promptreg.diff import textconv as convert
-    from promptreg.templating import decode_source
+    from promptreg.app.diff import textconv as convert
+    from promptreg.template.environment import decode_source
 
     try:
         text = decode_source(file.read_bytes())

@@ -13,9 +13,9 @@ from promptreg.cli._base import State, cli, emit_json, json_option
 from promptreg.errors import UsageError
 
 if TYPE_CHECKING:
-    from promptreg.remote import RemoteError
-    from promptreg.remote_view import RemoteView
-    from promptreg.tags import Deployment
+    from promptreg.registry.remote import RemoteError
+    from promptreg.registry.remote_view import RemoteView
+    from promptreg.registry.tags import Deployment
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -48,7 +48,7 @@ def push_options(f: F) -> F:
 
 def push_remote(state: State, push: str | None, no_push: bool) -> str | None:
     """The remote a deployment command talks to (None: none)."""
-    from promptreg.remote import choose_remote
+    from promptreg.registry.remote import choose_remote
 
     config = state.registry.project.config
     choice = choose_remote(
@@ -110,7 +110,7 @@ def sync(state: State, remote: str | None, dry_run: bool, as_json: bool) -> None
     """Fetch the remote's promptreg tags, push this clone's unpushed ones (atomically), and
     repair the remote's state ref. A local deployment whose seq the remote gave to another
     deployment is re-created under the next free seq (the local tag stays as it is)."""
-    from promptreg.sync import sync as run
+    from promptreg.registry.sync import sync as run
 
     result = run(state.registry, _sync_remote(state, remote), dry_run=dry_run)
     if as_json:
@@ -139,7 +139,7 @@ def mirror(url: str, directory: Path, every: float | None, as_json: bool) -> Non
     `Registry(DIRECTORY)` serves from it. For an init container, a sidecar or cron."""
     import time
 
-    from promptreg.mirror import mirror as run
+    from promptreg.registry.mirror import mirror as run
 
     while True:
         done = run(url, directory)

@@ -24,6 +24,7 @@ TRANSPORTS = ["path", "file", "git", "http"]
 def bare(repo: Workspace, tmp_path: Path) -> Path:
     bare = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", str(bare))
+    git(bare, "config", "uploadpack.allowFilter", "true")  # as GitHub, GitLab, Gitea allow
     git(repo.root, "remote", "add", "origin", str(bare))
     git(repo.root, "push", "-q", "origin", "main")
     return bare
@@ -72,8 +73,8 @@ def test_a_follower_serves_and_follows_a_new_promotion(
         first = follower.get("triage@dev")
         assert first.version == "1.0.0"
         assert first.deployment is not None and first.deployment.tag.endswith("/000001")
-        # Only what was asked for: triage's file and its partial, not `other`'s file.
-        assert _blobs(follower.directory) <= 3
+        # Only what was asked for: triage's file, its partial and promptreg.yaml; not `other`.
+        assert _blobs(follower.directory) == 3
         assert follower.refresh_now() is False  # nothing moved
         bump(repo, "triage", "1.1.0", ("You triage tickets.", "You triage tickets well."))
         commit(repo, "1.1.0")

@@ -7,11 +7,12 @@ the blobs until one is read (`--filter=blob:none`: git fetches a prompt's file f
 remote the first time it is asked for). `Registry(DIR)` then works on it like on any bare
 repository, through the same read model of deployments.
 
-A poll (`update`) is one `git fetch` of two refs (the state ref and the default branch): when
-nothing moved, git answers with those two refs and sends no pack, whatever the number of
-tags. When the state ref moved, only the tags of the entries that changed are fetched; every
-`full_every` seconds (and when the remote has no state ref) all the promptreg tags are, so a
-stale or forged state ref delays a follower but never decides what it serves.
+A poll (`update`) is one `git fetch` of one ref, the state ref: when nothing moved, git
+answers with that ref and sends no pack, whatever the number of tags. When it moved, only the
+tags of the entries that changed are fetched. A full sync (the first, every `full_every`
+seconds of a follower, and every poll when the remote has no state ref) fetches the default
+branch (promptreg.yaml: environments, signing) and every promptreg tag, so a stale or forged
+state ref delays a follower but never decides what it serves.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from promptreg.registry.tags import PREFIX
 # Tags of at most this many changed entries are fetched one refspec each; more: all of them.
 _FEW = 64
 _BRANCH = "refs/heads/main"
+_STATE = ["+refs/promptreg/stat*:refs/promptreg/stat*"]
+_TAGS = f"refs/tags/{PREFIX}*"
 
 
 @dataclass(frozen=True)
@@ -82,33 +85,59 @@ def update(directory: Path, *, full: bool = False) -> Update:
 
 
 def _update(store: GitStore, directory: Path, full: bool) -> Update:
-    before = read_state(store)
-    head_before = store.rev_parse_commit(_BRANCH)
-    first = head_before is None
-    fetch_refs(store, ["+refs/promptreg/stat*:refs/promptreg/stat*", f"+HEAD:{_BRANCH}"])
-    after = read_state(store)
-    head_after = store.rev_parse_commit(_BRANCH)
-    changed = head_after != head_before or (after or ("", {}))[0] != (before or ("", {}))[0]
-    if full or first or after is None:
-        fetch_refs(store, [f"refs/tags/{PREFIX}*:refs/tags/{PREFIX}*"])
+    before = _ref_oid(directory, STATE_REF)
+    first = _ref_oid(directory, _BRANCH) is None
+    if full or first:
+        # The default branch (promptreg.yaml) and every promptreg tag: the tags decide, so a
+        # stale or forged state ref cannot hide a deployment for longer than this.
+        fetch_refs(store, [*_STATE, f"+HEAD:{_BRANCH}", f"{_TAGS}:{_TAGS}"], depth=True)
+        store.run("pack-refs", "--all", "--prune")
         _touch(directory)
-        return Update(True, after[0] if after else None, True, 0)
-    if not changed:
+        return Update(True, _ref_oid(directory, STATE_REF), True, 0)
+    fetch_refs(store, _STATE, depth=False)  # the poll: one ref, no history (no parent)
+    after = _ref_oid(directory, STATE_REF)
+    if after is None:  # the remote has no state ref: list the tags on every poll
+        fetch_refs(store, [f"{_TAGS}:{_TAGS}"], depth=True)
         _touch(directory)
-        return Update(False, after[0], False, 0)
-    moved = _moved(before[1] if before else {}, after[1])
-    if len(moved) > _FEW:
-        fetch_refs(store, [f"refs/tags/{PREFIX}*:refs/tags/{PREFIX}*"])
+        return Update(True, None, True, 0)
+    if after == before:
+        _touch(directory)
+        return Update(False, after, False, 0)
+    old = read_state(store, before) if before else None
+    new = read_state(store, after)
+    moved = _moved(old[1] if old else {}, new[1] if new else {})
+    if len(moved) > _FEW or not moved:
+        fetch_refs(store, [f"{_TAGS}:{_TAGS}"], depth=True)
     else:
         specs = [f"refs/tags/{PREFIX}{n}@{e}/*:refs/tags/{PREFIX}{n}@{e}/*" for n, e in moved]
-        fetch_refs(store, specs)
+        fetch_refs(store, specs, depth=True)
     _touch(directory)
-    return Update(True, after[0], False, len(moved))
+    return Update(True, after, False, len(moved))
 
 
-def fetch_refs(store: GitStore, refspecs: list[str]) -> None:
-    """Fetch from `origin` at depth 1 (a deployment needs its commit, not the history)."""
-    fetch(store, "origin", refspecs, extra=("--depth=1",))
+def _ref_oid(directory: Path, ref: str) -> str | None:
+    """The object id `ref` names, read from the files git keeps (no git process: the
+    no-change poll then costs one `git fetch`)."""
+    try:
+        text = (directory / ref).read_text(encoding="ascii").strip()
+    except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError):
+        text = ""
+    if text and not text.startswith("ref:"):
+        return text
+    try:
+        with (directory / "packed-refs").open("rb") as packed:
+            for line in packed:
+                if line.rstrip(b"\n").endswith(b" " + ref.encode()):
+                    return line.split(b" ", 1)[0].decode("ascii")
+    except FileNotFoundError:
+        pass
+    return None
+
+
+def fetch_refs(store: GitStore, refspecs: list[str], *, depth: bool) -> None:
+    """Fetch from `origin`; `depth`: at depth 1 (a deployment needs its commit, not the
+    history; the state commit has no parent, so its poll goes without the shallow dance)."""
+    fetch(store, "origin", refspecs, extra=("--depth=1",) if depth else ())
 
 
 def _moved(before: State, after: State) -> list[tuple[str, str]]:

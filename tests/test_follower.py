@@ -177,6 +177,8 @@ def test_mirror_cli_then_registry_on_the_mirror(
     repo: Workspace, bare: Path, run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     _promote(run, "triage", "--to", "dev")
+    # (inside another project: a bare mirror is its own root, not that project's)
+    (tmp_path / "promptreg.yaml").write_text("environments: [qa]\n")
     target = tmp_path / "mirror"
     monkeypatch.chdir(tmp_path)
     result = run("mirror", str(bare), str(target), "--json")

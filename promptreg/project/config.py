@@ -104,6 +104,8 @@ class Config:
 def find_root(start: Path) -> Path:
     """The nearest ancestor of `start` holding `promptreg.yaml`, else `.git`, else `start`."""
     start = start.resolve()
+    if (start / "HEAD").is_file() and (start / "objects").is_dir() and (start / "refs").is_dir():
+        return start  # a bare repository (a mirror) is its own root, wherever it sits
     candidates = [start, *start.parents]
     for marker in (CONFIG_FILE, ".git"):
         for directory in candidates:

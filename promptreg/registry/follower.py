@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promptreg.errors import PromptregError
-from promptreg.registry.mirror import is_mirror, last_success, mirror, update
+from promptreg.names import name_problem
+from promptreg.registry.mirror import follow, is_mirror, last_success, mirror, update
 from promptreg.registry.remote import RemoteError
 
 if TYPE_CHECKING:
@@ -92,6 +93,11 @@ class Follower:
         self.directory = mirror_dir(Path(cache_dir), url)
         self._lock = threading.Lock()
         self._served: dict[str, Prompt] = {}
+        # Prompts whose tags this follower fetches (the first `get` of one fetches them):
+        # a service holds the tags and blobs of what it serves, not the whole registry's.
+        self._followed: set[str] = set()
+        self._names: dict[str, str] = {}
+        self._mirrored: set[str] = set()  # prompts the mirror held tags of at start
         self._retired: list[Registry] = []
         self._error: str | None = None
         self._error_since: float | None = None
@@ -101,7 +107,7 @@ class Follower:
         self._last_full = time.monotonic()
         self._stop = threading.Event()
         try:
-            self._state = mirror(url, self.directory).state is not None
+            self._state = mirror(url, self.directory, names=()).state is not None
         except RemoteError as err:
             self._failed(err)
             if not is_mirror(self.directory) or last_success(self.directory) is None:
@@ -110,6 +116,10 @@ class Follower:
                 self._fallback = _bundle(fallback, fallback_allowed_signers)
         if self._fallback is None:
             self._registry = self._open()
+            listed = self._registry.store.ref_objects("prompts/")
+            self._mirrored = {
+                ref.removeprefix("prompts/").partition("@")[0] for ref, _, _ in listed
+            }
         self._thread: threading.Thread | None = None
         if start:
             self._thread = threading.Thread(target=self._run, name="promptreg-follower")
@@ -124,17 +134,46 @@ class Follower:
         if registry is None:
             assert self._fallback is not None
             return self._fallback.get(selector)
+        name = self._names.get(selector)
+        if name is None:
+            name = self._names[selector] = selector.partition("@")[0]
+        if name not in self._followed:
+            self._follow(name)
+            registry = self._registry or registry
         prompt = registry.get(selector)
         if self._served.get(selector) is not prompt:
             self._served[selector] = prompt
         return prompt
 
     def get_all(self, env: str) -> dict[str, Prompt]:
+        """Every prompt deployed to `env` (follows every prompt the state ref lists)."""
         registry = self._registry
         if registry is None:
             assert self._fallback is not None
             return self._fallback.get_all(env)
+        from promptreg.registry.state_ref import read_state
+
+        state = read_state(registry.store)
+        names = {n for n, e in state[1]} if state else set()
+        missing = names - self._followed
+        if missing:
+            self._follow(*sorted(missing))
         return registry.get_all(env)
+
+    def _follow(self, *names: str) -> None:
+        """Fetch the tags of `names` (first use of a prompt: its only network wait). With the
+        remote down, a prompt the mirror has tags of is served from them (a restart)."""
+        with self._lock:
+            todo = [n for n in names if n not in self._followed and not name_problem(n)]
+            if not todo:
+                return
+            try:
+                follow(self.directory, todo)
+            except RemoteError as err:
+                self._failed(err)
+                if not all(n in self._mirrored for n in todo):
+                    raise
+            self._followed.update(todo)
 
     def health(self) -> Health:
         synced = last_success(self.directory) if self._registry is not None else None
@@ -188,10 +227,11 @@ class Follower:
     def _poll(self) -> bool:
         full = time.monotonic() - self._last_full >= self.full_every
         try:
+            names = set(self._followed)
             if not is_mirror(self.directory) or last_success(self.directory) is None:
-                done = mirror(self.url, self.directory)
+                done = mirror(self.url, self.directory, names=names)
             else:
-                done = update(self.directory, full=full)
+                done = update(self.directory, full=full, names=names)
         except (RemoteError, PromptregError) as err:
             self._failed(err)
             return False

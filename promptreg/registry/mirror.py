@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,30 +75,47 @@ def create(url: str, directory: Path) -> None:
         store.close()
 
 
-def update(directory: Path, *, full: bool = False) -> Update:
-    """One poll of the remote (see the module's docstring). Raises RemoteError when the
-    remote cannot be reached; the mirror then stays as it was."""
+def update(directory: Path, *, full: bool = False, names: Collection[str] | None = None) -> Update:
+    """One poll of the remote (see the module's docstring). `names`: follow only these
+    prompts' tags (a follower fetches a prompt's tags when it is first asked for; None: every
+    promptreg tag, for `promptreg mirror`). Raises RemoteError when the remote cannot be
+    reached; the mirror then stays as it was."""
     store = GitStore(directory)
     try:
-        return _update(store, directory, full)
+        return _update(store, directory, full, names)
     finally:
         store.close()
 
 
-def _update(store: GitStore, directory: Path, full: bool) -> Update:
+def follow(directory: Path, names: Collection[str]) -> None:
+    """Fetch the tags (deployments and releases) of `names` now."""
+    store = GitStore(directory)
+    try:
+        fetch_refs(store, _tag_specs(names), depth=True)
+    finally:
+        store.close()
+
+
+def _tag_specs(names: Collection[str] | None) -> list[str]:
+    if names is None:
+        return [f"{_TAGS}:{_TAGS}"]
+    return [f"refs/tags/{PREFIX}{n}@*:refs/tags/{PREFIX}{n}@*" for n in sorted(names)]
+
+
+def _update(store: GitStore, directory: Path, full: bool, names: Collection[str] | None) -> Update:
     before = _ref_oid(directory, STATE_REF)
     first = _ref_oid(directory, _BRANCH) is None
     if full or first:
-        # The default branch (promptreg.yaml) and every promptreg tag: the tags decide, so a
+        # The default branch (promptreg.yaml) and every followed tag: the tags decide, so a
         # stale or forged state ref cannot hide a deployment for longer than this.
-        fetch_refs(store, [*_STATE, f"+HEAD:{_BRANCH}", f"{_TAGS}:{_TAGS}"], depth=True)
-        store.run("pack-refs", "--all", "--prune")
+        fetch_refs(store, [*_STATE, f"+HEAD:{_BRANCH}", *_tag_specs(names)], depth=True)
         _touch(directory)
         return Update(True, _ref_oid(directory, STATE_REF), True, 0)
     fetch_refs(store, _STATE, depth=False)  # the poll: one ref, no history (no parent)
     after = _ref_oid(directory, STATE_REF)
     if after is None:  # the remote has no state ref: list the tags on every poll
-        fetch_refs(store, [f"{_TAGS}:{_TAGS}"], depth=True)
+        if names is None or names:
+            fetch_refs(store, _tag_specs(names), depth=True)
         _touch(directory)
         return Update(True, None, True, 0)
     if after == before:
@@ -106,13 +124,12 @@ def _update(store: GitStore, directory: Path, full: bool) -> Update:
     old = read_state(store, before) if before else None
     new = read_state(store, after)
     moved = _moved(old[1] if old else {}, new[1] if new else {})
-    if len(moved) > _FEW or not moved:
-        fetch_refs(store, [f"{_TAGS}:{_TAGS}"], depth=True)
-    else:
-        specs = [f"refs/tags/{PREFIX}{n}@{e}/*:refs/tags/{PREFIX}{n}@{e}/*" for n, e in moved]
-        fetch_refs(store, specs, depth=True)
+    wanted = sorted({n for n, _ in moved if names is None or n in names})
+    if wanted:
+        many = names is None and len(wanted) > _FEW
+        fetch_refs(store, _tag_specs(None if many else wanted), depth=True)
     _touch(directory)
-    return Update(True, after, False, len(moved))
+    return Update(True, after, False, len(wanted))
 
 
 def _ref_oid(directory: Path, ref: str) -> str | None:
@@ -159,8 +176,9 @@ def _touch(directory: Path) -> None:
     os.utime(stamp, (now, now))
 
 
-def mirror(url: str, directory: Path) -> Update:
-    """Create (if needed) and update the mirror of `url` in `directory`."""
+def mirror(url: str, directory: Path, *, names: Collection[str] | None = None) -> Update:
+    """Create (if needed) and update the mirror of `url` in `directory` (`names`: as for
+    `update`)."""
     if not is_mirror(directory):
         if directory.exists() and any(directory.iterdir()):
             raise GitError(f"{directory} exists and is not a promptreg mirror")
@@ -172,7 +190,7 @@ def mirror(url: str, directory: Path) -> Update:
         store.close()
     if configured != url:
         raise GitError(f"{directory} mirrors {configured}, not {url}")
-    return update(directory)
+    return update(directory, names=names)
 
 
-__all__ = ["STATE_REF", "RemoteError", "Update", "last_success", "mirror", "update"]
+__all__ = ["STATE_REF", "RemoteError", "Update", "follow", "last_success", "mirror", "update"]

@@ -143,8 +143,14 @@ def push_refs(
 
 
 def _remote_error(remote: str, err: GitError) -> GitError:
-    """A RemoteError for a failure to talk to `remote`; other git failures stay as they are."""
+    """A RemoteError for a failure to talk to `remote`; other failures say what git said."""
     text = err.stderr.lower()
+    if "couldn't find remote ref head" in text:
+        return GitError(
+            f"{remote} has no default branch (HEAD names no branch): push the branch that "
+            "holds promptreg.yaml and make it the default",
+            stderr=err.stderr,
+        )
     signs = (
         "could not read from remote",
         "unable to access",
@@ -161,7 +167,8 @@ def _remote_error(remote: str, err: GitError) -> GitError:
     )
     if any(s in text for s in signs):
         return RemoteError(remote, err.stderr)
-    return err
+    first = next((ln for ln in err.stderr.splitlines() if ln.strip()), "no message")
+    return GitError(f"git could not fetch from or push to {remote}: {first}", stderr=err.stderr)
 
 
 def _clobbered(stderr: str) -> list[str]:

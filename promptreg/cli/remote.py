@@ -3,7 +3,8 @@ rollback, `sync` (alias `push`), and `mirror`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -13,7 +14,6 @@ from promptreg.cli._base import State, cli, emit_json, json_option
 from promptreg.errors import UsageError
 
 if TYPE_CHECKING:
-    from promptreg.registry.remote import RemoteError
     from promptreg.registry.remote_view import RemoteView
     from promptreg.registry.tags import Deployment
 
@@ -23,6 +23,11 @@ KEPT = (
     "nothing was deployed, here or there (a deployment is pushed before it is created "
     "locally); run it again when the remote answers, or with --no-push to deploy in this "
     "clone only and `promptreg sync` later"
+)
+
+
+offline_option = click.option(
+    "--offline", is_flag=True, help="Do not ask the remote (compare with its last fetched state)."
 )
 
 
@@ -63,8 +68,15 @@ def push_remote(state: State, push: str | None, no_push: bool) -> str | None:
     return choice.remote
 
 
-def down(err: RemoteError) -> RemoteError:
-    return err.keeping(KEPT)
+@contextlib.contextmanager
+def remote_down() -> Iterator[None]:
+    """A deployment command's RemoteError says what was kept: nothing was deployed."""
+    from promptreg.registry.remote import RemoteError
+
+    try:
+        yield
+    except RemoteError as err:
+        raise err.keeping(KEPT) from None
 
 
 def remote_json(view: RemoteView, groups: dict[tuple[str, str], list[Deployment]]) -> object:

@@ -23,7 +23,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-from promptreg.registry.gitstore import GitError, GitStore, git_env
+from promptreg.errors import GitError
+from promptreg.registry.gitrepo import git_env
+from promptreg.registry.gitstore import GitStore
 from promptreg.registry.remote import RemoteError, fetch
 from promptreg.registry.state_ref import STATE_REF, State, read_state
 from promptreg.registry.tags import PREFIX

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from promptreg.registry.gitstore import GitError, GitStore
+from promptreg.errors import GitError
+from promptreg.registry.gitstore import GitStore
 
 if TYPE_CHECKING:
     from promptreg.registry.runtime import Registry
@@ -128,11 +129,45 @@ def fetch_for_deploy(registry: Registry, remote: str, patterns: Sequence[str]) -
     return fetch(registry.store, remote, [*refspecs, fetch_refspec(remote)])
 
 
+def env_patterns(
+    registry: Registry, names: Sequence[str], to: str, from_env: str | None
+) -> list[str]:
+    """The tag patterns of `to`, the environment before it and `from_env`, for `names`."""
+    from promptreg.names import name_problem
+    from promptreg.registry.tags import deployments_prefix
+
+    envs = registry.environments
+    before = envs[envs.index(to) - 1] if envs.index(to) > 0 else None
+    wanted = dict.fromkeys(e for e in (to, before, from_env) if e is not None)
+    return [deployments_prefix(n, e) + "*" for n in names if not name_problem(n) for e in wanted]
+
+
+def push_existing(registry: Registry, remote: str, name: str, note: str) -> tuple[str, ...]:
+    """`promote --push` of what already runs here: push `name`'s tags the remote lacks
+    (`promptreg sync` for one prompt). The notes say what happened, after `note`."""
+    from promptreg.registry.sync import sync
+
+    lines = sync(registry, remote, names=[name]).lines()
+    done = tuple(ln for ln in lines if not ln.startswith("nothing to push"))
+    if done:
+        return (f"{note}: nothing to deploy", *done)
+    return (f"{note}: nothing to do, and {remote} has it",)
+
+
+def parse_seq(tag: str) -> int:
+    """The seq of a deployment tag promote itself named."""
+    from promptreg.registry.tags import parse_deployment_name
+
+    parsed = parse_deployment_name(tag)
+    assert parsed is not None
+    return parsed[2]
+
+
 def push_refs(
     store: GitStore, remote: str, refspecs: Sequence[str], options: Sequence[str] = ()
 ) -> None:
     """An atomic push (see GitStore.push) whose network failure is a RemoteError."""
-    from promptreg.registry.gitstore import PushRejectedError
+    from promptreg.errors import PushRejectedError
 
     try:
         store.push(remote, refspecs, options=options)

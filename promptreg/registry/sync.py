@@ -23,9 +23,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from promptreg.errors import PromptregError
-from promptreg.registry.deployments import Rejected
-from promptreg.registry.gitstore import PushRejectedError, TagExistsError
+from promptreg.errors import PromptregError, PushRejectedError, TagExistsError
 from promptreg.registry.remote import RemoteError, fetch, ls_remote, push_refs
 from promptreg.registry.state_ref import (
     Entry,
@@ -43,6 +41,7 @@ from promptreg.registry.tags import (
     parse_deployment_name,
     parse_release,
 )
+from promptreg.registry.verdicts import Rejected
 
 if TYPE_CHECKING:
     from promptreg.registry.runtime import Registry
@@ -176,7 +175,9 @@ def _plan(
         if env not in registry.environments:
             result.skipped += [(r, f"environment {env!r} is not declared") for r in refs]
             continue
-        pushed, made = _plan_group(registry, name, env, refs, theirs, ours, result)
+        pushed, made = _plan_group(
+            registry, name, env, refs=refs, theirs=theirs, ours=ours, result=result
+        )
         refspecs += [f"refs/tags/{t}:refs/tags/{t}" for t in pushed]
         for tag, obj in made:
             refspecs.append(f"{obj}:refs/tags/{tag}")
@@ -194,6 +195,7 @@ def _plan_group(
     registry: Registry,
     name: str,
     env: str,
+    *,
     refs: list[str],
     theirs: dict[str, str],
     ours: dict[str, str],

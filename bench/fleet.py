@@ -391,12 +391,24 @@ def rows(work: Path) -> list[Row]:
     return [*poll_rows(mine), propagation_row(mine), first_prompt_row(mine)]
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Print the fleet table; `--write` also writes it to bench/RESULTS-fleet.md."""
+    args = sys.argv[1:] if argv is None else argv
     found = rows(HERE / ".work")
-    print("| row | measured | goal | plain alternative |")
-    print("|---|---|---|---|")
-    for row in found:
-        print(row.line())
+    load = os.getloadavg()[0]
+    lines = [
+        "# Fleet bench (issue 10)",
+        "",
+        f"`python bench/fleet.py`, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"load average {load:.1f} on {os.cpu_count()} cores. Medians; git daemon on loopback.",
+        "",
+        "| row | measured | goal | plain alternative |",
+        "|---|---|---|---|",
+        *(row.line() for row in found),
+    ]
+    print("\n".join(lines))
+    if "--write" in args:
+        (HERE / "RESULTS-fleet.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return 0
 
 

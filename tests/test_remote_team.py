@@ -170,3 +170,18 @@ def test_status_with_the_remote_down_shows_this_clone(repo: Workspace, remote: P
     assert result.code == 0
     assert "cannot reach remote 'origin'" in result.err
     assert "1.0.0" in result.out
+
+
+def test_a_host_that_refuses_the_state_ref_still_takes_the_deployment(
+    repo: Workspace, remote: Path, run
+):
+    hook = remote / "hooks" / "update"
+    hook.write_text(
+        '#!/bin/sh\ncase "$1" in refs/heads/*|refs/tags/*) exit 0;; esac\n'
+        'echo "only branches and tags here" >&2\nexit 1\n'
+    )
+    hook.chmod(0o755)
+    result = run("promote", "triage", "--to", "dev")
+    assert result.code == 0, result.err
+    assert _tags(remote) == ["prompts/triage@dev/000001", "prompts/triage@v1.0.0"]
+    assert "refs/promptreg/state" not in git(remote, "for-each-ref")

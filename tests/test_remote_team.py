@@ -185,3 +185,37 @@ def test_a_host_that_refuses_the_state_ref_still_takes_the_deployment(
     assert result.code == 0, result.err
     assert _tags(remote) == ["prompts/triage@dev/000001", "prompts/triage@v1.0.0"]
     assert "refs/promptreg/state" not in git(remote, "for-each-ref")
+
+
+@pytest.mark.parametrize("transport", ["file", "git", "http"])
+def test_promote_and_sync_over_each_transport(
+    repo: Workspace, remote: Path, tmp_path: Path, run, transport: str
+):
+    from tests.remote_servers import GitDaemon, HttpBackend
+
+    server: GitDaemon | HttpBackend | None = None
+    if transport == "file":
+        url = remote.as_uri()
+    elif transport == "git":
+        server = GitDaemon(tmp_path)
+        url = server.url("remote.git")
+    else:
+        server = HttpBackend(tmp_path)
+        url = server.url("remote.git")
+    try:
+        git(repo.root, "remote", "set-url", "origin", url)
+        assert run("promote", "triage", "--to", "dev").code == 0
+        assert run("promote", "triage", "--to", "staging", "--no-push").code == 0
+        assert "pushed prompts/triage@staging/000001" in run("sync").out
+        assert "triage staging 000001" in _state(remote)
+        assert _tags(remote) == [
+            "prompts/triage@dev/000001",
+            "prompts/triage@staging/000001",
+            "prompts/triage@v1.0.0",
+        ]
+    finally:
+        if server is not None:
+            server.stop()
+    if server is not None:  # stopped: the remote is down
+        result = run("promote", "triage", "--to", "prod")
+        assert result.code == 1 and "cannot reach remote 'origin'" in result.err

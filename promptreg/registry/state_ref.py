@@ -14,14 +14,14 @@ the same few hundred bytes at 10 or 100,000 tags) and fetches tags only for the 
 moved. The tags stay the history and the truth: followers judge what they fetch with the same
 read model as a local registry, a missing state ref means "list the tags", and a stale or
 forged one can only delay a follower (never make it serve a tag that does not count) until
-its periodic full listing or `promptreg sync`/`doctor` repairs it. No parent: the ref carries
+its periodic full listing or `promptreg sync` repairs it. No parent: the ref carries
 no history to grow (the tags are the history), so a follower never downloads old states.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
 from promptreg.errors import PromptregError
@@ -169,20 +169,3 @@ def lost_state_race(stderr: str) -> bool:
 
 def _rejected(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if "[rejected]" in line]
-
-
-def stale_entries(state: Mapping[tuple[str, str], Entry], running: State) -> list[str]:
-    """How `state` differs from what the tags say (for `doctor`/`sync`): one line each."""
-    out = []
-    for key in sorted(set(state) | set(running)):
-        have, want = state.get(key), running.get(key)
-        if have != want:
-            shown = f"{key[0]}@{key[1]}"
-            was = have.tag if have else "nothing"
-            now = want.tag if want else "nothing"
-            out.append(f"{shown}: the state ref says {was}, the tags say {now}")
-    return out
-
-
-def is_oid(text: str) -> bool:
-    return bool(OID.match(text))

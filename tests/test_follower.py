@@ -206,3 +206,25 @@ def test_the_refresh_thread_picks_up_a_promotion(repo: Workspace, bare: Path, ru
         while follower.get("triage@dev").version != "1.1.0":
             assert time.monotonic() < deadline
             time.sleep(0.05)
+
+
+def test_the_probe_reads_the_state_ref_without_git(
+    repo: Workspace, bare: Path, url: str, run, tmp_path: Path
+):
+    from promptreg.registry.mirror import mirror, update
+    from promptreg.registry.probe import ProbeUnavailable, remote_ref
+
+    _promote(run, "triage", "--to", "dev")
+    state = git(bare, "rev-parse", "refs/promptreg/state").strip()
+    assert remote_ref(url, "refs/promptreg/state") == state
+    assert remote_ref(url, "refs/promptreg/nothing") is None
+    target = tmp_path / "m"
+    mirror(url, target, names=["triage"])
+    # The mirror's own remote now points nowhere: only the probe can say "unchanged".
+    git(target, "config", "remote.origin.url", str(tmp_path / "nowhere.git"))
+    assert update(target, names=["triage"], url=url).changed is False
+    _promote(run, "triage", "--to", "staging")  # moved: git fetch runs, and fails
+    with pytest.raises(Exception, match="cannot reach remote"):
+        update(target, names=["triage"], url=url)
+    with pytest.raises(ProbeUnavailable):
+        remote_ref(url.replace("remote.git", "absent.git"), "refs/promptreg/state")

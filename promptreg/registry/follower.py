@@ -231,7 +231,7 @@ class Follower:
             if not is_mirror(self.directory) or last_success(self.directory) is None:
                 done = mirror(self.url, self.directory, names=names)
             else:
-                done = update(self.directory, full=full, names=names)
+                done = update(self.directory, full=full, names=names, url=self.url)
         except (RemoteError, PromptregError) as err:
             self._failed(err)
             return False

@@ -26,6 +26,7 @@ from pathlib import Path
 from promptreg.errors import GitError
 from promptreg.registry.gitrepo import git_env
 from promptreg.registry.gitstore import GitStore
+from promptreg.registry.probe import ProbeUnavailable, remote_ref
 from promptreg.registry.remote import RemoteError, fetch
 from promptreg.registry.state_ref import STATE_REF, State, read_state
 from promptreg.registry.tags import PREFIX
@@ -77,11 +78,27 @@ def create(url: str, directory: Path) -> None:
         store.close()
 
 
-def update(directory: Path, *, full: bool = False, names: Collection[str] | None = None) -> Update:
+def update(
+    directory: Path,
+    *,
+    full: bool = False,
+    names: Collection[str] | None = None,
+    url: str | None = None,
+) -> Update:
     """One poll of the remote (see the module's docstring). `names`: follow only these
     prompts' tags (a follower fetches a prompt's tags when it is first asked for; None: every
     promptreg tag, for `promptreg mirror`). Raises RemoteError when the remote cannot be
-    reached; the mirror then stays as it was."""
+    reached; the mirror then stays as it was. `url`: the remote's, to probe the state ref
+    without starting git (probe.py) before fetching it."""
+    if url is not None and not full:
+        before = _ref_oid(directory, STATE_REF)
+        if before is not None and _ref_oid(directory, _BRANCH) is not None:
+            try:
+                if remote_ref(url, STATE_REF) == before:
+                    _touch(directory)
+                    return Update(False, before, False, 0)
+            except ProbeUnavailable:
+                pass  # `git fetch` decides
     store = GitStore(directory)
     try:
         return _update(store, directory, full, names)
@@ -192,7 +209,7 @@ def mirror(url: str, directory: Path, *, names: Collection[str] | None = None) -
         store.close()
     if configured != url:
         raise GitError(f"{directory} mirrors {configured}, not {url}")
-    return update(directory, names=names)
+    return update(directory, names=names, url=url)
 
 
 __all__ = ["STATE_REF", "RemoteError", "Update", "follow", "last_success", "mirror", "update"]

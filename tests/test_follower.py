@@ -228,3 +228,60 @@ def test_the_probe_reads_the_state_ref_without_git(
         update(target, names=["triage"], url=url)
     with pytest.raises(ProbeUnavailable):
         remote_ref(url.replace("remote.git", "absent.git"), "refs/promptreg/state")
+
+
+def test_a_follower_serves_only_signed_deployments_where_signing_requires_them(
+    repo: Workspace, bare: Path, run, tmp_path: Path
+):
+    """dev requires ada's ssh signature; Eve, who can push, promotes unsigned and then signed
+    with her own key: the follower keeps serving ada's deployment and reports Eve's tags."""
+    from tests.test_deploy_signing import ssh_key
+
+    ada, eve = ssh_key(tmp_path / "ada"), ssh_key(tmp_path / "eve")
+    public = (tmp_path / "ada.pub").read_text(encoding="utf-8").strip()
+    repo.write(".promptreg/allowed_signers", f'ada@example.com namespaces="git" {public}\n')
+    repo.write(
+        "promptreg.yaml",
+        "prompts_dir: prompts\nsigning:\n  environments: [dev]\n"
+        "  allowed_signers: .promptreg/allowed_signers\n",
+    )
+    commit(repo, "dev deployments must be signed by ada")
+    git(repo.root, "push", "-q", "origin", "main")
+    git(repo.root, "config", "gpg.format", "ssh")
+    git(repo.root, "config", "user.signingkey", ada)
+    _promote(run, "triage", "--to", "dev")
+    follower = Follower(str(bare), cache_dir=tmp_path / "cache", refresh=60, start=False)
+    assert follower.get("triage@dev").deployment.seq == 1  # type: ignore[union-attr]
+    # Eve: a new version, deployed with promptreg's own message, unsigned and signed by her.
+    bump(repo, "triage", "1.1.0", ("You triage tickets.", "EVIL tickets."))
+    head = commit(repo, "1.1.0")
+    git(repo.root, "push", "-q", "origin", "main")
+    from promptreg.project.project import Project
+    from promptreg.registry.gitstore import GitStore
+    from promptreg.registry.state_ref import Entry, write_state
+    from promptreg.registry.tags import deployment_message
+
+    evil = Project.open(repo.root).load("triage")
+    message = deployment_message(
+        action="promote", name="triage", env="dev", version="1.1.0",
+        content_hash=evil.content_hash, commit=head, path="prompts/triage.prompt",
+        previous="prompts/triage@dev/000001", reason=None, forced=False, scores={},
+    )  # fmt: skip
+    git(repo.root, "config", "user.signingkey", eve)
+    with GitStore(repo.root) as store:
+        unsigned = store.make_tag_object("prompts/triage@dev/000002", head, message)
+        signed = store.make_tag_object("prompts/triage@dev/000003", head, message, sign=True)
+        state = write_state(store, [Entry("triage", "dev", 3, signed)])
+    git(repo.root, "push", "-q", "--no-verify", "origin",
+        f"{unsigned}:refs/tags/prompts/triage@dev/000002",
+        f"{signed}:refs/tags/prompts/triage@dev/000003", f"+{state}:refs/promptreg/state")  # fmt: skip
+    follower.refresh_now()
+    served = follower.get("triage@dev")
+    assert served.version == "1.0.0" and "EVIL" not in served.render(ticket="x")[0]["content"]
+    rejected = follower.health().rejected
+    assert [r.split(":")[0] for r in rejected] == [
+        "prompts/triage@dev/000002",
+        "prompts/triage@dev/000003",
+    ]
+    assert all("sign" in r.partition(": ")[2] for r in rejected), rejected
+    follower.close()

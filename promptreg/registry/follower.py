@@ -218,7 +218,11 @@ class Follower:
     # -- refreshing ----------------------------------------------------------------------------
 
     def _run(self) -> None:
-        while not self._stop.wait(self.refresh):
+        """Poll every `refresh` seconds from the start of the last poll (a slow poll does not
+        stretch the interval: a promotion is served within `refresh` plus one poll)."""
+        due = time.monotonic() + self.refresh
+        while not self._stop.wait(max(0.0, due - time.monotonic())):
+            due = max(due + self.refresh, time.monotonic())
             try:
                 self.refresh_now()
             except Exception as err:  # keep following: a bug here must not stop serving

@@ -229,8 +229,9 @@ _FIRST = ("+refs/promptreg/stat*:refs/promptreg/stat*", "+HEAD:refs/heads/main")
 FOLLOWER = """
 import sys, time
 from promptreg.registry.follower import Follower
+from promptreg.registry.runtime import Registry
 url, cache, target = sys.argv[1:4]
-f = Follower(url, cache_dir=cache, refresh=2.0)
+f = Follower(url, registry_class=Registry, cache_dir=cache, refresh=2.0)
 f.get("fleet/p@dev")
 print("ready", flush=True)
 while f.get("fleet/p@dev").version != target:
@@ -313,6 +314,7 @@ def _no_gate(prompt: object, current: object) -> list[str]:
 def first_prompt_row(work: Path) -> Row:
     """A new follower, empty cache, first prompt of the 2,000-prompt bench registry."""
     from promptreg.registry.follower import Follower
+    from promptreg.registry.runtime import Registry
 
     repo = registry_2000(work)
     daemon = Daemon(work)
@@ -322,7 +324,9 @@ def first_prompt_row(work: Path) -> Row:
         for _ in range(3):
             with tempfile.TemporaryDirectory(dir=work) as tmp:
                 start = time.perf_counter()
-                follower = Follower(url, cache_dir=tmp, refresh=3600, start=False)
+                follower = Follower(
+                    url, registry_class=Registry, cache_dir=tmp, refresh=3600, start=False
+                )
                 follower.get(f"{_first_name()}@prod")
                 samples.append(time.perf_counter() - start)
                 blobs = _count_blobs(follower.directory)

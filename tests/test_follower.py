@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from promptreg.otel import otel_attributes
 from promptreg.registry.follower import Follower
+from promptreg.registry.otel import otel_attributes
 from promptreg.registry.runtime import Registry
 from tests.conftest import Workspace, bump, commit, git
 from tests.remote_servers import GitDaemon, HttpBackend
@@ -69,7 +69,9 @@ def test_a_follower_serves_and_follows_a_new_promotion(
     commit(repo, "another prompt")
     git(repo.root, "push", "-q", "origin", "main")
     _promote(run, "triage", "other", "--to", "dev")
-    with Follower(url, cache_dir=tmp_path / "cache", refresh=60, start=False) as follower:
+    with Follower(
+        url, registry_class=Registry, cache_dir=tmp_path / "cache", refresh=60, start=False
+    ) as follower:
         first = follower.get("triage@dev")
         assert first.version == "1.0.0"
         assert first.deployment is not None and first.deployment.tag.endswith("/000001")
@@ -101,7 +103,9 @@ def test_a_remote_that_goes_down_keeps_the_last_verified_state(
     repo: Workspace, bare: Path, run, tmp_path: Path
 ):
     _promote(run, "triage", "--to", "dev")
-    follower = Follower(str(bare), cache_dir=tmp_path / "cache", refresh=60, start=False)
+    follower = Follower(
+        str(bare), registry_class=Registry, cache_dir=tmp_path / "cache", refresh=60, start=False
+    )
     served = follower.get("triage@dev")
     shutil.move(bare, tmp_path / "away.git")
     assert follower.refresh_now() is False
@@ -110,7 +114,9 @@ def test_a_remote_that_goes_down_keeps_the_last_verified_state(
     assert health.last_error is not None and "cannot reach remote" in health.last_error
     assert follower.get("triage@dev") is served
     # A second follower on the same cache starts from the mirror, remote still down.
-    again = Follower(str(bare), cache_dir=tmp_path / "cache", refresh=60, start=False)
+    again = Follower(
+        str(bare), registry_class=Registry, cache_dir=tmp_path / "cache", refresh=60, start=False
+    )
     assert again.get("triage@dev").version == "1.0.0"
     assert again.health().serving == "mirror"
     shutil.move(tmp_path / "away.git", bare)
@@ -128,7 +134,7 @@ def test_no_mirror_and_the_remote_down_serves_the_fallback_bundle(
     assert run("export", "--env", "dev", "-o", str(bundle)).code == 0
     gone = str(tmp_path / "nowhere.git")
     with pytest.raises(Exception, match="cannot reach remote"):
-        Follower(gone, cache_dir=tmp_path / "c1", start=False)
+        Follower(gone, registry_class=Registry, cache_dir=tmp_path / "c1", start=False)
     with Registry.from_remote(gone, cache_dir=tmp_path / "c2", fallback=bundle) as follower:
         assert follower.get("triage@dev").version == "1.0.0"
         assert follower.health().serving == "fallback"
@@ -140,7 +146,9 @@ def test_a_forged_tag_and_state_pushed_to_the_remote_are_never_served(
     """A pusher writes an unreviewed commit, a tag whose message is copied from the real
     deployment (so its hash and version lie), and a state ref naming it."""
     _promote(run, "triage", "--to", "dev")
-    follower = Follower(str(bare), cache_dir=tmp_path / "cache", refresh=60, start=False)
+    follower = Follower(
+        str(bare), registry_class=Registry, cache_dir=tmp_path / "cache", refresh=60, start=False
+    )
     assert follower.get("triage@dev").version == "1.0.0"
     real = git(repo.root, "cat-file", "-p", "refs/tags/prompts/triage@dev/000001")
     message = real.split("\n\n", 1)[1]
@@ -250,7 +258,9 @@ def test_a_follower_serves_only_signed_deployments_where_signing_requires_them(
     git(repo.root, "config", "gpg.format", "ssh")
     git(repo.root, "config", "user.signingkey", ada)
     _promote(run, "triage", "--to", "dev")
-    follower = Follower(str(bare), cache_dir=tmp_path / "cache", refresh=60, start=False)
+    follower = Follower(
+        str(bare), registry_class=Registry, cache_dir=tmp_path / "cache", refresh=60, start=False
+    )
     assert follower.get("triage@dev").deployment.seq == 1  # type: ignore[union-attr]
     # Eve: a new version, deployed with promptreg's own message, unsigned and signed by her.
     bump(repo, "triage", "1.1.0", ("You triage tickets.", "EVIL tickets."))

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from promptreg.errors import StateError
 from promptreg.registry.state_ref import (
     Entry,
-    StateError,
     format_state,
     lost_state_race,
     parse_state,

@@ -71,7 +71,7 @@ def push_remote(state: State, push: str | None, no_push: bool) -> str | None:
 @contextlib.contextmanager
 def remote_down() -> Iterator[None]:
     """A deployment command's RemoteError says what was kept: nothing was deployed."""
-    from promptreg.registry.remote import RemoteError
+    from promptreg.errors import RemoteError
 
     try:
         yield

@@ -18,8 +18,9 @@ from typing import Any
 import jinja2
 
 from promptreg.codecache import memoize
-from promptreg.frontmatter._yaml import YamlError, read_yaml
+from promptreg.frontmatter._yaml import read_yaml
 from promptreg.frontmatter.split import FrontMatterError, split_front_matter
+from promptreg.frontmatter.yamldoc import YamlError
 from promptreg.template.analysis import Reference, references
 from promptreg.template.content_hash import content_hash
 from promptreg.template.environment import TemplateEnv

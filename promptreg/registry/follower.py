@@ -27,10 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from promptreg.errors import PromptregError
+from promptreg.errors import PromptregError, RemoteError
 from promptreg.names import name_problem
 from promptreg.registry.mirror import follow, is_mirror, last_success, mirror, update
-from promptreg.registry.remote import RemoteError
 
 if TYPE_CHECKING:
     from promptreg.registry.bundle import BundleRegistry
@@ -80,6 +79,7 @@ class Follower:
         self,
         url: str,
         *,
+        registry_class: type[Registry],
         cache_dir: str | os.PathLike[str],
         refresh: float = 30.0,
         fallback: str | os.PathLike[str] | None = None,
@@ -88,6 +88,7 @@ class Follower:
         start: bool = True,
     ) -> None:
         self.url = url
+        self._registry_class = registry_class  # (runtime.Registry: passed, not imported)
         self.refresh = refresh
         self.full_every = full_every
         self.directory = mirror_dir(Path(cache_dir), url)
@@ -261,9 +262,7 @@ class Follower:
         return True
 
     def _open(self) -> Registry:
-        from promptreg.registry.runtime import Registry
-
-        return Registry(self.directory, refresh=_SNAPSHOT)
+        return self._registry_class(self.directory, refresh=_SNAPSHOT)
 
     def _warm(self, fresh: Registry) -> None:
         """Resolve in `fresh` what was served so far: the blobs are fetched here, not on the
@@ -303,9 +302,10 @@ class Follower:
 def _bundle(
     path: str | os.PathLike[str], allowed_signers: str | os.PathLike[str] | None
 ) -> BundleRegistry:
-    from promptreg.registry.runtime import Registry
+    from promptreg.registry.bundle import BundleRegistry
 
-    return Registry.from_bundle(path, allowed_signers=allowed_signers)
+    signers = Path(allowed_signers) if allowed_signers is not None else None
+    return BundleRegistry(Path(path), allowed_signers=signers)
 
 
 __all__ = ["Follower", "Health", "mirror_dir"]

@@ -23,11 +23,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-from promptreg.errors import GitError
+from promptreg.errors import GitError, RemoteError
 from promptreg.registry.gitrepo import git_env
 from promptreg.registry.gitstore import GitStore
 from promptreg.registry.probe import ProbeUnavailable, remote_ref
-from promptreg.registry.remote import RemoteError, fetch
+from promptreg.registry.remote import fetch
 from promptreg.registry.state_ref import STATE_REF, State, read_state
 from promptreg.registry.tags import PREFIX
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from promptreg.errors import GitError
+from promptreg.errors import GitError, RemoteError
 from promptreg.registry.gitstore import GitStore
 
 if TYPE_CHECKING:
@@ -26,21 +26,6 @@ if TYPE_CHECKING:
 _NETWORK_CONFIG = ("-c", "http.lowSpeedLimit=1000", "-c", "http.lowSpeedTime=20")
 _QUIET_FETCH = ("--no-write-fetch-head",)
 _CLOBBER = "would clobber existing tag"
-
-
-class RemoteError(GitError):
-    """The remote could not be reached (or did not answer like a git remote)."""
-
-    def __init__(self, remote: str, stderr: str, *, kept: str = "") -> None:
-        self.remote = remote
-        first = next((ln.strip() for ln in stderr.splitlines() if ln.strip()), "no answer")
-        why = first.removeprefix("fatal: ").removeprefix("error: ")
-        tail = f"; {kept}" if kept else ""
-        super().__init__(f"cannot reach remote {remote!r}: {why}{tail}", stderr=stderr)
-
-    def keeping(self, kept: str) -> RemoteError:
-        """The same error, saying what was kept locally (the caller knows)."""
-        return RemoteError(self.remote, self.stderr, kept=kept)
 
 
 @dataclass(frozen=True)
@@ -140,18 +125,6 @@ def env_patterns(
     before = envs[envs.index(to) - 1] if envs.index(to) > 0 else None
     wanted = dict.fromkeys(e for e in (to, before, from_env) if e is not None)
     return [deployments_prefix(n, e) + "*" for n in names if not name_problem(n) for e in wanted]
-
-
-def push_existing(registry: Registry, remote: str, name: str, note: str) -> tuple[str, ...]:
-    """`promote --push` of what already runs here: push `name`'s tags the remote lacks
-    (`promptreg sync` for one prompt). The notes say what happened, after `note`."""
-    from promptreg.registry.sync import sync
-
-    lines = sync(registry, remote, names=[name]).lines()
-    done = tuple(ln for ln in lines if not ln.startswith("nothing to push"))
-    if done:
-        return (f"{note}: nothing to deploy", *done)
-    return (f"{note}: nothing to do, and {remote} has it",)
 
 
 def parse_seq(tag: str) -> int:

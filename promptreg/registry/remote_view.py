@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from promptreg.registry.remote import RemoteError, choose_remote, ls_remote
+from promptreg.errors import RemoteError
+from promptreg.registry.remote import choose_remote, ls_remote
 from promptreg.registry.state_ref import read_state, tracking_ref
 from promptreg.registry.tags import parse_deployment_name
 

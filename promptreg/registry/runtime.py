@@ -112,6 +112,7 @@ class Registry(GitRegistry):
 
         return Follower(
             url,
+            registry_class=cls,
             cache_dir=cache_dir,
             refresh=refresh,
             fallback=fallback,

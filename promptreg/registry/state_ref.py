@@ -24,7 +24,7 @@ import hashlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
-from promptreg.errors import PromptregError
+from promptreg.errors import StateError
 from promptreg.names import name_problem
 from promptreg.registry.tagobject import OID
 from promptreg.registry.tags import SEQ_WIDTH, deployment_tag
@@ -37,10 +37,6 @@ STATE_REF = "refs/promptreg/state"
 HEADER = "promptreg state 1"
 # A state is a few dozen bytes an entry: 2,000 prompts in 3 environments is ~0.5 MB.
 MAX_STATE_BYTES = 16 * 1024 * 1024
-
-
-class StateError(PromptregError):
-    """A state commit that is not promptreg's format (it is then ignored: tags decide)."""
 
 
 class Entry(NamedTuple):

@@ -23,8 +23,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from promptreg.errors import PromptregError, PushRejectedError, TagExistsError
-from promptreg.registry.remote import RemoteError, fetch, ls_remote, push_refs
+from promptreg.errors import PushRejectedError, RemoteError, SyncError, TagExistsError
+from promptreg.registry.remote import fetch, ls_remote, push_refs
 from promptreg.registry.state_ref import (
     Entry,
     fetch_refspec,
@@ -49,10 +49,6 @@ if TYPE_CHECKING:
 MAX_ATTEMPTS = 5
 REPLACES = "replaces"
 KEPT = "nothing was pushed, and every local tag is kept as it is; run `promptreg sync` again later"
-
-
-class SyncError(PromptregError):
-    """`sync` could not finish; nothing was pushed."""
 
 
 @dataclass(frozen=True)
@@ -298,3 +294,13 @@ def _state_update(
     result.state = "created" if fetched is None else "updated"
     commit = write_state(store, want.values())
     return [f"+{commit}:refs/promptreg/state"], [f"--force-with-lease=refs/promptreg/state:{base}"]
+
+
+def push_existing(registry: Registry, remote: str, name: str, note: str) -> tuple[str, ...]:
+    """`promote --push` of what already runs here: push `name`'s tags the remote lacks
+    (`promptreg sync` for one prompt). The notes say what happened, after `note`."""
+    lines = sync(registry, remote, names=[name]).lines()
+    done = tuple(ln for ln in lines if not ln.startswith("nothing to push"))
+    if done:
+        return (f"{note}: nothing to deploy", *done)
+    return (f"{note}: nothing to do, and {remote} has it",)

@@ -25,7 +25,7 @@ from promptreg.template.render import (
     render_raw,
     split_messages,
 )
-from promptreg.tokens import TokenCount, count_messages, upper_bound
+from promptreg.template.tokens import TokenCount, count_messages, upper_bound
 
 if TYPE_CHECKING:
     from promptreg.registry.tags import Deployment

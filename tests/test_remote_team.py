@@ -105,7 +105,7 @@ def test_sync_refuses_a_release_that_differs_on_the_remote(
     commit(repo, "another commit")
     git(repo.root, "tag", "-a", "-m", "hand-made", "prompts/triage@v1.0.0")
     result = run("sync", "--json")
-    assert result.code == 0, result.err
+    assert result.code == 1, result.err
     assert [c["tag"] for c in json.loads(result.out)["conflicts"]] == ["prompts/triage@v1.0.0"]
 
 

@@ -4,6 +4,7 @@ rollback, `sync` (alias `push`), and `mirror`."""
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from promptreg.cli._base import State, cli, emit_json, json_option
-from promptreg.errors import UsageError
+from promptreg.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
     from promptreg.registry.remote_view import RemoteView
@@ -115,7 +116,7 @@ def _sync_remote(state: State, remote: str | None) -> str:
 
 @cli.command()
 @click.argument("remote", required=False)
-@click.option("--dry-run", is_flag=True, help="Say what would be pushed; change nothing.")
+@click.option("--dry-run", is_flag=True, help="Fetch, and say what would be pushed; push nothing.")
 @json_option
 @click.pass_obj
 def sync(state: State, remote: str | None, dry_run: bool, as_json: bool) -> None:
@@ -127,9 +128,11 @@ def sync(state: State, remote: str | None, dry_run: bool, as_json: bool) -> None
     result = run(state.registry, _sync_remote(state, remote), dry_run=dry_run)
     if as_json:
         emit_json(result.to_json())
-        return
-    for line in result.lines():
-        click.echo(line)
+    else:
+        for line in result.lines():
+            click.echo(line)
+    if result.conflicts or result.skipped:
+        sys.exit(ExitCode.FINDINGS)  # something stays unpushed: a person must look
 
 
 cli.add_command(sync, name="push")

@@ -295,3 +295,16 @@ def test_a_follower_serves_only_signed_deployments_where_signing_requires_them(
     ]
     assert all("sign" in r.partition(": ")[2] for r in rejected), rejected
     follower.close()
+
+
+def test_get_all_follows_every_prompt_the_state_ref_lists(
+    repo: Workspace, bare: Path, run, tmp_path: Path
+):
+    repo.prompt("other")
+    commit(repo, "another prompt")
+    git(repo.root, "push", "-q", "origin", "main")
+    _promote(run, "triage", "other", "--to", "dev")
+    with Registry.from_remote(str(bare), cache_dir=tmp_path / "cache", refresh=60) as follower:
+        everything = follower.get_all("dev")
+        assert sorted(everything) == ["other", "triage"]
+        assert all(p.deployment is not None for p in everything.values())

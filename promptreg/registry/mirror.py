@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from promptreg.errors import GitError, RemoteError
-from promptreg.registry.gitrepo import git_env
 from promptreg.registry.gitstore import GitStore
 from promptreg.registry.probe import ProbeUnavailable, remote_ref
 from promptreg.registry.remote import fetch
 from promptreg.registry.state_ref import STATE_REF, State, read_state
 from promptreg.registry.tags import PREFIX
+from promptreg.repository import git_env
 
 # Tags of at most this many changed entries are fetched one refspec each; more: all of them.
 _FEW = 64

@@ -308,3 +308,23 @@ def test_get_all_follows_every_prompt_the_state_ref_lists(
         everything = follower.get_all("dev")
         assert sorted(everything) == ["other", "triage"]
         assert all(p.deployment is not None for p in everything.values())
+
+
+def test_a_promotion_of_a_prompt_it_does_not_serve_does_not_rebuild_a_follower(
+    repo: Workspace, bare: Path, run, tmp_path: Path
+):
+    repo.prompt("other")
+    commit(repo, "another prompt")
+    git(repo.root, "push", "-q", "origin", "main")
+    _promote(run, "triage", "other", "--to", "dev")
+    follower = Follower(
+        str(bare), registry_class=Registry, cache_dir=tmp_path / "c", refresh=60, start=False
+    )
+    served = follower.get("triage@dev")
+    _promote(run, "other", "--to", "staging")
+    assert follower.refresh_now() is False  # the state moved, but not for triage
+    assert follower.get("triage@dev") is served
+    _promote(run, "triage", "--to", "staging")
+    assert follower.refresh_now() is True
+    assert follower.get("triage@staging").deployment is not None
+    follower.close()

@@ -42,7 +42,7 @@ _TAGS = f"refs/tags/{PREFIX}*"
 class Update:
     """What one `update` did."""
 
-    changed: bool  # the state ref, the default branch or the tags moved
+    changed: bool  # what this mirror follows moved (or a full sync ran)
     state: str | None  # the state commit now (None: the remote has no state ref)
     full: bool  # every promptreg tag was listed (no state ref, first sync, or periodic)
     fetched: int  # deployment groups fetched on their own
@@ -148,7 +148,9 @@ def _update(store: GitStore, directory: Path, full: bool, names: Collection[str]
         many = names is None and len(wanted) > _FEW
         fetch_refs(store, _tag_specs(None if many else wanted), depth=True)
     _touch(directory)
-    return Update(True, after, False, len(wanted))
+    # Changed for this mirror only when what it follows moved: a follower of 3 prompts does
+    # not rebuild its registry for each promotion of the other 1,997.
+    return Update(bool(wanted) or old is None, after, False, len(wanted))
 
 
 def _ref_oid(directory: Path, ref: str) -> str | None:

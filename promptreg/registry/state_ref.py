@@ -95,7 +95,7 @@ def commit_message(raw: bytes) -> str:
 def read_state(store: GitStore, ref: str = STATE_REF) -> tuple[str, State] | None:
     """(commit id, entries) of the state at `ref` here; None when there is none (or it is
     not promptreg's: the tags decide then)."""
-    oid = store.rev_parse_commit(ref)
+    oid = ref if OID.match(ref) else store.rev_parse_commit(ref)  # (an id: no git process)
     if oid is None:
         return None
     found = store.read_typed([oid])[0]

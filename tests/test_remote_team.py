@@ -219,3 +219,24 @@ def test_promote_and_sync_over_each_transport(
     if server is not None:  # stopped: the remote is down
         result = run("promote", "triage", "--to", "prod")
         assert result.code == 1 and "cannot reach remote 'origin'" in result.err
+
+
+def test_a_recreated_deployment_steps_over_a_name_a_stray_local_tag_took(
+    repo: Workspace, remote: Path, other: Path, run, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.chdir(other)
+    assert run("promote", "triage", "--to", "dev").code == 0
+    monkeypatch.chdir(repo.root)
+    bump(repo, "triage", "1.1.0", ("You triage tickets.", "You triage tickets well."))
+    commit(repo, "1.1.0")
+    git(repo.root, "push", "-q", "origin", "main")
+    assert run("promote", "triage", "--to", "dev", "--no-push").code == 0
+    git(repo.root, "tag", "prompts/triage@dev/000002")  # lightweight: does not count
+    result = run("sync", "--json")
+    assert result.code == 1  # the stray tag stays unpushed, and says why
+    data = json.loads(result.out)
+    assert data["settled"] == [
+        {"tag": "prompts/triage@dev/000001", "recreated_as": "prompts/triage@dev/000003"}
+    ]
+    assert [s["tag"] for s in data["skipped"]] == ["prompts/triage@dev/000002"]
+    assert "prompts/triage@dev/000003" in _tags(remote)

@@ -214,7 +214,9 @@ def _plan_group(
     again = local_only[first:]
     if not again:
         return pushed, []
-    taken = {int(ref.rsplit("/", 1)[1]) for ref in theirs if _in_group(ref, name, env)}
+    # Above every seq taken here or there (a rejected local tag's name is taken too).
+    mine = [f"refs/tags/{ref}" for ref in ours]
+    taken = {int(r.rsplit("/", 1)[1]) for r in [*theirs, *mine] if _in_group(r, name, env)}
     seq = max([d.seq for d in log.valid] + list(taken) + [0])
     previous = log.valid[0].tag if log.valid else None
     items = []

@@ -328,3 +328,33 @@ def test_a_promotion_of_a_prompt_it_does_not_serve_does_not_rebuild_a_follower(
     assert follower.refresh_now() is True
     assert follower.get("triage@staging").deployment is not None
     follower.close()
+
+
+def test_a_mirror_sidecar_outlives_an_outage_of_the_remote(
+    repo: Workspace, bare: Path, run, tmp_path: Path
+):
+    import os
+    import sys
+    import time
+
+    _promote(run, "triage", "--to", "dev")
+    away = tmp_path / "away.git"
+    shutil.move(bare, away)
+    target = tmp_path / "sidecar"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "promptreg", "mirror", str(bare), str(target), "--every", "0.5"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy(),
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None and proc.stdout is not None
+        assert "cannot reach remote" in proc.stderr.readline()
+        shutil.move(away, bare)
+        deadline = time.monotonic() + 20
+        line = proc.stdout.readline()
+        assert "updated" in line and time.monotonic() < deadline
+        assert proc.poll() is None
+    finally:
+        proc.kill()
+        proc.wait()
+    with Registry(target) as reg:
+        assert reg.get("triage@dev").version == "1.0.0"

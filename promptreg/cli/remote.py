@@ -154,10 +154,18 @@ def mirror(url: str, directory: Path, every: float | None, as_json: bool) -> Non
     `Registry(DIRECTORY)` serves from it. For an init container, a sidecar or cron."""
     import time
 
+    from promptreg.errors import RemoteError
     from promptreg.registry.mirror import mirror as run
 
     while True:
-        done = run(url, directory)
+        try:
+            done = run(url, directory)
+        except RemoteError as err:
+            if every is None:
+                raise
+            click.echo(f"promptreg: error: {err} (the mirror is kept; trying again)", err=True)
+            time.sleep(every)  # a sidecar outlives an outage of the remote
+            continue
         if as_json:
             emit_json(
                 {

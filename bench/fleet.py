@@ -303,7 +303,8 @@ def propagation_row(work: Path, followers: int = 20) -> Row:
         f"a pushed promotion served by {followers} follower processes (refresh=2, git daemon)",
         f"p50 {statistics.median(seen):.2f} s, max {max(seen):.2f} s",
         "≤ refresh + 1 s = 3 s",
-        "a fixed `refresh` re-listing every tag: the same wait, and the listing cost per poll",
+        "polling with `git ls-remote --tags`: the same wait, plus that listing per poll "
+        "(rows above)",
     )
 
 

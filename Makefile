@@ -36,7 +36,6 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/run.py --write
-	$(BIN)/python bench/fleet.py --write
 
 # Mutation testing (mutmut) of the modules that carry promptreg's promises; not part of `test`.
 # Minutes per module on 2 cores (each one's time is in mutation/RESULTS.md), so run a few at a

@@ -46,6 +46,7 @@ class GitDaemon:
                 "--reuseaddr",
                 "--export-all",
                 "--enable=receive-pack",
+                "--max-connections=0",
                 "--informative-errors",
                 "--listen=127.0.0.1",
                 f"--port={self.port}",

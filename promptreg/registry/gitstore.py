@@ -288,11 +288,12 @@ class GitStore:
                     raise StaleLockError(name, lock) from None
                 time.sleep(0.05)
 
-    def push(self, remote: str, refspecs: Sequence[str]) -> None:
+    def push(self, remote: str, refspecs: Sequence[str], *, options: Sequence[str] = ()) -> None:
         """`git push --atomic`: all refs land or none. Raises `PushRejectedError` when the remote
-        refuses (e.g. a tag of that name already exists there)."""
+        refuses (e.g. a tag of that name already exists there). `options`: more push options
+        (the `--force-with-lease` of the state ref, state_ref.py)."""
         try:
-            self.run("push", "--atomic", remote, *refspecs)
+            self.run("push", "--atomic", *options, remote, *refspecs)
         except GitError as err:
             if (
                 "rejected" in err.stderr

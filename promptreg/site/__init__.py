@@ -1,0 +1,50 @@
+"""`promptreg site`: the registry as a static web site, with no server.
+
+    data = collect(registry)                 # model.py: one read of tree, tags, releases
+    pages = build_pages(data, base_url=None) # path → bytes, deterministic
+    write_site(Path("site"), pages)          # output.py: atomic swap, unchanged pages kept
+
+Pages are built by construction from escaped parts (html.py), never from a template engine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from promptreg.registry import Registry
+from promptreg.site.assets import CSS, JS
+from promptreg.site.layout import (
+    AUDIT,
+    CATALOG,
+    CSS_PATH,
+    ENVIRONMENTS,
+    JS_PATH,
+    Links,
+    prompt_page,
+)
+from promptreg.site.lists import audit, catalog, environments
+from promptreg.site.model import SiteData, collect
+from promptreg.site.output import Written, write_site
+from promptreg.site.prompt_view import prompt_html
+
+__all__ = ["SiteData", "Written", "build_pages", "collect", "generate", "write_site"]
+
+
+def build_pages(data: SiteData, *, base_url: str | None = None) -> dict[str, bytes]:
+    """Every file of the site, by relative path."""
+    links = Links(base_url)
+    pages = {
+        CSS_PATH: CSS.encode("utf-8"),
+        JS_PATH: JS.encode("utf-8"),
+        CATALOG: catalog(data, links),
+        ENVIRONMENTS: environments(data, links),
+        AUDIT: audit(data, links),
+    }
+    for entry in data.prompts:
+        pages[prompt_page(entry.name)] = prompt_html(data, entry, links)
+    return pages
+
+
+def generate(registry: Registry, out: Path, *, base_url: str | None = None) -> Written:
+    """Generate the site of `registry` into `out` (replaced atomically)."""
+    return write_site(out, build_pages(collect(registry), base_url=base_url))

@@ -1,0 +1,100 @@
+"""HTML built by construction: every `str` that reaches a page is escaped, only `Html` is not.
+
+There is no template engine here: a template engine with autoescape off (or a `|safe` in the
+wrong place) is how user text becomes markup. Pages are built from `el(tag, attrs, *children)`:
+tag and attribute names are constants of ours (checked), attribute values and text children
+are escaped, and the only way to put markup in is to build it with `el` or to name one of our
+own constants `Html(...)`. A description `<script>alert(1)</script>` is therefore text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping
+from typing import TypeAlias
+
+_NAME = re.compile(r"[a-z][a-z0-9-]*\Z")
+_ATTR = re.compile(r"[a-zA-Z][a-zA-Z0-9-]*\Z")  # viewBox: SVG's names have capitals
+# Elements with no end tag (HTML's void elements we use).
+_VOID = frozenset({"meta", "link", "input", "br", "hr", "img"})
+
+
+class Html:
+    """A piece of markup that is already safe (built by `el`, or one of our constants)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Html) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __repr__(self) -> str:
+        return f"Html({self.text!r})"
+
+
+Child: TypeAlias = "Html | str | int | float | Iterable[Child] | None"
+AttrValue = str | int | float | bool | None
+
+
+def escape(text: str) -> str:
+    """Text for an element's content or a quoted attribute value (`&<>"'` escaped)."""
+    return html.escape(text, quote=True)
+
+
+def render(child: Child) -> str:
+    """The markup of `child`: Html as it is, text escaped, None nothing, iterables joined."""
+    if child is None:
+        return ""
+    if isinstance(child, Html):
+        return child.text
+    if isinstance(child, str):
+        return escape(child)
+    if isinstance(child, bool):
+        return escape(str(child))
+    if isinstance(child, int | float):
+        return escape(str(child))
+    return "".join(render(c) for c in child)
+
+
+def attrs_text(attrs: Mapping[str, AttrValue]) -> str:
+    out = []
+    for name, value in attrs.items():
+        if not _ATTR.match(name.replace("_", "-")):
+            raise ValueError(f"not an attribute name of ours: {name!r}")
+        name = name.replace("_", "-").rstrip("-")
+        if value is None or value is False:
+            continue
+        if value is True:
+            out.append(f" {name}")
+        else:
+            out.append(f' {name}="{escape(str(value))}"')
+    return "".join(out)
+
+
+def el(tag: str, attrs: Mapping[str, AttrValue] | None = None, *children: Child) -> Html:
+    """`<tag attrs>children</tag>` with every attribute value and text child escaped.
+    Attribute names may use `_` for `-` (`data_env` → `data-env`); `class_` is `class`."""
+    if not _NAME.match(tag):
+        raise ValueError(f"not a tag name of ours: {tag!r}")
+    opening = f"<{tag}{attrs_text(attrs or {})}>"
+    if tag in _VOID:
+        if children:
+            raise ValueError(f"<{tag}> has no content")
+        return Html(opening)
+    return Html(f"{opening}{render(children)}</{tag}>")
+
+
+def join(parts: Iterable[Child], sep: Child = None) -> Html:
+    """The parts in order, `sep` between them."""
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        if i and sep is not None:
+            out.append(render(sep))
+        out.append(render(part))
+    return Html("".join(out))

@@ -1,0 +1,212 @@
+"""What the registry site shows, read once from the repository: the working tree, every
+deployment tag and every release tag, judged by the one read model (deployments.py).
+
+The site adds no reading of its own: deployments and releases come from `DeploymentReader`
+(a tag that does not count is listed as rejected, never shown as deployed), the metadata,
+tokens and cost from `report.report` (what `promptreg show` prints), version diffs from
+`diff.diff_prompts` (what `promptreg diff` prints). Everything is listed in one pass over the
+refs and judged in pipelined batches, so 10,000 tags cost a few exchanges with git.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from promptreg.deployments import Rejected
+from promptreg.diff import PromptDiff, diff_prompts
+from promptreg.errors import PromptregError
+from promptreg.prompt import Prompt
+from promptreg.registry import Registry
+from promptreg.report import PromptReport, report
+from promptreg.tags import PREFIX, Deployment, parse_release
+from promptreg.versions import version_key
+
+FRESH, STALE, MISSING, BELOW = "fresh", "stale", "missing", "below threshold"
+
+
+@dataclass(frozen=True)
+class VersionEntry:
+    """One version of a prompt that was released or deployed, as committed."""
+
+    version: str
+    commit: str
+    prompt: Prompt | None  # None: it does not load at that commit (`error` says why)
+    error: str | None
+    diff: PromptDiff | None  # to the previous version; None for the first
+    released: bool  # a release tag counts for it (else it is known from a deployment)
+
+    @property
+    def scores(self) -> Mapping[str, float]:
+        ev = self.prompt.evals if self.prompt is not None else None
+        return ev.scores if ev is not None else {}
+
+
+@dataclass(frozen=True)
+class PromptEntry:
+    name: str
+    report: PromptReport | None  # the working tree's; None: not there or does not load
+    tree_error: str | None
+    eval_status: str
+    running: Mapping[str, Deployment | None]  # environment → what it runs
+    deployments: list[Deployment]  # newest first
+    rejected: list[Rejected]
+    versions: list[VersionEntry]  # oldest first
+
+    @property
+    def prompt(self) -> Prompt | None:
+        return self.report.prompt if self.report is not None else None
+
+    @property
+    def last(self) -> Deployment | None:
+        return self.deployments[0] if self.deployments else None
+
+    @property
+    def newest(self) -> Prompt | None:
+        """What describes the prompt: the working tree's, else the newest version's."""
+        if self.prompt is not None:
+            return self.prompt
+        for entry in reversed(self.versions):
+            if entry.prompt is not None:
+                return entry.prompt
+        return None
+
+
+@dataclass(frozen=True)
+class SiteData:
+    head: str | None  # the commit the working tree is on (the footer's "generated from")
+    environments: tuple[str, ...]
+    prompts: list[PromptEntry]
+    audit: list[Deployment]  # every valid deployment, newest first
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+def collect(registry: Registry) -> SiteData:
+    """Everything the site shows, read from `registry` in one pass."""
+    store = registry.store
+    envs = registry.environments
+    with registry.lock:
+        reader = registry.reader
+        candidates = reader.list_refs([f"refs/tags/{PREFIX}"])
+        verdicts = reader.judge(candidates)
+        releases = _releases(registry)
+    valid = sorted(
+        (v for v in verdicts if isinstance(v, Deployment)), key=lambda d: d.order, reverse=True
+    )
+    rejected = sorted(
+        (v for v in verdicts if isinstance(v, Rejected)),
+        key=lambda r: (r.date, r.tag),
+        reverse=True,
+    )
+    by_name: dict[str, list[Deployment]] = {}
+    for d in valid:
+        by_name.setdefault(d.name, []).append(d)
+    rejected_by: dict[str, list[Rejected]] = {}
+    for r in rejected:
+        rejected_by.setdefault(r.name, []).append(r)
+    in_tree = registry.project.names()
+    names = sorted(set(in_tree) | set(by_name) | set(releases))
+    prompts = [
+        _entry(
+            registry,
+            name,
+            in_tree=name in set(in_tree),
+            deployments=by_name.get(name, []),
+            rejected=rejected_by.get(name, []),
+            released=releases.get(name, {}),
+        )
+        for name in names
+    ]
+    head = store.rev_parse_commit("HEAD") if store.has_head() else None
+    return SiteData(head, envs, prompts, valid, rejected)
+
+
+def _releases(registry: Registry) -> dict[str, dict[str, str]]:
+    """name → version → commit, for every release tag that counts."""
+    items = []
+    for ref in registry.store.tags(PREFIX):
+        parsed = parse_release(ref.name)
+        if parsed is not None:
+            kind = "tag" if ref.annotated else "commit"
+            items.append((parsed[0], parsed[1], ref.name, ref.object, kind))
+    out: dict[str, dict[str, str]] = {}
+    for (name, version, *_), release in zip(items, registry.reader.releases(items), strict=True):
+        if release.problem is None and release.commit is not None:
+            out.setdefault(name, {})[version] = release.commit
+    return out
+
+
+def _entry(
+    registry: Registry,
+    name: str,
+    *,
+    in_tree: bool,
+    deployments: list[Deployment],
+    rejected: list[Rejected],
+    released: Mapping[str, str],
+) -> PromptEntry:
+    project = registry.project
+    result: PromptReport | None = None
+    error: str | None = None
+    if in_tree:
+        from promptreg.evals.provenance import tree_source
+
+        try:
+            prompt = project.load(name, serving_checks=False)
+            result = report(prompt, project.config.pricing, tree_source(project))
+        except PromptregError as err:
+            error = err.message
+    else:
+        error = "not in the working tree"
+    running: dict[str, Deployment | None] = {env: None for env in registry.environments}
+    for d in reversed(deployments):  # oldest first: the newest valid one is what runs
+        running[d.env] = d
+    versions = _versions(registry, name, deployments, released)
+    status = _eval_status(result.prompt if result else None, result)
+    return PromptEntry(name, result, error, status, running, deployments, rejected, versions)
+
+
+def _versions(
+    registry: Registry, name: str, deployments: list[Deployment], released: Mapping[str, str]
+) -> list[VersionEntry]:
+    """Every released or deployed version, oldest first, each diffed to the one before."""
+    commits: dict[str, tuple[str, bool]] = {}
+    for d in reversed(deployments):
+        commits.setdefault(d.version, (d.commit, False))
+    for version, commit in released.items():
+        commits[version] = (commit, True)
+    out: list[VersionEntry] = []
+    previous: VersionEntry | None = None
+    for version in sorted(commits, key=version_key):
+        commit, is_release = commits[version]
+        prompt: Prompt | None = None
+        error: str | None = None
+        try:
+            prompt = registry.load_at(commit, name)
+        except PromptregError as err:
+            error = err.message
+        diff = None
+        if previous is not None and previous.prompt is not None and prompt is not None:
+            diff = diff_prompts(
+                previous.prompt, prompt, a_label=previous.version, b_label=version, rendered=True
+            )
+        entry = VersionEntry(version, commit, prompt, error, diff, is_release)
+        out.append(entry)
+        previous = entry
+    return out
+
+
+def _eval_status(prompt: Prompt | None, result: PromptReport | None) -> str:
+    """fresh / stale / missing / below threshold, as `promptreg show` judges the scores."""
+    if prompt is None or prompt.evals is None or not prompt.evals.scores:
+        return MISSING
+    ev = prompt.evals
+    for metric in ev.metrics:
+        score = ev.scores.get(metric.name)
+        if metric.threshold is not None and score is not None and score < metric.threshold:
+            return BELOW
+    fresh = result.evals_fresh if result is not None else None
+    return STALE if fresh is False else FRESH
+
+
+__all__ = ["PromptEntry", "SiteData", "VersionEntry", "collect"]

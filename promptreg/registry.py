@@ -294,6 +294,12 @@ class Registry:
         """The prompt `name` as committed in `commit` (fully checked)."""
         return self._at_commit(commit, name, path=path, full=True)
 
+    def read_at(self, commit: str, name: str) -> Prompt:
+        """The prompt `name` at `commit` as the read model reads a deployed one (front-matter
+        checked, template analysed when first needed): for showing a version (the site), and
+        shared with the deployments already judged, where `load_at` reads and checks again."""
+        return self._at_commit(commit, name, path=None, full=False)
+
     def prompt_path(self, name: str) -> str:
         """The prompt file's path relative to the repository root (the read model asks for
         it once per tag: the prompts directory is resolved once)."""

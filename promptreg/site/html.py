@@ -49,40 +49,52 @@ def escape(text: str) -> str:
 
 def render(child: Child) -> str:
     """The markup of `child`: Html as it is, text escaped, None nothing, iterables joined."""
-    if child is None:
-        return ""
+    if isinstance(child, str):  # the common cases first: pages are ~10^5 calls
+        return escape(child)
     if isinstance(child, Html):
         return child.text
-    if isinstance(child, str):
-        return escape(child)
-    if isinstance(child, bool):
+    if child is None:
+        return ""
+    if isinstance(child, int | float):  # (bool too: `True`)
         return escape(str(child))
-    if isinstance(child, int | float):
-        return escape(str(child))
-    return "".join(render(c) for c in child)
+    return "".join([render(c) for c in child])
+
+
+_ATTR_NAMES: dict[str, str] = {}  # checked once each: ours are a few dozen constants
+
+
+def _attr_name(name: str) -> str:
+    shown = _ATTR_NAMES.get(name)
+    if shown is None:
+        if not _ATTR.match(name.replace("_", "-")):
+            raise ValueError(f"not an attribute name of ours: {name!r}")
+        shown = _ATTR_NAMES[name] = name.replace("_", "-").rstrip("-")
+    return shown
 
 
 def attrs_text(attrs: Mapping[str, AttrValue]) -> str:
     out = []
     for name, value in attrs.items():
-        if not _ATTR.match(name.replace("_", "-")):
-            raise ValueError(f"not an attribute name of ours: {name!r}")
-        name = name.replace("_", "-").rstrip("-")
         if value is None or value is False:
             continue
         if value is True:
-            out.append(f" {name}")
+            out.append(f" {_attr_name(name)}")
         else:
-            out.append(f' {name}="{escape(str(value))}"')
+            out.append(f' {_attr_name(name)}="{escape(str(value))}"')
     return "".join(out)
+
+
+_TAGS: set[str] = set()
 
 
 def el(tag: str, attrs: Mapping[str, AttrValue] | None = None, *children: Child) -> Html:
     """`<tag attrs>children</tag>` with every attribute value and text child escaped.
     Attribute names may use `_` for `-` (`data_env` → `data-env`); `class_` is `class`."""
-    if not _NAME.match(tag):
-        raise ValueError(f"not a tag name of ours: {tag!r}")
-    opening = f"<{tag}{attrs_text(attrs or {})}>"
+    if tag not in _TAGS:
+        if not _NAME.match(tag):
+            raise ValueError(f"not a tag name of ours: {tag!r}")
+        _TAGS.add(tag)
+    opening = f"<{tag}{attrs_text(attrs)}>" if attrs else f"<{tag}>"
     if tag in _VOID:
         if children:
             raise ValueError(f"<{tag}> has no content")

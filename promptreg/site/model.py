@@ -182,7 +182,7 @@ def _versions(
         prompt: Prompt | None = None
         error: str | None = None
         try:
-            prompt = registry.load_at(commit, name)
+            prompt = registry.read_at(commit, name)
         except PromptregError as err:
             error = err.message
         diff = None

@@ -35,7 +35,8 @@ def prompt_html(data: SiteData, entry: PromptEntry, links: Links) -> bytes:
     body += _evals(entry)
     body += _timeline(entry, data.environments)
     body += _versions(entry)
-    return page(links, here, entry.name, body, head=data.head)
+    # No commit in the footer: a page changes only when what it shows does (see output.py).
+    return page(links, here, entry.name, body, head=None)
 
 
 def _about(entry: PromptEntry, p: Prompt) -> list[Html]:

@@ -46,3 +46,35 @@ def site(state: State, output: Path, base_url: str | None, as_json: bool) -> Non
         f"site: {output / 'index.html'} ({len(done.written)} page(s) written, "
         f"{done.unchanged} unchanged, {len(done.removed)} removed)"
     )
+
+
+@cli.command()
+@click.argument("base")
+@click.argument("head", required=False, default="HEAD")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json", "text"]),
+    default="text",
+    show_default=True,
+    help="markdown: one pull-request comment (at most 65,536 characters).",
+)
+@click.pass_obj
+def review(state: State, base: str, head: str, fmt: str) -> None:
+    """What HEAD changes in the registry since BASE (from their merge base), per prompt and
+    partial: metadata, body and rendered diffs, tokens and cost, eval scores and the gate,
+    the version-bump check, and the environments running the old version."""
+    from promptreg.review import review as run
+
+    result = run(state.registry, base, head)
+    if fmt == "json":
+        emit_json(result.to_json())
+    elif fmt == "markdown":
+        from promptreg.review.markdown import markdown
+
+        click.echo(markdown(result), nl=False)
+    else:
+        from promptreg.review.text import text_report
+
+        for line in text_report(result):
+            click.echo(line)

@@ -51,6 +51,7 @@ pre.diff span { display: block; }
 .forced { color: var(--bad); }
 tr.drift td { background: #fff8c5; }
 .filters { display: flex; gap: 8px; flex-wrap: wrap; margin: 8px 0; }
+.filters[hidden] { display: none; }
 .filters input { min-width: 280px; }
 .role { font-weight: 600; margin-top: 8px; }
 svg.chart { border: 1px solid var(--line); background: #fff; }

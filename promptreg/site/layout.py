@@ -61,6 +61,8 @@ def page(links: Links, here: str, title: str, body: Child, *, head: str | None) 
             el("meta", {"name": "viewport", "content": "width=device-width, initial-scale=1"}),
             el("title", None, f"{title} · promptreg"),
             el("link", {"rel": "stylesheet", "href": links.href(here, CSS_PATH)}),
+            # No icon file: without this a browser asks the host for /favicon.ico (a 404).
+            el("link", {"rel": "icon", "href": "data:,"}),
         ),
         el(
             "body",

@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from promptreg.deployments import Rejected
-from promptreg.diff import PromptDiff, diff_prompts
+from promptreg.app.diff import PromptDiff, diff_prompts
+from promptreg.app.report import PromptReport, report
 from promptreg.errors import PromptregError
-from promptreg.prompt import Prompt
-from promptreg.registry import Registry
-from promptreg.report import PromptReport, report
-from promptreg.tags import PREFIX, Deployment, parse_release
+from promptreg.registry.deployments import Rejected
+from promptreg.registry.runtime import Registry
+from promptreg.registry.tags import PREFIX, Deployment, parse_release
+from promptreg.template.prompt import Prompt
 from promptreg.versions import version_key
 
 FRESH, STALE, MISSING, BELOW = "fresh", "stale", "missing", "below threshold"

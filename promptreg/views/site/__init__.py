@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from promptreg.registry import Registry
-from promptreg.site.assets import CSS, JS
-from promptreg.site.layout import (
+from promptreg.registry.runtime import Registry
+from promptreg.views.site.assets import CSS, JS
+from promptreg.views.site.layout import (
     AUDIT,
     CATALOG,
     CSS_PATH,
@@ -22,10 +22,10 @@ from promptreg.site.layout import (
     Links,
     prompt_page,
 )
-from promptreg.site.lists import audit, catalog, environments
-from promptreg.site.model import SiteData, collect
-from promptreg.site.output import Written, write_site
-from promptreg.site.prompt_view import prompt_html
+from promptreg.views.site.lists import audit, catalog, environments
+from promptreg.views.site.model import SiteData, collect
+from promptreg.views.site.output import Written, write_site
+from promptreg.views.site.prompt_view import prompt_html
 
 __all__ = ["SiteData", "Written", "build_pages", "collect", "generate", "write_site"]
 

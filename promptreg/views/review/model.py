@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from promptreg.diff import diff_prompts
+from promptreg.app.diff import diff_prompts
+from promptreg.app.report import report
 from promptreg.errors import PromptregError, UsageError
 from promptreg.evals.gate import GateResult, check_gate
 from promptreg.evals.provenance import commit_source
@@ -13,9 +14,8 @@ from promptreg.hooks.fingerprint import fingerprint, has_references
 from promptreg.hooks.revisions import Snapshot
 from promptreg.hooks.version_bump import check_bump
 from promptreg.names import SUFFIX
-from promptreg.prompt import Prompt
-from promptreg.registry import Registry
-from promptreg.report import report
+from promptreg.registry.runtime import Registry
+from promptreg.template.prompt import Prompt
 
 
 @dataclass(frozen=True)
@@ -269,7 +269,7 @@ def _partial_diff(
 ) -> list[str]:
     import difflib
 
-    from promptreg.templating import decode_source
+    from promptreg.template.environment import decode_source
 
     def text(commit: str) -> str:
         data = registry.store.read(commit, path)

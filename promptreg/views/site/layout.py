@@ -6,8 +6,8 @@ import posixpath
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from promptreg.site.html import Child, Html, el, render
-from promptreg.tags import Deployment
+from promptreg.registry.tags import Deployment
+from promptreg.views.site.html import Child, Html, el, render
 
 CATALOG = "index.html"
 ENVIRONMENTS = "environments.html"

@@ -732,6 +732,9 @@ def main(argv: list[str] | None = None) -> int:
         rows += startup_rows(python, promptreg, repo, s)
         rows += info_rows(promptreg, repo, manifest, s)
         rows += registry_rows(python, promptreg, registry, s)
+        from registry_site import site_rows  # (issue 11; imports this module: here, not on top)
+
+        rows += site_rows(promptreg, registry, s)
         rows += hook_rows(python, promptreg, hooks, s)
         rows += eval_rows(python, promptreg, evals, s)
         rows += bulk_rows(promptreg, ensure_bulk_repo(WORK, repo, s.count), s)

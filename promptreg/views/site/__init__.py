@@ -13,6 +13,7 @@ from pathlib import Path
 
 from promptreg.registry.runtime import Registry
 from promptreg.views.site.assets import CSS, JS
+from promptreg.views.site.cache import SiteCache
 from promptreg.views.site.layout import (
     AUDIT,
     CATALOG,
@@ -23,28 +24,39 @@ from promptreg.views.site.layout import (
     prompt_page,
 )
 from promptreg.views.site.lists import audit, catalog, environments
-from promptreg.views.site.model import SiteData, collect
-from promptreg.views.site.output import Written, write_site
+from promptreg.views.site.model import SiteData
+from promptreg.views.site.output import KEEP, Keep, Written, write_site
 from promptreg.views.site.prompt_view import prompt_html
+from promptreg.views.site.read import collect, summaries
 
 __all__ = ["SiteData", "Written", "build_pages", "collect", "generate", "write_site"]
 
 
-def build_pages(data: SiteData, *, base_url: str | None = None) -> dict[str, bytes]:
-    """Every file of the site, by relative path."""
+def build_pages(data: SiteData, *, base_url: str | None = None) -> dict[str, bytes | Keep]:
+    """Every file of the site, by relative path (KEEP: the page the last run wrote)."""
     links = Links(base_url)
-    pages = {
+    pages: dict[str, bytes | Keep] = {
         CSS_PATH: CSS.encode("utf-8"),
         JS_PATH: JS.encode("utf-8"),
         CATALOG: catalog(data, links),
         ENVIRONMENTS: environments(data, links),
         AUDIT: audit(data, links),
     }
-    for entry in data.prompts:
-        pages[prompt_page(entry.name)] = prompt_html(data, entry, links)
+    for listing in data.prompts:
+        page = prompt_page(listing.name)
+        detail = listing.detail
+        pages[page] = KEEP if detail is None else prompt_html(data, detail, links)
     return pages
 
 
-def generate(registry: Registry, out: Path, *, base_url: str | None = None) -> Written:
-    """Generate the site of `registry` into `out` (replaced atomically)."""
-    return write_site(out, build_pages(collect(registry), base_url=base_url))
+def generate(
+    registry: Registry, out: Path, *, base_url: str | None = None, cache: bool = True
+) -> Written:
+    """Generate the site of `registry` into `out` (replaced atomically). `cache`: keep what
+    this run judged and built for the next (cache.py), and use what the last one kept."""
+    kept = SiteCache.open(registry, out, base_url) if cache else None
+    data = collect(registry, kept, out)
+    done = write_site(out, build_pages(data, base_url=base_url))
+    if kept is not None:
+        kept.save(out, summaries(data))
+    return done

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
-from dataclasses import dataclass
 from urllib.parse import quote
 
 from promptreg.registry.tags import Deployment
@@ -22,18 +20,22 @@ def prompt_page(name: str) -> str:
     return f"prompts/{name}.html"
 
 
-@dataclass(frozen=True)
 class Links:
     """Links between pages: relative by default (the site opens from `file://` and from any
     sub-path), or under `base_url` when given (`--base-url https://x.github.io/repo/`)."""
 
-    base_url: str | None = None
+    def __init__(self, base_url: str | None = None) -> None:
+        self.base_url = base_url
+        self._quoted: dict[str, str] = {}
 
     def href(self, here: str, target: str, fragment: str = "") -> str:
+        quoted = self._quoted.get(target)
+        if quoted is None:
+            quoted = self._quoted[target] = quote(target)
         if self.base_url is not None:
-            url = self.base_url.rstrip("/") + "/" + quote(target)
-        else:
-            url = quote(posixpath.relpath(target, posixpath.dirname(here) or "."))
+            url = self.base_url.rstrip("/") + "/" + quoted
+        else:  # every page path is relative to the site's root: up to it, then down
+            url = "../" * here.count("/") + quoted
         return url + (f"#{quote(fragment)}" if fragment else "")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from promptreg.registry.deployments import Rejected
-from promptreg.views.site.html import Html, el
+from promptreg.views.site.html import Html, el, row
 from promptreg.views.site.layout import (
     AUDIT,
     CATALOG,
@@ -28,47 +28,36 @@ def catalog(data: SiteData, links: Links) -> bytes:
     envs = list(data.environments)
     rows = []
     for entry in data.prompts:
-        p = entry.newest
-        spec = p.spec if p is not None else None
-        owners = list(spec.owners) if spec else []
-        model = spec.model.name if spec and spec.model else ""
+        s = entry.summary
         running = [(env, d) for env, d in entry.running.items() if d is not None]
         last = entry.last
-        text = " ".join([entry.name, *owners, model, (spec.description or "") if spec else ""])
+        text = " ".join([s.name, *s.owners, s.model or "", s.description or ""])
         rows.append(
             el(
                 "tr",
                 {
                     "data_text": text,
-                    "data_owner": joined(owners),
-                    "data_model": model,
+                    "data_owner": joined(list(s.owners)),
+                    "data_model": s.model or "",
                     "data_env": joined([env for env, _ in running]),
-                    "data_status": entry.eval_status,
+                    "data_status": s.eval_status,
                 },
+                el("td", None, el("a", {"href": links.href(CATALOG, prompt_page(s.name))}, s.name)),
+                el("td", None, s.version or "—"),
                 el(
                     "td",
                     None,
-                    el("a", {"href": links.href(CATALOG, prompt_page(entry.name))}, entry.name),
+                    s.description or "" if s.version else el("span", {"class": "muted"}, s.note),
                 ),
-                el("td", None, p.version if p is not None else "—"),
-                el(
-                    "td",
-                    None,
-                    (spec.description or "")
-                    if spec
-                    else el("span", {"class": "muted"}, entry.tree_error or ""),
-                ),
-                el("td", None, ", ".join(owners)),
-                el("td", None, model),
+                el("td", None, ", ".join(s.owners)),
+                el("td", None, s.model or ""),
                 [el("td", None, d.version if d else "—") for d in (entry.running[e] for e in envs)],
                 el("td", None, f"{when(last.date)[:16]} {who(last.tagger)}" if last else "never"),
-                el("td", None, badge(entry.eval_status)),
+                el("td", None, badge(s.eval_status)),
             )
         )
-    owners_all = sorted({o for e in data.prompts if e.newest for o in e.newest.spec.owners})
-    models = sorted(
-        {e.newest.spec.model.name for e in data.prompts if e.newest and e.newest.spec.model}
-    )
+    owners_all = sorted({o for e in data.prompts for o in e.summary.owners})
+    models = sorted({e.summary.model for e in data.prompts if e.summary.model})
     body = [
         el("h1", None, "Prompts"),
         el(
@@ -114,7 +103,7 @@ def environments(data: SiteData, links: Links) -> bytes:
             continue
         differs = len(set(versions)) > 1
         drift += differs
-        tree = entry.prompt.version if entry.prompt is not None else None
+        tree = entry.summary.tree_version
         rows.append(
             el(
                 "tr",
@@ -161,18 +150,23 @@ def environments(data: SiteData, links: Links) -> bytes:
 
 
 def audit(data: SiteData, links: Links) -> bytes:
+    anchors: dict[str, Html] = {}  # one link per prompt, reused by its every row
+    for d in data.audit:
+        if d.name not in anchors:
+            anchors[d.name] = el("a", {"href": links.href(AUDIT, prompt_page(d.name))}, d.name)
     rows = [
-        el(
-            "tr",
+        row(
             {"data_text": d.name, "data_env": d.env, "data_person": who(d.tagger)},
-            el("td", None, when(d.date)),
-            el("td", None, d.env),
-            el("td", None, el("a", {"href": links.href(AUDIT, prompt_page(d.name))}, d.name)),
-            el("td", {"class": "forced" if d.forced else None}, action(d)),
-            el("td", None, d.version),
-            el("td", None, who(d.tagger)),
-            el("td", None, d.reason or ""),
-            el("td", None, el("code", None, d.tag)),
+            (
+                when(d.date),
+                d.env,
+                anchors[d.name],
+                el("span", {"class": "forced"}, action(d)) if d.forced else action(d),
+                d.version,
+                who(d.tagger),
+                d.reason or "",
+                el("code", None, d.tag),
+            ),
         )
         for d in data.audit
     ]

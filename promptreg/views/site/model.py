@@ -1,24 +1,23 @@
-"""What the registry site shows, read once from the repository: the working tree, every
-deployment tag and every release tag, judged by the one read model (deployments.py).
+"""What the registry site shows of each prompt (read.py reads it from the repository).
 
 The site adds no reading of its own: deployments and releases come from `DeploymentReader`
 (a tag that does not count is listed as rejected, never shown as deployed), the metadata,
 tokens and cost from `report.report` (what `promptreg show` prints), version diffs from
-`diff.diff_prompts` (what `promptreg diff` prints). Everything is listed in one pass over the
-refs and judged in pipelined batches, so 10,000 tags cost a few exchanges with git.
+`diff.diff_prompts` (what `promptreg diff` prints).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from promptreg.app.diff import PromptDiff, diff_prompts
 from promptreg.app.report import PromptReport, report
 from promptreg.errors import PromptregError
 from promptreg.registry.deployments import Rejected
 from promptreg.registry.runtime import Registry
-from promptreg.registry.tags import PREFIX, Deployment, parse_release
+from promptreg.registry.tags import Deployment
 from promptreg.template.prompt import Prompt
 from promptreg.versions import version_key
 
@@ -73,70 +72,68 @@ class PromptEntry:
 
 
 @dataclass(frozen=True)
+class Summary:
+    """What the list pages show of a prompt; kept between runs (cache.py) with its page."""
+
+    name: str
+    version: str | None  # the working tree's, else the newest version's
+    description: str | None
+    owners: tuple[str, ...]
+    model: str | None
+    eval_status: str
+    tree_version: str | None
+    note: str | None  # why the working tree's file is not shown (does not load, not there)
+
+    @classmethod
+    def of(cls, entry: PromptEntry) -> Summary:
+        p = entry.newest
+        spec = p.spec if p is not None else None
+        return cls(
+            name=entry.name,
+            version=p.version if p is not None else None,
+            description=spec.description if spec else None,
+            owners=tuple(spec.owners) if spec else (),
+            model=spec.model.name if spec and spec.model else None,
+            eval_status=entry.eval_status,
+            tree_version=entry.prompt.version if entry.prompt is not None else None,
+            note=entry.tree_error,
+        )
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Summary:
+        return cls(**{**data, "owners": tuple(data.get("owners", ()))})
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A prompt as the site lists it. `detail` None: its page is unchanged since the last
+    run (cache.py) and is kept as it is; `fingerprint` what the page was built from."""
+
+    summary: Summary
+    running: Mapping[str, Deployment | None]  # environment → what it runs
+    deployments: list[Deployment]  # newest first
+    detail: PromptEntry | None
+    fingerprint: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.summary.name
+
+    @property
+    def last(self) -> Deployment | None:
+        return self.deployments[0] if self.deployments else None
+
+
+@dataclass(frozen=True)
 class SiteData:
     head: str | None  # the commit the working tree is on (the footer's "generated from")
     environments: tuple[str, ...]
-    prompts: list[PromptEntry]
+    prompts: list[Listing]
     audit: list[Deployment]  # every valid deployment, newest first
     rejected: list[Rejected] = field(default_factory=list)
 
 
-def collect(registry: Registry) -> SiteData:
-    """Everything the site shows, read from `registry` in one pass."""
-    store = registry.store
-    envs = registry.environments
-    with registry.lock:
-        reader = registry.reader
-        candidates = reader.list_refs([f"refs/tags/{PREFIX}"])
-        verdicts = reader.judge(candidates)
-        releases = _releases(registry)
-    valid = sorted(
-        (v for v in verdicts if isinstance(v, Deployment)), key=lambda d: d.order, reverse=True
-    )
-    rejected = sorted(
-        (v for v in verdicts if isinstance(v, Rejected)),
-        key=lambda r: (r.date, r.tag),
-        reverse=True,
-    )
-    by_name: dict[str, list[Deployment]] = {}
-    for d in valid:
-        by_name.setdefault(d.name, []).append(d)
-    rejected_by: dict[str, list[Rejected]] = {}
-    for r in rejected:
-        rejected_by.setdefault(r.name, []).append(r)
-    in_tree = registry.project.names()
-    names = sorted(set(in_tree) | set(by_name) | set(releases))
-    prompts = [
-        _entry(
-            registry,
-            name,
-            in_tree=name in set(in_tree),
-            deployments=by_name.get(name, []),
-            rejected=rejected_by.get(name, []),
-            released=releases.get(name, {}),
-        )
-        for name in names
-    ]
-    head = store.rev_parse_commit("HEAD") if store.has_head() else None
-    return SiteData(head, envs, prompts, valid, rejected)
-
-
-def _releases(registry: Registry) -> dict[str, dict[str, str]]:
-    """name → version → commit, for every release tag that counts."""
-    items = []
-    for ref in registry.store.tags(PREFIX):
-        parsed = parse_release(ref.name)
-        if parsed is not None:
-            kind = "tag" if ref.annotated else "commit"
-            items.append((parsed[0], parsed[1], ref.name, ref.object, kind))
-    out: dict[str, dict[str, str]] = {}
-    for (name, version, *_), release in zip(items, registry.reader.releases(items), strict=True):
-        if release.problem is None and release.commit is not None:
-            out.setdefault(name, {})[version] = release.commit
-    return out
-
-
-def _entry(
+def build_entry(
     registry: Registry,
     name: str,
     *,
@@ -209,4 +206,4 @@ def _eval_status(prompt: Prompt | None, result: PromptReport | None) -> str:
     return STALE if fresh is False else FRESH
 
 
-__all__ = ["PromptEntry", "SiteData", "VersionEntry", "collect"]
+__all__ = ["Listing", "PromptEntry", "SiteData", "Summary", "VersionEntry", "build_entry"]

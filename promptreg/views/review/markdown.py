@@ -93,50 +93,58 @@ class Section:
     def render(self) -> str:
         return self.head + "".join(p.render() for p in self.parts)
 
+    def size(self) -> int:
+        return len(self.head) + sum(p.size() for p in self.parts)
+
 
 def markdown(review: Review, *, limit: int = LIMIT) -> str:
-    """The comment, at most `limit` characters."""
+    """The comment, at most `limit` characters. Sizes are kept as parts change, so cutting a
+    review of thousands of prompts costs a sort, not a re-render per cut."""
     rows = [_row(c) for c in review.prompts]
     sections = [_prompt_section(review, c) for c in review.prompts]
     sections += [_partial_section(review, p) for p in review.partials]
     title = _title(review)
-    dropped_sections = 0
-    shown_rows = len(rows)
-
-    def whole() -> str:
-        out = title + _table(rows[:shown_rows], len(rows) - shown_rows)
-        out += "".join(s.render() for s in sections)
-        if dropped_sections:
-            out += (
-                f"_{dropped_sections} more section(s) left out to fit the comment: run "
-                f"{code(f'promptreg review {review.base_label} {review.head_label}')} "
-                "to see them all._\n"
-            )
-        return out
-
-    parts = [p for s in sections for p in s.parts]
-    result = whole()
+    sizes = [s.size() for s in sections]
+    table_size = len(_table(rows, 0))
+    total = len(title) + table_size + sum(sizes)
     for step in ("shorten", "drop"):
-        while len(result) > limit:
-            candidates = [p for p in parts if p.lines is not None]
-            if step == "shorten":
-                candidates = [p for p in candidates if len(p.lines or []) > _SHORT_LINES]
-            if not candidates:
+        if total <= limit:
+            break
+        parts = [(p, n) for n, s in enumerate(sections) for p in s.parts if p.lines is not None]
+        for part, n in sorted(parts, key=lambda pn: -pn[0].size()):
+            if total <= limit:
                 break
-            largest = max(candidates, key=Part.size)
-            if step == "shorten":
-                largest.shorten()
-            else:
-                largest.drop()
-            result = whole()
-    while len(result) > limit and sections:
-        sections.pop()
-        dropped_sections += 1
-        result = whole()
-    while len(result) > limit and shown_rows > 0:
+            before = part.size()
+            if step == "shorten" and not part.shorten():
+                continue
+            if step == "drop":
+                part.drop()
+            change = part.size() - before
+            sizes[n] += change
+            total += change
+    shown = len(sections)
+    while total + len(_dropped(review, len(sections) - shown)) > limit and shown:
+        shown -= 1
+        total -= sizes[shown]
+    note = _dropped(review, len(sections) - shown)
+    shown_rows = len(rows)
+    while total + len(note) > limit and shown_rows:
         shown_rows = max(0, shown_rows - max(1, shown_rows // 10))
-        result = whole()
-    return result if len(result) <= limit else result[: limit - 1]  # (only a tiny limit)
+        new_table = len(_table(rows[:shown_rows], len(rows) - shown_rows))
+        total += new_table - table_size
+        table_size = new_table
+    out = title + _table(rows[:shown_rows], len(rows) - shown_rows)
+    out += "".join(sect.render() for sect in sections[:shown]) + note
+    return out if len(out) <= limit else out[: limit - 1]  # (only a tiny limit)
+
+
+def _dropped(review: Review, count: int) -> str:
+    if not count:
+        return ""
+    command = code(f"promptreg review {review.base_label} {review.head_label}")
+    return (
+        f"_{count} more section(s) left out to fit the comment: run {command} to see them all._\n"
+    )
 
 
 def _title(review: Review) -> str:

@@ -102,6 +102,20 @@ class Review:
         }
 
 
+class _Revision:
+    """One side of the review: its changed prompt files (read in one exchange with git) and
+    the Jinja environment the version-bump check reads its partials with (made once)."""
+
+    def __init__(self, registry: Registry, commit: str, paths: list[str]) -> None:
+        store, project = registry.store, registry.project
+        self.commit = commit
+        self.blobs = dict(
+            zip(paths, store.read_blobs([f"{commit}:{p}" for p in paths]), strict=True)
+        )
+        snapshot = Snapshot(store, commit, store.root, fallback=False)
+        self.env = snapshot.template_env(project.prompts_dir, project.config.limits)
+
+
 def review(registry: Registry, base: str, head: str = "HEAD") -> Review:
     """The changes from the merge base of `base` and `head` to `head`."""
     store = registry.store
@@ -122,18 +136,22 @@ def review(registry: Registry, base: str, head: str = "HEAD") -> Review:
     own = {p[len(prefix) : -len(SUFFIX)] for p in prompt_paths}
     via = _including(registry, head_commit, prefix, set(partial_paths)) if partial_paths else {}
     running = registry.running()
+    names = sorted(own | set(via))
+    paths = [registry.prompt_path(n) for n in names]
+    old_side, new_side = (_Revision(registry, c, paths) for c in (merge_base, head_commit))
+    registry.prefetch([(c, n) for c in (merge_base, head_commit) for n in names])
     changes = [
         _change(
             registry,
             name,
-            merge_base,
-            head_commit,
+            old_side,
+            new_side,
             labels=(base, head),
             via=via.get(name, ()),
             file_changed=name in own,
             running=running,
         )
-        for name in sorted(own | set(via))
+        for name in names
     ]
     changed_partials = [
         PartialChange(
@@ -167,13 +185,13 @@ def _including(
     return found
 
 
-def _load(registry: Registry, commit: str, name: str) -> tuple[Prompt | None, str | None]:
-    if registry.store.read(commit, registry.prompt_path(name)) is None:
+def _load(registry: Registry, side: _Revision, name: str) -> tuple[Prompt | None, str | None]:
+    if side.blobs.get(registry.prompt_path(name)) is None:
         return None, None
     try:
-        return registry.read_at(commit, name), None
+        return registry.read_at(side.commit, name), None
     except PromptregError as err:
-        return None, f"{name} at {commit[:12]}: {err.message}"
+        return None, f"{name} at {side.commit[:12]}: {err.message}"
 
 
 def _side(registry: Registry, prompt: Prompt) -> Side:
@@ -190,8 +208,8 @@ def _side(registry: Registry, prompt: Prompt) -> Side:
 def _change(
     registry: Registry,
     name: str,
-    base: str,
-    head: str,
+    base: _Revision,
+    head: _Revision,
     *,
     labels: tuple[str, str],
     via: tuple[str, ...],
@@ -231,20 +249,19 @@ def _change(
         partials=d.partials,
         rendered=d.rendered or [],
         bump=_bump(registry, name, base, head, labels[0]),
-        gate=_gate(registry, new, head, old),
+        gate=_gate(registry, new, head.commit, old),
     )
 
 
-def _bump(registry: Registry, name: str, base: str, head: str, base_label: str) -> str | None:
+def _bump(
+    registry: Registry, name: str, old: _Revision, new: _Revision, base_label: str
+) -> str | None:
     """The version-bump hook's verdict on this change (PR070/PR071), None when it passes."""
-    store, project = registry.store, registry.project
     path = registry.prompt_path(name)
     sides = []
-    for commit in (base, head):
-        snapshot = Snapshot(store, commit, store.root, fallback=False)
-        data = snapshot.read(path)
-        env = snapshot.template_env(project.prompts_dir, project.config.limits)
-        sides.append(fingerprint(data, env) if data is not None else None)
+    for side in (old, new):
+        data = side.blobs.get(path)
+        sides.append(fingerprint(data, side.env) if data is not None else None)
     if sides[1] is None:
         return None
     problem = check_bump(name, sides[0], sides[1], base_label=base_label)

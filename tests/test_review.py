@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Callable
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from promptreg.evals.gate import GateProblem, GateResult
@@ -143,6 +143,10 @@ def reviews(draw: st.DrawFn) -> Review:
     return Review("a" * 40, draw(_wild) or "main", "b" * 40, "HEAD", prompts, partials)
 
 
+@example(  # a label of backticks made a line that starts like a code fence
+    review=Review("a" * 40, "``", "b" * 40, "HEAD", [], [PartialChange("", [], ("p",))]),
+    limit=3_000,
+)
 @settings(max_examples=60, deadline=None)
 @given(review=reviews(), limit=st.sampled_from([3_000, 12_000, LIMIT]))
 def test_markdown_always_fits_and_never_breaks_a_table_or_a_fence(

@@ -151,8 +151,8 @@ def _title(review: Review) -> str:
     n = len(review.prompts)
     m = len(review.partials)
     what = f"{n} prompt(s)" + (f" and {m} partial(s)" if m else "")
-    span = (
-        f"{code(review.base_label)} ({review.base[:10]}) → "
+    span = (  # (never a line that starts with a code span: it could read as a fence)
+        f"From {code(review.base_label)} ({review.base[:10]}) to "
         f"{code(review.head_label)} ({review.head[:10]})"
     )
     head = f"{MARKER}\n### promptreg review: {what} changed\n\n{span}\n\n"

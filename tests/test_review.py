@@ -169,3 +169,26 @@ def test_a_huge_review_is_cut_with_a_note() -> None:
     _check_markdown(out)
     assert "more lines left out; see `promptreg diff p0@main p0@HEAD`" in out
     assert out.count("| `p") == 5  # every row of the table is kept
+
+
+def test_no_change_and_a_removed_prompt(repo: Workspace, run: Callable[..., Result]) -> None:
+    same = run("review", "HEAD", "HEAD", "--format", "markdown")
+    assert same.code == 0 and "No prompt or partial changed." in same.out
+    git(repo.root, "rm", "-q", "prompts/triage.prompt")
+    commit(repo, "remove triage")
+    data = json.loads(run("review", "HEAD~1", "--format", "json").out)
+    (removed,) = data["prompts"]
+    assert removed["name"] == "triage" and removed["status"] == "removed"
+    assert removed["new"] is None and removed["version_bump"]["ok"] is True
+
+
+def test_unrelated_histories_compare_the_revisions_themselves(
+    repo: Workspace, run: Callable[..., Result]
+) -> None:
+    git(repo.root, "checkout", "-q", "--orphan", "other")
+    repo.prompt("triage", VALID_PROMPT.replace("version: 1.0.0", "version: 2.0.0"))
+    commit(repo, "other history")
+    data = json.loads(run("review", "main", "other", "--format", "json").out)
+    assert [(p["name"], p["old"]["version"], p["new"]["version"]) for p in data["prompts"]] == [
+        ("triage", "1.0.0", "2.0.0")
+    ]

@@ -14,6 +14,7 @@ from promptreg.hooks.fingerprint import fingerprint, has_references
 from promptreg.hooks.revisions import Snapshot
 from promptreg.hooks.version_bump import check_bump
 from promptreg.names import SUFFIX
+from promptreg.registry.gitstore import GitError
 from promptreg.registry.runtime import Registry
 from promptreg.template.prompt import Prompt
 
@@ -125,7 +126,10 @@ def review(registry: Registry, base: str, head: str = "HEAD") -> Review:
         if commit is None:
             raise UsageError(f"{label!r} does not name a commit (fetch it first?)")
     assert base_commit is not None and head_commit is not None
-    merge_base = store.run("merge-base", base_commit, head_commit).strip() or base_commit
+    try:
+        merge_base = store.run("merge-base", base_commit, head_commit).strip() or base_commit
+    except GitError:  # unrelated histories: compare the two revisions themselves
+        merge_base = base_commit
     prefix = registry.prompt_path("x")[: -len("x" + SUFFIX)]
     out = store.run(
         "diff", "--name-only", "-z", "--no-renames", merge_base, head_commit, "--", prefix or "."

@@ -52,7 +52,11 @@ def catalog(data: SiteData, links: Links) -> bytes:
                 el("td", None, ", ".join(s.owners)),
                 el("td", None, s.model or ""),
                 [el("td", None, d.version if d else "—") for d in (entry.running[e] for e in envs)],
-                el("td", None, f"{when(last.date)[:16]} {who(last.tagger)}" if last else "never"),
+                el(
+                    "td",
+                    None,
+                    f"{when(last.date)[:16]} {last.env}, {who(last.tagger)}" if last else "never",
+                ),
                 el("td", None, badge(s.eval_status)),
             )
         )

@@ -176,6 +176,7 @@ def _running(entry: PromptEntry, envs: tuple[str, ...]) -> list[Html]:
 
 def _timeline(entry: PromptEntry, envs: tuple[str, ...]) -> list[Html]:
     out = [el("h2", None, "Deployment timeline")]
+    was = {d.tag: d.version for d in entry.deployments}  # what the tag before each one deployed
     if not entry.deployments:
         out.append(el("p", {"class": "muted"}, "Never deployed."))
     for env in envs:
@@ -189,7 +190,11 @@ def _timeline(entry: PromptEntry, envs: tuple[str, ...]) -> list[Html]:
                 el("td", None, str(d.seq)),
                 el("td", None, when(d.date)),
                 el("td", {"class": "forced" if d.forced else None}, action(d)),
-                el("td", None, d.version + (f" (from {d.previous})" if d.previous else "")),
+                el(
+                    "td",
+                    None,
+                    d.version + (f" (was {was[d.previous]})" if d.previous in was else ""),
+                ),
                 el("td", None, who(d.tagger)),
                 el("td", None, d.reason or ""),
             )

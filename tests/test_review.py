@@ -11,8 +11,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from promptreg.evals.gate import GateProblem, GateResult
-from promptreg.views.review.markdown import LIMIT, MARKER, markdown
-from promptreg.views.review.model import PartialChange, PromptChange, Review, Side
+from promptreg.review.markdown import LIMIT, MARKER, markdown
+from promptreg.review.model import PartialChange, PromptChange, Review, Side
 from tests.conftest import VALID_PROMPT, Result, Workspace, bump, commit, git
 
 

@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from promptreg.errors import UsageError, WriteError
-from promptreg.views.site.html import el, render
-from promptreg.views.site.output import MARKER, write_site
+from promptreg.site.html import el, render
+from promptreg.site.output import MARKER, write_site
 from tests.conftest import Result, Workspace
 from tests.site_support import REASON, XSS, build_site_repo
 

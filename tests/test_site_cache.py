@@ -1,4 +1,4 @@
-"""The site's cache between runs (views/site/cache.py): never a different site than a build
+"""The site's cache between runs (site/cache.py): never a different site than a build
 from scratch, tampering with the output or the cache is noticed, and the cache is used."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from promptreg.registry.runtime import Registry
-from promptreg.views.site import generate
-from promptreg.views.site.cache import SiteCache
-from promptreg.views.site.read import collect
+from promptreg.site import generate
+from promptreg.site.cache import SiteCache
+from promptreg.site.read import collect
 from tests.conftest import Result, Workspace, bump, commit
 from tests.site_support import build_site_repo
 

@@ -28,7 +28,7 @@ from promptreg.cli._base import State, cli, emit_json, json_option
 def site(state: State, output: Path, base_url: str | None, as_json: bool) -> None:
     """Generate a static site of the registry: catalog, a page per prompt, environments and
     the audit log. Opens from file://, any static host or `python -m http.server`."""
-    from promptreg.views.site import generate
+    from promptreg.site import generate
 
     done = generate(state.registry, output, base_url=base_url)
     if as_json:
@@ -64,17 +64,17 @@ def review(state: State, base: str, head: str, fmt: str) -> None:
     """What HEAD changes in the registry since BASE (from their merge base), per prompt and
     partial: metadata, body and rendered diffs, tokens and cost, eval scores and the gate,
     the version-bump check, and the environments running the old version."""
-    from promptreg.views.review import review as run
+    from promptreg.review import review as run
 
     result = run(state.registry, base, head)
     if fmt == "json":
         emit_json(result.to_json())
     elif fmt == "markdown":
-        from promptreg.views.review.markdown import markdown
+        from promptreg.review.markdown import markdown
 
         click.echo(markdown(result), nl=False)
     else:
-        from promptreg.views.review.text import text_report
+        from promptreg.review.text import text_report
 
         for line in text_report(result):
             click.echo(line)

@@ -7,12 +7,12 @@ from typing import Any
 
 from promptreg.app.diff import PromptDiff
 from promptreg.errors import PromptregError
+from promptreg.site.chart import score_chart
+from promptreg.site.html import Html, el
+from promptreg.site.layout import Links, action, badge, page, prompt_page, table, when, who
+from promptreg.site.lists import rejected_table
+from promptreg.site.model import PromptEntry, SiteData
 from promptreg.template.prompt import Prompt
-from promptreg.views.site.chart import score_chart
-from promptreg.views.site.html import Html, el
-from promptreg.views.site.layout import Links, action, badge, page, prompt_page, table, when, who
-from promptreg.views.site.lists import rejected_table
-from promptreg.views.site.model import PromptEntry, SiteData
 
 
 def prompt_html(data: SiteData, entry: PromptEntry, links: Links) -> bytes:

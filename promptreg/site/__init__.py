@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from promptreg.registry.runtime import Registry
-from promptreg.views.site.assets import CSS, JS
-from promptreg.views.site.cache import SiteCache
-from promptreg.views.site.layout import (
+from promptreg.site.assets import CSS, JS
+from promptreg.site.cache import SiteCache
+from promptreg.site.layout import (
     AUDIT,
     CATALOG,
     CSS_PATH,
@@ -23,11 +23,11 @@ from promptreg.views.site.layout import (
     Links,
     prompt_page,
 )
-from promptreg.views.site.lists import audit, catalog, environments
-from promptreg.views.site.model import SiteData
-from promptreg.views.site.output import KEEP, Keep, Written, write_site
-from promptreg.views.site.prompt_view import prompt_html
-from promptreg.views.site.read import collect, summaries
+from promptreg.site.lists import audit, catalog, environments
+from promptreg.site.model import SiteData
+from promptreg.site.output import KEEP, Keep, Written, write_site
+from promptreg.site.prompt_view import prompt_html
+from promptreg.site.read import collect, summaries
 
 __all__ = ["SiteData", "Written", "build_pages", "collect", "generate", "write_site"]
 

@@ -7,14 +7,13 @@ from typing import Any
 
 from promptreg.app.diff import diff_prompts
 from promptreg.app.report import report
-from promptreg.errors import PromptregError, UsageError
+from promptreg.errors import GitError, PromptregError, UsageError
 from promptreg.evals.gate import GateResult, check_gate
 from promptreg.evals.provenance import commit_source
 from promptreg.hooks.fingerprint import fingerprint, has_references
 from promptreg.hooks.revisions import Snapshot
 from promptreg.hooks.version_bump import check_bump
 from promptreg.names import SUFFIX
-from promptreg.registry.gitstore import GitError
 from promptreg.registry.runtime import Registry
 from promptreg.template.prompt import Prompt
 
@@ -290,7 +289,7 @@ def _partial_diff(
 ) -> list[str]:
     import difflib
 
-    from promptreg.template.environment import decode_source
+    from promptreg.template.sources import decode_source
 
     def text(commit: str) -> str:
         data = registry.store.read(commit, path)

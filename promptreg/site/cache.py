@@ -29,9 +29,9 @@ from typing import Any
 from promptreg._atomic import atomic_write
 from promptreg.codecache import code_cache_for, secret_key
 from promptreg.errors import PromptregError
-from promptreg.registry.deployments import Rejected, Release, Verdict
 from promptreg.registry.runtime import Registry
 from promptreg.registry.tags import Deployment
+from promptreg.registry.verdicts import Rejected, Release, Verdict
 
 FORMAT = 1
 MAX_BYTES = 256 << 20  # a cache larger than this is not ours: ignored

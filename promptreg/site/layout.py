@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from promptreg.registry.tags import Deployment
-from promptreg.views.site.html import Child, Html, el, render
+from promptreg.site.html import Child, Html, el, render
 
 CATALOG = "index.html"
 ENVIRONMENTS = "environments.html"

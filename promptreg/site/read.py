@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from promptreg.names import SUFFIX
-from promptreg.registry.deployments import Candidate, Rejected, Verdict
 from promptreg.registry.runtime import Registry
 from promptreg.registry.tags import PREFIX, Deployment, parse_release
-from promptreg.views.site.cache import SiteCache, fingerprint
-from promptreg.views.site.layout import prompt_page
-from promptreg.views.site.model import Listing, SiteData, Summary, build_entry
+from promptreg.registry.verdicts import Candidate, Rejected, Verdict
+from promptreg.site.cache import SiteCache, fingerprint
+from promptreg.site.layout import prompt_page
+from promptreg.site.model import Listing, SiteData, Summary, build_entry
 
 
 def collect(
@@ -106,7 +106,7 @@ def _releases(
     """name → version → commit for every release tag that counts; and (name, ref, object)
     of every release-shaped tag (what a page's fingerprint covers)."""
     items = []
-    for ref, obj, kind in registry.store.tag_kinds(PREFIX):
+    for ref, obj, kind in registry.store.ref_objects(PREFIX):
         parsed = parse_release(ref)
         if parsed is not None:
             items.append((parsed[0], parsed[1], ref, obj, kind))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from promptreg.views.review.model import PartialChange, PromptChange, Review, delta, score_deltas
+from promptreg.review.model import PartialChange, PromptChange, Review, delta, score_deltas
 
 MARKER = "<!-- promptreg-review -->"
 LIMIT = 65_536

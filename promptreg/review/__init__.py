@@ -11,6 +11,6 @@ and HEAD and HEAD itself, as a pull request's "Files changed" view compares.
 
 from __future__ import annotations
 
-from promptreg.views.review.model import PartialChange, PromptChange, Review, review
+from promptreg.review.model import PartialChange, PromptChange, Review, review
 
 __all__ = ["PartialChange", "PromptChange", "Review", "review"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from promptreg.findings import one_line
-from promptreg.views.review.model import Review, delta, score_deltas
+from promptreg.review.model import Review, delta, score_deltas
 
 
 def text_report(review: Review) -> list[str]:

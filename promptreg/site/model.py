@@ -15,9 +15,9 @@ from typing import Any
 from promptreg.app.diff import PromptDiff, diff_prompts
 from promptreg.app.report import PromptReport, report
 from promptreg.errors import PromptregError
-from promptreg.registry.deployments import Rejected
 from promptreg.registry.runtime import Registry
 from promptreg.registry.tags import Deployment
+from promptreg.registry.verdicts import Rejected
 from promptreg.template.prompt import Prompt
 from promptreg.versions import version_key
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from promptreg.registry.deployments import Rejected
-from promptreg.views.site.html import Html, el, row
-from promptreg.views.site.layout import (
+from promptreg.registry.verdicts import Rejected
+from promptreg.site.html import Html, el, row
+from promptreg.site.layout import (
     AUDIT,
     CATALOG,
     ENVIRONMENTS,
@@ -21,7 +21,7 @@ from promptreg.views.site.layout import (
     when,
     who,
 )
-from promptreg.views.site.model import BELOW, FRESH, MISSING, STALE, SiteData
+from promptreg.site.model import BELOW, FRESH, MISSING, STALE, SiteData
 
 
 def catalog(data: SiteData, links: Links) -> bytes:

@@ -120,7 +120,9 @@ def main() -> int:
         sh(repo, *PROMPTREG, "site", "-o", str(site))
         OUT.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            browser = p.chromium.launch(
+                executable_path=chromium, args=["--no-sandbox", "--disable-dev-shm-usage"]
+            )
             for name, (page_path, height) in PAGES.items():
                 page = browser.new_page(viewport={"width": 1280, "height": height})
                 page.goto((site / page_path).as_uri())

@@ -88,7 +88,8 @@ class _Quiet(SimpleHTTPRequestHandler):
 def browser() -> Iterator[Any]:
     with sync_api.sync_playwright() as p:
         launched = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
         )
         yield launched
         launched.close()

@@ -1,10 +1,13 @@
 """`promptreg site`: the registry as a static web site, with no server.
 
-    data = collect(registry)                 # model.py: one read of tree, tags, releases
+    generate(registry, Path("site"))         # all of the below, with the cache (cache.py)
+    data = collect(registry)                 # read.py: one read of tree, tags, releases
     pages = build_pages(data, base_url=None) # path → bytes, deterministic
     write_site(Path("site"), pages)          # output.py: atomic swap, unchanged pages kept
 
 Pages are built by construction from escaped parts (html.py), never from a template engine.
+A layer after hooks/: it shows what the layers below compute (the read model of deployments,
+`show`'s report, `diff`, the eval gate's freshness) and decides nothing about prompts itself.
 """
 
 from __future__ import annotations

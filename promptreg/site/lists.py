@@ -67,7 +67,7 @@ def catalog(data: SiteData, links: Links) -> bytes:
         el(
             "p",
             {"class": "muted"},
-            f"{len(data.prompts):,} prompts, {len(data.audit):,} deployments.",
+            f"{_n(len(data.prompts), 'prompt')}, {_n(len(data.audit), 'deployment')}.",
         ),
         filters(
             "catalog",
@@ -132,7 +132,7 @@ def environments(data: SiteData, links: Links) -> bytes:
         el(
             "li",
             None,
-            f"{env}: {sum(1 for e in data.prompts if e.running[env] is not None):,} prompts",
+            f"{env}: {_n(sum(1 for e in data.prompts if e.running[env] is not None), 'prompt')}",
         )
         for env in envs
     ]
@@ -142,7 +142,8 @@ def environments(data: SiteData, links: Links) -> bytes:
         el(
             "p",
             None,
-            f"{drift:,} prompts run different versions across environments (highlighted).",
+            f"{_n(drift, 'prompt')} {'runs' if drift == 1 else 'run'} different versions across "
+            "environments (highlighted).",
         ),
         filters(
             "envs",
@@ -221,3 +222,8 @@ def rejected_table(rejected: list[Rejected]) -> Html:
 
 
 __all__ = ["audit", "catalog", "environments", "rejected_table"]
+
+
+def _n(count: int, word: str) -> str:
+    """`1 prompt`, `2,000 prompts`: the word agreeing with the count."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"

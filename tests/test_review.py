@@ -50,6 +50,7 @@ def test_review_lists_each_change_with_what_a_reviewer_needs(
     assert summarize["new"]["sample_tokens"] > summarize["old"]["sample_tokens"]
     assert "version changed from '1.0.0' to '1.0.1'" in summarize["metadata_changes"]
     assert by["fresh"]["status"] == "added" and by["fresh"]["old"] is None
+    assert '+You triage tickets. {% include "partials/tone.j2" %}' in by["fresh"]["body_diff"]
     assert data["partials"] == [
         {
             "path": "partials/tone.j2",
@@ -180,6 +181,7 @@ def test_no_change_and_a_removed_prompt(repo: Workspace, run: Callable[..., Resu
     (removed,) = data["prompts"]
     assert removed["name"] == "triage" and removed["status"] == "removed"
     assert removed["new"] is None and removed["version_bump"]["ok"] is True
+    assert removed["body_diff"][:2] == ["--- triage@HEAD~1", "+++ /dev/null"]
 
 
 def test_unrelated_histories_compare_the_revisions_themselves(
@@ -192,3 +194,21 @@ def test_unrelated_histories_compare_the_revisions_themselves(
     assert [(p["name"], p["old"]["version"], p["new"]["version"]) for p in data["prompts"]] == [
         ("triage", "1.0.0", "2.0.0")
     ]
+
+
+def test_eval_scores_and_the_gate_of_a_change(repo: Workspace, run: Callable[..., Result]) -> None:
+    from tests.site_support import build_site_repo
+
+    build_site_repo(repo, run)
+    first = git(repo.root, "rev-list", "--max-parents=0", "HEAD").split()[0]
+    second = git(repo.root, "rev-list", "HEAD").split()[
+        1
+    ]  # triage 1.0.0 (its first commit: the fixture's)
+    data = json.loads(run("review", second, "HEAD", "--format", "json").out)
+    (triage,) = [p for p in data["prompts"] if p["name"] == "support/triage"]
+    assert (triage["old"]["version"], triage["new"]["version"]) == ("1.1.0", "1.2.0")
+    assert triage["old"]["scores"] == triage["new"]["scores"] == {"accuracy": 0.75}
+    assert triage["gate"]["ok"] is True and triage["gate"]["baseline"] == {"accuracy": 0.75}
+    assert triage["environments_running_old_version"] == ["dev", "staging"]
+    md = run("review", first, "HEAD", "--format", "markdown").out
+    assert "accuracy" in md and "gate passes" in md  # added with its scores: the gate, no baseline

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -16,6 +17,7 @@ from promptreg.hooks.version_bump import check_bump
 from promptreg.names import SUFFIX
 from promptreg.registry.runtime import Registry
 from promptreg.template.prompt import Prompt
+from promptreg.template.sources import decode_source
 
 
 @dataclass(frozen=True)
@@ -241,6 +243,13 @@ def _change(
         running_old=running_old,
         error=old_error or new_error,
     )
+    if new is not None and old is None:  # added: its text, and whether it would ship
+        body = _lines_diff("", new.body, "/dev/null", f"{name}@{labels[1]}")
+        return replace(base_change, body=body, gate=_gate(registry, new, head.commit, None))
+    if old is not None and new is None:  # removed: the text that goes
+        return replace(
+            base_change, body=_lines_diff(old.body, "", f"{name}@{labels[0]}", "/dev/null")
+        )
     if old is None or new is None:
         return base_change
     a, b = f"{name}@{labels[0]}", f"{name}@{labels[1]}"
@@ -271,11 +280,13 @@ def _bump(
     return f"{problem.code}: {problem.message}" if problem else None
 
 
-def _gate(registry: Registry, new: Prompt, head: str, old: Prompt) -> GateResult | None:
-    """The eval gate as `promote` runs it, with the old version's scores as the baseline."""
+def _gate(registry: Registry, new: Prompt, head: str, old: Prompt | None) -> GateResult | None:
+    """The eval gate as `promote` runs it, with the old version's scores as the baseline (a
+    new prompt has none)."""
     if new.evals is None or not new.evals.metrics:
         return None
-    baseline = dict(old.evals.scores) if old.evals is not None and old.evals.scores else None
+    ev = old.evals if old is not None else None
+    baseline = dict(ev.scores) if ev is not None and ev.scores else None
     return check_gate(
         new,
         source=commit_source(registry.store, registry.project, head),
@@ -287,10 +298,6 @@ def _gate(registry: Registry, new: Prompt, head: str, old: Prompt) -> GateResult
 def _partial_diff(
     registry: Registry, path: str, base: str, head: str, labels: tuple[str, str]
 ) -> list[str]:
-    import difflib
-
-    from promptreg.template.sources import decode_source
-
     def text(commit: str) -> str:
         data = registry.store.read(commit, path)
         if data is None:
@@ -300,16 +307,13 @@ def _partial_diff(
         except UnicodeDecodeError:
             return "(not UTF-8 text)\n"
 
-    old, new = text(base), text(head)
-    return [
-        line.rstrip("\n")
-        for line in difflib.unified_diff(
-            old.splitlines(keepends=True),
-            new.splitlines(keepends=True),
-            f"{path}@{labels[0]}",
-            f"{path}@{labels[1]}",
-        )
-    ]
+    return _lines_diff(text(base), text(head), f"{path}@{labels[0]}", f"{path}@{labels[1]}")
+
+
+def _lines_diff(old: str, new: str, a: str, b: str) -> list[str]:
+    """A unified diff as lines without their ends (as `diff` shows a prompt's body)."""
+    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), a, b)
+    return [line.rstrip("\n") for line in lines]
 
 
 def delta(old: float | None, new: float | None, fmt: str) -> str:

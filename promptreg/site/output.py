@@ -124,7 +124,6 @@ def _fill(tmp: Path, old: Path | None, pages: Mapping[str, bytes | Keep]) -> tup
     written: list[str] = []
     kept = 0
     made: set[Path] = set()
-    mode = 0o666 & ~_umask()
     for rel in sorted(pages):
         data = pages[rel]
         target = tmp / rel
@@ -146,9 +145,8 @@ def _fill(tmp: Path, old: Path | None, pages: Mapping[str, bytes | Keep]) -> tup
                 continue
             except OSError:
                 pass  # a file system without hard links: write it
-        with open(target, "wb") as handle:
+        with open(target, "wb") as handle:  # (created 0666 less the umask: readable by the host)
             handle.write(data)
-        os.chmod(target, mode)
         written.append(rel)
     return written, kept
 

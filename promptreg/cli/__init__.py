@@ -21,6 +21,7 @@ from promptreg.cli import hooks as _hooks  # noqa: F401
 from promptreg.cli import prompts as _prompts  # noqa: F401  (registers the commands)
 from promptreg.cli import registry as _registry  # noqa: F401
 from promptreg.cli import remote as _remote  # noqa: F401  (registers sync, push, mirror)
+from promptreg.cli import site as _site  # noqa: F401  (registers the commands)
 from promptreg.cli._base import cli
 from promptreg.cli.completion import attach as _attach_completion
 from promptreg.errors import ExitCode, PromptregError

@@ -17,6 +17,7 @@ from typing import Any
 
 from promptreg.errors import PromptregError
 from promptreg.prompt import Prompt
+from promptreg.structured_diff import structured_changes
 
 _PATH_PART = re.compile(r"\[('(?:[^'\\]|\\.)*'|\d+)\]")
 
@@ -85,11 +86,17 @@ def diff_prompts(a: Prompt, b: Prompt, *, a_label: str, b_label: str, rendered: 
         a=a_label,
         b=b_label,
         same_content=a.content_hash == b.content_hash,
-        changes=front_matter_changes(a.spec.raw, b.spec.raw),
+        changes=front_matter_changes(_plain_fields(a), _plain_fields(b))
+        + structured_changes(a.spec, b.spec),
         body=body,
         partials=partials,
         rendered=_rendered_diff(a, b, a_label, b_label) if rendered else None,
     )
+
+
+def _plain_fields(prompt: Prompt) -> dict[str, Any]:
+    """The front-matter but `output` and `tools`, which `structured_changes` words."""
+    return {k: v for k, v in prompt.spec.raw.items() if k not in ("output", "tools")}
 
 
 def _unified(old: str, new: str, a: str, b: str) -> list[str]:

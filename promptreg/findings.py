@@ -57,6 +57,11 @@ RULES: dict[str, str] = {
     "PR060": "evals block is malformed",
     "PR061": "eval dataset is missing or malformed",
     "PR062": "eval metric's rubric or schema file is missing or invalid",
+    # structured output and tools (issue 12)
+    "PR080": "`output` block is malformed (format, name, strict, unknown key)",
+    "PR081": "`output.schema` is not a valid JSON Schema or Picoschema",
+    "PR082": "a tool is malformed (no name, bad name, duplicate, not `type: function`)",
+    "PR083": "a tool's `parameters` is not a valid JSON Schema of an object",
     # git hooks (`promptreg hook ...`)
     "PR070": "content or inputs changed since the base revision but the version did not",
     "PR071": "version is lower than at the base revision",

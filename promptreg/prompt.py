@@ -28,6 +28,7 @@ from promptreg.templating import content_hash, legacy_content_hash
 from promptreg.tokens import TokenCount, count_messages, upper_bound
 
 if TYPE_CHECKING:
+    from promptreg.structured import OutputSpec, ToolSpec
     from promptreg.tags import Deployment
     from promptreg.templating import Closure, TemplateEnv
 
@@ -170,7 +171,10 @@ class Prompt:
         where a record made by an earlier release must still be recognised."""
         if recorded is None:
             return False
-        return recorded == self.content_hash or recorded == self.legacy_content_hash
+        if recorded == self.content_hash:
+            return True
+        # Scheme 1 never covered `output`/`tools` (no release that wrote it knew them).
+        return not self._asks_structured and recorded == self.legacy_content_hash
 
     def is_legacy_match(self, recorded: str | None) -> bool:
         """Whether `recorded` matches only under scheme 1 *and* scheme 1 does not prove it is
@@ -179,7 +183,11 @@ class Prompt:
         defaults, scheme 1 covers everything that decides the request: a full match."""
         if recorded is None or recorded == self.content_hash or not self.has_input_defaults:
             return False
-        return recorded == self.legacy_content_hash
+        return not self._asks_structured and recorded == self.legacy_content_hash
+
+    @property
+    def _asks_structured(self) -> bool:
+        return "output" in self.spec.raw or "tools" in self.spec.raw
 
     @property
     def has_input_defaults(self) -> bool:
@@ -234,6 +242,27 @@ class Prompt:
     @property
     def evals(self) -> Evals | None:
         return self.spec.evals
+
+    @property
+    def output(self) -> OutputSpec | None:
+        """The response asked for (`output:`), its schema as JSON Schema."""
+        return self.spec.output
+
+    @property
+    def tools(self) -> tuple[ToolSpec, ...]:
+        """The function tools the model may call (`tools:`, OpenAI's shape)."""
+        return self.spec.tools
+
+    def request(self, rendered: Rendered) -> dict[str, Any]:
+        """The body an OpenAI-compatible client posts to Chat Completions for `rendered`:
+        model, messages, the model's `params`, `response_format` and `tools`."""
+        from promptreg.structured import request_fields
+
+        body: dict[str, Any] = {"model": self.model.name if self.model else None}
+        body.update(self.model.params if self.model else {})
+        body["messages"] = rendered.messages
+        body.update(request_fields(self.spec.output, self.spec.tools))
+        return body
 
     @property
     def template(self) -> jinja2.Template:

@@ -6,7 +6,6 @@ the first problem so one run shows everything wrong with a file.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -20,6 +19,7 @@ from promptreg.checks import (
     is_map,
     is_pos_int,
     is_str,
+    not_json,
     value_has_type,
 )
 from promptreg.findings import Finding
@@ -33,6 +33,7 @@ from promptreg.spec import (
     ModelSpec,
     PromptSpec,
 )
+from promptreg.structured import parse_output, parse_tools
 from promptreg.versions import SEMVER
 
 TOP_LEVEL_KEYS = (
@@ -44,6 +45,8 @@ TOP_LEVEL_KEYS = (
     "budget",
     "sample",
     "evals",
+    "output",
+    "tools",
     "metadata",
 )
 _INPUT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
@@ -117,7 +120,9 @@ def parse_spec(doc: YamlDoc, path: str) -> tuple[PromptSpec | None, list[Finding
         ("sample",), sample, is_map, "a mapping of input name to value"
     ):
         sample = None
-    evals = parse_evals(c, data.get("evals"))
+    output = parse_output(c, data.get("output"))
+    tools = parse_tools(c, data.get("tools"))
+    evals = parse_evals(c, data.get("evals"), output_schema=output.schema if output else None)
     metadata = data.get("metadata", {})
     c.typed(("metadata",), metadata, is_map, "a mapping")
 
@@ -132,6 +137,8 @@ def parse_spec(doc: YamlDoc, path: str) -> tuple[PromptSpec | None, list[Finding
         budget=budget,
         sample=sample,
         evals=evals,
+        output=output,
+        tools=tools,
         metadata=metadata,
         raw=data,
     )
@@ -175,33 +182,11 @@ def _model(c: Collector, data: Mapping[str, Any]) -> ModelSpec | None:
     if not c.typed(("model", "params"), params, is_map, "a mapping of API parameters"):
         ok = False
     else:
-        problem = _not_json(params, ("model", "params"))
+        problem = not_json(params, ("model", "params"))
         if problem is not None:
             c.add(problem[0], "PR023", problem[1])
             ok = False
     return ModelSpec(model["provider"], model["name"], params) if ok else None
-
-
-def _not_json(value: Any, where: Where) -> tuple[Where, str] | None:
-    """Where and why `value` cannot be sent as JSON in an API request (and so cannot be
-    hashed as canonical JSON): a key that is not a string, or a number that is not finite
-    (`.nan`, `.inf`). Iterative: the reader already bounds the nesting."""
-    stack: list[tuple[Any, Where]] = [(value, where)]
-    while stack:
-        item, at = stack.pop()
-        if isinstance(item, float) and not math.isfinite(item):
-            return at, f"{item!r} is not a finite number; an API request is JSON, which has none"
-        if isinstance(item, dict):
-            for key, child in item.items():
-                if not isinstance(key, str):
-                    return at, (
-                        f"key {key!r} is {describe(key)}: API parameter names are strings "
-                        "(quote it)"
-                    )
-                stack.append((child, (*at, key)))
-        elif isinstance(item, list):
-            stack.extend((child, (*at, i)) for i, child in enumerate(item))
-    return None
 
 
 def _inputs(c: Collector, inputs: Any) -> dict[str, InputSpec]:

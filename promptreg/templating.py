@@ -454,7 +454,9 @@ def content_hash(
     - the `model` block (provider, name, params) as canonical JSON (key order, YAML style
       and `0.20` vs `0.2` do not count);
     - every input's `default` that is not null (what the template sees for an input that is
-      not given; no default and `default: null` both render as null), by its Python value.
+      not given; no default and `default: null` both render as null), by its Python value;
+    - the request fields `output` and `tools` make (`response_format`, `tools`), when they
+      make any: absent otherwise, so the hashes of prompts without them did not move.
 
     Not covered, because they never change a request that is made: version, description,
     owners, metadata, sample, budget, evals, and input types, `required`, `enum`,
@@ -469,16 +471,22 @@ def content_hash(
             default = decl.get("default") if isinstance(decl, Mapping) else None
             if default is not None:
                 defaults[str(name)] = repr(default)
+    payload = {
+        "scheme": HASH_SCHEME,
+        "body": template_digest(body, cache),
+        "partials": {name: template_digest(text, cache) for name, text in partial_sources.items()},
+        "model": front_matter.get("model"),
+        "defaults": defaults,
+    }
+    if "output" in front_matter or "tools" in front_matter:
+        # Only then: a prompt without them keeps the hash it had (issue 12 §4).
+        from promptreg.structured import hashed_request
+
+        request = hashed_request(front_matter)
+        if request is not None:
+            payload["request"] = request
     canonical = json.dumps(
-        {
-            "scheme": HASH_SCHEME,
-            "body": template_digest(body, cache),
-            "partials": {
-                name: template_digest(text, cache) for name, text in partial_sources.items()
-            },
-            "model": front_matter.get("model"),
-            "defaults": defaults,
-        },
+        payload,
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),

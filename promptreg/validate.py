@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from promptreg.checks import dotted
 from promptreg.codecache import flush_all
 from promptreg.errors import BudgetError, InputError, LimitError, RenderError, UsageError
 from promptreg.evals.lint import lint_evals, prompts_using_datasets
@@ -22,6 +23,7 @@ from promptreg.loader import PromptFile
 from promptreg.names import SUFFIX, name_problem, ref_problem
 from promptreg.project import Project
 from promptreg.serving import add_serving_findings, declared_inputs
+from promptreg.spec import PromptSpec
 from promptreg.tags import deployment_tag, release_tag
 
 # Below this many files a worker pool costs more than it saves.
@@ -204,6 +206,8 @@ def lint(pf: PromptFile, project: Project) -> None:
     _lint_refs(pf, project, version if isinstance(version, str) else None)
     if spec is not None:
         lint_evals(pf, project)
+        if spec.output is not None or spec.tools:
+            _lint_structured(pf, spec)
     inputs = data.get("inputs", {})
     if pf.closure is None or not isinstance(inputs, dict):
         return
@@ -213,6 +217,20 @@ def lint(pf: PromptFile, project: Project) -> None:
             pf.add(line, col, "PR042", f"input `{name}` is declared but the template never uses it")
     if pf.prompt is not None and not any(f.code == "PR041" for f in pf.findings):
         _check_sample(pf)
+
+
+def _lint_structured(pf: PromptFile, spec: PromptSpec) -> None:
+    """PR081/PR083: `output.schema` and tool parameters are valid JSON Schema."""
+    from promptreg.structured_lint import structured_findings
+
+    doc = pf.doc
+    assert doc is not None
+
+    def add(where: tuple[str | int, ...], code: str, message: str) -> None:
+        line, col = doc.position(where)
+        pf.add(line, col, code, f"{dotted(where[:2])}: {message}")
+
+    structured_findings(spec, add)
 
 
 def _check_sample(pf: PromptFile) -> None:

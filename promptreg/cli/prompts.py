@@ -11,6 +11,7 @@ import click
 
 from promptreg.cli._base import State, cli, emit_json, json_option, print_table
 from promptreg.errors import ExitCode, UsageError
+from promptreg.structured import structured_rows
 
 if TYPE_CHECKING:
     from promptreg.prompt import Prompt, Rendered
@@ -173,6 +174,7 @@ def _print_report(result: PromptReport) -> None:
             )
         )
     rows.append(("content hash", p.content_hash))
+    rows.extend(structured_rows(spec.output, spec.tools))
     rows.append(("includes", ", ".join(p.partials) or "none"))
     if spec.budget:
         rows.append(
@@ -386,4 +388,7 @@ def _rendered_json(prompt: Prompt, rendered: Rendered) -> dict[str, Any]:
         "messages": rendered.messages,
         "text": rendered.text,
         "tokens": prompt.count_tokens(rendered).to_json(),
+        # What an OpenAI-compatible client posts: model, params, messages, response_format,
+        # tools (issue 12 §4).
+        "request": prompt.request(rendered),
     }

@@ -44,7 +44,7 @@ from promptreg.errors import (
     WriteError,
 )
 from promptreg.loader import load_light
-from promptreg.names import SUFFIX
+from promptreg.names import strip_suffix
 from promptreg.prompt import Prompt
 from promptreg.selectors import parse_selector
 from promptreg.sshsig import MAX_SIGNATURE_BYTES, SignatureError, sign, verify
@@ -88,7 +88,7 @@ def build_bundle(registry: Registry, env: str) -> dict[str, Any]:
         if data is None:
             raise BundleError(f"{name}: {path} does not exist at {prompt.revision[:12]}")
         partials = prompt.partial_sources()
-        actual = content_hash_of(prompt.body, partials, prompt.spec.raw)
+        actual = content_hash_of(prompt.body, partials, prompt.spec.raw, prompt.spec.dialect)
         if not _records(deployment.content_hash, actual, prompt.body, partials, prompt.spec.raw):
             raise BundleError(
                 f"{name}: {deployment.tag} records content hash {deployment.content_hash}, but "
@@ -160,10 +160,15 @@ def export_bundle(
     return Exported(output, env, len(bundle["prompts"]), sig_path if signature else None, removed)
 
 
-def content_hash_of(body: str, partials: Mapping[str, str], front_matter: Mapping[str, Any]) -> str:
+def content_hash_of(
+    body: str,
+    partials: Mapping[str, str],
+    front_matter: Mapping[str, Any],
+    dialect: str | None = None,
+) -> str:
     """A bundled prompt's content hash, over the partials the bundle lists (no template is
     compiled): the one call into `templating.content_hash`, so its scheme lives in one place."""
-    return content_hash(body, dict(partials), front_matter=front_matter)
+    return content_hash(body, dict(partials), front_matter=front_matter, dialect=dialect)
 
 
 def _records(
@@ -347,7 +352,7 @@ def _prompt(entry: Entry, shown: str) -> Prompt:
             raise FileNotFoundError(partial)
         return partials[partial]
 
-    prompts_dir = entry.path[: len(entry.path) - len(entry.name + SUFFIX)].rstrip("/")
+    prompts_dir = strip_suffix(entry.path)[: -len(entry.name)].rstrip("/")
     env = TemplateEnv(Path(prompts_dir or "."), read)
     try:
         prompt = load_light(
@@ -358,7 +363,7 @@ def _prompt(entry: Entry, shown: str) -> Prompt:
             env=env,
             content_hash=entry.content_hash,  # stands only once `actual` below agrees
         )
-        actual = content_hash_of(prompt.body, partials, prompt.spec.raw)
+        actual = content_hash_of(prompt.body, partials, prompt.spec.raw, prompt.spec.dialect)
     except PromptFileError as err:
         first = err.findings[0]
         raise BundleError(

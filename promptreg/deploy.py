@@ -22,7 +22,7 @@ from promptreg.deployments import (
 )
 from promptreg.errors import PromptFileError, PromptNotFoundError, PromptregError, UsageError
 from promptreg.gitstore import PushRejectedError, StaleLockError, TagExistsError
-from promptreg.names import SUFFIX, name_problem, ref_problem
+from promptreg.names import name_problem, ref_problem
 from promptreg.prompt import Prompt
 from promptreg.refindex import RefIndex
 from promptreg.registry import Registry
@@ -290,7 +290,7 @@ def _changed_in_tree(registry: Registry) -> frozenset[str] | None:
     store = registry.store
     if store.bare:
         return None
-    prefix = registry.prompt_path("x")[: -len("x" + SUFFIX)]
+    prefix = registry.prompts_prefix
     out = store.run("diff", "HEAD", "--name-only", "-z", "--no-renames", "--", prefix or ".")
     return frozenset(p for p in out.split("\0") if p)
 
@@ -322,7 +322,7 @@ def _uncommitted_note(
     HEAD has. `dirty`: the paths `git diff HEAD` lists; a prompt none of whose files is
     listed needs no second load."""
     if dirty is not None:
-        prefix = registry.prompt_path(name)[: -len(name + SUFFIX)]
+        prefix = registry.prompts_prefix
         files = [registry.prompt_path(name), *(prefix + p for p in committed.partials)]
         if not dirty.intersection(files):
             return None

@@ -62,6 +62,11 @@ RULES: dict[str, str] = {
     "PR081": "`output.schema` is not a valid JSON Schema or Picoschema",
     "PR082": "a tool is malformed (no name, bad name, duplicate, not `type: function`)",
     "PR083": "a tool's `parameters` is not a valid JSON Schema of an object",
+    # .prompty files (issue 12)
+    "PR084": "a `.prompty` feature promptreg does not carry (base, file references, a role, "
+    "input kind or template format it does not send)",
+    "PR085": "a `.prompty` line where a value would decide a role (`{{ x }}:`)",
+    "PR086": "two files for one prompt name (`x.prompt` and `x.prompty`)",
     # git hooks (`promptreg hook ...`)
     "PR070": "content or inputs changed since the base revision but the version did not",
     "PR071": "version is lower than at the base revision",

@@ -19,7 +19,7 @@ from promptreg.codecache import CodeCache
 from promptreg.errors import PromptFileError
 from promptreg.findings import Finding
 from promptreg.frontmatter import FileParts, FrontMatterError, split_front_matter
-from promptreg.names import name_problem
+from promptreg.names import PROMPTY_SUFFIX, name_problem
 from promptreg.prompt import Prompt
 from promptreg.render import MARKER, RESERVED_CHAR
 from promptreg.schema import parse_spec
@@ -67,7 +67,7 @@ def read_prompt_file(
     """Read and check a prompt file on disk."""
     pf = PromptFile(path=path, shown=shown, name=name)
     data = pf.data = _read_bytes(pf, max_bytes, env.prompts_dir)
-    return pf if data is None else _parse(pf, data, env)
+    return pf if data is None else _parse(pf, data, env, on_disk=True)
 
 
 def read_front_matter(
@@ -84,7 +84,7 @@ def read_front_matter(
     data = _read_bytes(pf, max_bytes, prompts_dir)
     text = None if data is None else _decode(pf, data)
     if text is not None:
-        _parse_front_matter(pf, text, cache)
+        _parse_front_matter(pf, text, cache, on_disk=True)
     return pf
 
 
@@ -119,9 +119,9 @@ def load_light(
     )
 
 
-def _parse(pf: PromptFile, data: bytes, env: TemplateEnv) -> PromptFile:
+def _parse(pf: PromptFile, data: bytes, env: TemplateEnv, *, on_disk: bool = False) -> PromptFile:
     text = _decode(pf, data)
-    if text is None or not _parse_front_matter(pf, text, env.code_cache):
+    if text is None or not _parse_front_matter(pf, text, env.code_cache, on_disk=on_disk):
         return pf
     _read_template(pf, env)
     if pf.findings or pf.spec is None or pf.template is None or pf.closure is None or not pf.parts:
@@ -140,8 +140,12 @@ def _parse(pf: PromptFile, data: bytes, env: TemplateEnv) -> PromptFile:
     return pf
 
 
-def _parse_front_matter(pf: PromptFile, text: str, cache: CodeCache | None) -> bool:
-    """Split and check the front-matter; False when the template cannot even be looked at."""
+def _parse_front_matter(
+    pf: PromptFile, text: str, cache: CodeCache | None, *, on_disk: bool = False
+) -> bool:
+    """Split and check the front-matter; False when the template cannot even be looked at.
+    A `.prompty` file is read through its Prompty view (promptreg/prompty.py); `on_disk`: a
+    sample file it names (`${file:...}`) can be read beside it."""
     problem = name_problem(pf.name)
     if problem:
         pf.add(1, 1, "PR005", problem)
@@ -155,8 +159,19 @@ def _parse_front_matter(pf: PromptFile, text: str, cache: CodeCache | None) -> b
     except YamlError as err:
         pf.add(err.line, err.col, _YAML_CODES[err.kind], err.message)
         return False
+    adapted = None
+    if pf.path.name.endswith(PROMPTY_SUFFIX):
+        from promptreg.prompty import adapt, disk_reader
+
+        reader = disk_reader(pf.path) if on_disk else None
+        adapted = adapt(pf.doc, pf.parts, pf.add, reader)
+        pf.doc, pf.parts = adapted.doc, adapted.parts
     pf.spec, spec_findings = parse_spec(pf.doc, pf.shown)
     pf.findings.extend(spec_findings)
+    if adapted is not None and pf.spec is not None:
+        from promptreg.prompty import with_dialect
+
+        pf.spec = with_dialect(pf.spec, adapted)
     return True
 
 

@@ -11,7 +11,14 @@ from promptreg.codecache import code_cache_for
 from promptreg.config import Config, find_root, load_config
 from promptreg.errors import PromptFileError, PromptNotFoundError, UsageError
 from promptreg.loader import PromptFile, read_front_matter, read_prompt_file
-from promptreg.names import SUFFIX, name_for_path, name_problem, path_for_name
+from promptreg.names import (
+    PROMPTY_SUFFIX,
+    SUFFIXES,
+    name_for_path,
+    name_problem,
+    path_for_name,
+    strip_suffix,
+)
 from promptreg.prompt import Prompt
 from promptreg.serving import add_serving_findings
 from promptreg.templating import TemplateEnv
@@ -53,7 +60,7 @@ class Project:
         found: list[Path] = []
         for directory, subdirs, files in os.walk(self.prompts_dir):
             subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
-            found.extend(Path(directory, f) for f in files if f.endswith(SUFFIX))
+            found.extend(Path(directory, f) for f in files if f.endswith(SUFFIXES))
         return sorted(found, key=lambda p: self.name_for(p))
 
     def names(self) -> list[str]:
@@ -69,7 +76,7 @@ class Project:
                 return name_for_path(path, self.prompts_dir)  # no symlinks to resolve
             return name_for_path(path.resolve(), self._real_prompts_dir)
         except ValueError:
-            return path.name[: -len(SUFFIX)] if path.name.endswith(SUFFIX) else path.name
+            return strip_suffix(path.name)
 
     def shown(self, path: Path) -> str:
         """How to print a path: relative to the working directory when it is below it."""
@@ -85,13 +92,15 @@ class Project:
         if not _can_name_a_file(ref):
             raise PromptNotFoundError(self._not_found(ref, name_problem(ref)))
         as_path = Path(ref)
-        if ref.endswith(SUFFIX) and as_path.is_file():
+        if ref.endswith(SUFFIXES) and as_path.is_file():
             # Not resolved: a symlink on the way must stay visible to be refused (PR006).
             return Path(os.path.abspath(as_path))
         problem = name_problem(ref)
         candidate = path_for_name(ref, self.prompts_dir) if problem is None else None
         if candidate is not None and is_file(candidate):
             return candidate
+        if candidate is not None and is_file(prompty := candidate.with_suffix(PROMPTY_SUFFIX)):
+            return prompty
         raise PromptNotFoundError(self._not_found(ref, problem))
 
     def _not_found(self, ref: str, problem: str | None) -> str:

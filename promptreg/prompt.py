@@ -155,6 +155,7 @@ class Prompt:
                 closure.sources,
                 front_matter=self.spec.raw,
                 cache=self._env.code_cache,
+                dialect=self.spec.dialect,
             )
         return lazy.content_hash
 
@@ -297,11 +298,17 @@ class Prompt:
 
     def render_inputs(self, inputs: Mapping[str, Any], *, check_budget: bool = True) -> Rendered:
         values = resolve_inputs(self.spec.inputs, inputs, prompt=self.shown_path)
+        trim = None
+        if self.spec.dialect is not None:  # a .prompty file: Prompty's rules (prompty.py)
+            from promptreg.prompty import lenient_values, trim_for
+
+            lenient_values(values, inputs, self.variables)
+            trim = trim_for(self.spec.dialect)
         values.update(self._env.globals)
         template = self.template
         try:
             raw, slots = render_raw(template, values)
-            messages = split_messages(raw, slots)
+            messages = split_messages(raw, slots, trim)
         except LeadingTextError as err:
             raise RenderError(
                 "text before the first role marker: put it under `system:` or `user:`",

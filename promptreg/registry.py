@@ -30,7 +30,7 @@ from promptreg.errors import PromptFileError, PromptNotFoundError, PromptregErro
 from promptreg.findings import Finding
 from promptreg.gitstore import GitError, GitStore
 from promptreg.loader import load_light, parse_prompt_bytes
-from promptreg.names import SUFFIX, name_problem
+from promptreg.names import PROMPTY_SUFFIX, SUFFIX, name_problem
 from promptreg.project import Project
 from promptreg.prompt import Prompt
 from promptreg.refindex import RefIndex, loose_dirs
@@ -104,6 +104,7 @@ class Registry:
         self._prompts: dict[tuple[str, str, bool], Prompt] = {}
         self._reader: DeploymentReader | None = None
         self._prompts_prefix: str | None = None
+        self._suffixes: dict[str, str] = {}
         self._blobs: dict[tuple[str, str], bytes | None] = {}
         self._code_cache = code_cache_for(self._store.root) if self._store else None
         self._envs: OrderedDict[str, TemplateEnv] = OrderedDict()
@@ -297,11 +298,35 @@ class Registry:
     def prompt_path(self, name: str) -> str:
         """The prompt file's path relative to the repository root (the read model asks for
         it once per tag: the prompts directory is resolved once)."""
+        prefix = self.prompts_prefix
+        suffix = self._suffixes.get(name)
+        if suffix is None:
+            suffix = self._suffixes[name] = self._suffix_of(prefix, name)
+        return prefix + name + suffix
+
+    @property
+    def prompts_prefix(self) -> str:
+        """The prompts directory relative to the repository root, with a trailing `/` (empty
+        when it is the root)."""
         prefix = self._prompts_prefix
         if prefix is None:
             rel = self.project.prompts_dir.resolve().relative_to(self.store.root.resolve())
             prefix = self._prompts_prefix = "" if str(rel) == "." else rel.as_posix() + "/"
-        return prefix + name + SUFFIX
+        return prefix
+
+    def _suffix_of(self, prefix: str, name: str) -> str:
+        """`.prompty` when the prompt is a Prompty file (issue 12 §1), else `.prompt`: as the
+        working tree has it, or HEAD in a bare repository. A name is one file: the same name
+        with both suffixes is refused by `validate` (PR086)."""
+        if not self.store.bare:
+            base = self.project.prompts_dir.joinpath(*name.split("/"))
+            plain = base.with_name(base.name + SUFFIX)
+            prompty = base.with_name(base.name + PROMPTY_SUFFIX)
+            return PROMPTY_SUFFIX if not plain.exists() and prompty.is_file() else SUFFIX
+        if not self.store.has_head() or self.store.read("HEAD", prefix + name + SUFFIX) is not None:
+            return SUFFIX
+        found = self.store.read("HEAD", prefix + name + PROMPTY_SUFFIX) is not None
+        return PROMPTY_SUFFIX if found else SUFFIX
 
     # -- resolution ----------------------------------------------------------------------------
 
@@ -414,7 +439,7 @@ class Registry:
             depth = name.count("/") + 1
             under = "/".join(path.split("/")[:-depth])
             relative = link[len(under) + 1 :] if under else link
-            message = symlink_message("this prompt file", relative, name + SUFFIX)
+            message = symlink_message("this prompt file", relative, path.rsplit("/", 1)[-1])
             raise PromptFileError([Finding(shown, 1, 1, "PR006", message)])
 
     def _env_at(self, commit: str, path: str, name: str) -> TemplateEnv:

@@ -12,6 +12,7 @@ never eats a value's own whitespace: a ticket comes back byte for byte.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, Literal, TypedDict
 
@@ -175,10 +176,15 @@ class LeadingTextError(Exception):
         self.line = line
 
 
-def split_messages(text: str, slots: list[str]) -> list[ChatMessage] | None:
+def split_messages(
+    text: str, slots: list[str], trim: Callable[[str], str] | None = None
+) -> list[ChatMessage] | None:
     """Split rendered text at role sentinels; None when there is none (a text prompt).
 
-    Raises `LeadingTextError` when non-blank text comes before the first marker.
+    `trim`: a `.prompty` file's rule, applied to each message with its values in place (a
+    Prompty message is trimmed whole); by default the template's own whitespace is trimmed
+    and values keep theirs. Raises `LeadingTextError` when non-blank text comes before the
+    first marker.
     """
     if RESERVED_CHAR not in text:
         return None
@@ -192,6 +198,10 @@ def split_messages(text: str, slots: list[str]) -> list[ChatMessage] | None:
     messages: list[ChatMessage] = []
     for i, (_, end, letter) in enumerate(markers):
         stop = markers[i + 1][0] if i + 1 < len(markers) else len(text)
+        if trim is not None:
+            content = trim(restore(text[end:stop], slots))
+            messages.append({"role": SENTINEL_ROLE[letter], "content": content})  # type: ignore[typeddict-item]
+            continue
         content = text[end:stop].strip()
         if RESERVED_CHAR in content:
             content = restore(content, slots)

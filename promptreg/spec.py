@@ -113,3 +113,7 @@ class PromptSpec:
     tools: tuple[ToolSpec, ...] = ()  # function tools the model may call
     metadata: Mapping[str, Any] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict)
+    # A `.prompty` file (issue 12 §1): `prompty1`/`prompty2`, whose rendering rules apply
+    # (promptreg/prompty.py); `soft_names` are names a Mustache section may find in its item.
+    dialect: str | None = None
+    soft_names: frozenset[str] = frozenset()

@@ -27,7 +27,7 @@ from promptreg.analysis import Analysis, TemplateProblem, inspect_ast
 from promptreg.codecache import CodeCache, memoize
 from promptreg.limits import DEFAULT, LimitExceeded, Limits
 from promptreg.markers import RESERVED_CHAR, RoleMarkers, StructureCodeGenerator
-from promptreg.names import SUFFIX
+from promptreg.names import SUFFIXES
 from promptreg.render import finalize
 from promptreg.sandbox import BoundedCodeGenerator, BoundedSandbox
 
@@ -62,7 +62,7 @@ def include_problem(name: str) -> str | None:
         return f"include {name!r} must be a path relative to the prompts directory"
     if any(part in ("..", ".") for part in name.split("/")):
         return f"include {name!r} escapes the prompts directory (no `..`)"
-    if name.endswith(SUFFIX):
+    if name.endswith(SUFFIXES):
         return f"include {name!r} is a prompt file; move the shared text into a partial (.j2)"
     return None
 
@@ -444,6 +444,7 @@ def content_hash(
     *,
     front_matter: Mapping[str, Any],
     cache: CodeCache | None = None,
+    dialect: str | None = None,
 ) -> str:
     """`sha256:` over exactly what decides the request sent to the model (scheme 2):
 
@@ -478,6 +479,8 @@ def content_hash(
         "model": front_matter.get("model"),
         "defaults": defaults,
     }
+    if dialect is not None:  # a .prompty file renders by Prompty's rules (prompty.py)
+        payload["dialect"] = dialect
     if "output" in front_matter or "tools" in front_matter:
         # Only then: a prompt without them keeps the hash it had (issue 12 §4).
         from promptreg.structured import hashed_request

@@ -20,7 +20,7 @@ from promptreg.errors import BudgetError, InputError, LimitError, RenderError, U
 from promptreg.evals.lint import lint_evals, prompts_using_datasets
 from promptreg.findings import Finding
 from promptreg.loader import PromptFile
-from promptreg.names import SUFFIX, name_problem, ref_problem
+from promptreg.names import SUFFIXES, name_problem, ref_problem
 from promptreg.project import Project
 from promptreg.serving import add_serving_findings, declared_inputs
 from promptreg.spec import PromptSpec
@@ -41,8 +41,8 @@ class Report:
 
 
 READS = (
-    "promptreg reads prompt files (*.prompt), directories of them, prompt names, partials "
-    "under the prompts directory that a prompt includes, eval datasets (*.jsonl) and "
+    "promptreg reads prompt files (*.prompt, *.prompty), directories of them, prompt names, "
+    "partials under the prompts directory that a prompt includes, eval datasets (*.jsonl) and "
     "promptreg.yaml"
 )
 
@@ -68,7 +68,7 @@ def select_files(project: Project, paths: Sequence[str], *, strict: bool = False
             selected.update((p, None) for p in _prompts_under(path))
         elif path.is_file() and arg.endswith(".jsonl"):
             datasets.append(path.resolve())
-        elif path.is_file() and not arg.endswith(SUFFIX):
+        elif path.is_file() and not arg.endswith(SUFFIXES):
             try:
                 partials.append(
                     path.resolve().relative_to(project.prompts_dir.resolve()).as_posix()
@@ -104,6 +104,17 @@ def _lint_refs(pf: PromptFile, project: Project, version: str | None) -> None:
             return
 
 
+def _lint_twin(pf: PromptFile) -> None:
+    """PR086: `x.prompt` and `x.prompty` would both be the prompt `x`."""
+    name = pf.path.name
+    for suffix, other in ((".prompty", ".prompt"), (".prompt", ".prompty")):
+        if name.endswith(suffix):
+            twin = pf.path.with_name(name[: -len(suffix)] + other)
+            if twin.is_file():
+                pf.add(1, 1, "PR086", f"{twin.name} is the prompt `{pf.name}` too: keep one")
+            return
+
+
 def _refuse_unused(project: Project, partials: Sequence[str], including: Sequence[Path]) -> None:
     """UsageError naming the first of `partials` that none of `including` includes."""
     used: set[str] = set()
@@ -118,7 +129,8 @@ def _refuse_unused(project: Project, partials: Sequence[str], including: Sequenc
 
 def _prompts_under(directory: Path) -> list[Path]:
     # Not resolved: a symlinked prompt must stay visible to be refused (PR006).
-    return sorted(Path(os.path.abspath(p)) for p in directory.rglob(f"*{SUFFIX}"))
+    found = (p for suffix in SUFFIXES for p in directory.rglob(f"*{suffix}"))
+    return sorted(Path(os.path.abspath(p)) for p in found)
 
 
 def validate(project: Project, files: Sequence[Path], *, jobs: int | None = None) -> Report:
@@ -204,6 +216,7 @@ def lint(pf: PromptFile, project: Project) -> None:
         )
     version = data.get("version")
     _lint_refs(pf, project, version if isinstance(version, str) else None)
+    _lint_twin(pf)
     if spec is not None:
         lint_evals(pf, project)
         if spec.output is not None or spec.tools:

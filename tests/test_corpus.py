@@ -703,6 +703,64 @@ CASES: list[Case] = [
         None,
         0,
     ),
+    # output and tools (issue 12 §4), written between the inputs (line 8) and the body
+    Case("output-format", HEAD + INPUTS + "output: {format: xml}\n" + BODY, "PR080", 9),
+    Case(
+        "output-schema",
+        HEAD + INPUTS + "output: {schema: {type: object, properties: 3}}\n" + BODY,
+        "PR081",
+        9,
+    ),
+    Case(
+        "tool-without-name",
+        HEAD + INPUTS + "tools: [{type: function, function: {description: d}}]\n" + BODY,
+        "PR082",
+        9,
+    ),
+    Case(
+        "tool-parameters",
+        HEAD
+        + INPUTS
+        + "tools: [{type: function, function: {name: a, parameters: {type: string}}}]\n"
+        + BODY,
+        "PR083",
+        9,
+    ),
+    # .prompty files (issue 12 §1)
+    Case(
+        "prompty-base",
+        "---\nversion: 1.0.0\nbase: other.prompty\n"
+        "model: {id: gpt-4o-2024-08-06, provider: openai}\n---\nsystem:\nhi\n",
+        "PR084",
+        3,
+        name="corpus/case.prompty",
+    ),
+    Case(
+        "prompty-value-role",
+        "---\nversion: 1.0.0\nmodel: {id: gpt-4o-2024-08-06, provider: openai}\n"
+        "inputs: [{name: role, kind: string}]\n---\nsystem:\nhi\n{{ role }}:\nx\n",
+        "PR085",
+        8,
+        name="corpus/case.prompty",
+    ),
+    Case(
+        "prompty-twin",
+        VALID,
+        "PR086",
+        1,
+        name="corpus/twin.prompt",
+        files={"prompts/corpus/twin.prompty": VALID},
+        also=frozenset(),
+    ),
+    Case(
+        "valid-prompty",
+        "---\nname: Basic\nversion: 1.0.0\nauthors: [ada]\nmodel:\n  api: chat\n"
+        "  configuration: {type: azure_openai, azure_deployment: gpt-4o-2024-08-06}\n"
+        "sample: {question: Why?}\n---\nYou answer briefly.\n\nUser:\n{{question}}\n",
+        None,
+        0,
+        name="corpus/case.prompty",
+    ),
     Case("valid-baseline", VALID, None, 0),
     Case("valid-crlf", VALID.replace("\n", "\r\n"), None, 0),
     Case("valid-bom", "\ufeff" + VALID, None, 0),

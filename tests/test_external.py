@@ -106,7 +106,7 @@ SELECTION: dict[str, list[Expect]] = {
     "prompty/v1_python-0.1.50/tests/prompts/faithfulness.prompty": [
         Expect("PR020", 4, "unknown key `base`"),
         Expect("PR020", 13, "unknown key `template`"),
-        Expect("PR043", 16, "'evaluation.prompty' not found"),
+        Expect("PR044", 16, "'evaluation.prompty' is a prompt file"),
     ],
     "prompty/v1_python-0.1.50/tests/prompts/basic_mustache.prompty": [
         Expect("PR020", 23, "`template`"),

@@ -48,15 +48,22 @@ class Fingerprint:
     inputs: Any = None  # the `inputs:` mapping as written: what callers must pass
 
 
-def fingerprint(data: bytes, env: TemplateEnv) -> Fingerprint | None:
+def fingerprint(data: bytes, env: TemplateEnv, *, prompty: bool = False) -> Fingerprint | None:
     """The fingerprint of a prompt file's bytes; None when it is too broken to have one (not
     UTF-8, no front-matter, YAML that does not parse, a template that does not parse): the
-    validate hook reports those."""
+    validate hook reports those. `prompty`: a `.prompty` file, read through its Prompty view
+    (promptreg/prompty.py), as the loader reads it."""
     try:
         parts = split_front_matter(decode_source(data))
         doc = read_yaml(parts.front_matter, line_offset=1, cache=env.code_cache)
     except (UnicodeDecodeError, FrontMatterError, YamlError):
         return None
+    dialect = None
+    if prompty:
+        from promptreg.prompty import adapt
+
+        adapted = adapt(doc, parts, lambda *_: None, None)
+        doc, parts, dialect = adapted.doc, adapted.parts, adapted.dialect
     if not isinstance(doc.data, dict):
         return None
     body = parts.body
@@ -68,7 +75,9 @@ def fingerprint(data: bytes, env: TemplateEnv) -> Fingerprint | None:
     return Fingerprint(
         version=version if isinstance(version, str) else None,
         version_line=doc.position(("version",))[0],
-        content_hash=content_hash(body, partials, front_matter=doc.data, cache=env.code_cache),
+        content_hash=content_hash(
+            body, partials, front_matter=doc.data, cache=env.code_cache, dialect=dialect
+        ),
         body=body,
         model=model,
         partials=partials,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from promptreg.frontmatter import FrontMatterError, split_front_matter
 from promptreg.hooks.fingerprint import included_sources
-from promptreg.names import SUFFIX
+from promptreg.names import SUFFIXES
 from promptreg.project import Project
 from promptreg.templating import TemplateEnv, read_text
 
@@ -40,7 +40,7 @@ def classify(project: Project, files: Iterable[Path]) -> Selection:
         if path in seen:
             continue
         seen.add(path)
-        if path.name.endswith(SUFFIX):
+        if path.name.endswith(SUFFIXES):
             out.prompts.append(path)
         elif path.is_relative_to(prompts_dir):
             out.partials.append(path.relative_to(prompts_dir).as_posix())
@@ -101,7 +101,7 @@ def _prompt_files(prompts_dir: Path) -> list[Path]:
     found: list[Path] = []
     for directory, subdirs, files in os.walk(os.path.abspath(prompts_dir)):
         subdirs[:] = [d for d in subdirs if not d.startswith(".")]
-        found.extend(Path(directory, f) for f in files if f.endswith(SUFFIX))
+        found.extend(Path(directory, f) for f in files if f.endswith(SUFFIXES))
     return found
 
 
@@ -113,7 +113,7 @@ def _spelled(project: Project, wanted: set[str]) -> set[str]:
     for directory, subdirs, files in os.walk(root):
         subdirs[:] = [d for d in subdirs if not d.startswith(".")]
         for name in files:
-            if name.endswith(SUFFIX):
+            if name.endswith(SUFFIXES):
                 continue
             path = Path(directory, name)
             try:

@@ -26,7 +26,7 @@ from promptreg.hooks.fingerprint import (
 from promptreg.hooks.report import Fixed, HookReport
 from promptreg.hooks.revisions import differing_paths
 from promptreg.hooks.selection import classify, expand
-from promptreg.names import SUFFIX
+from promptreg.names import PROMPTY_SUFFIX, SUFFIXES
 from promptreg.project import Project
 from promptreg.versions import Version
 
@@ -170,10 +170,11 @@ def run_version_bump(
                 continue
             if data == old_data and not (partials_changed and has_references(data)):
                 continue  # the same bytes, and no partial they could include has changed
-            new = fingerprint(data, new_env)
+            prompty = path.name.endswith(PROMPTY_SUFFIX)
+            new = fingerprint(data, new_env, prompty=prompty)
             if new is None:
                 continue
-            old = fingerprint(old_data, old_env) if old_data is not None else None
+            old = fingerprint(old_data, old_env, prompty=prompty) if old_data is not None else None
             name = project.name_for(path)
             problem = check_bump(name, old, new, base_label=label)
             if problem is None:
@@ -195,7 +196,7 @@ def _partials_changed(ctx: HookContext) -> bool:
     if under is None:
         return True
     paths = differing_paths(ctx.store, ctx.sides, "" if under == "." else under)
-    return any(not p.endswith(SUFFIX) for p in paths)
+    return any(not p.endswith(SUFFIXES) for p in paths)
 
 
 def set_version(path: Path, version: str) -> bool:

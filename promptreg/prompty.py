@@ -1,0 +1,127 @@
+"""`.prompty` files under `prompts/` are prompts as they are (issue 12 §1): the loader's hook.
+
+`adapt` turns a Prompty file's parsed front-matter and body into promptreg's view of them
+(`prompty_frontmatter.translate`, `prompty_body.translate_body`) before the schema and the
+template checks run, so every command and the registry treat the file like a `.prompt` file.
+The rendering rules that are Prompty's own travel in `PromptSpec.dialect` (`prompty1` or
+`prompty2`) and are applied by `finish`: a name the template uses that no input gives prints
+nothing, and each message is trimmed as Prompty trims it (v1: all whitespace at both ends;
+v2: line breaks at both ends).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from promptreg._yaml import YamlDoc
+from promptreg.frontmatter import FileParts
+from promptreg.names import PROMPTY_SUFFIX
+from promptreg.prompty_body import translate_body
+from promptreg.prompty_frontmatter import ReadFile, translate
+from promptreg.spec import PromptSpec
+
+MAX_SAMPLE_BYTES = 1_000_000
+
+Add = Callable[[int, int, str, str], None]
+
+
+def is_prompty(path: Path | str) -> bool:
+    return str(path).endswith(PROMPTY_SUFFIX)
+
+
+class Adapted:
+    """What `adapt` made of a Prompty file."""
+
+    def __init__(self, doc: YamlDoc, parts: FileParts, dialect: str, soft: frozenset[str]):
+        self.doc = doc
+        self.parts = parts
+        self.dialect = dialect
+        self.soft = soft
+
+
+def adapt(doc: YamlDoc, parts: FileParts, add: Add, read_file: ReadFile | None) -> Adapted:
+    """promptreg's view of a Prompty file; findings go to `add(line, col, code, message)`."""
+    if doc.data is None:  # `---\n---`: an empty front-matter is Prompty's shorthand
+        doc = YamlDoc({}, doc.positions)
+    translated = translate(doc, read_file)
+    for where, code, message in translated.findings:
+        line, col = doc.position(where)
+        add(line, col, code, _dotted(where) + message)
+    body = translate_body(parts.body, generation=translated.generation, engine=translated.engine)
+    for number, code, message in body.findings:
+        add(parts.body_line - 1 + number, 1, code, message)
+    closing = parts.closing
+    if body.shift:  # the `system:` line put first stands on the closing `---` line
+        closing = closing[:-1] if closing.endswith("\n") else closing
+    new_parts = FileParts(parts.opening, parts.front_matter, closing, body.text)
+    return Adapted(translated.doc, new_parts, f"prompty{translated.generation}", body.soft)
+
+
+def with_dialect(spec: PromptSpec, adapted: Adapted) -> PromptSpec:
+    return replace(spec, dialect=adapted.dialect, soft_names=adapted.soft)
+
+
+def disk_reader(prompt_path: Path) -> ReadFile:
+    """Reads a file named by `${file:...}` beside the prompt file: a regular file (no
+    symlink) of at most `MAX_SAMPLE_BYTES`, or None."""
+    from promptreg.templating import read_regular
+
+    def read(relative: str) -> bytes | None:
+        path = prompt_path.parent / relative
+        try:
+            if path.is_symlink():
+                return None
+            data = read_regular(path, MAX_SAMPLE_BYTES)
+        except OSError:
+            return None
+        return data if len(data) <= MAX_SAMPLE_BYTES else None
+
+    return read
+
+
+def lenient_values(values: dict[str, Any], given: Mapping[str, Any], names: frozenset[str]) -> None:
+    """Prompty's jinja2 and chevron print nothing for a name no input gives: every template
+    name that is not set (or is an optional input left out) is Jinja's plain `Undefined`, as
+    in Prompty's environment: it prints nothing, `default()` replaces it, and looking an
+    attribute up on it is an error."""
+    for name in names:
+        if values.get(name) is None and name not in given:
+            values[name] = _undefined()(name=name)
+
+
+def _undefined() -> type:
+    """Jinja's plain `Undefined`, but a private name looked up on it (promptreg's limits ask
+    for one to size a value) is an AttributeError, as on any object, not an UndefinedError."""
+    global _UNDEFINED
+    if _UNDEFINED is None:
+        import jinja2
+
+        class Missing(jinja2.Undefined):
+            __slots__ = ()
+
+            def __getattr__(self, name: str) -> Any:
+                if name.startswith("_"):
+                    raise AttributeError(name)
+                return super().__getattr__(name)
+
+        _UNDEFINED = Missing
+    return _UNDEFINED
+
+
+_UNDEFINED: type | None = None
+
+
+def trim_for(dialect: str) -> Callable[[str], str]:
+    """How Prompty trims a message: v1 strips whitespace at both ends, v2 line breaks."""
+    if dialect == "prompty2":
+        return lambda text: text.strip("\n")
+    return str.strip
+
+
+def _dotted(where: tuple[str | int, ...]) -> str:
+    from promptreg.checks import dotted
+
+    return f"{dotted(where)}: " if where else ""

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from promptreg.picoschema import PicoschemaError, is_json_schema, to_json_schema
+from promptreg.frontmatter.picoschema import PicoschemaError, is_json_schema, to_json_schema
 
 SPEC = Path(__file__).parent / "data" / "picoschema" / "picoschema.yaml"
 CASES = yaml.safe_load(SPEC.read_text(encoding="utf-8"))

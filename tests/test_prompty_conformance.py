@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from promptreg.loader import PromptFile
-from promptreg.project import Project
+from promptreg.project.loader import PromptFile
+from promptreg.project.project import Project
 from tests.conftest import Workspace
 
 DATA = Path(__file__).parent / "data" / "prompty"

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from promptreg import Registry
-from promptreg.project import Project
+from promptreg.project.project import Project
 from tests.conftest import Result, Workspace, commit, git
 
 V1 = """\

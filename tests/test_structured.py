@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from promptreg.project import Project
-from promptreg.structured import anthropic_tools
+from promptreg.frontmatter.structured import anthropic_tools
+from promptreg.project.project import Project
 from tests.conftest import Result, Workspace
 
 HEAD = """\

@@ -1,0 +1,49 @@
+"""How a `.prompty` file renders (issue 12 §1): Prompty's rules for names and whitespace.
+
+The loader (`project/prompty.py`) marks a Prompty file's spec with its `dialect`; `Prompt`
+applies these two rules at render time, and nothing else differs from a `.prompt` file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+
+def lenient_values(values: dict[str, Any], given: Mapping[str, Any], names: frozenset[str]) -> None:
+    """Prompty's jinja2 and chevron print nothing for a name no input gives: every template
+    name that is not set (or is an optional input left out) is Jinja's plain `Undefined`, as
+    in Prompty's environment: it prints nothing, `default()` replaces it, and looking an
+    attribute up on it is an error."""
+    for name in names:
+        if values.get(name) is None and name not in given:
+            values[name] = _undefined()(name=name)
+
+
+def _undefined() -> type:
+    """Jinja's plain `Undefined`, but a private name looked up on it (promptreg's limits ask
+    for one to size a value) is an AttributeError, as on any object, not an UndefinedError."""
+    global _UNDEFINED
+    if _UNDEFINED is None:
+        import jinja2
+
+        class Missing(jinja2.Undefined):
+            __slots__ = ()
+
+            def __getattr__(self, name: str) -> Any:
+                if name.startswith("_"):
+                    raise AttributeError(name)
+                return super().__getattr__(name)
+
+        _UNDEFINED = Missing
+    return _UNDEFINED
+
+
+_UNDEFINED: type | None = None
+
+
+def trim_for(dialect: str) -> Callable[[str], str]:
+    """How Prompty trims a message: v1 strips whitespace at both ends, v2 line breaks."""
+    if dialect == "prompty2":
+        return lambda text: text.strip("\n")
+    return str.strip

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from promptreg.app.validate import validate
-from promptreg.findings import RULES
+from promptreg.findings import RULES, WARNING_CODES
 from promptreg.project.project import Project
 from tests.conftest import Result, Workspace
 
@@ -752,6 +752,14 @@ CASES: list[Case] = [
         files={"prompts/corpus/twin.prompty": VALID},
         also=frozenset(),
     ),
+    # text another tool reads differently (issue 12 §3): warnings
+    Case("role-lookalike", with_body("system:\nBe brief.\nUser:\n{{ ticket }}\n"), "PR087", 12),
+    Case(
+        "input-printed-twice",
+        with_body("system:\nThe ticket is {{ticket}}.\nuser:\n{{ ticket }}\n"),
+        "PR088",
+        13,
+    ),
     Case(
         "valid-prompty",
         "---\nname: Basic\nversion: 1.0.0\nauthors: [ada]\nmodel:\n  api: chat\n"
@@ -826,16 +834,17 @@ def test_corpus_through_cli(ws: Workspace, run: Callable[..., Result], case: Cas
     plain = run("validate", shown)
     assert "Traceback" not in plain.err + plain.out
     assert "internal error" not in plain.err
-    assert plain.code == (1 if case.code else 0)
+    fails = case.code is not None and case.code not in WARNING_CODES  # warnings fail nothing
+    assert plain.code == (1 if fails else 0)
     for line in plain.out.splitlines():
         assert re.match(rf"{re.escape(shown)}:\d+:\d+: PR\d{{3}} \S", line), line
 
     result = run("validate", "--json", shown)
     assert "Traceback" not in result.err
     assert "internal error" not in result.err
-    assert result.code == (1 if case.code else 0)
+    assert result.code == (1 if fails else 0)
     data = json.loads(result.out)
-    assert data["ok"] is (case.code is None)
+    assert data["ok"] is not fails
     codes = {(f["code"], f["line"]) for f in data["findings"]}
     assert codes == ({(case.code, case.line)} if case.code else set()) | case.also
     for f in data["findings"]:

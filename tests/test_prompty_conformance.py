@@ -145,3 +145,22 @@ def test_v2_parse(ws: Workspace, vector: dict[str, Any]) -> None:
         for m in vector["expected"]["messages"]
     ]
     assert messages == expected
+
+
+@pytest.mark.parametrize(
+    "vector", _vectors("render_segments_vectors.json"), ids=lambda v: v["name"]
+)
+def test_v2_render_segments_values_stay_values(ws: Workspace, vector: dict[str, Any]) -> None:
+    """Prompty's renderSegments tags each printed value so its strict mode can refuse a value
+    that forges a role line. promptreg needs no mode: a value never starts a message, so
+    every vector renders one message holding the value as text (where strict Prompty throws,
+    promptreg renders the text, never a second message)."""
+    given = vector["input"]
+    inputs = [{"name": k, "kind": _kind(v)} for k, v in given["inputs"].items()]
+    head = V2_HEAD + f"inputs: {json.dumps(inputs)}\n---\n"
+    pf = _read(ws, "s.prompty", head + given["template"])
+    assert pf.prompt is not None, pf.findings
+    messages = pf.prompt.render_inputs(given["inputs"], check_budget=False).messages
+    value = given["inputs"]["q"]
+    assert messages[-1] == {"role": "user", "content": value}
+    assert all(m["role"] != "assistant" for m in messages)

@@ -156,6 +156,11 @@ def test_release_promote_get_and_the_version_hook(repo: Workspace, run: Callable
         assert served.deployment is not None and served.version == "1.0.0"
         assert served.render(question="Q")[1] == {"role": "user", "content": "Q"}
         assert reg.get("basic@1.0.0").content_hash == served.content_hash
+    bundle = repo.root / "dev.lock.json"
+    assert run("export", "--env", "dev", "-o", str(bundle)).code == 0
+    from_bundle = Registry.from_bundle(bundle).get("basic@dev")
+    assert from_bundle.content_hash == served.content_hash
+    assert from_bundle.render(question="Q") == served.render(question="Q")
     # A change that renders differently without a bump fails the version-bump hook.
     path = repo.prompts / "basic.prompty"
     path.write_text(V1.replace("You are helping", "You help"), encoding="utf-8")

@@ -20,7 +20,7 @@ from promptreg.evals.lint import lint_evals, prompts_using_datasets
 from promptreg.findings import Finding
 from promptreg.frontmatter.checks import dotted
 from promptreg.frontmatter.spec import PromptSpec
-from promptreg.names import SUFFIXES, name_problem, ref_problem
+from promptreg.names import PROMPTY_SUFFIX, SUFFIXES, name_problem, ref_problem
 from promptreg.project.loader import PromptFile
 from promptreg.project.project import Project
 from promptreg.project.serving import add_serving_findings, declared_inputs
@@ -37,7 +37,8 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not self.findings
+        """No finding but warnings (PR087, PR088)."""
+        return all(f.is_warning for f in self.findings)
 
 
 READS = (
@@ -102,6 +103,18 @@ def _lint_refs(pf: PromptFile, project: Project, version: str | None) -> None:
             line, col = pf.doc.position(("version",)) if n == 0 else (1, 1)
             pf.add(line, col, "PR007", f"{problem}; shorten the prompt's name (or its version)")
             return
+
+
+def _lint_text(pf: PromptFile) -> None:
+    """PR087/PR088 (warnings): text another tool would read differently (issue 12 §3)."""
+    from promptreg.template.text_lint import lookalike_markers, repeated_inputs
+
+    if pf.parts is None:
+        return
+    body, offset = pf.parts.body, pf.parts.body_line - 1
+    if not pf.path.name.endswith(PROMPTY_SUFFIX):  # there they are Prompty's role lines
+        lookalike_markers(body, offset, pf.add)
+    repeated_inputs(body, offset, declared_inputs(pf), pf.add)
 
 
 def _lint_twin(pf: PromptFile) -> None:
@@ -217,6 +230,7 @@ def lint(pf: PromptFile, project: Project) -> None:
     version = data.get("version")
     _lint_refs(pf, project, version if isinstance(version, str) else None)
     _lint_twin(pf)
+    _lint_text(pf)
     if spec is not None:
         lint_evals(pf, project)
         if spec.output is not None or spec.tools:

@@ -282,6 +282,9 @@ def validate(state: State, paths: tuple[str, ...], as_json: bool, jobs: int | No
         n = len(report.findings)
         summary = f"{report.files} prompt{'s' if report.files != 1 else ''} checked, "
         summary += "no findings" if not n else f"{n} finding{'s' if n != 1 else ''}"
+        warnings = sum(1 for f in report.findings if f.is_warning)
+        if warnings:
+            summary += f" ({warnings} warning{'s' if warnings != 1 else ''}, which fail nothing)"
         click.echo(summary, err=True)
     if not report.ok:
         sys.exit(ExitCode.FINDINGS)

@@ -47,6 +47,7 @@ TOP_LEVEL_KEYS = (
     "evals",
     "output",
     "tools",
+    "whitespace",
     "metadata",
 )
 _INPUT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
@@ -123,6 +124,10 @@ def parse_spec(doc: YamlDoc, path: str) -> tuple[PromptSpec | None, list[Finding
     output = parse_output(c, data.get("output"))
     tools = parse_tools(c, data.get("tools"))
     evals = parse_evals(c, data.get("evals"), output_schema=output.schema if output else None)
+    whitespace = data.get("whitespace", "trim")
+    if whitespace not in ("trim", "keep"):
+        c.add(("whitespace",), "PR023", f"{whitespace!r}: use trim (the default) or keep")
+        whitespace = "trim"
     metadata = data.get("metadata", {})
     c.typed(("metadata",), metadata, is_map, "a mapping")
 
@@ -139,6 +144,7 @@ def parse_spec(doc: YamlDoc, path: str) -> tuple[PromptSpec | None, list[Finding
         evals=evals,
         output=output,
         tools=tools,
+        whitespace=whitespace,
         metadata=metadata,
         raw=data,
     )

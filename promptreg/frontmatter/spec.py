@@ -116,4 +116,6 @@ class PromptSpec:
     # A `.prompty` file (issue 12 §1): `prompty1`/`prompty2`, whose rendering rules apply
     # (promptreg/prompty.py); `soft_names` are names a Mustache section may find in its item.
     dialect: str | None = None
+    # `whitespace: keep` (issue 12 §3): messages byte for byte (template/render.py keep_edges)
+    whitespace: str = "trim"
     soft_names: frozenset[str] = frozenset()

@@ -243,6 +243,10 @@ def _read_template(pf: PromptFile, env: TemplateEnv) -> None:
     except jinja2.TemplateSyntaxError as err:
         code = getattr(err, "code", "PR040")  # PR055: cannot be compiled within limits
         line, col, message = syntax_error_position(body, err, env.env.preprocess(body))
+        if code == "PR040":
+            from promptreg.template.text_lint import raw_hint
+
+            message += raw_hint(body, line, message, offset + line)
         pf.add(offset + line, col, code, message)
         return
     except (ValueError, RecursionError) as err:  # Jinja's lexer and parser do not catch these

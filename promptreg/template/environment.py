@@ -481,6 +481,8 @@ def content_hash(
     }
     if dialect is not None:  # a .prompty file renders by Prompty's rules (prompty.py)
         payload["dialect"] = dialect
+    if front_matter.get("whitespace") == "keep":  # messages byte for byte (issue 12 §3)
+        payload["whitespace"] = "keep"
     if "output" in front_matter or "tools" in front_matter:
         # Only then: a prompt without them keeps the hash it had (issue 12 §4).
         from promptreg.frontmatter.structured import hashed_request

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -22,7 +22,9 @@ from promptreg.template.render import (
     LeadingTextError,
     NoneOutputError,
     finish_text,
+    keep_edges,
     render_raw,
+    restore,
     split_messages,
 )
 from promptreg.tokens import TokenCount, count_messages, upper_bound
@@ -298,7 +300,9 @@ class Prompt:
 
     def render_inputs(self, inputs: Mapping[str, Any], *, check_budget: bool = True) -> Rendered:
         values = resolve_inputs(self.spec.inputs, inputs, prompt=self.shown_path)
-        trim = None
+        trim: Callable[[str, bool], str] | None = None
+        if self.spec.whitespace == "keep":  # issue 12 §3: messages byte for byte
+            trim = keep_edges
         if self.spec.dialect is not None:  # a .prompty file: Prompty's rules (prompty.py)
             from promptreg.template.prompty_render import lenient_values, trim_for
 
@@ -318,7 +322,7 @@ class Prompt:
         except Exception as err:  # anything the template's code raised (limits.py: LimitExceeded)
             raise self._render_error(err) from err
         if messages is None:
-            text = finish_text(raw, slots)
+            text = restore(raw, slots) if trim is keep_edges else finish_text(raw, slots)
             rendered = Rendered([{"role": "user", "content": text}], text)
         else:
             rendered = Rendered(messages, None)

@@ -42,8 +42,8 @@ def _undefined() -> type:
 _UNDEFINED: type | None = None
 
 
-def trim_for(dialect: str) -> Callable[[str], str]:
+def trim_for(dialect: str) -> Callable[[str, bool], str]:
     """How Prompty trims a message: v1 strips whitespace at both ends, v2 line breaks."""
     if dialect == "prompty2":
-        return lambda text: text.strip("\n")
-    return str.strip
+        return lambda text, last: text.strip("\n")
+    return lambda text, last: text.strip()

@@ -118,15 +118,16 @@ def test_tag_objects_are_checked_as_mktag_checks_them(repo: Workspace):
 
 
 @pytest.mark.parametrize(
-    "where", ["x.prompty", "prompts/x.prompty", "prompts/team/notes.md", "README"]
+    "where", ["x.prompt.yml", "prompts/x.prompt.yml", "prompts/team/notes.md", "README"]
 )
 def test_validate_of_a_file_promptreg_does_not_read_is_a_usage_error(repo: Workspace, run, where):
-    """`validate x.prompty` said "0 prompts checked, no findings" and exited 0 (issue 13)."""
+    """`validate x.prompty` said "0 prompts checked, no findings" and exited 0 (issue 13);
+    `.prompty` files are prompts since issue 12, GitHub Models files are not."""
     repo.write(where, VALID_PROMPT)
     result = run("validate", where)
     assert result.code == 2, result.err
     assert "is not a prompt file" in result.err
-    assert "promptreg reads prompt files (*.prompt)" in result.err
+    assert "promptreg reads prompt files (*.prompt, *.prompty)" in result.err
     assert "checked" not in result.err
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promptreg.findings import Finding
 from promptreg.frontmatter._yaml import YamlDoc
@@ -33,8 +33,10 @@ from promptreg.frontmatter.spec import (
     ModelSpec,
     PromptSpec,
 )
-from promptreg.frontmatter.structured import parse_output, parse_tools
 from promptreg.versions import SEMVER
+
+if TYPE_CHECKING:
+    from promptreg.frontmatter.structured import OutputSpec, ToolSpec
 
 TOP_LEVEL_KEYS = (
     "version",
@@ -121,8 +123,13 @@ def parse_spec(doc: YamlDoc, path: str) -> tuple[PromptSpec | None, list[Finding
         ("sample",), sample, is_map, "a mapping of input name to value"
     ):
         sample = None
-    output = parse_output(c, data.get("output"))
-    tools = parse_tools(c, data.get("tools"))
+    output: OutputSpec | None = None
+    tools: tuple[ToolSpec, ...] = ()
+    if "output" in data or "tools" in data:  # imported only then: it is off the runtime path
+        from promptreg.frontmatter.structured import parse_output, parse_tools
+
+        output = parse_output(c, data.get("output"))
+        tools = parse_tools(c, data.get("tools"))
     evals = parse_evals(c, data.get("evals"), output_schema=output.schema if output else None)
     whitespace = data.get("whitespace", "trim")
     if whitespace not in ("trim", "keep"):

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from promptreg.findings import Finding
 
 
@@ -119,3 +121,41 @@ class WriteError(PromptregError):
     """A file could not be written; nothing was changed."""
 
     exit_code = ExitCode.UNEXPECTED
+
+
+class GitError(PromptregError):
+    """A git command failed, or there is no git repository."""
+
+    def __init__(self, message: str, *, stderr: str = "") -> None:
+        self.stderr = stderr
+        super().__init__(message)
+
+
+class NotARepositoryError(GitError):
+    """There is no git repository where one is needed (a usage error: run it in one)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class TagExistsError(GitError):
+    def __init__(self, name: str) -> None:
+        self.tag = name
+        super().__init__(f"tag {name} already exists")
+
+
+class StaleLockError(GitError):
+    """A ref's `.lock` file stays in the way: a git process died while updating it."""
+
+    def __init__(self, name: str, lock: Path) -> None:
+        self.tag = name
+        self.lock = lock
+        super().__init__(
+            f"cannot create tag {name}: the lock file {lock} exists and has not gone away. "
+            "Another git process may be updating that ref, or one died and left its lock "
+            f"behind; if no git process is running, remove it (`rm '{lock}'`) and try again"
+        )
+
+
+class PushRejectedError(GitError):
+    def __init__(self, remote: str, stderr: str) -> None:
+        super().__init__(f"push to {remote} was rejected", stderr=stderr)

@@ -10,7 +10,7 @@ import pytest
 
 from promptreg.errors import PromptNotFoundError, UsageError
 from promptreg.registry import Registry
-from promptreg.registry.bundle import BundleError
+from promptreg.registry.bundle_read import BundleError
 from tests.conftest import VALID_PROMPT, Workspace, commit, git
 
 

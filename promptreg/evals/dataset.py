@@ -25,7 +25,7 @@ from promptreg.errors import InputError, UsageError
 from promptreg.frontmatter.checks import describe
 from promptreg.frontmatter.inputs import resolve_inputs
 from promptreg.frontmatter.spec import InputSpec, Metric
-from promptreg.template.environment import read_regular
+from promptreg.template.sources import read_regular
 
 CASE_KEYS: Final = ("id", "inputs", "expected", "human_score", "tags")
 # Metric kinds that compare the output with the case's `expected`.

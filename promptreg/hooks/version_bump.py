@@ -223,7 +223,7 @@ def bump_prompt(project: Project, ref: str, part: str = "patch") -> Bumped:
     from promptreg.errors import UsageError
     from promptreg.frontmatter._yaml import YamlError, read_yaml
     from promptreg.frontmatter.split import FrontMatterError, split_front_matter
-    from promptreg.template.environment import read_text
+    from promptreg.template.sources import read_text
 
     path = project.locate(ref)
     shown = project.shown(path)

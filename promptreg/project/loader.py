@@ -22,16 +22,10 @@ from promptreg.frontmatter.schema import parse_spec
 from promptreg.frontmatter.spec import PromptSpec
 from promptreg.frontmatter.split import FileParts, FrontMatterError, split_front_matter
 from promptreg.names import PROMPTY_SUFFIX, name_problem
-from promptreg.template.environment import (
-    Closure,
-    TemplateEnv,
-    decode_source,
-    read_regular,
-    symlink_message,
-    symlink_under,
-)
+from promptreg.template.environment import Closure, TemplateEnv
 from promptreg.template.prompt import Prompt
 from promptreg.template.render import MARKER, RESERVED_CHAR
+from promptreg.template.sources import decode_source, read_regular, symlink_message, symlink_under
 
 _YAML_CODES = {"syntax": "PR010", "duplicate": "PR011", "alias": "PR012"}
 _JINJA_TAGS = re.compile(r"\{#.*?#\}|\{%.*?%\}", re.S)
@@ -144,7 +138,7 @@ def _parse_front_matter(
     pf: PromptFile, text: str, cache: CodeCache | None, *, on_disk: bool = False
 ) -> bool:
     """Split and check the front-matter; False when the template cannot even be looked at.
-    A `.prompty` file is read through its Prompty view (promptreg/prompty.py); `on_disk`: a
+    A `.prompty` file is read through its Prompty view (project/prompty.py); `on_disk`: a
     sample file it names (`${file:...}`) can be read beside it."""
     problem = name_problem(pf.name)
     if problem:

@@ -66,7 +66,7 @@ def with_dialect(spec: PromptSpec, adapted: Adapted) -> PromptSpec:
 def disk_reader(prompt_path: Path) -> ReadFile:
     """Reads a file named by `${file:...}` beside the prompt file: a regular file (no
     symlink) of at most `MAX_SAMPLE_BYTES`, or None."""
-    from promptreg.template.environment import read_regular
+    from promptreg.template.sources import read_regular
 
     def read(relative: str) -> bytes | None:
         path = prompt_path.parent / relative

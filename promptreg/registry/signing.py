@@ -24,8 +24,9 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from promptreg.errors import GitError
 from promptreg.project.config import SigningConfig
-from promptreg.registry.gitstore import GitError, GitStore
+from promptreg.registry.gitstore import GitStore
 
 if TYPE_CHECKING:
     from promptreg.registry.tagobject import TagObject

@@ -16,7 +16,7 @@ from promptreg import limits
 from promptreg.errors import BudgetError, LimitError, RenderError
 from promptreg.frontmatter.inputs import resolve_inputs
 from promptreg.frontmatter.spec import Budget, Evals, InputSpec, ModelSpec, PromptSpec
-from promptreg.template.environment import content_hash, legacy_content_hash
+from promptreg.template.content_hash import content_hash, legacy_content_hash
 from promptreg.template.render import (
     ChatMessage,
     LeadingTextError,

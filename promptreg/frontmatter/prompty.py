@@ -27,34 +27,23 @@ the content hash changes: the hooks run unchanged).
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from promptreg.frontmatter._yaml import YamlDoc
-
-Where = tuple[str | int, ...]
-ReadFile = Callable[[str], bytes | None]
+from promptreg.frontmatter.prompty_fields import (
+    FILE_REF,
+    ReadFile,
+    View,
+    Where,
+    read_inputs,
+    read_sample,
+    read_tools,
+)
 
 _ENV_REF = re.compile(r"\$\{env:([^}:]*)(?::([^}]*))?\}")
-_FILE_REF = re.compile(r"\$\{file:([^}]+)\}\Z")
-# Prompty kinds/types -> promptreg input types.
-_TYPES: Final = {
-    "string": "string",
-    "str": "string",
-    "integer": "integer",
-    "int": "integer",
-    "number": "number",
-    "float": "number",
-    "boolean": "boolean",
-    "bool": "boolean",
-    "array": "array",
-    "list": "array",
-    "object": "object",
-    "dict": "object",
-}
 _PROVIDERS: Final = {"azure_openai": "azure", "azure": "azure", "openai": "openai"}
 # Prompty v2's portable option names -> the OpenAI parameter they stand for.
 _OPTIONS: Final = {
@@ -87,40 +76,20 @@ def generation(data: Mapping[str, Any]) -> int:
     return 2 if isinstance(template, Mapping) and "format" in template else 1
 
 
-class _View:
-    """Builds the translated data and its positions, and collects findings."""
-
-    def __init__(self, doc: YamlDoc) -> None:
-        self.src = doc
-        self.data: dict[str, Any] = {}
-        self.positions: dict[Where, tuple[int, int]] = {(): doc.position(())}
-        self.findings: list[tuple[Where, str, str]] = []
-
-    def put(self, key: str, value: Any, origin: Where) -> None:
-        self.data[key] = value
-        self.at((key,), origin)
-
-    def at(self, where: Where, origin: Where) -> None:
-        self.positions[where] = self.src.position(origin)
-
-    def bad(self, origin: Where, code: str, message: str) -> None:
-        self.findings.append((origin, code, message))
-
-
 def translate(doc: YamlDoc, read_file: ReadFile | None = None) -> Translated:
     """promptreg's front-matter for the Prompty one in `doc`. `read_file(relative)` reads a
     file named by `${file:...}` beside the prompt (None: files cannot be read here)."""
     data = doc.data if isinstance(doc.data, Mapping) else {}
     gen = generation(data)
-    view = _View(doc)
+    view = View(doc)
     _version(view, data)
     if isinstance(data.get("description"), str):
         view.put("description", data["description"], ("description",))
     _owners(view, data)
     _model(view, data.get("model"), gen)
-    _inputs(view, data)
-    _sample(view, data, read_file)
-    _tools(view, data)
+    read_inputs(view, data)
+    read_sample(view, data, read_file)
+    read_tools(view, data)
     engine = _engine(view, data.get("template"))
     if "base" in data:
         view.bad(
@@ -132,7 +101,7 @@ def translate(doc: YamlDoc, read_file: ReadFile | None = None) -> Translated:
     return Translated(YamlDoc(view.data, view.positions), gen, engine, view.findings)
 
 
-def _version(view: _View, data: Mapping[str, Any]) -> None:
+def _version(view: View, data: Mapping[str, Any]) -> None:
     metadata = data.get("metadata")
     inner = metadata.get("version") if isinstance(metadata, Mapping) else None
     if "version" in data:
@@ -147,7 +116,7 @@ def _version(view: _View, data: Mapping[str, Any]) -> None:
         view.put("version", inner, ("metadata", "version"))
 
 
-def _owners(view: _View, data: Mapping[str, Any]) -> None:
+def _owners(view: View, data: Mapping[str, Any]) -> None:
     metadata = data.get("metadata")
     origin: Where = ("authors",)
     authors = data.get("authors")
@@ -157,7 +126,7 @@ def _owners(view: _View, data: Mapping[str, Any]) -> None:
         view.put("owners", authors, origin)
 
 
-def _model(view: _View, model: Any, gen: int) -> None:
+def _model(view: View, model: Any, gen: int) -> None:
     if model is None:
         return  # promptreg's own PR021 says `model` is required
     if isinstance(model, str):
@@ -207,7 +176,7 @@ def _model(view: _View, model: Any, gen: int) -> None:
     if isinstance(params, Mapping):
         params = dict(params)
         tools = params.pop("tools", None)
-        if isinstance(tools, str) and _FILE_REF.match(tools.strip()):
+        if isinstance(tools, str) and FILE_REF.match(tools.strip()):
             view.bad(
                 (*params_at, "tools"),
                 "PR084",
@@ -237,7 +206,7 @@ def _options(options: Any) -> Any:
     return out
 
 
-def _response_format(view: _View, fmt: Mapping[str, Any], origin: Where) -> None:
+def _response_format(view: View, fmt: Mapping[str, Any], origin: Where) -> None:
     kind = fmt.get("type")
     if kind == "json_object":
         view.put("output", {"format": "json"}, origin)
@@ -250,171 +219,7 @@ def _response_format(view: _View, fmt: Mapping[str, Any], origin: Where) -> None
         view.put("output", output, origin)
 
 
-def _inputs(view: _View, data: Mapping[str, Any]) -> None:
-    inputs = data.get("inputs")
-    if inputs is None:
-        return
-    if isinstance(inputs, str) and _FILE_REF.match(inputs.strip()):
-        view.bad(
-            ("inputs",),
-            "PR084",
-            "inputs read from a file: declare them in the prompt, "
-            "so that a change to them is a change to the prompt",
-        )
-        return
-    items: list[tuple[str, Any, Where]] = []
-    if isinstance(inputs, list):
-        for i, item in enumerate(inputs):
-            if isinstance(item, Mapping) and isinstance(item.get("name"), str):
-                items.append((item["name"], item, ("inputs", i)))
-            else:
-                view.bad(("inputs", i), "PR022", "an input is a mapping with a `name`")
-    elif isinstance(inputs, Mapping):
-        items = [(str(k), v, ("inputs", k)) for k, v in inputs.items()]
-    else:
-        view.put("inputs", inputs, ("inputs",))
-        return
-    out: dict[str, Any] = {}
-    view.put("inputs", out, ("inputs",))
-    for name, decl, origin in items:
-        if not isinstance(decl, Mapping):  # v2 shorthand `name: example`
-            decl = {"example": decl}
-        kind = decl.get("type", decl.get("kind", _kind_of(decl)))
-        mapped = _TYPES.get(kind) if isinstance(kind, str) else None
-        if mapped is None:
-            view.bad(
-                origin,
-                "PR084",
-                f"input `{name}`: kind {kind!r} is not one promptreg "
-                f"renders (use one of {', '.join(sorted(set(_TYPES.values())))})",
-            )
-            continue
-        entry: dict[str, Any] = {"type": mapped}
-        for key in ("default", "description", "required"):
-            if key in decl:
-                entry[key] = decl[key]
-        if "enumValues" in decl or "enum" in decl:
-            entry["enum"] = decl.get("enumValues", decl.get("enum"))
-        out[name] = entry
-        view.at(("inputs", name), origin)
-
-
-def _kind_of(decl: Mapping[str, Any]) -> str:
-    for key in ("default", "example", "sample"):
-        if key in decl:
-            return _json_type(decl[key])
-    return "string"
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return "string"
-
-
-def _sample(view: _View, data: Mapping[str, Any], read_file: ReadFile | None) -> None:
-    """`sample` as written, or read from `${file:x.json}` beside the prompt. Its keys that no
-    input declares are inputs too, typed by their value: Prompty v1 takes the sample as the
-    prompt's signature (promptflow's `sample_as_input_signature`)."""
-    sample = _file_ref(view, data.get("sample"), ("sample",), read_file)
-    if sample is None:
-        return
-    view.put("sample", sample, ("sample",))
-    if not isinstance(sample, Mapping):
-        return
-    inputs = view.data.setdefault("inputs", {})
-    if not isinstance(inputs, dict):
-        return
-    view.at(("inputs",), ("inputs",) if "inputs" in data else ("sample",))
-    for key, value in sample.items():
-        if isinstance(key, str) and key not in inputs:
-            inputs[key] = {"type": _json_type(value)}
-            view.at(("inputs", key), ("sample", key))
-
-
-def _file_ref(view: _View, value: Any, origin: Where, read_file: ReadFile | None) -> Any:
-    """`value`, or the JSON of the file it names as `${file:x.json}` beside the prompt (None
-    when it cannot be read here: a finding says why, except where no file can be read at all,
-    as for a prompt read from a git revision)."""
-    if not isinstance(value, str) or not (ref := _FILE_REF.match(value.strip())):
-        return value
-    relative = ref.group(1)
-    if read_file is None:
-        return None
-    if relative.startswith(("/", "\\")) or ".." in relative.replace("\\", "/").split("/"):
-        view.bad(origin, "PR084", f"file {relative!r} is outside the prompt's directory")
-        return None
-    data = read_file(relative)
-    if data is None:
-        view.bad(origin, "PR084", f"file {relative!r} cannot be read")
-        return None
-    try:
-        return json.loads(data)
-    except ValueError as err:
-        view.bad(origin, "PR084", f"file {relative!r} is not JSON: {err}")
-        return None
-
-
-def _tools(view: _View, data: Mapping[str, Any]) -> None:
-    tools = data.get("tools")
-    if not isinstance(tools, list):
-        if tools is not None:
-            view.put("tools", tools, ("tools",))
-        return
-    out: list[Any] = []
-    for i, tool in enumerate(tools):
-        if not isinstance(tool, Mapping) or tool.get("kind", "function") != "function":
-            kind = tool.get("kind") if isinstance(tool, Mapping) else None
-            view.bad(
-                ("tools", i),
-                "PR084",
-                f"a `{kind}` tool is not a function tool: promptreg sends function tools only",
-            )
-            continue
-        function: dict[str, Any] = {"name": tool.get("name")}
-        if "description" in tool:
-            function["description"] = tool["description"]
-        if "strict" in tool:
-            function["strict"] = tool["strict"]
-        if "parameters" in tool:
-            function["parameters"] = _parameters(tool["parameters"])
-        view.at(("tools", len(out)), ("tools", i))
-        out.append({"type": "function", "function": function})
-    view.put("tools", out, ("tools",))
-
-
-def _parameters(parameters: Any) -> Any:
-    """Prompty v2's property list as the JSON Schema object OpenAI takes."""
-    if not isinstance(parameters, list):
-        return parameters
-    properties: dict[str, Any] = {}
-    required: list[str] = []
-    for prop in parameters:
-        if not isinstance(prop, Mapping) or not isinstance(prop.get("name"), str):
-            return parameters  # left for PR083 to report
-        schema: dict[str, Any] = {"type": _TYPES.get(str(prop.get("kind")), prop.get("kind"))}
-        if "description" in prop:
-            schema["description"] = prop["description"]
-        if "enumValues" in prop:
-            schema["enum"] = prop["enumValues"]
-        properties[prop["name"]] = schema
-        if prop.get("required", True):
-            required.append(prop["name"])
-    out: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        out["required"] = required
-    return out
-
-
-def _engine(view: _View, template: Any) -> str:
+def _engine(view: View, template: Any) -> str:
     """`jinja2` or `mustache`: the template format the body is written in."""
     kind: Any = "jinja2"
     if isinstance(template, str):

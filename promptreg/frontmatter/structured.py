@@ -21,10 +21,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from promptreg.frontmatter.checks import Collector, Where, is_list, is_map, not_json
 from promptreg.frontmatter.picoschema import PicoschemaError, to_json_schema
+
+if TYPE_CHECKING:
+    from promptreg.frontmatter.spec import PromptSpec
 
 OUTPUT_KEYS: Final = ("format", "schema", "name", "description", "strict")
 FORMATS: Final = ("json", "text")
@@ -122,6 +125,17 @@ def request_fields(output: OutputSpec | None, tools: Sequence[ToolSpec]) -> dict
     if tools:
         out["tools"] = [tool.to_openai() for tool in tools]
     return out
+
+
+def request_body(spec: PromptSpec, messages: Sequence[Any]) -> dict[str, Any]:
+    """The body an OpenAI-compatible client posts to Chat Completions: model, the model's
+    `params`, messages, `response_format` and `tools`."""
+    model = spec.model
+    body: dict[str, Any] = {"model": model.name if model else None}
+    body.update(model.params if model else {})
+    body["messages"] = list(messages)
+    body.update(request_fields(spec.output, spec.tools))
+    return body
 
 
 def hashed_request(front_matter: Mapping[str, Any]) -> dict[str, Any] | None:

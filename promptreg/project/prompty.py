@@ -16,7 +16,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from promptreg.frontmatter._yaml import YamlDoc
-from promptreg.frontmatter.prompty import ReadFile, translate
+from promptreg.frontmatter.prompty import translate
+from promptreg.frontmatter.prompty_fields import ReadFile
 from promptreg.frontmatter.spec import PromptSpec
 from promptreg.frontmatter.split import FileParts
 from promptreg.names import PROMPTY_SUFFIX

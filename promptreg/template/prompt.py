@@ -259,13 +259,9 @@ class Prompt:
     def request(self, rendered: Rendered) -> dict[str, Any]:
         """The body an OpenAI-compatible client posts to Chat Completions for `rendered`:
         model, messages, the model's `params`, `response_format` and `tools`."""
-        from promptreg.frontmatter.structured import request_fields
+        from promptreg.frontmatter.structured import request_body
 
-        body: dict[str, Any] = {"model": self.model.name if self.model else None}
-        body.update(self.model.params if self.model else {})
-        body["messages"] = rendered.messages
-        body.update(request_fields(self.spec.output, self.spec.tools))
-        return body
+        return request_body(self.spec, rendered.messages)
 
     @property
     def template(self) -> jinja2.Template:
@@ -300,9 +296,8 @@ class Prompt:
 
     def render_inputs(self, inputs: Mapping[str, Any], *, check_budget: bool = True) -> Rendered:
         values = resolve_inputs(self.spec.inputs, inputs, prompt=self.shown_path)
-        trim: Callable[[str, bool], str] | None = None
-        if self.spec.whitespace == "keep":  # issue 12 §3: messages byte for byte
-            trim = keep_edges
+        keep = self.spec.whitespace == "keep"  # issue 12 §3: messages byte for byte
+        trim: Callable[[str, bool], str] | None = keep_edges if keep else None
         if self.spec.dialect is not None:  # a .prompty file: Prompty's rules (prompty.py)
             from promptreg.template.prompty_render import lenient_values, trim_for
 

@@ -185,3 +185,13 @@ def test_a_file_reference_sample_is_read_beside_the_file(ws: Workspace) -> None:
     )
     prompt = Project.open().load("ctx")
     assert prompt.sample == {"question": "From the file?"}
+
+
+def test_bump_rewrites_the_version_where_the_file_keeps_it(ws: Workspace, run) -> None:
+    ws.write("prompts/v2.prompty", V2)
+    ws.write("prompts/v1.prompty", V1)
+    assert run("bump", "v2").code == 0 and run("bump", "v1", "--minor").code == 0
+    v2 = (ws.prompts / "v2.prompty").read_text(encoding="utf-8")
+    assert "  version: 2.1.1\n" in v2 and "\nversion:" not in v2
+    assert "version: 1.1.0\n" in (ws.prompts / "v1.prompty").read_text(encoding="utf-8")
+    assert Project.open().load("v2").version == "2.1.1"

@@ -200,13 +200,23 @@ def _partials_changed(ctx: HookContext) -> bool:
 
 
 def set_version(path: Path, version: str) -> bool:
-    """Rewrite the `version:` of the prompt file at `path`, changing nothing else."""
+    """Rewrite the `version:` of the prompt file at `path`, changing nothing else (a Prompty v2
+    file that keeps it as `metadata.version` has that one rewritten)."""
     from promptreg.frontmatter._yaml import rewrite_front_matter
 
     def edit(data: Any) -> None:
-        data["version"] = version
+        if "version" not in data and _metadata_version(data) is not None:
+            data["metadata"]["version"] = version
+        else:
+            data["version"] = version
 
     return rewrite_front_matter(path, edit)
+
+
+def _metadata_version(data: Any) -> Any:
+    """A Prompty v2 file's `metadata.version` (None: it has none)."""
+    metadata = data.get("metadata") if isinstance(data, dict) else None
+    return metadata.get("version") if isinstance(metadata, dict) else None
 
 
 @dataclass(frozen=True)
@@ -232,6 +242,8 @@ def bump_prompt(project: Project, ref: str, part: str = "patch") -> Bumped:
     except (FrontMatterError, YamlError, UnicodeDecodeError) as err:
         raise UsageError(f"cannot read the front-matter: {err}", path=shown) from None
     current = data.get("version") if isinstance(data, dict) else None
+    if current is None and path.name.endswith(PROMPTY_SUFFIX):
+        current = _metadata_version(data)
     try:
         old = Version(current) if isinstance(current, str) else None
     except ValueError:

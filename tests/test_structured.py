@@ -316,3 +316,17 @@ def test_json_schema_metric_without_any_schema_is_still_a_finding(ws: Workspace,
     _prompt(ws, "evals:\n  metrics:\n    - {name: shape, kind: json_schema, threshold: 1}\n")
     result = run("validate")
     assert result.code == 1 and "PR060" in result.out and "needs `schema`" in result.out
+
+
+def test_the_version_hook_names_a_tools_change(repo: Workspace, run) -> None:
+    from tests.conftest import commit, git
+
+    repo.prompt("s", HEAD + TOOLS + BODY)
+    commit(repo, "add s")
+    repo.prompt("s", HEAD + TOOLS.replace("Look an order up", "Find an order") + BODY)
+    git(repo.root, "add", "-A")
+    result = run("hook", "version-bump")
+    assert result.code == 1
+    assert "s: content changed since HEAD (output/tools) but the version is still 1.0.0" in (
+        result.out
+    )

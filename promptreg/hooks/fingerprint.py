@@ -48,6 +48,7 @@ class Fingerprint:
     model: Any
     partials: Mapping[str, str]
     inputs: Any = None  # the `inputs:` mapping as written: what callers must pass
+    asks: Any = None  # `output`, `tools` and `whitespace` as written (issue 12)
 
 
 def fingerprint(data: bytes, env: TemplateEnv, *, prompty: bool = False) -> Fingerprint | None:
@@ -84,6 +85,7 @@ def fingerprint(data: bytes, env: TemplateEnv, *, prompty: bool = False) -> Fing
         model=model,
         partials=partials,
         inputs=doc.data.get("inputs"),
+        asks=[doc.data.get(key) for key in ("output", "tools", "whitespace")],
     )
 
 
@@ -117,6 +119,8 @@ def changed_parts(old: Fingerprint, new: Fingerprint) -> list[str]:
         out.append("body")
     if old.model != new.model:
         out.append("model")
+    if old.asks != new.asks:
+        out.append("output/tools")
     names = sorted(set(old.partials) | set(new.partials))
     out.extend(n for n in names if old.partials.get(n) != new.partials.get(n))
     return out

@@ -133,3 +133,8 @@ def test_whitespace_takes_trim_or_keep(ws: Workspace, run) -> None:
     ws.prompt("k", HEAD + "whitespace: strip\n---\n" + KEEP_BODY)
     result = run("validate")
     assert result.code == 1 and "PR023 whitespace: 'strip': use trim" in result.out
+
+
+def test_an_input_printed_twice_on_purpose_is_left_alone(ws: Workspace, run) -> None:
+    body = "system:\nThe ticket: {{ ticket }}.\n\nuser:\n{{ ticket }}\n"
+    assert _validate(ws, run, body) == (0, [])

@@ -7,9 +7,11 @@ that silently means something else:
   `system:`, `user:` or `assistant:` alone on a line; `User:`, `# system:`, `  user:` or
   `assistant :` stay text inside the message before them (Prompty reads all of those as role
   lines). To keep such a line as text on purpose, print it: `{{ "User:" }}`.
-- PR088: an input printed more than once, bare (`{{ input }}`): often a placeholder written for
-  another tool (LangChain, promptflow, a doc) that now takes the user's input a second time.
-  Wrap the one meant as text in `{% raw %}...{% endraw %}`.
+- PR088: an input printed more than once, bare, one of the prints written as other tools write
+  a placeholder (`{{input}}`, no spaces): often one written for another tool (LangChain,
+  promptflow, a doc) that now takes the user's input a second time. Wrap the one meant as text
+  in `{% raw %}...{% endraw %}`. (A template that prints `{{ x }}` twice on purpose, in
+  promptreg's own spacing, is left alone.)
 
 Both are warnings (`findings.WARNING_CODES`): reported by `validate` and the hooks, they do not
 fail them. `raw_hint` adds the fix to a template syntax error caused by literal `{{`/`{%` text.
@@ -56,18 +58,22 @@ def lookalike_markers(body: str, offset: int, add: Add) -> None:
 
 
 def repeated_inputs(body: str, offset: int, inputs: Iterable[str], add: Add) -> None:
-    """PR088 for each declared input printed bare more than once (raw blocks are text)."""
+    """PR088 for each declared input printed bare more than once, once at least as `{{name}}`
+    (raw blocks are text)."""
     if "{{" not in body:
         return
     declared = set(inputs)
     seen: dict[str, list[int]] = {}
+    compact: set[str] = set()
     text = _RAW.sub(lambda m: "\n" * m.group(0).count("\n"), body)
     for match in _BARE_PRINT.finditer(text):
         name = match.group(1)
         if name in declared:
             seen.setdefault(name, []).append(offset + text.count("\n", 0, match.start()) + 1)
+            if match.group(0) == "{{" + name + "}}":
+                compact.add(name)
     for name, lines in seen.items():
-        if len(lines) > 1:
+        if len(lines) > 1 and name in compact:
             where = ", ".join(str(n) for n in lines)
             add(
                 lines[1],

@@ -195,3 +195,35 @@ def test_bump_rewrites_the_version_where_the_file_keeps_it(ws: Workspace, run) -
     assert "  version: 2.1.1\n" in v2 and "\nversion:" not in v2
     assert "version: 1.1.0\n" in (ws.prompts / "v1.prompty").read_text(encoding="utf-8")
     assert Project.open().load("v2").version == "2.1.1"
+
+
+def test_v2_outputs_are_the_response_format_prompty_sends(ws: Workspace) -> None:
+    """Prompty v2's `outputs` (tests/data/prompty/v2_fixtures/structured.prompty) become the
+    `response_format` its OpenAI executor sends: strict JSON Schema `structured_output`."""
+    from pathlib import Path
+
+    fixture = Path(__file__).parent / "data" / "prompty" / "v2_fixtures" / "structured.prompty"
+    text = fixture.read_text(encoding="utf-8").replace("---\n", "---\nversion: 1.0.0\n", 1)
+    path = ws.write("prompts/structured.prompty", text)
+    pf = Project.open().read(path)
+    assert pf.prompt is not None, pf.findings
+    prompt = pf.prompt
+    request = prompt.request(prompt.render_inputs({}, check_budget=False))
+    assert request["response_format"] == {
+        "type": "json_schema",
+        "json_schema": {
+            "name": "structured_output",
+            "strict": True,
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "temperature": {"type": "integer", "description": "Temperature in Fahrenheit"},
+                    "condition": {"type": "string", "description": "Weather condition"},
+                    "city": {"type": "string", "description": "City name"},
+                },
+                "additionalProperties": False,
+                "required": ["temperature", "condition", "city"],
+            },
+        },
+    }
+    assert request["messages"][1]["content"] == "The weather in Paris is 72°F and sunny."

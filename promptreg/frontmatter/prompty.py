@@ -39,6 +39,7 @@ from promptreg.frontmatter.prompty_fields import (
     View,
     Where,
     read_inputs,
+    read_outputs,
     read_sample,
     read_tools,
 )
@@ -90,6 +91,8 @@ def translate(doc: YamlDoc, read_file: ReadFile | None = None) -> Translated:
     read_inputs(view, data)
     read_sample(view, data, read_file)
     read_tools(view, data)
+    if gen == 2:  # v1's `outputs` only describe the result; v2 sends them as the format
+        read_outputs(view, data)
     engine = _engine(view, data.get("template"))
     if "base" in data:
         view.bad(

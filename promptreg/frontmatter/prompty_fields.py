@@ -213,3 +213,58 @@ def _parameters(parameters: Any) -> Any:
     if required:
         out["required"] = required
     return out
+
+
+def read_outputs(view: View, data: Mapping[str, Any]) -> None:
+    """Prompty v2's `outputs` (a property list, or a mapping of them) as the `output` it asks
+    for: the `response_format` Prompty's OpenAI executor sends, strict JSON Schema named
+    `structured_output`, every property listed as required and the optional ones nullable."""
+    outputs = data.get("outputs")
+    if outputs is None or "output" in view.data:
+        return
+    if isinstance(outputs, Mapping):
+        outputs = [{"name": k, **v} if isinstance(v, Mapping) else v for k, v in outputs.items()]
+    if not isinstance(outputs, list) or not all(
+        isinstance(p, Mapping) and isinstance(p.get("name"), str) for p in outputs
+    ):
+        view.bad(("outputs",), "PR084", "outputs are a list of properties, each with a `name`")
+        return
+    schema = _object(outputs)
+    view.put(
+        "output",
+        {"format": "json", "name": "structured_output", "strict": True, "schema": schema},
+        ("outputs",),
+    )
+
+
+def _object(properties: list[Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "object", "properties": {}, "additionalProperties": False}
+    for prop in properties:
+        if isinstance(prop, Mapping) and isinstance(prop.get("name"), str):
+            out["properties"][prop["name"]] = _property(prop, optional=not prop.get("required"))
+    if out["properties"]:
+        out["required"] = list(out["properties"])
+    return out
+
+
+def _property(prop: Mapping[str, Any], *, optional: bool) -> dict[str, Any]:
+    kind = prop.get("kind")
+    schema: dict[str, Any] = {"type": TYPES[kind]} if kind in TYPES else {}
+    if prop.get("description"):
+        schema["description"] = prop["description"]
+    if isinstance(prop.get("enumValues"), list):
+        schema["enum"] = list(prop["enumValues"])
+    if kind in ("array", "list"):
+        items = prop.get("items")
+        schema["items"] = (
+            _property(items, optional=False) if isinstance(items, Mapping) else {"type": "string"}
+        )
+    if kind in ("object", "dict"):
+        nested = prop.get("properties")
+        schema.update(_object(nested if isinstance(nested, list) else []))
+    if optional:
+        if isinstance(schema.get("type"), str):
+            schema["type"] = [schema["type"], "null"]
+        if isinstance(schema.get("enum"), list) and None not in schema["enum"]:
+            schema["enum"].append(None)
+    return schema

@@ -227,3 +227,11 @@ def test_v2_outputs_are_the_response_format_prompty_sends(ws: Workspace) -> None
         },
     }
     assert request["messages"][1]["content"] == "The weather in Paris is 72°F and sunny."
+
+
+def test_diff_shows_the_prompty_body_as_written(ws: Workspace, run) -> None:
+    ws.write("prompts/a.prompty", V2)
+    ws.write("prompts/b.prompty", V2.replace("{{^items}}none", "{{^items}}nothing"))
+    body = json.loads(run("diff", "a", "b", "--json").out)["body"]
+    assert "-{{/items}}{{^items}}none{{/items}}" in body
+    assert "+{{/items}}{{^items}}nothing{{/items}}" in body

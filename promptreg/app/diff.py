@@ -65,7 +65,10 @@ class PromptDiff:
 
 
 def diff_prompts(a: Prompt, b: Prompt, *, a_label: str, b_label: str, rendered: bool) -> PromptDiff:
-    body = _unified(a.body, b.body, f"{a_label}", f"{b_label}")
+    # A .prompty file's body as written, not as promptreg reads it (role lines, Mustache).
+    body = _unified(
+        a.spec.source_body or a.body, b.spec.source_body or b.body, f"{a_label}", f"{b_label}"
+    )
     sources_a, sources_b = a.partial_sources(), b.partial_sources()
     partials = []
     for name in sorted(set(sources_a) | set(sources_b)):

@@ -119,3 +119,4 @@ class PromptSpec:
     # `whitespace: keep` (issue 12 §3): messages byte for byte (template/render.py keep_edges)
     whitespace: str = "trim"
     soft_names: frozenset[str] = frozenset()
+    source_body: str | None = None  # the `.prompty` body as written (what `diff` shows)

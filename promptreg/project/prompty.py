@@ -35,11 +35,14 @@ def is_prompty(path: Path | str) -> bool:
 class Adapted:
     """What `adapt` made of a Prompty file."""
 
-    def __init__(self, doc: YamlDoc, parts: FileParts, dialect: str, soft: frozenset[str]):
+    def __init__(
+        self, doc: YamlDoc, parts: FileParts, dialect: str, soft: frozenset[str], source: str
+    ) -> None:
         self.doc = doc
         self.parts = parts
         self.dialect = dialect
         self.soft = soft
+        self.source = source  # the body as written, for `diff`
 
 
 def adapt(doc: YamlDoc, parts: FileParts, add: Add, read_file: ReadFile | None) -> Adapted:
@@ -57,11 +60,14 @@ def adapt(doc: YamlDoc, parts: FileParts, add: Add, read_file: ReadFile | None) 
     if body.shift:  # the `system:` line put first stands on the closing `---` line
         closing = closing[:-1] if closing.endswith("\n") else closing
     new_parts = FileParts(parts.opening, parts.front_matter, closing, body.text)
-    return Adapted(translated.doc, new_parts, f"prompty{translated.generation}", body.soft)
+    dialect = f"prompty{translated.generation}"
+    return Adapted(translated.doc, new_parts, dialect, body.soft, parts.body)
 
 
 def with_dialect(spec: PromptSpec, adapted: Adapted) -> PromptSpec:
-    return replace(spec, dialect=adapted.dialect, soft_names=adapted.soft)
+    return replace(
+        spec, dialect=adapted.dialect, soft_names=adapted.soft, source_body=adapted.source
+    )
 
 
 def disk_reader(prompt_path: Path) -> ReadFile:

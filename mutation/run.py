@@ -49,12 +49,15 @@ _DEPLOY_TESTS = (
 
 # module -> the tests that exercise it (pytest arguments). Fast subsets: in-process tests first.
 MODULES: dict[str, list[str]] = {
-    "promptreg/tokens.py": ["tests/test_tokens.py", "tests/test_budget.py"],
-    "promptreg/hooks/secrets.py": [
-        "tests/test_secrets.py",
-        "tests/test_hooks_units.py",
-        "tests/test_hooks_git.py::test_no_secrets_scans_what_is_staged",
-    ],
+    "promptreg/template/tokens.py": ["tests/test_tokens.py", "tests/test_budget.py"],
+    **{
+        module: [
+            "tests/test_secrets.py",
+            "tests/test_hooks_units.py",
+            "tests/test_hooks_git.py::test_no_secrets_scans_what_is_staged",
+        ]
+        for module in ("promptreg/app/secrets.py", "promptreg/hooks/no_secrets.py")
+    },
     "promptreg/registry/selectors.py": ["tests/test_selectors.py"],
     "promptreg/template/render.py": [
         "tests/test_render_markers.py",
@@ -103,7 +106,7 @@ _OWN_PATH = (
 _HASH_RECORDED = "a deployment read from its tag always records a content hash"
 
 EQUIVALENT: dict[str, dict[str, str]] = {
-    "promptreg/tokens.py": {
+    "promptreg/template/tokens.py": {
         'content += len(text) if (text.isascii()) and False else len(text.encode("utf-8"))': (
             "the ASCII branch is a shortcut: an ASCII string's length is its UTF-8 byte count"
         ),
@@ -116,7 +119,7 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "`exec_module` has nothing left to do"
         ),
     },
-    "promptreg/hooks/secrets.py": {
+    "promptreg/hooks/no_secrets.py": {
         **dict.fromkeys(
             [
                 "for path, data in zip(paths, blobs, strict=None):",
@@ -125,6 +128,8 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             ],
             "`read_many` returns one blob per path: `strict` only guards that invariant",
         ),
+    },
+    "promptreg/app/secrets.py": {
         'for hit in scan_text(data.decode("UTF-8", "replace")):': (
             "codec names are case-insensitive"
         ),
@@ -278,19 +283,6 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         ),
     },
     "promptreg/evals/gate.py": {
-        **dict.fromkeys(
-            [
-                "close = None",
-                'close = getattr(None, "close", None)',
-                'close = getattr(registry_, "close", )',
-                'close = getattr(registry_, "XXcloseXX", None)',
-                'close = getattr(registry_, "CLOSE", None)',
-                "if callable(None):",
-            ],
-            "a registry not closed here is closed when it is dropped a moment later "
-            "(GitStore.__del__): nothing a caller sees changes",
-        ),
-        'evals = getattr(deployed, "evals", )': "a Prompt always has an `evals` attribute",
         "pinned = prompt.model.name if (prompt.model is not None) or True else None": (
             "a prompt that loads always has a model (PR021): the guard is for the type checker"
         ),

@@ -10,7 +10,8 @@ from promptreg.cli._base import State, cli, emit_json, json_option, short_commit
 from promptreg.errors import UsageError
 
 if TYPE_CHECKING:
-    from promptreg.registry.deployed import BatchRefused, Deployed
+    from promptreg.errors import BatchRefused
+    from promptreg.registry.deployed import Deployed, Gate
 
 
 @cli.command()
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 def release(state: State, names: tuple[str, ...], as_json: bool) -> None:
     """Tag each prompt's version at HEAD as prompts/NAME@vVERSION (default: every prompt).
     Idempotent; refuses a version already released with different content."""
-    from promptreg.registry.release import ReleaseRefused
+    from promptreg.errors import ReleaseRefused
     from promptreg.registry.release import release as run
 
     try:
@@ -110,6 +111,7 @@ def promote(
     result = run(
         state.registry,
         name,
+        gate=_evals_gate(state, to),
         to=to,
         version=version,
         from_env=from_env,
@@ -122,6 +124,13 @@ def promote(
         emit_json(result.to_json())
         return
     _print_promoted(result)
+
+
+def _evals_gate(state: State, env: str) -> Gate:
+    """The gate every promotion from the command line passes: the evals gate of `env`."""
+    from promptreg.evals.gate import deploy_gate
+
+    return deploy_gate(state.registry, env)
 
 
 def _chosen_names(state: State, names: tuple[str, ...], every: bool) -> list[str]:
@@ -159,13 +168,14 @@ def _promote_many(
     sign: bool,
     as_json: bool,
 ) -> None:
+    from promptreg.errors import BatchRefused
     from promptreg.registry.deploy import promote_many
-    from promptreg.registry.deployed import BatchRefused
 
     try:
         results = promote_many(
             state.registry,
             names,
+            gate=_evals_gate(state, to),
             to=to,
             from_env=from_env,
             reason=reason,
@@ -184,7 +194,7 @@ def _promote_many(
 
 def _refused(err: BatchRefused, *, details: bool) -> NoReturn:
     """An all-or-nothing command refused: each refusal on stderr, then one line to end with."""
-    from promptreg.registry.deployed import DeployError
+    from promptreg.errors import DeployError
 
     if details:
         for line in err.details:

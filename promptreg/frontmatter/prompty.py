@@ -32,7 +32,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from promptreg.frontmatter._yaml import YamlDoc
 from promptreg.frontmatter.prompty_fields import (
     FILE_REF,
     ReadFile,
@@ -43,6 +42,7 @@ from promptreg.frontmatter.prompty_fields import (
     read_sample,
     read_tools,
 )
+from promptreg.frontmatter.yamldoc import YamlDoc
 
 _ENV_REF = re.compile(r"\$\{env:([^}:]*)(?::([^}]*))?\}")
 _PROVIDERS: Final = {"azure_openai": "azure", "azure": "azure", "openai": "openai"}

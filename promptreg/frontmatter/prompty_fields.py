@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from promptreg.frontmatter._yaml import YamlDoc
+from promptreg.frontmatter.yamldoc import YamlDoc
 
 Where = tuple[str | int, ...]
 ReadFile = Callable[[str], bytes | None]

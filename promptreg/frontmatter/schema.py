@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from promptreg.findings import Finding
-from promptreg.frontmatter._yaml import YamlDoc
 from promptreg.frontmatter.checks import (
     Collector,
     Where,
@@ -33,6 +32,7 @@ from promptreg.frontmatter.spec import (
     ModelSpec,
     PromptSpec,
 )
+from promptreg.frontmatter.yamldoc import YamlDoc
 from promptreg.versions import SEMVER
 
 if TYPE_CHECKING:

@@ -145,7 +145,7 @@ def hashed_request(front_matter: Mapping[str, Any]) -> dict[str, Any] | None:
     the hash of every prompt without them as it was."""
     if "output" not in front_matter and "tools" not in front_matter:
         return None
-    from promptreg.frontmatter._yaml import YamlDoc
+    from promptreg.frontmatter.yamldoc import YamlDoc
 
     c = Collector(YamlDoc(front_matter, {}), "")
     fields = request_fields(

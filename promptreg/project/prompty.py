@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from promptreg.frontmatter._yaml import YamlDoc
 from promptreg.frontmatter.prompty import translate
 from promptreg.frontmatter.prompty_fields import ReadFile
 from promptreg.frontmatter.spec import PromptSpec
 from promptreg.frontmatter.split import FileParts
+from promptreg.frontmatter.yamldoc import YamlDoc
 from promptreg.names import PROMPTY_SUFFIX
 from promptreg.template.prompty_body import translate_body
 

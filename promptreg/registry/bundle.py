@@ -26,21 +26,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promptreg.errors import (
+    BundleError,
     PromptFileError,
     PromptNotFoundError,
     PromptregError,
+    SignatureError,
     UsageError,
 )
 from promptreg.names import strip_suffix
 from promptreg.project.loader import load_light
-from promptreg.registry.bundle_read import (
-    BundleError,
-    Entry,
-    parse_bundle,
-    read_capped,
-)
+from promptreg.registry.bundle_read import Entry, parse_bundle, read_capped
 from promptreg.registry.selectors import parse_selector
-from promptreg.registry.sshsig import MAX_SIGNATURE_BYTES, SignatureError, verify
+from promptreg.registry.sshsig import MAX_SIGNATURE_BYTES, verify
 from promptreg.template.content_hash import content_hash, legacy_content_hash
 from promptreg.template.environment import TemplateEnv
 from promptreg.template.prompt import Prompt

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promptreg._atomic import atomic_write
-from promptreg.errors import WriteError
+from promptreg.errors import BundleError, SignatureError, WriteError
 from promptreg.registry.bundle import (
     NAMESPACE,
     check_bundle,
@@ -21,8 +21,8 @@ from promptreg.registry.bundle import (
     records_hash,
     signature_path,
 )
-from promptreg.registry.bundle_read import FORMAT, BundleError, integrity
-from promptreg.registry.sshsig import SignatureError, sign
+from promptreg.registry.bundle_read import FORMAT, integrity
+from promptreg.registry.sshsig import sign
 from promptreg.registry.tags import Deployment
 
 if TYPE_CHECKING:

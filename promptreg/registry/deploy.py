@@ -14,8 +14,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from promptreg.errors import PromptregError, PushRejectedError, TagExistsError, UsageError
-from promptreg.registry.deployed import BatchRefused, Deployed, DeployError, Gate, Released
+from promptreg.errors import (
+    DeployError,
+    PromotionRefused,
+    PromptregError,
+    PushRejectedError,
+    TagExistsError,
+    UsageError,
+)
+from promptreg.registry.deployed import Deployed, Gate, Released
 from promptreg.registry.refindex import RefIndex
 from promptreg.registry.release import check_releases, message_for_release, release_one
 from promptreg.registry.runtime import Registry
@@ -48,13 +55,14 @@ def promote(
     reason: str | None = None,
     push: str | None = None,
     force: bool = False,
-    gate: Gate | None = None,
+    gate: Gate,
     sign: bool = False,
 ) -> Deployed:
     """Deploy a version of `name` to `to` (default: the version at HEAD, released if needed).
 
     Refused, unless `force` with a `reason`, when the previous environment does not run that
-    version, or when `gate` (default: the evals gate, `evals.gate.deploy_gate`) says no.
+    version, or when `gate` says no (the CLI passes the evals gate, `evals.gate.deploy_gate`;
+    the registry layer does not import evals).
     `sign`: sign the tag with git's ssh signing key (always, where `signing:` requires it).
     """
     envs = registry.environments
@@ -97,10 +105,6 @@ def promote(
                 f"{name} {prompt.version} is not what {before} runs ({before} {runs}): "
                 f"promote it to {before} first"
             )
-    if gate is None:
-        from promptreg.evals.gate import deploy_gate
-
-        gate = deploy_gate(registry, to)
     refusals.extend(gate(prompt, current))
     notes: tuple[str, ...] = ()
     if refusals and not force:
@@ -164,7 +168,7 @@ def promote_many(
     reason: str | None = None,
     push: str | None = None,
     force: bool = False,
-    gate: Gate | None = None,
+    gate: Gate,
     sign: bool = False,
 ) -> list[Deployed]:
     """Deploy many prompts to `to` at once, all or nothing: the version at HEAD of each
@@ -203,10 +207,6 @@ def promote_many(
         # Checked now, created with the deployment tags: a refusal leaves no release behind.
         for r in check_releases(registry, names, head_commit(registry)):
             sources[r.name] = (registry.load_at(r.commit, r.name), r.commit, r)
-    if gate is None:
-        from promptreg.evals.gate import deploy_gate
-
-        gate = deploy_gate(registry, to)
     plans: list[_Plan] = []
     results: list[Deployed] = []
     for name, (prompt, commit, released) in sources.items():
@@ -238,18 +238,6 @@ class _Plan:
     released: Released | None
     current: Deployment | None
     overrides: tuple[str, ...]
-
-
-class PromotionRefused(BatchRefused):
-    """Some prompts may not be promoted, so none was."""
-
-    def __init__(self, refusals: Sequence[tuple[str, PromptregError]], total: int) -> None:
-        super().__init__(
-            refusals,
-            f"nothing promoted: {len(refusals)} of {total} prompt(s) may not be promoted, and "
-            "a promotion of several prompts is all or nothing. To override the order or the "
-            "gate, add --force --reason '<why>' (the override is recorded in each tag)",
-        )
 
 
 def _running(

@@ -1,5 +1,6 @@
-"""What release, promote and rollback return and raise, shared by the three (and by the CLI
-that prints them): one leaf, so the modules that create tags import it and not each other."""
+"""What release, promote and rollback return, and the gate promote asks, shared by the three
+(and by the CLI that prints them): one leaf, so the modules that create tags import it and not
+each other. What they raise (`DeployError`, `BatchRefused`, ...) is in promptreg/errors.py."""
 
 from __future__ import annotations
 
@@ -7,17 +8,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from promptreg.errors import PromptFileError, PromptregError
 from promptreg.registry.tags import Deployment
 from promptreg.template.prompt import Prompt
 
 # A gate decides whether `prompt` may replace `current` in an environment: it returns the
 # reasons it may not (empty: it may). The evals gate plugs in here.
 Gate = Callable[[Prompt, Deployment | None], Sequence[str]]
-
-
-class DeployError(PromptregError):
-    """A release, promotion or rollback was refused; the message says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -68,24 +64,3 @@ class Deployed:
             "released": self.released.to_json() if self.released else None,
             "notes": list(self.notes),
         }
-
-
-class BatchRefused(DeployError):
-    """Some prompts of an all-or-nothing command cannot go, so none did. `refusals`: (name,
-    error) for each, in the order asked; `details`: one line per refusal or finding, for the
-    CLI to print above `summary`. A misspelt name is a usage error (exit 2), as everywhere."""
-
-    def __init__(self, refusals: Sequence[tuple[str, PromptregError]], summary: str) -> None:
-        self.refusals = tuple(refusals)
-        self.exit_code = max(err.exit_code for _, err in refusals)
-        self.summary = summary
-        details: list[str] = []
-        for name, err in refusals:
-            findings = err.findings if isinstance(err, PromptFileError) else ()
-            if findings:
-                details.append(f"{name}: {len(findings)} finding(s):")
-                details += [f"  {f.format()}" for f in findings]
-            else:
-                details.append(f"{name}: {err}")
-        self.details = tuple(details)
-        super().__init__("\n".join([summary + ":", *details]))

@@ -4,11 +4,17 @@ A version is never reused: releasing it again with other content is refused."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from promptreg.errors import PromptFileError, PromptNotFoundError, PromptregError, TagExistsError
+from promptreg.errors import (
+    DeployError,
+    PromptFileError,
+    PromptNotFoundError,
+    PromptregError,
+    ReleaseRefused,
+    TagExistsError,
+)
 from promptreg.names import name_problem
-from promptreg.registry.deployed import BatchRefused, DeployError, Released
+from promptreg.registry.deployed import Released
 from promptreg.registry.runtime import Registry
 from promptreg.registry.tagging import check_ref, head_commit
 from promptreg.registry.tags import PREFIX, release_message, release_tag
@@ -47,30 +53,6 @@ def _release_at(registry: Registry, wanted: Sequence[str], head: str) -> list[Re
         "could not release: release tags keep appearing while we release (another release "
         "running?); run `promptreg release` again"
     )
-
-
-class ReleaseRefused(BatchRefused):
-    """Some prompts cannot be released, so none was."""
-
-    def __init__(self, refusals: Sequence[tuple[str, PromptregError]], total: int) -> None:
-        super().__init__(
-            refusals,
-            f"nothing released: {len(refusals)} of {total} prompt(s) cannot be released, and "
-            "a release tags all or nothing; fix them (or name the prompts to release) and run "
-            "it again",
-        )
-
-    def to_json(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "name": name,
-                "message": str(err),
-                "findings": [
-                    f.to_json() for f in (err.findings if isinstance(err, PromptFileError) else ())
-                ],
-            }
-            for name, err in self.refusals
-        ]
 
 
 def check_releases(registry: Registry, names: Sequence[str], head: str) -> list[Released]:

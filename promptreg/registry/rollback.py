@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from promptreg.registry.deployed import Deployed, DeployError
+from promptreg.errors import DeployError
+from promptreg.registry.deployed import Deployed
 from promptreg.registry.runtime import Registry
 from promptreg.registry.tagging import create_deployment
 from promptreg.registry.tags import Deployment

@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING
 
 from promptreg.errors import GitError
 from promptreg.project.config import SigningConfig
-from promptreg.registry.gitstore import GitStore
 
 if TYPE_CHECKING:
+    from promptreg.registry.gitstore import GitStore
     from promptreg.registry.tagobject import TagObject
 
 _SSH = "-----BEGIN SSH SIGNATURE-----"

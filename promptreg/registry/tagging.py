@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from promptreg.errors import PushRejectedError, StaleLockError, TagExistsError
+from promptreg.errors import DeployError, PushRejectedError, StaleLockError, TagExistsError
 from promptreg.names import ref_problem
-from promptreg.registry.deployed import Deployed, DeployError, Released
+from promptreg.registry.deployed import Deployed, Released
 from promptreg.registry.runtime import Registry
 from promptreg.registry.tags import (
     MAX_SEQ,

@@ -27,7 +27,7 @@ from promptreg.template.render import (
     restore,
     split_messages,
 )
-from promptreg.tokens import TokenCount, count_messages, upper_bound
+from promptreg.template.tokens import TokenCount, count_messages, upper_bound
 
 if TYPE_CHECKING:
     from promptreg.frontmatter.structured import OutputSpec, ToolSpec

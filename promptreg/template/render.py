@@ -19,14 +19,12 @@ from typing import Any, Literal, TypedDict
 import jinja2
 import markupsafe
 
+from promptreg.frontmatter.checks import RESERVED_CHAR
 from promptreg.limits import output
 from promptreg.template.estimates import check_printable
-from promptreg.template.markers import MARKER, RESERVED_CHAR, ROLES, SENTINEL_ROLE, unmark
+from promptreg.template.markers import SENTINEL_ROLE, unmark
 
 __all__ = [
-    "MARKER",
-    "RESERVED_CHAR",
-    "ROLES",
     "ChatMessage",
     "LeadingTextError",
     "NoneOutputError",

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import jinja2
 
+from promptreg.frontmatter.checks import RESERVED_CHAR
 from promptreg.names import SUFFIXES
-from promptreg.template.markers import RESERVED_CHAR
 
 
 class IncludeError(jinja2.TemplateNotFound):

@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from promptreg.frontmatter.structured import anthropic_tools
 from promptreg.project.project import Project
@@ -330,3 +332,64 @@ def test_the_version_hook_names_a_tools_change(repo: Workspace, run) -> None:
     assert "s: content changed since HEAD (output/tools) but the version is still 1.0.0" in (
         result.out
     )
+
+
+# -- any value -------------------------------------------------------------------------------
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 5)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.sampled_from(["object", "string", "array", "json", "text", "x(", "(*)", "a?", "$ref"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "type",
+                    "properties",
+                    "required",
+                    "items",
+                    "schema",
+                    "format",
+                    "name",
+                    "function",
+                    "parameters",
+                    "strict",
+                    "enum",
+                    "pattern",
+                    "$schema",
+                    "a(array)",
+                    "b?",
+                    "(*)",
+                ]
+            ),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(output=_JSON, tools=_JSON)
+def test_any_output_or_tools_value_is_findings_never_a_traceback(
+    ws: Workspace, output: object, tools: object
+) -> None:
+    import yaml
+
+    from promptreg.app.validate import validate
+
+    extra = yaml.safe_dump({"output": output, "tools": tools}, default_flow_style=True)
+    path = ws.prompt("f", HEAD + extra + BODY)
+    project = Project.open()
+    report = validate(project, [path], jobs=1)
+    assert all(f.code.startswith("PR") for f in report.findings)
+    pf = project.read(path)
+    if pf.prompt is not None:
+        pf.prompt.request(pf.prompt.render_inputs({"ticket": "x"}))
+        assert pf.prompt.content_hash.startswith("sha256:")

@@ -92,7 +92,7 @@ def test_a_v2_mustache_file_with_tools(ws: Workspace, run: Callable[..., Result]
         "temperature": 0.7,
         "max_tokens": 1000,
     }
-    assert prompt.tools[0].to_openai()["function"]["parameters"] == {
+    assert prompt.spec.tools[0].to_openai()["function"]["parameters"] == {
         "type": "object",
         "properties": {"location": {"type": "string", "description": "The city"}},
         "required": ["location"],

@@ -112,7 +112,7 @@ def test_response_format_for_each_output(ws: Workspace, output: str, expected: o
 
 def test_tools_convert_to_anthropic_shape(ws: Workspace) -> None:
     _prompt(ws, TOOLS)
-    tools = _load(ws).tools
+    tools = _load(ws).spec.tools
     assert anthropic_tools(tools) == [
         {
             "name": "lookup_order",

@@ -23,7 +23,6 @@ from promptreg.frontmatter.checks import (
     value_has_type,
 )
 from promptreg.frontmatter.inputs import text_problem
-from promptreg.frontmatter.schema_evals import parse_evals
 from promptreg.frontmatter.spec import (
     INPUT_TYPES,
     MISSING,
@@ -130,7 +129,12 @@ def parse_spec(doc: YamlDoc, path: str) -> tuple[PromptSpec | None, list[Finding
 
         output = parse_output(c, data.get("output"))
         tools = parse_tools(c, data.get("tools"))
-    evals = parse_evals(c, data.get("evals"), output_schema=output.schema if output else None)
+    evals = None
+    if data.get("evals") is not None:  # (its schema is imported only then: issue 9)
+        from promptreg.frontmatter.schema_evals import parse_evals
+
+        schema = output.schema if output else None
+        evals = parse_evals(c, data.get("evals"), output_schema=schema)
     whitespace = data.get("whitespace", "trim")
     if whitespace not in ("trim", "keep"):
         c.add(("whitespace",), "PR023", f"{whitespace!r}: use trim (the default) or keep")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -22,7 +22,6 @@ from promptreg.template.render import (
     LeadingTextError,
     NoneOutputError,
     finish_text,
-    keep_edges,
     render_raw,
     restore,
     split_messages,
@@ -30,7 +29,6 @@ from promptreg.template.render import (
 from promptreg.template.tokens import TokenCount, count_messages, upper_bound
 
 if TYPE_CHECKING:
-    from promptreg.frontmatter.structured import OutputSpec, ToolSpec
     from promptreg.registry.tags import Deployment
     from promptreg.template.environment import Closure, TemplateEnv
 
@@ -162,6 +160,17 @@ class Prompt:
         return lazy.content_hash
 
     @property
+    def hash_known(self) -> bool:
+        """Whether the content hash is worked out already (or was given)."""
+        return self._lazy.content_hash is not None
+
+    def know_content_hash(self, value: str) -> None:
+        """Take `value` as the content hash without analysing the template: only for a hash
+        computed from this same content before (see hashcache.py)."""
+        if self._lazy.content_hash is None:
+            self._lazy.content_hash = value
+
+    @property
     def legacy_content_hash(self) -> str:
         """The content hash under scheme 1 (raw text with comments, no input defaults), which
         deployments, bundles and scores recorded by earlier releases carry."""
@@ -174,10 +183,9 @@ class Prompt:
         where a record made by an earlier release must still be recognised."""
         if recorded is None:
             return False
-        if recorded == self.content_hash:
-            return True
         # Scheme 1 never covered `output`/`tools` (no release that wrote it knew them).
-        return not self._asks_structured and recorded == self.legacy_content_hash
+        legacy = not _asks_structured(self.spec) and recorded == self.legacy_content_hash
+        return recorded == self.content_hash or legacy
 
     def is_legacy_match(self, recorded: str | None) -> bool:
         """Whether `recorded` matches only under scheme 1 *and* scheme 1 does not prove it is
@@ -186,11 +194,7 @@ class Prompt:
         defaults, scheme 1 covers everything that decides the request: a full match."""
         if recorded is None or recorded == self.content_hash or not self.has_input_defaults:
             return False
-        return not self._asks_structured and recorded == self.legacy_content_hash
-
-    @property
-    def _asks_structured(self) -> bool:
-        return "output" in self.spec.raw or "tools" in self.spec.raw
+        return not _asks_structured(self.spec) and recorded == self.legacy_content_hash
 
     @property
     def has_input_defaults(self) -> bool:
@@ -246,19 +250,8 @@ class Prompt:
     def evals(self) -> Evals | None:
         return self.spec.evals
 
-    @property
-    def output(self) -> OutputSpec | None:
-        """The response asked for (`output:`), its schema as JSON Schema."""
-        return self.spec.output
-
-    @property
-    def tools(self) -> tuple[ToolSpec, ...]:
-        """The function tools the model may call (`tools:`, OpenAI's shape)."""
-        return self.spec.tools
-
     def request(self, rendered: Rendered) -> dict[str, Any]:
-        """The body an OpenAI-compatible client posts to Chat Completions for `rendered`:
-        model, messages, the model's `params`, `response_format` and `tools`."""
+        """The body an OpenAI-compatible client posts for `rendered` (`request_body`)."""
         from promptreg.frontmatter.structured import request_body
 
         return request_body(self.spec, rendered.messages)
@@ -296,13 +289,11 @@ class Prompt:
 
     def render_inputs(self, inputs: Mapping[str, Any], *, check_budget: bool = True) -> Rendered:
         values = resolve_inputs(self.spec.inputs, inputs, prompt=self.shown_path)
-        keep = self.spec.whitespace == "keep"  # issue 12 §3: messages byte for byte
-        trim: Callable[[str, bool], str] | None = keep_edges if keep else None
-        if self.spec.dialect is not None:  # a .prompty file: Prompty's rules (prompty.py)
-            from promptreg.template.prompty_render import lenient_values, trim_for
+        trim = None  # issue 12: `whitespace: keep`, and a .prompty file's rules
+        if self.spec.dialect is not None or self.spec.whitespace == "keep":
+            from promptreg.template.prompty_render import render_rules
 
-            lenient_values(values, inputs, self.variables)
-            trim = trim_for(self.spec.dialect)
+            trim = render_rules(self.spec, values, inputs, self.variables)
         values.update(self._env.globals)
         template = self.template
         try:
@@ -317,7 +308,8 @@ class Prompt:
         except Exception as err:  # anything the template's code raised (limits.py: LimitExceeded)
             raise self._render_error(err) from err
         if messages is None:
-            text = restore(raw, slots) if trim is keep_edges else finish_text(raw, slots)
+            keep = trim is not None and not self.spec.dialect  # `whitespace: keep`
+            text = restore(raw, slots) if keep else finish_text(raw, slots)
             rendered = Rendered([{"role": "user", "content": text}], text)
         else:
             rendered = Rendered(messages, None)
@@ -376,6 +368,10 @@ class Prompt:
         else:
             message = f"{type(err).__name__}: {err}"
         return RenderError(message, path=path, line=line)
+
+
+def _asks_structured(spec: PromptSpec) -> bool:
+    return "output" in spec.raw or "tools" in spec.raw
 
 
 def _template_frame(tb: TracebackType | None, prompts_dir: Path) -> tuple[str, int] | None:

@@ -1,13 +1,31 @@
-"""How a `.prompty` file renders (issue 12 §1): Prompty's rules for names and whitespace.
+"""The render rules a prompt's front-matter can change (issue 12): a `.prompty` file's (§1,
+Prompty's rules for names and whitespace) and `whitespace: keep` (§3).
 
 The loader (`project/prompty.py`) marks a Prompty file's spec with its `dialect`; `Prompt`
-applies these two rules at render time, and nothing else differs from a `.prompt` file.
+applies these rules at render time, and nothing else differs from a `.prompt` file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from promptreg.template.render import keep_edges
+
+if TYPE_CHECKING:
+    from promptreg.frontmatter.spec import PromptSpec
+
+
+def render_rules(
+    spec: PromptSpec, values: dict[str, Any], given: Mapping[str, Any], names: frozenset[str]
+) -> Callable[[str, bool], str] | None:
+    """How a message of this prompt is trimmed (None: promptreg's default), after filling
+    `values` as Prompty would for a `.prompty` file: `whitespace: keep` keeps the edges
+    (`render.keep_edges`), a Prompty dialect trims as Prompty does."""
+    if spec.dialect is None:
+        return keep_edges if spec.whitespace == "keep" else None
+    lenient_values(values, given, names)
+    return trim_for(spec.dialect)
 
 
 def lenient_values(values: dict[str, Any], given: Mapping[str, Any], names: frozenset[str]) -> None:

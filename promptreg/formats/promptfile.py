@@ -1,0 +1,162 @@
+"""Write a promptreg prompt file from what a converter worked out (a `Draft`).
+
+One place decides what every imported file looks like: the front-matter in promptreg's key
+order, inputs that are exactly the template's variables (a declared input the template never
+uses is dropped, a used one nobody declared is added as a string, each with a note: `validate`
+refuses both), a model that passes the pinning lint where promptreg knows a dated snapshot,
+and a sample for every required input (made up when the source has none, and said so).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+import jinja2.meta
+
+from promptreg._yaml import dump_yaml
+from promptreg.formats.report import Refused
+from promptreg.names import name_problem
+from promptreg.pinning import pinned_snapshot, pinning_problem
+
+_SEMVER = re.compile(
+    r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?\Z"
+)
+_NAME_CHARS = re.compile(r"[^a-z0-9._-]+")
+DEFAULT_VERSION = "1.0.0"
+
+
+@dataclass
+class Draft:
+    name: str
+    body: str
+    model: dict[str, Any]
+    version: str = DEFAULT_VERSION
+    description: str | None = None
+    inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sample: dict[str, Any] = field(default_factory=dict)
+    evals: dict[str, Any] | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def note(self, message: str) -> None:
+        if message not in self.notes:
+            self.notes.append(message)
+
+
+def prompt_name(stem: str, prefix: str = "") -> str:
+    """A valid prompt name from a file's stem (`Customer_Support` -> `customer_support`)."""
+    name = _NAME_CHARS.sub("-", stem.lower()).strip("-.") or "prompt"
+    if not name[0].isalnum():
+        name = "p" + name
+    name = name[:100]
+    full = f"{prefix.strip('/')}/{name}" if prefix.strip("/") else name
+    problem = name_problem(full)
+    if problem:
+        raise Refused(problem)
+    return full
+
+
+def version_of(value: Any, draft: Draft) -> None:
+    text = str(value) if isinstance(value, str | int | float) and value is not True else None
+    if text and _SEMVER.match(text):
+        draft.version = text
+    elif text and re.fullmatch(r"\d+(\.\d+)?", text):
+        parts = ([*text.split("."), "0", "0"])[:3]
+        draft.version = ".".join(str(int(p)) for p in parts)
+        draft.note(f"version {text!r} written as semver {draft.version}")
+    else:
+        draft.note(f"no semver version in the source: version set to {DEFAULT_VERSION}")
+
+
+def model_of(
+    text: Any, default: str | None, draft: Draft, params: dict[str, Any] | None = None
+) -> None:
+    """`provider/name` (Dotprompt, GitHub Models) as a promptreg model block."""
+    spec = text if isinstance(text, str) and text.strip() else default
+    if spec is None:
+        raise Refused("the file names no model: pass --model PROVIDER/NAME")
+    provider, sep, name = spec.strip().partition("/")
+    if not sep or not provider or not name:
+        if default is None or spec == default or "/" not in default:
+            raise Refused(f"model {spec!r} names no provider: pass --model PROVIDER/NAME")
+        provider, name = default.partition("/")[0], spec.strip()
+        draft.note(f"model {spec!r} names no provider: provider {provider!r} from --model")
+    if pinning_problem(provider, name):
+        snapshot = pinned_snapshot(provider, name)
+        if snapshot is not None:
+            draft.note(f"model {provider}/{name} pinned to its snapshot {snapshot}")
+            name = snapshot
+        else:
+            draft.note(
+                f"model {provider}/{name} is not pinned: validate reports it until you pin a "
+                "dated snapshot or list it under lint.allowed_models"
+            )
+    draft.model = {"provider": provider, "name": name}
+    if params:
+        draft.model["params"] = params
+
+
+def finish(draft: Draft) -> str:
+    """The prompt file's text, inputs reconciled with the template's variables."""
+    used = template_variables(draft.body)
+    for name in list(draft.inputs):
+        if name not in used:
+            del draft.inputs[name]
+            draft.note(f"input `{name}` is declared but the template never uses it: left out")
+    for name in sorted(used - set(draft.inputs)):
+        draft.inputs[name] = {"type": "string", "required": True}
+        draft.note(f"input `{name}` was not declared: declared as a required string")
+    sample = {k: v for k, v in draft.sample.items() if k in draft.inputs}
+    for name, decl in draft.inputs.items():
+        if decl.get("required") and name not in sample:
+            sample[name] = _made_up(name, decl)
+            draft.note(f"sample value for `{name}` made up: replace it with a real one")
+    front: dict[str, Any] = {"version": draft.version}
+    if draft.description:
+        front["description"] = draft.description
+    front["model"] = draft.model
+    if draft.inputs:
+        front["inputs"] = draft.inputs
+    if sample:
+        front["sample"] = sample
+    if draft.evals:
+        front["evals"] = draft.evals
+    if draft.metadata:
+        front["metadata"] = draft.metadata
+    return "---\n" + dump_yaml(front) + "---\n" + draft.body
+
+
+_PLAIN = jinja2.Environment()
+
+
+def template_variables(body: str) -> set[str]:
+    """The variables a template reads from its inputs (Jinja's own analysis)."""
+    try:
+        return set(jinja2.meta.find_undeclared_variables(_PLAIN.parse(body))) - {
+            "range",
+            "lipsum",
+            "dict",
+            "cycler",
+            "joiner",
+            "namespace",
+        }
+    except jinja2.TemplateSyntaxError as err:
+        raise Refused(f"the converted template does not parse: {err.message}") from None
+    except (RecursionError, ValueError, MemoryError):
+        raise Refused("the converted template is nested too deeply") from None
+
+
+def _made_up(name: str, decl: dict[str, Any]) -> Any:
+    if decl.get("enum"):
+        return decl["enum"][0]
+    return {
+        "string": f"<{name}>",
+        "integer": 0,
+        "number": 0,
+        "boolean": False,
+        "array": [],
+        "object": {},
+    }.get(decl.get("type", "string"), f"<{name}>")

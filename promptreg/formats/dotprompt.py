@@ -19,23 +19,10 @@ from promptreg.formats.promptfile import Draft, model_of, version_of
 from promptreg.formats.report import Refused
 from promptreg.formats.source import mapping, parse_yaml, read_source, split_document
 
-KNOWN_KEYS = frozenset(
-    [
-        "name",
-        "variant",
-        "version",
-        "description",
-        "model",
-        "config",
-        "input",
-        "output",
-        "tools",
-        "metadata",
-        "ext",
-        "raw",
-        "toolDefs",
-    ]
+_known_keys = (
+    "name variant version description model config input output tools metadata ext raw toolDefs"
 )
+KNOWN_KEYS = frozenset(_known_keys.split())
 _CARRIED = ("output", "tools", "toolDefs", "ext", "raw", "variant")
 
 

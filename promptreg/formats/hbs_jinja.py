@@ -19,38 +19,11 @@ from promptreg.formats.jinja_out import JinjaOut, string_literal
 from promptreg.formats.report import Refused
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_JINJA_WORDS = frozenset(
-    [
-        "and",
-        "or",
-        "not",
-        "in",
-        "is",
-        "if",
-        "else",
-        "elif",
-        "for",
-        "endfor",
-        "true",
-        "false",
-        "none",
-        "True",
-        "False",
-        "None",
-        "loop",
-        "self",
-        "range",
-        "lipsum",
-        "dict",
-        "cycler",
-        "joiner",
-        "namespace",
-        "super",
-        "caller",
-        "varargs",
-        "kwargs",
-    ]
+_jinja_words = (
+    "and or not in is if else elif for endfor true false none True "
+    "False None loop self range lipsum dict cycler joiner namespace super caller varargs kwargs"
 )
+JINJA_WORDS = frozenset(_jinja_words.split())
 ROLE_MAP = {"system": "system", "user": "user", "model": "assistant", "assistant": "assistant"}
 _MAX_PARTIAL_DEPTH = 16
 
@@ -77,15 +50,17 @@ def translate(
     partials: Callable[[str], str | None],
     roles: bool = True,
     declared: tuple[str, ...] | None = None,
+    edges: bool = True,
 ) -> Translation:
     """Jinja source for a Handlebars `template`. `partials(name)` gives a partial's source
     (None: not found). `roles` off (plain Mustache): `{{role}}` is not a helper. `declared`:
-    the inputs a schema declares, which `this` at the top level stands for."""
+    the inputs a schema declares, which `this` at the top level stands for. `edges` off:
+    whitespace at a message's edges is trimmed (Prompty trims it, Dotprompt keeps it)."""
     walker = _Walker(partials, roles)
     walker.declared = declared
     out = JinjaOut()
     walker.block(tokenize(template), 0, out, _Scope(None), ())
-    return Translation(out.source(), walker.used, walker.notes)
+    return Translation(out.source(edges=edges), walker.used, walker.notes)
 
 
 class _Walker:
@@ -308,7 +283,7 @@ class _Walker:
             return _access(scope.aliases[first], rest)
         if scope.this is not None:
             return _access(scope.this, parts)
-        if not _IDENT.match(first) or first in _JINJA_WORDS:
+        if not _IDENT.match(first) or first in JINJA_WORDS:
             raise Refused(f"`{first}` cannot be a promptreg input name")
         kind = "object" if rest else use
         previous = self.used.get(first)
@@ -352,7 +327,7 @@ class _Walker:
 def _access(base: str, rest: list[str]) -> str:
     out = base
     for part in rest:
-        out += f".{part}" if _IDENT.match(part) and part not in _JINJA_WORDS else f"[{_key(part)}]"
+        out += f".{part}" if _IDENT.match(part) and part not in JINJA_WORDS else f"[{_key(part)}]"
     return out
 
 

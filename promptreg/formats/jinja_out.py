@@ -66,12 +66,16 @@ class JinjaOut:
     def has_marker(self) -> bool:
         return any(kind == "marker" for kind, _ in self.items)
 
-    def source(self) -> str:
-        """The template: starts with a marker line if the items hold one or more."""
+    def source(self, *, edges: bool = True) -> str:
+        """The template: starts with a marker line if the items hold one or more. `edges`
+        off: whitespace at a message's edges is left to promptreg's trimming."""
         items = list(self.items)
         if items and self.has_marker and items[0][0] != "marker":
-            items.insert(0, ("marker", "user"))
-        edges = _edge_whitespace(items)
+            if items[0][0] == "text" and not items[0][1].strip():
+                items.pop(0)  # whitespace before the first message is no message
+            if items[0][0] != "marker":
+                items.insert(0, ("marker", "user"))
+        kept = _edge_whitespace(items) if edges else {}
         out: list[str] = []
         for index, (kind, value) in enumerate(items):
             if kind == "marker":
@@ -80,7 +84,7 @@ class JinjaOut:
                     out.append("\n")
                 out.append(f"{value}:\n")
             elif kind == "text":
-                lead, trail = edges.get(index, (0, 0))
+                lead, trail = kept.get(index, (0, 0))
                 body = value[lead : len(value) - trail]
                 if lead:
                     out.append(print_literal(value[:lead]))

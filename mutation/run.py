@@ -46,36 +46,36 @@ MODULES: dict[str, list[str]] = {
         "tests/test_hooks_units.py",
         "tests/test_hooks_git.py::test_no_secrets_scans_what_is_staged",
     ],
-    "promptreg/selectors.py": ["tests/test_selectors.py"],
-    "promptreg/render.py": [
+    "promptreg/registry/selectors.py": ["tests/test_selectors.py"],
+    "promptreg/template/render.py": [
         "tests/test_render_markers.py",
         "tests/test_render_properties.py",
         "tests/test_api.py",
     ],
-    "promptreg/tags.py": ["tests/test_tags_contract.py", "tests/test_tags.py"],
-    "promptreg/tagobject.py": ["tests/test_tagobject.py", "tests/test_tags.py"],
-    "promptreg/deployments.py": [
+    "promptreg/registry/tags.py": ["tests/test_tags_contract.py", "tests/test_tags.py"],
+    "promptreg/registry/tagobject.py": ["tests/test_tagobject.py", "tests/test_tags.py"],
+    "promptreg/registry/deployments.py": [
         "tests/test_deployments.py",
         # ssh only: the OpenPGP variants take most of the time, through the same code here
         "tests/test_deploy_signing.py::test_only_deployments_signed_by_an_allowed_key_are_served[ssh]",
         "tests/test_deploy_signing.py::test_get_all_verifies_many_signatures_side_by_side[ssh]",
     ],
-    "promptreg/deploy.py": [
+    "promptreg/registry/deploy.py": [
         "tests/test_deploy_rules.py",
         "tests/test_deploy.py::test_push_lands_the_deployment_and_its_version_tag",
         "tests/test_deploy.py::test_a_rejected_push_is_retried_with_the_next_seq",
         "tests/test_deploy_trust.py::test_a_stale_ref_lock_is_named_quickly_without_littering",
         "tests/test_deploy_trust.py::test_a_stale_lock_after_a_push_says_the_remote_has_the_tag",
     ],
-    "promptreg/refindex.py": ["tests/test_registry.py", "tests/test_deploy.py"],
-    "promptreg/history.py": ["tests/test_deploy.py", "tests/test_diff_status.py"],
+    "promptreg/registry/refindex.py": ["tests/test_registry.py", "tests/test_deploy.py"],
+    "promptreg/registry/history.py": ["tests/test_deploy.py", "tests/test_diff_status.py"],
     "promptreg/evals/gate.py": [
         "tests/test_gate_contract.py",
         "tests/test_evals_gate.py",
         "tests/test_evals_provenance.py",
     ],
-    "promptreg/sshsig.py": ["tests/test_sshsig.py"],
-    "promptreg/bundle.py": ["tests/test_registry.py"],
+    "promptreg/registry/sshsig.py": ["tests/test_sshsig.py"],
+    "promptreg/registry/bundle.py": ["tests/test_registry.py"],
 }
 
 # Survivors no test can kill, by module and mutated line (stripped; `-line` for a mutant that only
@@ -107,7 +107,7 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "codec names are case-insensitive"
         ),
     },
-    "promptreg/tags.py": {
+    "promptreg/registry/tags.py": {
         # `read_message`'s fast path is a shortcut: whatever it does not read itself goes to the
         # YAML reader, whose answer is the one wanted (test_tags.py and test_tags_contract.py
         # check that both readers agree on every input). A mutant that sends more messages, or
@@ -155,7 +155,7 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "replacing them with `XXXX` instead of nothing leaves the same answer"
         ),
     },
-    "promptreg/deployments.py": {
+    "promptreg/registry/deployments.py": {
         # `prefetch` reads many deployments' files in one exchange with git before they are
         # loaded one by one: a mutant that prefetches less, more or nothing changes the speed,
         # never a verdict (each load reads what was not prefetched). The registry, the only
@@ -281,7 +281,7 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "`prompts_rel` locates partials to read; this Source reads nothing"
         ),
     },
-    "promptreg/sshsig.py": {
+    "promptreg/registry/sshsig.py": {
         **dict.fromkeys(
             [
                 "with tempfile.TemporaryDirectory(prefix=None) as tmp:",
@@ -360,7 +360,7 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "`find-principals` succeeds exactly when it prints a principal"
         ),
     },
-    "promptreg/deploy.py": {
+    "promptreg/registry/deploy.py": {
         **dict.fromkeys(
             [
                 "prompt = registry.load_at(commit, name, path=None)",
@@ -388,7 +388,7 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "`why` is read only after a failure, which sets it first"
         ),
     },
-    "promptreg/tagobject.py": {
+    "promptreg/registry/tagobject.py": {
         'text = data.decode("UTF-8", "replace")': "codec names are case-insensitive",
         'target = fields.get("object", "XXXX")': (
             "a missing `object` field is refused either way: neither default is an object id"

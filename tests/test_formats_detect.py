@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from promptreg.formats.detect import dotprompt_finding
+from promptreg.frontmatter.foreign import dotprompt_finding
 from tests.conftest import VALID_PROMPT, Result, Workspace
 
 DOTPROMPT = """\

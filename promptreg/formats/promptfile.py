@@ -16,10 +16,10 @@ from typing import Any
 import jinja2
 import jinja2.meta
 
-from promptreg._yaml import dump_yaml
 from promptreg.formats.report import Refused
+from promptreg.frontmatter._yaml import dump_yaml
+from promptreg.frontmatter.pinning import pinned_snapshot, pinning_problem
 from promptreg.names import name_problem
-from promptreg.pinning import pinned_snapshot, pinning_problem
 
 _SEMVER = re.compile(
     r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?\Z"

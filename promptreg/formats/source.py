@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from promptreg._yaml import YamlError, read_yaml
 from promptreg.formats.report import Refused
+from promptreg.frontmatter._yaml import YamlError, read_yaml
 
 MAX_SOURCE_BYTES = 1_000_000
 _FENCE = re.compile(r"^---[ \t]*$", re.M)

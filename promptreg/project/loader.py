@@ -168,7 +168,7 @@ def _foreign(pf: PromptFile, text: str, front: object) -> bool:
     """A Dotprompt file (same suffix, other format): one finding, PR090, naming `import`,
     instead of the schema and Jinja errors it would otherwise raise. Asked only once the
     file has failed as a promptreg prompt."""
-    from promptreg.formats.detect import CODE, dotprompt_finding
+    from promptreg.frontmatter.foreign import CODE, dotprompt_finding
 
     found = dotprompt_finding(text, front, pf.shown)
     if found is not None:

@@ -74,12 +74,20 @@ def _inputs(front: Mapping[str, Any], draft: Draft) -> None:
         schema = to_json_schema(block["schema"])
         if schema.get("type") == "object" or "properties" in schema:
             draft.inputs.update(inputs_from_schema(schema, draft.notes))
+            props = schema.get("properties") or {}
+            draft.schemas.update({str(k): v for k, v in props.items() if isinstance(v, Mapping)})
         else:
             draft.note("the input schema is not an object: inputs taken from the template")
+    for decl in draft.inputs.values():
+        if not decl.get("required") and "default" not in decl and decl["type"] in _EMPTY:
+            decl["default"] = _EMPTY[decl["type"]]  # Handlebars: a missing value is empty
     for key, value in defaults.items():
         decl = draft.inputs.setdefault(str(key), _inferred(_kind_of(value)))
         decl.pop("required", None)
         decl["default"] = value
+
+
+_EMPTY: dict[str, Any] = {"string": "", "array": [], "object": {}}
 
 
 def _inferred(kind: str) -> dict[str, Any]:

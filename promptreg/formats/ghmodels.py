@@ -33,7 +33,9 @@ _MAX_ROWS = 10_000
 def draft_github(text: str, *, name: str, default_model: str | None, notes: list[str]) -> Draft:
     """A Draft (and the dataset's JSONL text, in `draft.metadata` until written) for a
     `.prompt.yml` document. Raises Refused."""
-    doc = mapping(parse_yaml(text, "the YAML document"), "the document")
+    doc = parse_yaml(text, "the YAML document")
+    if not isinstance(doc, Mapping):
+        raise Refused("not a GitHub Models prompt file (the document is not a mapping)")
     messages = doc.get("messages")
     if not isinstance(messages, list) or not messages:
         raise Refused("no `messages` list: not a GitHub Models prompt file")

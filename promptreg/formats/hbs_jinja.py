@@ -324,10 +324,17 @@ class _Walker:
         )
 
 
+# Jinja's `.` finds a mapping's method before its key: `order.items` is dict.items.
+_METHODS = frozenset(name for name in dir(dict) if not name.startswith("_"))
+
+
 def _access(base: str, rest: list[str]) -> str:
     out = base
-    for part in rest:
-        out += f".{part}" if _IDENT.match(part) and part not in JINJA_WORDS else f"[{_key(part)}]"
+    for i, part in enumerate(rest):
+        if part == "length" and i == len(rest) - 1:  # JavaScript's array length
+            return f"({out}|length)"
+        plain = _IDENT.match(part) and part not in JINJA_WORDS and part not in _METHODS
+        out += f".{part}" if plain else f"[{_key(part)}]"
     return out
 
 

@@ -40,6 +40,9 @@ class Draft:
     evals: dict[str, Any] | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # JSON Schemas of object and array inputs (from an input schema): a made-up sample
+    # value follows them, so the sample reaches the fields the template reads.
+    schemas: dict[str, Any] = field(default_factory=dict)
 
     def note(self, message: str) -> None:
         if message not in self.notes:
@@ -47,16 +50,19 @@ class Draft:
 
 
 def prompt_name(stem: str, prefix: str = "") -> str:
-    """A valid prompt name from a file's stem (`Customer_Support` -> `customer_support`)."""
-    name = _NAME_CHARS.sub("-", stem.lower()).strip("-.") or "prompt"
-    if not name[0].isalnum():
-        name = "p" + name
-    name = name[:100]
-    full = f"{prefix.strip('/')}/{name}" if prefix.strip("/") else name
+    """A valid prompt name from a file's stem and folders (`__fixtures__/Customer Support`
+    -> `fixtures/customer-support`)."""
+    segments = [_segment(s) for s in prefix.split("/") if s.strip(" ._-")]
+    full = "/".join([*segments, _segment(stem)])
     problem = name_problem(full)
     if problem:
         raise Refused(problem)
     return full
+
+
+def _segment(text: str) -> str:
+    segment = _NAME_CHARS.sub("-", text.lower()).strip("-._") or "prompt"
+    return segment[:100]
 
 
 def version_of(value: Any, draft: Draft) -> None:
@@ -82,8 +88,8 @@ def model_of(
     if not sep or not provider or not name:
         if default is None or spec == default or "/" not in default:
             raise Refused(f"model {spec!r} names no provider: pass --model PROVIDER/NAME")
-        provider, name = default.partition("/")[0], spec.strip()
-        draft.note(f"model {spec!r} names no provider: provider {provider!r} from --model")
+        provider, name = _provider_of(spec.strip()) or default.partition("/")[0], spec.strip()
+        draft.note(f"model {spec!r} names no provider: provider {provider!r} assumed")
     if pinning_problem(provider, name):
         snapshot = pinned_snapshot(provider, name)
         if snapshot is not None:
@@ -99,6 +105,23 @@ def model_of(
         draft.model["params"] = params
 
 
+_KNOWN_PREFIXES = (
+    ("gemini", "googleai"),
+    ("gpt-", "openai"),
+    ("o1", "openai"),
+    ("o3", "openai"),
+    ("o4", "openai"),
+    ("claude", "anthropic"),
+    ("mistral", "mistral"),
+)
+
+
+def _provider_of(name: str) -> str | None:
+    """The provider of a model named without one, for the families everyone knows."""
+    lowered = name.lower()
+    return next((p for prefix, p in _KNOWN_PREFIXES if lowered.startswith(prefix)), None)
+
+
 def finish(draft: Draft) -> str:
     """The prompt file's text, inputs reconciled with the template's variables."""
     used = template_variables(draft.body)
@@ -111,8 +134,9 @@ def finish(draft: Draft) -> str:
         draft.note(f"input `{name}` was not declared: declared as a required string")
     sample = {k: v for k, v in draft.sample.items() if k in draft.inputs}
     for name, decl in draft.inputs.items():
-        if decl.get("required") and name not in sample:
-            sample[name] = _made_up(name, decl)
+        shaped = name in draft.schemas and decl["type"] in ("object", "array")
+        if (decl.get("required") or shaped) and name not in sample:
+            sample[name] = example(draft.schemas[name], name) if shaped else _made_up(name, decl)
             draft.note(f"sample value for `{name}` made up: replace it with a real one")
     front: dict[str, Any] = {"version": draft.version}
     if draft.description:
@@ -147,6 +171,22 @@ def template_variables(body: str) -> set[str]:
         raise Refused(f"the converted template does not parse: {err.message}") from None
     except (RecursionError, ValueError, MemoryError):
         raise Refused("the converted template is nested too deeply") from None
+
+
+def example(schema: Any, name: str, depth: int = 0) -> Any:
+    """A value that fits a JSON Schema: for a made-up sample."""
+    if not isinstance(schema, dict) or depth > 16:
+        return f"<{name}>"
+    if schema.get("enum"):
+        return next((v for v in schema["enum"] if v is not None), None)
+    types = schema.get("type")
+    kind = next((t for t in types if t != "null"), None) if isinstance(types, list) else types
+    if kind == "object" or "properties" in schema:
+        props = schema.get("properties") or {}
+        return {str(k): example(v, str(k), depth + 1) for k, v in props.items()}
+    if kind == "array":
+        return [example(schema.get("items"), name, depth + 1)]
+    return _made_up(name, {"type": kind or "string"})
 
 
 def _made_up(name: str, decl: dict[str, Any]) -> Any:

@@ -6,8 +6,8 @@ the like become promptreg's exact `system:`/`user:` markers, a body without one 
 system message, and a transcript line `{{ item.role }}:` (a role picked at render time, which
 promptreg never lets a value do) becomes marker lines under `{% if %}`. Inputs come from
 `inputs` (v1 mapping or v2 list) typed by their declaration or the sample; a variable nobody
-declared is an optional string defaulting to "" (Prompty prints a missing variable as
-nothing). Connections, `outputs` and the rest of the model block are kept under
+declared, or declared without a default, is required (Prompty prints a missing variable as
+nothing; promptreg asks for it). Connections, `outputs` and the rest of the model block are kept under
 `metadata.prompty` and reported.
 """
 
@@ -44,7 +44,6 @@ _TYPES = {
     "object": "object",
     "dict": "object",
 }
-_EMPTY: dict[str, Any] = {"string": "", "array": [], "object": {}}
 _INCLUDES = re.compile(r"\{%-?\s*(include|import|from|extends)\b")
 _FILE_REF = re.compile(r"\$\{file:([^}]+)\}")
 _PROVIDERS = {"azure_openai": "azure", "azure": "azure", "openai": "openai"}
@@ -82,11 +81,10 @@ def draft_prompty(
     _inputs(front.get("inputs"), draft)
     draft.body = _body(body, _template_format(front.get("template")), draft)
     for var in sorted(template_variables(draft.body) - set(draft.inputs)):
-        value = draft.sample.get(var)
-        kind = _json_type(value) if var in draft.sample else "string"
-        draft.inputs[var] = {"type": kind} if var in draft.sample else {"type": kind, "default": ""}
+        kind = _json_type(draft.sample[var]) if var in draft.sample else "string"
+        draft.inputs[var] = {"type": kind, "required": True}
         if var not in draft.sample:
-            draft.note(f'input `{var}` was not declared: an optional string defaulting to ""')
+            draft.note(f"input `{var}` was not declared: declared as a required {kind}")
     carried = {k: front[k] for k in ("name", "authors", "outputs", "tags", "base") if k in front}
     if isinstance(meta, Mapping):
         carried["metadata"] = meta
@@ -131,6 +129,9 @@ def _model(model: Any, default: str | None, draft: Draft) -> None:
         draft.note(f"model {name!r} is an environment reference: --model used")
         name = None
     params = dict(mapping(model.get("parameters") or model.get("options"), "model.parameters"))
+    api = str(model.get("api") or model.get("apiType") or "chat").lower()
+    if api not in ("chat", "completion", "responses"):
+        raise Refused(f"an `{api}` prompt, not a chat prompt: promptreg renders chat and text")
     if name and not provider and default and "/" in default:
         provider = default.partition("/")[0]
         draft.note(f"model {name!r} names no provider: provider {provider!r} from --model")
@@ -165,10 +166,10 @@ def _inputs(inputs: Any, draft: Draft) -> None:
         out: dict[str, Any] = {"type": kind}
         if "default" in decl and decl["default"] is not None:
             out["default"] = decl["default"]
-        elif decl.get("required") is True:
-            out["required"] = True
-        elif name not in draft.sample and kind in _EMPTY:
-            out["default"] = _EMPTY[kind]  # what Prompty renders for a missing variable
+        elif name not in draft.sample and kind in ("array", "object"):
+            out["default"] = [] if kind == "array" else {}  # Prompty loops over nothing
+        else:
+            out["required"] = True  # Prompty would print nothing; promptreg asks for it
         if isinstance(decl.get("description"), str):
             out["description"] = decl["description"]
         draft.inputs[name] = out

@@ -7,8 +7,8 @@ system message, and a transcript line `{{ item.role }}:` (a role picked at rende
 promptreg never lets a value do) becomes marker lines under `{% if %}`. Inputs come from
 `inputs` (v1 mapping or v2 list) typed by their declaration or the sample; a variable nobody
 declared, or declared without a default, is required (Prompty prints a missing variable as
-nothing; promptreg asks for it). Connections, `outputs` and the rest of the model block are kept under
-`metadata.prompty` and reported.
+nothing; promptreg asks for it). Connections, `outputs` and the rest of the model block are
+kept under `metadata.prompty` and reported.
 """
 
 from __future__ import annotations

@@ -97,3 +97,44 @@ def _folder(prompts_dir: Path, to: str) -> str:
         if path.is_absolute() or ".." in path.parts:
             raise UsageError(f"--to {to!r} is not under the prompts directory") from None
         return path.as_posix()
+
+
+def export_prompt(
+    state: State, *, name: str | None, fmt: str | None, output: Path | None, as_json: bool
+) -> None:
+    """`promptreg export NAME --format F`: one prompt in another tool's format."""
+    from promptreg.formats.export import SUFFIXES, export
+    from promptreg.formats.report import Refused
+    from promptreg.formats.source_prompt import prompt_data
+
+    if name is None or fmt is None:
+        raise UsageError(
+            "export NAME --format FORMAT: give both (FORMAT: prompty, prompt.yml, dotprompt)"
+        )
+    prompt = state.load(name, serving_checks=False)
+    try:
+        done = export(prompt_data(prompt, state.project.root), fmt)
+    except Refused as err:
+        raise UsageError(f"{prompt.shown_path}: cannot export as {fmt}: {err}") from None
+    if output is not None:
+        from promptreg._atomic import atomic_write
+
+        atomic_write(output, done.text.encode("utf-8"))
+    if as_json:
+        emit_json(
+            {
+                "name": prompt.name,
+                "format": fmt,
+                "output": str(output) if output else None,
+                "suffix": SUFFIXES[fmt],
+                "not_carried": done.notes,
+                "text": None if output else done.text,
+            }
+        )
+        return
+    if output is None:
+        click.echo(done.text, nl=False)
+    else:
+        click.echo(f"wrote {prompt.name} as {fmt} to {output}", err=True)
+    for note in done.notes:
+        click.echo(f"not carried: {note}", err=True)

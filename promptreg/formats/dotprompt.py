@@ -33,16 +33,22 @@ def draft_dotprompt(
     partials: Callable[[str], str | None],
     default_model: str | None,
     notes: list[str],
+    input_block: Mapping[str, Any] | None = None,
 ) -> Draft:
-    """A Draft for Dotprompt source `text`. Raises Refused."""
+    """A Draft for Dotprompt source `text`. `input_block`: an `input:` block (schema,
+    default) for a file that has none, as a user adds when importing. Raises Refused."""
     front_text, body = split_document(text, header=True)
     front = mapping(parse_yaml(front_text or "", "front-matter"), "the front-matter")
+    if front_text is not None:
+        body = body.strip()  # as Dotprompt reads a body under front-matter
     draft = Draft(name=name, body="", model={}, notes=notes)
     version_of(front.get("version"), draft)
     if isinstance(front.get("description"), str):
         draft.description = front["description"]
     config = dict(mapping(front.get("config"), "`config`"))
     model_of(front.get("model"), default_model, draft, config)
+    if input_block is not None and "input" not in front:
+        front = {**front, "input": input_block}
     _inputs(front, draft)
     declared = tuple(draft.inputs) if "schema" in mapping(front.get("input"), "`input`") else None
     translation = translate(body, partials=partials, declared=declared)
@@ -95,6 +101,8 @@ def _inferred(kind: str) -> dict[str, Any]:
     optional string defaulting to "" renders the same."""
     if kind == "history":
         return {"type": "array", "default": []}
+    if kind == "context":
+        return {"type": "object", "default": {}}
     if kind in ("array", "object"):
         return {"type": kind, "required": True}
     return {"type": "string", "default": ""}

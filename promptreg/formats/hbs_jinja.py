@@ -152,6 +152,7 @@ class _Walker:
             'turn.content if turn.content is string else turn.content|map(attribute="text")|join'
         )
         out.stmt("{% endfor %}")
+        out.marker("assistant")  # Dotprompt: text after the history is the model's turn
 
     def open_block(self, tokens: list[Token], i: int, out: JinjaOut, scope: _Scope) -> int:
         token = tokens[i]
@@ -313,7 +314,9 @@ class _Walker:
         if rest and _IDENT.match(name) and name not in ("index", "first", "last", "key"):
             # Dotprompt's context (`@state`, `@auth`): an object input of that name.
             self.note(f"`@{name}` (Dotprompt context) became the input `{name}`")
-            return self.path(f"{name}.{rest}", _Scope(None), "object")
+            value = self.path(f"{name}.{rest}", _Scope(None), "object")
+            self.used[name] = "context"
+            return value
         if loop is not None and name in ("index", "first", "last") and not rest:
             return {"index": "loop.index0", "first": "loop.first", "last": "loop.last"}[name]
         if loop is not None and name == "key" and loop.key is not None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from promptreg._atomic import atomic_write
 from promptreg.formats.dotprompt import draft_dotprompt, partial_finder
+from promptreg.formats.export import embedded_source
 from promptreg.formats.ghmodels import draft_github
 from promptreg.formats.jinja_out import JinjaOut
 from promptreg.formats.placeholders import DOLLAR, MUSTACHE, add_text
@@ -28,6 +29,7 @@ from promptreg.formats.source import read_source
 from promptreg.frontmatter.foreign import dotprompt_finding
 from promptreg.names import SUFFIX
 from promptreg.project.project import Project
+from promptreg.template.environment import include_problem, symlink_under
 
 MAX_FILES = 10_000
 _SUFFIXES = (".prompt.yml", ".prompt.yaml", ".prompty", ".prompt", ".yml", ".yaml", ".txt", ".md")
@@ -88,6 +90,16 @@ def convert_file(
             raise Refused("not a regular file")
         text = read_source(path, notes)
         name = prompt_name(stem_of(path), prefix)
+        payload = embedded_source(text)
+        if payload is not None:  # an unedited `promptreg export`: the prompt it came from
+            for partial in payload["partials"]:
+                problem = include_problem(partial)
+                bad = not partial or partial.endswith("/") or partial.startswith("evals/")
+                if problem or bad or partial.endswith(SUFFIX):
+                    raise Refused(f"the embedded partial name {partial!r} is not allowed")
+            files = {f"{name}{SUFFIX}": payload["file"], **payload["partials"]}
+            restored = ("restored exactly from the promptreg prompt this file was exported from",)
+            return Conversion(shown, fmt, name, files, restored), None
         draft = _draft(fmt, text, name, path, default_model, notes)
         dataset = draft.metadata.pop("_dataset", None)
         files = {f"{draft.name}{SUFFIX}": finish(draft)}
@@ -177,7 +189,10 @@ def import_paths(
         if conversion.refused is None:
             conversion = _place(project, path, conversion, taken)
         if conversion.refused is None and not dry_run:
-            _write(project, conversion)
+            try:
+                _write(project, conversion)
+            except OSError as err:
+                conversion = replace(conversion, refused=f"cannot write: {err.strerror or err}")
         if conversion.refused is None:
             findings = check_prompt(project, conversion, written=not dry_run)
             if findings:
@@ -207,7 +222,7 @@ def check_prompt(project: Project, conversion: Conversion, *, written: bool) -> 
     return [
         f"{f.line}:{f.col}: {f.code} {f.message}"
         for f in pf.findings
-        if written or f.code != "PR061"
+        if written or f.code not in ("PR061", "PR043")  # dataset, partials: not written yet
     ]
 
 
@@ -216,10 +231,15 @@ def _place(project: Project, source: Path, conversion: Conversion, taken: set[st
     existing file is refused unless it is the source itself (Dotprompt converted in place)."""
     placed: dict[str, str] = {}
     for relative, text in conversion.files.items():
-        base = project.prompts_dir if relative.endswith(SUFFIX) else project.root
+        base = project.root if relative.startswith("evals/") else project.prompts_dir
         target = base / relative
         shown = _shown(project, target)
         same = target.exists() and source.exists() and os.path.samefile(target, source)
+        partial = not relative.endswith(SUFFIX) and not relative.startswith("evals/")
+        if partial and target.is_file() and target.read_text("utf-8", "replace") == text:
+            continue  # a partial the project has already, the same
+        if symlink_under(base, relative) is not None:
+            return replace(conversion, files={}, refused=f"{shown}: a symlink is on the way")
         if shown in taken or (target.exists() and not same):
             return replace(
                 conversion,

@@ -69,7 +69,7 @@ class JinjaOut:
     def source(self, *, edges: bool = True) -> str:
         """The template: starts with a marker line if the items hold one or more. `edges`
         off: whitespace at a message's edges is left to promptreg's trimming."""
-        items = list(self.items)
+        items = _drop_blank_messages(self.items)
         if items and self.has_marker and items[0][0] != "marker":
             if items[0][0] == "text" and not items[0][1].strip():
                 items.pop(0)  # whitespace before the first message is no message
@@ -96,6 +96,25 @@ class JinjaOut:
             else:
                 out.append(value)
         return "".join(out) + "\n"
+
+
+def _drop_blank_messages(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A marker followed by nothing but whitespace text up to the next marker (or the end)
+    starts no message: Dotprompt drops such a piece, and promptreg would render an empty
+    message (PR052)."""
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(items):
+        if items[i][0] == "marker":
+            j = i + 1
+            while j < len(items) and items[j][0] == "text" and not items[j][1].strip():
+                j += 1
+            if j == len(items) or items[j][0] == "marker":
+                i = j
+                continue
+        out.append(items[i])
+        i += 1
+    return out
 
 
 def _edge_whitespace(items: list[tuple[str, str]]) -> dict[int, tuple[int, int]]:

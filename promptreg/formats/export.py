@@ -48,7 +48,9 @@ def export(data: PromptData, fmt: str, *, embed: bool = True) -> Exported:
     if fmt not in FORMATS:
         raise Refused(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
     reading = read_template(data.body, data.partials)
-    notes = [f"cannot express {what}" for what in reading.cannot]
+    if reading.cannot and fmt != "prompty":  # Prompty takes the Jinja body as it is
+        raise Refused(f"{fmt} cannot express " + "; ".join(reading.cannot[:5]))
+    notes: list[str] = []
     if reading.partials:
         notes.append("partials inlined: " + ", ".join(reading.partials))
     writer = {"prompty": _prompty, "prompt.yml": _github, "dotprompt": _dotprompt}[fmt]
@@ -110,7 +112,7 @@ def _messages(reading: Reading, notes: list[str]) -> list[tuple[str, list[Piece]
     for piece in reading.pieces:
         if piece.kind == "marker":
             messages.append((piece.value, []))
-        elif piece.kind in ("text", "var"):
+        elif piece.kind in ("text", "literal", "var"):
             if not messages:
                 messages.append(("user", []))
             messages[-1][1].append(piece)
@@ -151,6 +153,8 @@ def _github(data: PromptData, reading: Reading, notes: list[str]) -> str:
                 notes.append(f"`{{{{ {piece.value} }}}}`: prompt.yml fills top-level names only")
             if piece.kind == "var":
                 content += "{{" + piece.value + "}}"
+            elif piece.kind == "literal":
+                content += piece.value
             else:
                 if "{{" in piece.value:
                     notes.append("text holding `{{` reads as a placeholder in prompt.yml")
@@ -238,6 +242,10 @@ def _handlebars(pieces: list[Piece], notes: list[str]) -> str:
         kind = piece.kind
         if kind == "text":
             out.append(piece.value.replace("{{", "\\{{"))
+        elif kind == "literal":
+            out.append(piece.value.replace("{{", "\\{{"))
+            if not piece.value.strip():
+                notes.append("whitespace printed at a message edge may be trimmed by `~`")
         elif kind == "marker":
             role = {"assistant": "model"}.get(piece.value, piece.value)
             out.append('{{~role "' + role + '"~}}')

@@ -59,7 +59,8 @@ def draft_github(text: str, *, name: str, default_model: str | None, notes: list
             raise Refused(f"messages[{i}]: content must be text")
         if message.get("role") == "developer":
             draft.note("the `developer` role became `system`")
-        out.marker(role)
+        if len(messages) > 1 or role != "user":  # one user message: a text prompt renders so
+            out.marker(role)
         add_text(out, content, (MUSTACHE,), used)
     draft.body = out.source()
     rows = _rows(doc.get("testData"))

@@ -59,6 +59,12 @@ _ARG = re.compile(
 )
 
 
+def show(text: str, limit: int = 40) -> str:
+    """A tag's text for a message: its first line, cut to `limit` characters."""
+    first = text.split("\n", 1)[0]
+    return first if len(first) <= limit and first == text else first[:limit] + "…"
+
+
 def tokenize(source: str) -> list[Token]:
     """Tokens of a Handlebars template, whitespace control applied. Raises Refused."""
     tokens = _scan(source)
@@ -123,7 +129,7 @@ def _tag(sigil: str, inner: str, line: int, left: bool, right: bool) -> Token:
         raise Refused(f"line {line}: partial blocks `{{{{> @…}}}}` are not supported")
     _parse_args(token, body[4:] if kind == "else" else body)
     if kind != "else" and not token.args:
-        raise Refused(f"line {line}: empty mustache `{{{{{sigil}{inner}}}}}`")
+        raise Refused(f"line {line}: empty mustache `{{{{{sigil}{show(inner)}}}}}`")
     return token
 
 
@@ -136,7 +142,7 @@ def _parse_args(token: Token, body: str) -> None:
             break
         match = _ARG.match(body, pos)
         if match is None or match.end() == pos:
-            raise Refused(f"line {token.line}: cannot read `{body}`")
+            raise Refused(f"line {token.line}: cannot read `{show(body)}`")
         pos = match.end()
         if match.group("hash"):
             pending = match.group("hash")
@@ -146,10 +152,10 @@ def _parse_args(token: Token, body: str) -> None:
             continue
         if match.group("close") is not None:
             if len(stack) == 1:
-                raise Refused(f"line {token.line}: unbalanced `)` in `{body}`")
+                raise Refused(f"line {token.line}: unbalanced `)` in `{show(body)}`")
             inner = stack.pop()
             if not inner:
-                raise Refused(f"line {token.line}: empty `()` in `{body}`")
+                raise Refused(f"line {token.line}: empty `()` in `{show(body)}`")
             arg = Arg("sub", inner[0].value, tuple(inner[1:]))
         else:
             arg = _literal(match)
@@ -159,7 +165,7 @@ def _parse_args(token: Token, body: str) -> None:
         else:
             stack[-1].append(arg)
     if len(stack) != 1 or pending is not None:
-        raise Refused(f"line {token.line}: cannot read `{body}`")
+        raise Refused(f"line {token.line}: cannot read `{show(body)}`")
 
 
 def _literal(match: re.Match[str]) -> Arg:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from promptreg.formats.handlebars import Arg, Token, tokenize
+from promptreg.formats.handlebars import Arg, Token, show, tokenize
 from promptreg.formats.jinja_out import JinjaOut, string_literal
 from promptreg.formats.report import Refused
 
@@ -85,7 +85,7 @@ class _Walker:
             token = tokens[i]
             if token.kind in ("close", "else"):
                 if not stop:
-                    raise Refused(f"line {token.line}: `{{{{{token.text}}}}}` closes nothing")
+                    raise Refused(f"line {token.line}: `{{{{{show(token.text)}}}}}` closes nothing")
                 return i
             if token.kind == "text":
                 out.text(token.text)
@@ -131,7 +131,9 @@ class _Walker:
             # Handlebars prints a missing field as nothing; Jinja's StrictUndefined refuses it.
             out.expr(value + '|default("")' if value[-1:] in ".]" or "." in value else value)
         else:
-            raise Refused(f"line {token.line}: helper `{{{{{token.text}}}}}` is not supported")
+            raise Refused(
+                f"line {token.line}: helper `{{{{{show(token.text)}}}}}` is not supported"
+            )
 
     def history(self, out: JinjaOut) -> None:
         """`{{history}}`: the conversation so far, from the input `history` (a list of
@@ -183,7 +185,9 @@ class _Walker:
             return self.finish(tokens, end, out, scope, "with", "{% endif %}")
         if len(token.args) == 1 and head.kind == "path":  # Mustache section `{{#x}}`
             return self.conditional(tokens, i, out, scope, self.expr(head, scope, "any"))
-        raise Refused(f"line {token.line}: block helper `{{{{#{token.text}}}}}` is not supported")
+        raise Refused(
+            f"line {token.line}: block helper `{{{{#{show(token.text)}}}}}` is not supported"
+        )
 
     def conditional(
         self, tokens: list[Token], i: int, out: JinjaOut, scope: _Scope, cond: str
@@ -196,7 +200,9 @@ class _Walker:
             if len(else_.args) >= 2 and else_.args[0].value == "if":
                 out.stmt(f"{{% elif {self.expr(else_.args[1], scope, 'any')} %}}")
             elif else_.args:
-                raise Refused(f"line {else_.line}: `{{{{else {else_.text}}}}}` is not supported")
+                raise Refused(
+                    f"line {else_.line}: `{{{{else {show(else_.text)}}}}}` is not supported"
+                )
             else:
                 out.stmt("{% else %}")
             end = self.block(tokens, end + 1, out, scope, (name,))
@@ -226,7 +232,7 @@ class _Walker:
         close = tokens[end]
         if close.kind != "close" or close.text != name:
             raise Refused(
-                f"line {close.line}: `{{{{#{name}}}}}` is closed by `{{{{/{close.text}}}}}`"
+                f"line {close.line}: `{{{{#{name}}}}}` is closed by `{{{{/{show(close.text)}}}}}`"
             )
         if stmt:
             out.stmt(stmt)

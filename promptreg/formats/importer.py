@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from promptreg._atomic import atomic_write
+from promptreg.findings import one_line
 from promptreg.formats.dotprompt import draft_dotprompt, partial_finder
 from promptreg.formats.export import embedded_source
 from promptreg.formats.ghmodels import draft_github
@@ -107,7 +108,7 @@ def convert_file(
             files[dataset[0]] = dataset[1]
         return Conversion(shown, fmt, draft.name, files, tuple(draft.notes)), draft
     except Refused as err:
-        return Conversion(shown, fmt, refused=str(err)), None
+        return Conversion(shown, fmt, refused=one_line(str(err))), None
     except RecursionError:
         return Conversion(shown, fmt, refused="nested too deeply"), None
 

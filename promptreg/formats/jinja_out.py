@@ -38,7 +38,10 @@ def escape_text(text: str) -> str:
         raise Refused("the text contains U+E000, a character promptreg reserves")
     out = _JINJA_OPEN.sub(lambda m: print_literal(m.group(0)), text)
     out = _ROLE_LINE.sub(lambda m: print_literal(m.group(1)) + m.group(2), out)
-    return out.replace("\r", print_literal("\r"))
+    out = out.replace("\r", print_literal("\r"))
+    if out.endswith("{"):  # a tag may follow: `{` then `{{ x }}` would read as `{{{`
+        out = out[:-1] + print_literal("{")
+    return out
 
 
 class JinjaOut:

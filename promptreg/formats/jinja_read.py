@@ -22,7 +22,7 @@ _MAX_DEPTH = 32
 
 @dataclass
 class Piece:
-    kind: str  # text, marker, var, if, elif, else, endif, for, endfor
+    kind: str  # text, literal (a printed string), marker, var, if, elif, else, endif, for, endfor
     value: str = ""
     extra: str = ""  # for: the iterable's path; if/elif: "==" / "!=" comparison operand
 
@@ -56,6 +56,9 @@ def _body(body: list[nodes.Node], partials: Mapping[str, str], out: Reading, dep
             for child in node.nodes:
                 if isinstance(child, nodes.TemplateData):
                     _text(child.data, out)
+                elif isinstance(child, nodes.Const) and isinstance(child.value, str):
+                    # `{{ "{{" }}`, `{{ "\n" }}`: text, and a value (never trimmed)
+                    out.pieces.append(Piece("literal", child.value))
                 else:
                     path = _path(child)
                     if path is None:
@@ -80,15 +83,23 @@ def _body(body: list[nodes.Node], partials: Mapping[str, str], out: Reading, dep
             out.cannot.append(f"line {node.lineno}: `{type(node).__name__.lower()}`")
 
 
+def _merge_text(value: str, out: Reading) -> None:
+    """A printed string literal is text, never a marker."""
+    if out.pieces and out.pieces[-1].kind == "text":
+        out.pieces[-1].value += value
+    else:
+        out.pieces.append(Piece("text", value))
+
+
 def _text(data: str, out: Reading) -> None:
     pos = 0
     for match in MARKER.finditer(data):
         if match.start() > pos:
-            out.pieces.append(Piece("text", data[pos : match.start()]))
+            _merge_text(data[pos : match.start()], out)
         out.pieces.append(Piece("marker", match.group(1)))
         pos = match.end()
     if pos < len(data):
-        out.pieces.append(Piece("text", data[pos:]))
+        _merge_text(data[pos:], out)
 
 
 def _if(node: nodes.If, partials: Mapping[str, str], out: Reading, depth: int) -> None:
@@ -133,6 +144,13 @@ def _condition(test: nodes.Node) -> tuple[str, str] | None:
 
 
 def _path(node: nodes.Node) -> str | None:
+    if (
+        isinstance(node, nodes.Filter)
+        and node.name == "default"
+        and node.node is not None
+        and [getattr(a, "value", None) for a in node.args] == [""]
+    ):
+        return _path(node.node)  # `x.y|default("")`: Handlebars prints a missing field so
     if isinstance(node, nodes.Name):
         return node.name
     if isinstance(node, nodes.Getattr):

@@ -161,6 +161,9 @@ def _github(data: PromptData, reading: Reading, notes: list[str]) -> str:
                 content += piece.value
         messages.append({"role": role, "content": content})
     doc["messages"] = messages
+    for name, decl in (data.front.get("inputs") or {}).items():
+        if isinstance(decl, Mapping) and "default" in decl:
+            notes.append(f"input `{name}`: prompt.yml has no defaults (its default is dropped)")
     _github_evals(data, doc, notes)
     notes.extend(_unused_front(data.front, ("inputs", "sample")))
     return dump_yaml(doc)
@@ -270,7 +273,7 @@ def _handlebars(pieces: list[Piece], notes: list[str]) -> str:
         elif kind == "endfor":
             loops.pop()
             out.append("{{/each}}")
-    return "".join(out).strip() + "\n"
+    return _keep_lines("".join(out).strip() + "\n", notes)
 
 
 def _hbs_condition(piece: Piece, loops: list[str]) -> tuple[str, str]:
@@ -295,7 +298,25 @@ def _hbs_path(path: str, loops: list[str]) -> str:
         return "@index"
     if head == "loop" and rest in ("first", "last"):
         return f"@{rest}"
-    return ("@root." if loops else "") + path
+    if loops:
+        return "@root." + path
+    return f"this.{path}" if head in _HELPERS else path  # `{{history}}` would be the helper
+
+
+_HELPER_NAMES = "history role media json section ifEquals unlessEquals else if unless each with"
+_HELPERS = frozenset(_HELPER_NAMES.split())
+# A block tag alone on its line: Handlebars drops that line's indentation and line end,
+# which Jinja keeps. Writing the line end twice leaves the one Jinja renders.
+_STANDALONE = re.compile(r"^([ \t]*)(\{\{(?:#|/|else\b|\^)[^{}]*\}\})[ \t]*\n", re.M)
+
+
+def _keep_lines(text: str, notes: list[str]) -> str:
+    def fix(match: re.Match[str]) -> str:
+        if match.group(1):
+            notes.append("the indentation of a block tag alone on its line is dropped")
+        return match.group(0) + "\n"
+
+    return _STANDALONE.sub(fix, text)
 
 
 # -- Prompty ---------------------------------------------------------------------------------

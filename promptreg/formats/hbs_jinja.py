@@ -282,6 +282,8 @@ class _Walker:
         parts = [p for p in re.split(r"\.|/", path) if p]
         if not parts or parts[0] == "this":
             rest = parts[1:] if parts else []
+            if scope.this is None and rest:
+                return self.path(".".join(rest), scope, use)  # `this.x` at the top: input x
             if scope.this is None:
                 return _access(self.top(), rest)
             return _access(scope.this, rest)

@@ -17,6 +17,18 @@ from promptreg.formats.report import Refused
 from promptreg.template.markers import MARKER
 
 _PLAIN = jinja2.Environment(keep_trailing_newline=False)
+_STATEMENTS = {
+    "FromImport": "from … import",
+    "Import": "import",
+    "Macro": "macro",
+    "CallBlock": "call",
+    "Assign": "set",
+    "AssignBlock": "set",
+    "FilterBlock": "filter",
+    "With": "with",
+    "For": "for (with a filter or recursive)",
+    "Include": "include (of a name that is not a literal)",
+}
 _MAX_DEPTH = 32
 
 
@@ -80,7 +92,8 @@ def _body(body: list[nodes.Node], partials: Mapping[str, str], out: Reading, dep
             out.partials.append(name)
             _read(partials[name].removesuffix("\n"), partials, out, depth + 1)
         else:
-            out.cannot.append(f"line {node.lineno}: `{type(node).__name__.lower()}`")
+            what = _STATEMENTS.get(type(node).__name__, type(node).__name__.lower())
+            out.cannot.append(f"line {node.lineno}: `{{% {what} %}}`")
 
 
 def _merge_text(value: str, out: Reading) -> None:

@@ -38,14 +38,26 @@ GOAL = 0.90
 _ADDED = re.compile(r"\+(?!\+\+ )")  # a line of the diff that the mutant adds
 _REMOVED = re.compile(r"-(?!-- )")  # a line it removes
 
+# The tests of the modules that create tags (deploy.py, release.py, rollback.py, tagging.py).
+_DEPLOY_TESTS = (
+    "tests/test_deploy_rules.py",
+    "tests/test_deploy.py::test_push_lands_the_deployment_and_its_version_tag",
+    "tests/test_deploy.py::test_a_rejected_push_is_retried_with_the_next_seq",
+    "tests/test_deploy_trust.py::test_a_stale_ref_lock_is_named_quickly_without_littering",
+    "tests/test_deploy_trust.py::test_a_stale_lock_after_a_push_says_the_remote_has_the_tag",
+)
+
 # module -> the tests that exercise it (pytest arguments). Fast subsets: in-process tests first.
 MODULES: dict[str, list[str]] = {
-    "promptreg/tokens.py": ["tests/test_tokens.py", "tests/test_budget.py"],
-    "promptreg/hooks/secrets.py": [
-        "tests/test_secrets.py",
-        "tests/test_hooks_units.py",
-        "tests/test_hooks_git.py::test_no_secrets_scans_what_is_staged",
-    ],
+    "promptreg/template/tokens.py": ["tests/test_tokens.py", "tests/test_budget.py"],
+    **{
+        module: [
+            "tests/test_secrets.py",
+            "tests/test_hooks_units.py",
+            "tests/test_hooks_git.py::test_no_secrets_scans_what_is_staged",
+        ]
+        for module in ("promptreg/app/secrets.py", "promptreg/hooks/no_secrets.py")
+    },
     "promptreg/registry/selectors.py": ["tests/test_selectors.py"],
     "promptreg/template/render.py": [
         "tests/test_render_markers.py",
@@ -54,19 +66,25 @@ MODULES: dict[str, list[str]] = {
     ],
     "promptreg/registry/tags.py": ["tests/test_tags_contract.py", "tests/test_tags.py"],
     "promptreg/registry/tagobject.py": ["tests/test_tagobject.py", "tests/test_tags.py"],
-    "promptreg/registry/deployments.py": [
-        "tests/test_deployments.py",
-        # ssh only: the OpenPGP variants take most of the time, through the same code here
-        "tests/test_deploy_signing.py::test_only_deployments_signed_by_an_allowed_key_are_served[ssh]",
-        "tests/test_deploy_signing.py::test_get_all_verifies_many_signatures_side_by_side[ssh]",
-    ],
-    "promptreg/registry/deploy.py": [
-        "tests/test_deploy_rules.py",
-        "tests/test_deploy.py::test_push_lands_the_deployment_and_its_version_tag",
-        "tests/test_deploy.py::test_a_rejected_push_is_retried_with_the_next_seq",
-        "tests/test_deploy_trust.py::test_a_stale_ref_lock_is_named_quickly_without_littering",
-        "tests/test_deploy_trust.py::test_a_stale_lock_after_a_push_says_the_remote_has_the_tag",
-    ],
+    # the read model of deployments (deployments.py) and what it returns (verdicts.py)
+    **{
+        module: [
+            "tests/test_deployments.py",
+            # ssh only: the OpenPGP variants take most of the time, through the same code here
+            "tests/test_deploy_signing.py::test_only_deployments_signed_by_an_allowed_key_are_served[ssh]",
+            "tests/test_deploy_signing.py::test_get_all_verifies_many_signatures_side_by_side[ssh]",
+        ]
+        for module in ("promptreg/registry/deployments.py", "promptreg/registry/verdicts.py")
+    },
+    **{
+        module: list(_DEPLOY_TESTS)
+        for module in (
+            "promptreg/registry/deploy.py",
+            "promptreg/registry/release.py",
+            "promptreg/registry/rollback.py",
+            "promptreg/registry/tagging.py",
+        )
+    },
     "promptreg/registry/refindex.py": ["tests/test_registry.py", "tests/test_deploy.py"],
     "promptreg/registry/history.py": ["tests/test_deploy.py", "tests/test_diff_status.py"],
     "promptreg/evals/gate.py": [
@@ -76,12 +94,19 @@ MODULES: dict[str, list[str]] = {
     ],
     "promptreg/registry/sshsig.py": ["tests/test_sshsig.py"],
     "promptreg/registry/bundle.py": ["tests/test_registry.py"],
+    "promptreg/registry/bundle_export.py": ["tests/test_registry.py"],
 }
 
 # Survivors no test can kill, by module and mutated line (stripped; `-line` for a mutant that only
 # removes that line): why each is equivalent.
+_OWN_PATH = (
+    "a deployment's path is the prompt's own (the read model refuses any other), which is the "
+    "path the loader uses when given none"
+)
+_HASH_RECORDED = "a deployment read from its tag always records a content hash"
+
 EQUIVALENT: dict[str, dict[str, str]] = {
-    "promptreg/tokens.py": {
+    "promptreg/template/tokens.py": {
         'content += len(text) if (text.isascii()) and False else len(text.encode("utf-8"))': (
             "the ASCII branch is a shortcut: an ASCII string's length is its UTF-8 byte count"
         ),
@@ -94,7 +119,7 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "`exec_module` has nothing left to do"
         ),
     },
-    "promptreg/hooks/secrets.py": {
+    "promptreg/hooks/no_secrets.py": {
         **dict.fromkeys(
             [
                 "for path, data in zip(paths, blobs, strict=None):",
@@ -103,6 +128,8 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             ],
             "`read_many` returns one blob per path: `strict` only guards that invariant",
         ),
+    },
+    "promptreg/app/secrets.py": {
         'for hit in scan_text(data.decode("UTF-8", "replace")):': (
             "codec names are case-insensitive"
         ),
@@ -244,6 +271,8 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             ],
             "`_signature_problems` returns one answer per tag: `strict` only guards that invariant",
         ),
+    },
+    "promptreg/registry/verdicts.py": {
         **dict.fromkeys(
             [
                 "return text[0] if (text) or True else type(err).__name__",
@@ -254,19 +283,6 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         ),
     },
     "promptreg/evals/gate.py": {
-        **dict.fromkeys(
-            [
-                "close = None",
-                'close = getattr(None, "close", None)',
-                'close = getattr(registry_, "close", )',
-                'close = getattr(registry_, "XXcloseXX", None)',
-                'close = getattr(registry_, "CLOSE", None)',
-                "if callable(None):",
-            ],
-            "a registry not closed here is closed when it is dropped a moment later "
-            "(GitStore.__del__): nothing a caller sees changes",
-        ),
-        'evals = getattr(deployed, "evals", )': "a Prompt always has an `evals` attribute",
         "pinned = prompt.model.name if (prompt.model is not None) or True else None": (
             "a prompt that loads always has a model (PR021): the guard is for the type checker"
         ),
@@ -361,29 +377,27 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         ),
     },
     "promptreg/registry/deploy.py": {
+        "prompt = registry.load_at(commit, name, path=None)": _OWN_PATH,
+        "prompt = registry.load_at(commit, name, )": _OWN_PATH,
         **dict.fromkeys(
             [
-                "prompt = registry.load_at(commit, name, path=None)",
-                "prompt = registry.load_at(commit, name, )",
-            ],
-            "a deployment's path is the prompt's own (the read model refuses any other), which "
-            "is the path the loader uses when given none",
-        ),
-        **dict.fromkeys(
-            [
-                'if content_matches(prompt, current.content_hash or "XXXX"):',
                 "if current is not None and content_matches(prompt, current.content_hash or "
                 '"XXXX"):',
                 "if upstream is None or not content_matches(prompt, upstream.content_hash or "
                 '"XXXX"):',
             ],
-            "a deployment read from its tag always records a content hash",
+            _HASH_RECORDED,
         ),
-        'registry, prompt, env, commit, "rollback", reason, push, False, None, None, (), sign': (
+    },
+    "promptreg/registry/rollback.py": {
+        "prompt = registry.load_at(commit, name, path=None)": _OWN_PATH,
+        "prompt = registry.load_at(commit, name, )": _OWN_PATH,
+        'if content_matches(prompt, current.content_hash or "XXXX"):': _HASH_RECORDED,
+        "extra=None,": (
             "`extra` is only spread into the message as `extra or {}`: None and {} alike"
         ),
-        "sign: bool = False,": "every caller of `_deploy` passes `sign`",
-        "sign: bool = True,": "every caller of `_deploy` passes `sign`",
+    },
+    "promptreg/registry/tagging.py": {
         'failed_seq, why = None, "XXXX"': (
             "`why` is read only after a failure, which sets it first"
         ),

@@ -163,7 +163,7 @@ def _secrets(project: Project, pf: PromptFile, scanned: set[Path]) -> list[Findi
     """PR074 in the prompt file (the bytes the loader read) and every partial it includes, by
     the no-secrets hook's own rules (one rule set wherever it runs). A partial shared by many
     prompts is read once per worker; `validate` drops the duplicates across workers."""
-    from promptreg.hooks.secrets import secret_findings
+    from promptreg.app.secrets import secret_findings
 
     found = [] if pf.data is None else secret_findings(pf.shown, pf.data)
     partials = sorted(pf.closure.partials) if pf.closure is not None else []

@@ -30,7 +30,7 @@ from promptreg.formats.source import read_source
 from promptreg.frontmatter.foreign import dotprompt_finding
 from promptreg.names import SUFFIX
 from promptreg.project.project import Project
-from promptreg.template.environment import include_problem, symlink_under
+from promptreg.template.sources import include_problem, symlink_under
 
 MAX_FILES = 10_000
 _SUFFIXES = (".prompt.yml", ".prompt.yaml", ".prompty", ".prompt", ".yml", ".yaml", ".txt", ".md")

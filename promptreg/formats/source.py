@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from promptreg.formats.report import Refused
-from promptreg.frontmatter._yaml import YamlError, read_yaml
+from promptreg.frontmatter._yaml import read_yaml
+from promptreg.frontmatter.yamldoc import YamlError
 
 MAX_SOURCE_BYTES = 1_000_000
 _FENCE = re.compile(r"^---[ \t]*$", re.M)

@@ -18,10 +18,13 @@ from typing import Any
 import jinja2
 
 from promptreg.codecache import memoize
-from promptreg.frontmatter._yaml import YamlError, read_yaml
+from promptreg.frontmatter._yaml import read_yaml
 from promptreg.frontmatter.split import FrontMatterError, split_front_matter
+from promptreg.frontmatter.yamldoc import YamlError
 from promptreg.template.analysis import Reference, references
-from promptreg.template.environment import IncludeError, TemplateEnv, content_hash, decode_source
+from promptreg.template.content_hash import content_hash
+from promptreg.template.environment import TemplateEnv
+from promptreg.template.sources import IncludeError, decode_source
 
 # Every way a template can pull in another file starts like this; without a match there is
 # nothing to parse for. A match in a comment or a raw block only costs a parse.

@@ -17,7 +17,8 @@ from promptreg.frontmatter.split import FrontMatterError, split_front_matter
 from promptreg.hooks.fingerprint import included_sources
 from promptreg.names import SUFFIX
 from promptreg.project.project import Project
-from promptreg.template.environment import TemplateEnv, read_text
+from promptreg.template.environment import TemplateEnv
+from promptreg.template.sources import read_text
 
 
 @dataclass

@@ -11,7 +11,8 @@ from typing import Any
 
 from promptreg.codecache import code_cache_for
 from promptreg.errors import ConfigError
-from promptreg.frontmatter._yaml import YamlDoc, YamlError, read_yaml
+from promptreg.frontmatter._yaml import read_yaml
+from promptreg.frontmatter.yamldoc import YamlDoc, YamlError
 from promptreg.limits import Limits
 
 CONFIG_FILE = "promptreg.yaml"
@@ -292,7 +293,7 @@ def _parse_evals(data: Any, check: _Checker, environments: tuple[str, ...]) -> E
     runner = data.get("runner", defaults.runner)
     expect((*where, "runner"), runner, str, "a runner name")
     if runner != defaults.runner:  # the default is valid; an application start skips the import
-        from promptreg.evals.runner_spec import parse_runner
+        from promptreg.project.runner_spec import parse_runner
 
         try:
             parse_runner(runner)

@@ -25,6 +25,7 @@ from promptreg.frontmatter.split import FileParts, FrontMatterError, split_front
 from promptreg.frontmatter.yamldoc import YamlDoc, YamlError
 from promptreg.names import name_problem
 from promptreg.template.environment import Closure, TemplateEnv
+from promptreg.template.literal import literal_text_hint
 from promptreg.template.markers import MARKER
 from promptreg.template.prompt import Prompt
 from promptreg.template.sources import decode_source, read_regular, symlink_message, symlink_under
@@ -240,7 +241,7 @@ def _read_template(pf: PromptFile, env: TemplateEnv) -> None:
     except jinja2.TemplateSyntaxError as err:
         code = getattr(err, "code", "PR040")  # PR055: cannot be compiled within limits
         line, col, message = syntax_error_position(body, err, env.env.preprocess(body))
-        pf.add(offset + line, col, code, message)
+        pf.add(offset + line, col, code, message + literal_text_hint(body, line, message))
         return
     except (ValueError, RecursionError) as err:  # Jinja's lexer and parser do not catch these
         # An integer literal past Python's 4,300 digits, or nesting past the recursion limit.

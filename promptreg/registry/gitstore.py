@@ -9,7 +9,7 @@ subprocess call behind a 67 ms import, and its object model costs 25–60 ms a c
 tags.
 
 The pieces live beside it: the batch reader (catfile.py), symlink and submodule entries of
-trees (treelinks.py), where the repository is and git's environment (gitrepo.py), and tag
+trees (treelinks.py), where the repository is and git's environment (../repository.py), and tag
 objects as bytes (tagpack.py).
 """
 
@@ -31,9 +31,9 @@ from promptreg.errors import (
     TagExistsError,
 )
 from promptreg.registry.catfile import BatchReader
-from promptreg.registry.gitrepo import find_repository, git_env
 from promptreg.registry.tagobject import parse_tag_object
 from promptreg.registry.treelinks import TreeLinks
+from promptreg.repository import find_repository, git_env
 
 # Seconds to wait for another git's lock on a ref before calling it stale.
 LOCK_WAIT = 2.0
@@ -69,8 +69,8 @@ class GitStore:
         start = Path(path)
         found = find_repository(start.resolve())
         if found is not None:
-            self.root, self.common_dir, self.bare = found
-        else:  # worktrees, submodules, odd layouts: ask git
+            self.root, self.common_dir, self.bare = found.root, found.common_dir, found.bare
+        else:  # a layout repository.py does not read: ask git
             out = self._run_at(start, "rev-parse", "--show-toplevel", "--git-common-dir")
             top, common = out.splitlines()[:2]
             self.root = Path(top)

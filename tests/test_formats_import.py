@@ -233,3 +233,10 @@ def test_github_messages_byte_for_byte(tmp_path: Path, contents: list[str]) -> N
     got = prompt.render(**values)
     assert [m["content"] for m in got] == contents
     assert finish  # the writer is the one the importer uses
+
+
+def test_nothing_to_import_is_a_usage_error(ws: Workspace, run: Callable[..., Result]) -> None:
+    ws.write("empty/notes.json", "{}")
+    result = run("import", "empty")
+    assert result.code == 2 and "no prompt files to import" in result.err
+    assert run("import", "missing-dir").code == 2

@@ -50,6 +50,11 @@ def import_(
         results = import_paths(project, sources, to=to, default_model=model, dry_run=dry_run)
     except Refused as err:
         raise UsageError(str(err)) from None
+    if not results:
+        raise UsageError(
+            "no prompt files to import (.prompty, .prompt, .prompt.yml, .yml, .txt, .md) in "
+            + ", ".join(str(s) for s in sources)
+        )
     refused = [r for r in results if r.refused]
     unclean = [
         r for r in results if not r.refused and any(n.startswith("validate:") for n in r.notes)

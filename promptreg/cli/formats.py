@@ -13,7 +13,13 @@ from promptreg.errors import ExitCode, UsageError
 
 
 @cli.command(name="import")
-@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument(
+    "sources",
+    nargs=-1,
+    required=True,
+    metavar="FILE_OR_DIR...",
+    type=click.Path(exists=True, path_type=Path),
+)
 @click.option(
     "--to",
     "to",

@@ -23,7 +23,6 @@ from promptreg.frontmatter.checks import (
     value_has_type,
 )
 from promptreg.frontmatter.inputs import text_problem
-from promptreg.frontmatter.schema_evals import parse_evals
 from promptreg.frontmatter.spec import (
     INPUT_TYPES,
     MISSING,
@@ -117,7 +116,11 @@ def parse_spec(doc: YamlDoc, path: str) -> tuple[PromptSpec | None, list[Finding
         ("sample",), sample, is_map, "a mapping of input name to value"
     ):
         sample = None
-    evals = parse_evals(c, data.get("evals"))
+    evals = None
+    if data.get("evals") is not None:  # (its schema is imported only then: issue 9)
+        from promptreg.frontmatter.schema_evals import parse_evals
+
+        evals = parse_evals(c, data.get("evals"))
     metadata = data.get("metadata", {})
     c.typed(("metadata",), metadata, is_map, "a mapping")
 

@@ -22,6 +22,7 @@ from promptreg.errors import (
     TagExistsError,
     UsageError,
 )
+from promptreg.registry import readmany
 from promptreg.registry.deployed import Deployed, Gate, Released
 from promptreg.registry.refindex import RefIndex
 from promptreg.registry.release import check_releases, message_for_release, release_one
@@ -32,7 +33,7 @@ from promptreg.registry.tagging import (
     create_deployment,
     head_commit,
     next_seq,
-    refuse_unless_it_counts,
+    refuse_if_rejected,
 )
 from promptreg.registry.tags import (
     PREFIX,
@@ -205,7 +206,9 @@ def promote_many(
             sources[name] = (prompt, source.commit, None)
     else:
         # Checked now, created with the deployment tags: a refusal leaves no release behind.
-        for r in check_releases(registry, names, head_commit(registry)):
+        checked = check_releases(registry, names, head_commit(registry))
+        registry._prefetch([(r.commit, registry.prompt_path(r.name)) for r in checked], full=True)
+        for r in checked:
             sources[r.name] = (registry.load_at(r.commit, r.name), r.commit, r)
     plans: list[_Plan] = []
     results: list[Deployed] = []
@@ -285,11 +288,13 @@ def _deploy_many(
     sign = sign or env in registry.project.config.signing.environments
     for attempt in range(1, MAX_ATTEMPTS + 1):
         items, made = [], []
+        with registry.lock:  # every prompt's log from one listing (readmany.py)
+            logs = readmany.logs(registry.reader, [p.prompt.name for p in plans], env)
         for plan in plans:
             prompt, name = plan.prompt, plan.prompt.name
             # The seq rule of a single promote (`next_seq`): above every valid deployment,
             # stepping over names rejected tags took.
-            tag = deployment_tag(name, env, next_seq(registry.deployment_log(name, env)))
+            tag = deployment_tag(name, env, next_seq(logs[name]))
             check_ref(tag)
             previous = plan.current.tag if plan.current is not None else None
             message = deployment_message(
@@ -319,8 +324,11 @@ def _deploy_many(
         items += [(r.tag, r.commit, message_for_release(registry, r), False) for r in releases]
         names = [tag for _, tag, _ in made] + [r.tag for r in releases]
         objects = store.make_tag_objects(items)
-        for (_, tag, _), obj in zip(made, objects, strict=False):
-            refuse_unless_it_counts(registry, tag, obj)  # as every reader will judge it
+        new_tags = [(tag, obj) for (_, tag, _), obj in zip(made, objects, strict=False)]
+        with registry.lock:  # as every reader will judge them, in one batch
+            verdicts = readmany.judge_refs(registry.reader, new_tags)
+        for (tag, _), verdict in zip(new_tags, verdicts, strict=True):
+            refuse_if_rejected(tag, verdict)
         if push is not None:
             refspecs = [f"{obj}:refs/tags/{tag}" for obj, tag in zip(objects, names, strict=True)]
             refspecs += [

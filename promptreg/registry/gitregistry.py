@@ -106,9 +106,10 @@ class GitRegistry:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _prefetch(self, wanted: list[tuple[str, str]]) -> None:
-        """Read the files of many deployments in one pipelined exchange with git."""
-        self._commits.prefetch(wanted)
+    def _prefetch(self, wanted: list[tuple[str, str]], *, full: bool = False) -> None:
+        """Read the files of many deployments in one pipelined exchange with git (`full`:
+        for loads with every check)."""
+        self._commits.prefetch(wanted, full=full)
 
     def parse(self, text: str) -> Selector:
         return parse_selector(text, self.environments)
@@ -181,8 +182,9 @@ class GitRegistry:
 
     def _load_deployed(self, commit: str, name: str, path: str) -> Prompt:
         """The prompt at `commit`, front-matter checked and content hash computed from what
-        is there (never taken from a tag message): the read model compares the two."""
-        return self._at_commit(commit, name, path=path, full=False)
+        is there (never taken from a tag message): the read model compares the two. The
+        hash of a commit's file seen before comes from the code cache (hashcache.py)."""
+        return self._commits.load_hashed(commit, name, path)
 
     def _at_commit(self, commit: str, name: str, *, path: str | None, full: bool) -> Prompt:
         """Read `name` at `commit` (see `CommitPrompts.load`), from its own path by default."""

@@ -79,6 +79,8 @@ def check_releases(registry: Registry, names: Sequence[str], head: str) -> list[
             item[0]: r for item, r in zip(listed, registry.reader.releases(listed), strict=True)
         }
     dirty = _changed_in_tree(registry)
+    new = [(head, registry.prompt_path(n)) for n in at_head if n not in judged]
+    registry._prefetch(new, full=True)  # a new release loads with every check: one exchange
     checked: list[Released] = []
     for name, prompt in at_head.items():
         try:
@@ -195,6 +197,8 @@ def _uncommitted_note(
     HEAD has. `dirty`: the paths `git diff HEAD` lists; a prompt none of whose files is
     listed needs no second load."""
     if dirty is not None:
+        if not dirty:
+            return None  # a clean tree: no need to read the closure
         prefix = registry.prompt_path(name)[: -len(name + SUFFIX)]
         files = [registry.prompt_path(name), *(prefix + p for p in committed.partials)]
         if not dirty.intersection(files):

@@ -21,7 +21,7 @@ from promptreg.registry.tags import (
     release_tag,
     split_deployment_ref,
 )
-from promptreg.registry.verdicts import DeploymentLog, Rejected
+from promptreg.registry.verdicts import DeploymentLog, Rejected, Verdict
 from promptreg.template.prompt import Prompt
 
 MAX_ATTEMPTS = 25
@@ -129,7 +129,11 @@ def refuse_unless_it_counts(registry: Registry, tag: str, obj: str) -> None:
     that would not count (signed by a key `allowed_signers` does not list for git, say)
     must not be published with "promoted" printed while the environment keeps running what
     it ran."""
-    verdict = registry.reader.judge_ref(tag, obj)
+    refuse_if_rejected(tag, registry.reader.judge_ref(tag, obj))
+
+
+def refuse_if_rejected(tag: str, verdict: Verdict | None) -> None:
+    """DeployError when the verdict on a new tag `tag` is a rejection (see above)."""
     if isinstance(verdict, Rejected):
         raise DeployError(
             f"{tag} would not count as a deployment ({verdict.reason}); nothing was created"

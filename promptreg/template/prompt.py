@@ -158,6 +158,17 @@ class Prompt:
         return lazy.content_hash
 
     @property
+    def hash_known(self) -> bool:
+        """Whether the content hash is worked out already (or was given)."""
+        return self._lazy.content_hash is not None
+
+    def know_content_hash(self, value: str) -> None:
+        """Take `value` as the content hash without analysing the template: only for a hash
+        computed from this same content before (see hashcache.py)."""
+        if self._lazy.content_hash is None:
+            self._lazy.content_hash = value
+
+    @property
     def legacy_content_hash(self) -> str:
         """The content hash under scheme 1 (raw text with comments, no input defaults), which
         deployments, bundles and scores recorded by earlier releases carry."""

@@ -25,7 +25,6 @@ from promptreg.frontmatter.split import FileParts, FrontMatterError, split_front
 from promptreg.frontmatter.yamldoc import YamlDoc, YamlError
 from promptreg.names import name_problem
 from promptreg.template.environment import Closure, TemplateEnv
-from promptreg.template.literal import literal_text_hint
 from promptreg.template.markers import MARKER
 from promptreg.template.prompt import Prompt
 from promptreg.template.sources import decode_source, read_regular, symlink_message, symlink_under
@@ -240,6 +239,8 @@ def _read_template(pf: PromptFile, env: TemplateEnv) -> None:
         analysis = env.analyse(body, name=pf.name, filename=str(pf.path))
     except jinja2.TemplateSyntaxError as err:
         code = getattr(err, "code", "PR040")  # PR055: cannot be compiled within limits
+        from promptreg.template.literal import literal_text_hint  # only when a file is broken
+
         line, col, message = syntax_error_position(body, err, env.env.preprocess(body))
         pf.add(offset + line, col, code, message + literal_text_hint(body, line, message))
         return

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from promptreg.frontmatter._yaml import YamlError, read_yaml
+from promptreg.frontmatter._yaml import read_yaml
+from promptreg.frontmatter.yamldoc import YamlError
 from promptreg.registry.tagmessage import read_fast, read_message, write_message
 from promptreg.registry.tags import deployment_message
 

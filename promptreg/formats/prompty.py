@@ -23,6 +23,7 @@ from promptreg.formats.hbs_jinja import translate
 from promptreg.formats.promptfile import Draft, model_of, template_variables, version_of
 from promptreg.formats.report import Refused
 from promptreg.formats.source import mapping, parse_yaml, read_source, split_document
+from promptreg.template.text_lint import spaced_prints
 
 # Prompty's role line: optional `#`, a role, optional spaces, a colon, alone on its line.
 _ROLE_LINE = re.compile(
@@ -200,7 +201,7 @@ def _body(body: str, fmt: str, draft: Draft) -> str:
     body = _VALUE_ROLE.sub(_role_choice, body)
     if not _ROLE_LINE.search(body):
         body = "system:\n" + body
-    return body
+    return spaced_prints(body)
 
 
 def _role(word: str, draft: Draft) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from promptreg.formats.report import Refused
+from promptreg.frontmatter.checks import json_type
 from promptreg.frontmatter.picoschema import PicoschemaError
 from promptreg.frontmatter.picoschema import to_json_schema as _convert
 
@@ -53,7 +54,7 @@ def input_from_property(
     enum = [v for v in prop.get("enum") or [] if v is not None]
     type_ = kinds[0] if len(kinds) == 1 and kinds[0] in _INPUT_TYPES else None
     if type_ is None and enum:
-        type_ = _type_of(enum[0])
+        type_ = json_type(enum[0])
     if type_ is None:
         type_ = "string"
         notes.append(f"input `{name}`: schema type {types or 'any'!r} declared as string")
@@ -70,13 +71,3 @@ def input_from_property(
     if type_ in ("object", "array") and any(k in prop for k in ("properties", "items")):
         notes.append(f"input `{name}`: the shape of its {type_} (JSON Schema) is not checked")
     return out
-
-
-def _type_of(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    return "string"

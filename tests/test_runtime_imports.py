@@ -32,9 +32,10 @@ RUNTIME_MODULES = {
     "promptreg.frontmatter.schema",
     "promptreg.frontmatter.spec",
     "promptreg.frontmatter.split",
-    "promptreg.frontmatter.yamldoc",
+    "promptreg.frontmatter.yamldoc",  # the YAML types, a leaf: no _yaml <-> _yaml_pyyaml cycle
     "promptreg.limits",
     "promptreg.names",
+    "promptreg.repository",  # was registry/gitrepo.py: the one way to find the repository
     "promptreg.project",
     "promptreg.project.config",
     "promptreg.project.loader",
@@ -55,7 +56,6 @@ RUNTIME_MODULES = {
     "promptreg.registry.tags",
     "promptreg.registry.treelinks",
     "promptreg.registry.verdicts",
-    "promptreg.repository",
     "promptreg.template",
     "promptreg.template.analysis",
     "promptreg.template.content_hash",

@@ -14,7 +14,6 @@ from collections import OrderedDict
 from promptreg.codecache import CodeCache
 from promptreg.errors import PromptFileError, PromptNotFoundError
 from promptreg.findings import Finding
-from promptreg.names import SUFFIX
 from promptreg.project.config import Config
 from promptreg.project.loader import load_light, parse_prompt_bytes
 from promptreg.registry.gitstore import GitStore
@@ -108,7 +107,7 @@ class CommitPrompts:
             depth = name.count("/") + 1
             under = "/".join(path.split("/")[:-depth])
             relative = link[len(under) + 1 :] if under else link
-            message = symlink_message("this prompt file", relative, name + SUFFIX)
+            message = symlink_message("this prompt file", relative, path.rsplit("/", 1)[-1])
             raise PromptFileError([Finding(shown, 1, 1, "PR006", message)])
 
     def _env_at(self, commit: str, path: str, name: str) -> TemplateEnv:

@@ -13,7 +13,7 @@ from promptreg.errors import (
     ReleaseRefused,
     TagExistsError,
 )
-from promptreg.names import SUFFIX, name_problem
+from promptreg.names import name_problem
 from promptreg.registry.deployed import Released
 from promptreg.registry.runtime import Registry
 from promptreg.registry.tagging import check_ref, head_commit
@@ -165,7 +165,7 @@ def _changed_in_tree(registry: Registry) -> frozenset[str] | None:
     store = registry.store
     if store.bare:
         return None
-    prefix = registry.prompt_path("x")[: -len("x" + SUFFIX)]
+    prefix = registry.prompts_prefix
     out = store.run("diff", "HEAD", "--name-only", "-z", "--no-renames", "--", prefix or ".")
     return frozenset(p for p in out.split("\0") if p)
 
@@ -199,7 +199,7 @@ def _uncommitted_note(
     if dirty is not None:
         if not dirty:
             return None  # a clean tree: no need to read the closure
-        prefix = registry.prompt_path(name)[: -len(name + SUFFIX)]
+        prefix = registry.prompts_prefix
         files = [registry.prompt_path(name), *(prefix + p for p in committed.partials)]
         if not dirty.intersection(files):
             return None

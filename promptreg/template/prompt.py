@@ -181,11 +181,10 @@ class Prompt:
         """Whether `recorded` (from a tag, a bundle or an `evals` block) is this prompt's
         content hash, under the current scheme or under scheme 1: the one comparison to use
         where a record made by an earlier release must still be recognised."""
-        if recorded is None:
-            return False
+        if recorded is None or recorded == self.content_hash:  # first: scheme 1 analyses
+            return recorded is not None
         # Scheme 1 never covered `output`/`tools` (no release that wrote it knew them).
-        legacy = not _asks_structured(self.spec) and recorded == self.legacy_content_hash
-        return recorded == self.content_hash or legacy
+        return not _asks_structured(self.spec) and recorded == self.legacy_content_hash
 
     def is_legacy_match(self, recorded: str | None) -> bool:
         """Whether `recorded` matches only under scheme 1 *and* scheme 1 does not prove it is

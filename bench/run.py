@@ -46,7 +46,14 @@ from report import code_state, load_average, report, write_results
 from synthetic import ensure_repo
 
 # Modules that register sections, in table order.
-SECTION_MODULES = ("rows_core", "rows_start", "rows_registry", "rows_tools", "fleet", "site")
+SECTION_MODULES = (
+    "rows_core",
+    "rows_start",
+    "rows_registry",
+    "rows_tools",
+    "fleet",
+    "registry_site",
+)
 
 
 def load_sections() -> None:

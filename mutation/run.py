@@ -85,7 +85,11 @@ MODULES: dict[str, list[str]] = {
             "promptreg/registry/tagging.py",
         )
     },
-    "promptreg/registry/refindex.py": ["tests/test_registry.py", "tests/test_deploy.py"],
+    "promptreg/registry/refindex.py": [
+        "tests/test_refindex.py",
+        "tests/test_registry.py",
+        "tests/test_deploy.py",
+    ],
     "promptreg/registry/history.py": ["tests/test_deploy.py", "tests/test_diff_status.py"],
     "promptreg/evals/gate.py": [
         "tests/test_gate_contract.py",

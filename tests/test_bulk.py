@@ -227,8 +227,8 @@ def test_promote_several_with_push_is_one_atomic_push(fleet: Workspace, tmp_path
     remote_tags = git(remote, "tag", "--list").split()
     assert "prompts/team/p3@dev/000001" in remote_tags
     assert "prompts/team/p4@v1.0.0" in remote_tags  # the version tags go with them
-    # someone took seq 1 of p5 on the remote meanwhile: the push is refused, nothing lands,
-    # and the whole batch is retried with the next free seqs
+    # someone took seq 1 of p5 on the remote meanwhile: promote fetches the remote's tags of
+    # those environments first, so the batch takes the next free seqs at once
     other = tmp_path / "other"
     git(tmp_path, "clone", "-q", str(remote), str(other))
     git(other, "tag", "-a", "-m", "elsewhere", "prompts/team/p5@dev/000001", "HEAD")
@@ -237,7 +237,7 @@ def test_promote_several_with_push_is_one_atomic_push(fleet: Workspace, tmp_path
     assert again.code == 0, again.err
     done = {p["name"]: p for p in json.loads(again.out)["promoted"]}
     assert done["team/p5"]["tag"] == "prompts/team/p5@dev/000002"
-    assert done["team/p5"]["attempts"] == done["team/p0"]["attempts"] == 2
+    assert done["team/p5"]["attempts"] == done["team/p0"]["attempts"] == 1
     remote_tags = git(remote, "tag", "--list").split()
     assert {"prompts/team/p5@dev/000002", "prompts/team/p0@dev/000001"} <= set(remote_tags)
     assert "prompts/team/p0@dev/000002" not in remote_tags

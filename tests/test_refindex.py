@@ -5,11 +5,13 @@ loose-ref directories are unchanged since the listing began, and a cached answer
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
 
 from promptreg.registry import Registry
+from promptreg.registry.gitstore import SETTLE_NS
 from promptreg.registry.refindex import RefIndex, loose_dirs
 from tests.conftest import Workspace, bump, commit, git
 
@@ -18,6 +20,12 @@ def _after_a_tick() -> None:
     """Directory mtimes come from a coarse clock (a tick of up to 10 ms behind the fine one
     the index reads): wait past one so that a change made next is dated after it."""
     time.sleep(0.03)
+
+
+def _settled() -> None:
+    """Wait until the ref directories changed so far are past `SETTLE_NS`: what a stamp or
+    the index can vouch for only then."""
+    time.sleep(SETTLE_NS / 1e9 + 0.02)
 
 
 def _promote(run, name: str, env: str) -> None:
@@ -32,6 +40,7 @@ def deployed(repo: Workspace, run) -> Workspace:
     commit(repo, "add other")
     for name in ("triage", "other"):
         _promote(run, name, "dev")
+    _settled()
     return repo
 
 
@@ -67,6 +76,7 @@ def test_packing_the_refs_distrusts_every_entry(deployed: Workspace):
         git(deployed.root, "pack-refs", "--all")
         assert not index.trusted_for(reg.store, "triage", "dev")
         assert not index.trusted_for(reg.store, "other", "dev")
+        _settled()
         rebuilt = RefIndex.build(reg.reader)
         assert rebuilt.groups.keys() == index.groups.keys()  # packed, the same refs
         assert rebuilt.trusted_for(reg.store, "triage", "dev")
@@ -101,3 +111,44 @@ def test_a_long_lived_registry_serves_each_new_deployment(deployed: Workspace, r
             assert reg.get("triage@dev").version == version
             assert reg.get("other@dev").version == "1.0.0"
         assert reg.get("triage@dev").deployment.seq == 3  # type: ignore[union-attr]
+
+
+# -- a coarse clock ------------------------------------------------------------------------------
+# A directory's mtime is taken from the kernel's coarse clock, up to a tick (1-10 ms) behind
+# the fine one `time.time_ns()` reads. A tag added within that tick leaves the mtime where it
+# was (and a directory's size and inode too), so "unchanged since" cannot be proven for a
+# directory changed that recently. Simulated here by setting the mtime back as the coarse
+# clock would have left it.
+
+
+def _add_tag(repo: Workspace, tag: str, directory: str, mtime_ns: int) -> None:
+    """Add `tag`, leaving its directory's mtime at `mtime_ns` (as a coarse clock may)."""
+    head = git(repo.root, "rev-parse", "HEAD").strip()
+    git(repo.root, "tag", "-a", "-m", "by hand", tag, head)
+    path = repo.root / ".git" / "refs" / "tags" / directory
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def test_a_stamp_of_a_directory_changed_a_moment_ago_proves_nothing(deployed: Workspace):
+    with Registry(deployed.root) as reg:
+        dirs = loose_dirs("triage", "dev")
+        tick = time.time_ns() - 1_000_000  # the coarse clock, a little behind
+        _add_tag(deployed, "prompts/triage@dev/000002", dirs[0], tick)
+        first = reg.store.refs_stamp(*dirs)  # taken right after that change
+        _add_tag(deployed, "prompts/triage@dev/000003", dirs[0], tick)  # the same tick
+        assert reg.store.refs_stamp(*dirs) != first
+        _settled()
+        settled = reg.store.refs_stamp(*dirs)
+        assert reg.store.refs_stamp(*dirs) == settled  # stable again once the clock moved on
+
+
+def test_the_index_distrusts_a_directory_changed_just_before_the_listing(deployed: Workspace):
+    with Registry(deployed.root) as reg:
+        index = RefIndex.build(reg.reader)
+        dirs = loose_dirs("triage", "dev")
+        path = deployed.root / ".git" / "refs" / "tags" / dirs[0]
+        head = git(deployed.root, "rev-parse", "HEAD").strip()
+        git(deployed.root, "tag", "-a", "-m", "by hand", "prompts/triage@dev/000002", head)
+        coarse = index.listed_at_ns - 1_000_000  # dated 1 ms before the listing began
+        os.utime(path, ns=(coarse, coarse))
+        assert not index.trusted_for(reg.store, "triage", "dev")

@@ -32,8 +32,10 @@ RUNTIME_MODULES = {
     "promptreg.frontmatter.schema",
     "promptreg.frontmatter.spec",
     "promptreg.frontmatter.split",
+    "promptreg.frontmatter.yamldoc",  # the YAML types, a leaf: no _yaml <-> _yaml_pyyaml cycle
     "promptreg.limits",
     "promptreg.names",
+    "promptreg.repository",  # was registry/gitrepo.py: the one way to find the repository
     "promptreg.project",
     "promptreg.project.config",
     "promptreg.project.loader",
@@ -44,7 +46,6 @@ RUNTIME_MODULES = {
     "promptreg.registry.commits",
     "promptreg.registry.deployments",
     "promptreg.registry.gitregistry",
-    "promptreg.registry.gitrepo",
     "promptreg.registry.gitstore",
     "promptreg.registry.hashcache",
     "promptreg.registry.refindex",
@@ -66,7 +67,7 @@ RUNTIME_MODULES = {
     "promptreg.template.sandbox",
     "promptreg.template.sandbox_filters",
     "promptreg.template.sources",
-    "promptreg.tokens",
+    "promptreg.template.tokens",
     "promptreg.versions",
 }
 THIRD_PARTY = {"jinja2", "markupsafe"}  # the template engine: the floor

@@ -26,7 +26,15 @@ from promptreg.registry import readmany
 from promptreg.registry.deployed import Deployed, Gate, Released
 from promptreg.registry.refindex import RefIndex
 from promptreg.registry.release import check_releases, message_for_release, release_one
+from promptreg.registry.remote import (
+    env_patterns,
+    fetch_for_deploy,
+    parse_seq,
+    push_refs,
+)
 from promptreg.registry.runtime import Registry
+from promptreg.registry.state_ref import Entry, push_update
+from promptreg.registry.sync import push_existing
 from promptreg.registry.tagging import (
     MAX_ATTEMPTS,
     check_ref,
@@ -73,6 +81,8 @@ def promote(
     if force and not (reason and reason.strip()):
         raise UsageError("--force needs --reason: the reason is written into the deployment tag")
     released = None
+    if push is not None:  # what the team's remote says first: the environments involved
+        fetch_for_deploy(registry, push, env_patterns(registry, [name], to, from_env))
     if from_env is not None:
         registry.check_env(from_env)
         source = registry.current(name, from_env)
@@ -90,10 +100,14 @@ def promote(
 
     current = registry.current(name, to)
     if current is not None and _runs_already(prompt, current):
+        note = f"{to} already runs {name} {prompt.version} ({current.tag})"
+        # It may run in this clone only: then push what exists (`promptreg sync` for `name`).
+        done: tuple[str, ...] = (f"{note}: nothing to do",)
+        if push is not None:
+            done = push_existing(registry, push, name, note)
         return Deployed(
             name, to, None, prompt.version, commit, "promote", current.tag,
-            released=released,
-            notes=(f"{to} already runs {name} {prompt.version} ({current.tag}): nothing to do",),
+            pushed_to=push, released=released, notes=done,
         )  # fmt: skip
     refusals: list[str] = []
     index = envs.index(to)
@@ -188,6 +202,8 @@ def promote_many(
     before = envs[envs.index(to) - 1] if envs.index(to) > 0 else None
     if from_env is not None:
         registry.check_env(from_env)
+    if push is not None:  # what the team's remote says first: the environments involved
+        fetch_for_deploy(registry, push, env_patterns(registry, names, to, from_env))
     running = _running(registry, [e for e in (to, before, from_env) if e is not None], names)
     refusals: list[tuple[str, PromptregError]] = []
     sources: dict[str, tuple[Prompt, str, Released | None]] = {}
@@ -336,11 +352,16 @@ def _deploy_many(
                 for p in plans
                 if p.released is not None and p.released not in releases
             ]
+            new = [
+                Entry(p.prompt.name, env, parse_seq(tag), obj)
+                for (p, tag, _), obj in zip(made, objects, strict=False)
+            ]
+            more, options = push_update(registry, push, new)  # and the state ref, atomically
             try:
-                store.push(push, refspecs)
+                push_refs(store, push, refspecs + more, options)
             except PushRejectedError:
-                store.fetch_tag_patterns(
-                    push, [deployments_prefix(p.prompt.name, env) + "*" for p in plans]
+                fetch_for_deploy(
+                    registry, push, [deployments_prefix(p.prompt.name, env) + "*" for p in plans]
                 )
                 continue  # the remote has some of those seqs already: take the next ones
         try:

@@ -212,6 +212,10 @@ class DeploymentReader:
         candidates = self.candidates(name, [env] if env else None)
         return make_log(self.judge(candidates), env)
 
+    def rejected_seen(self) -> list[Rejected]:
+        """The tags judged so far that do not count (a follower's health reports them)."""
+        return [v for v in list(self._verdicts.values()) if isinstance(v, Rejected)]
+
     def judge_ref(self, ref: str, obj: str) -> Verdict | None:
         """The verdict on `ref` if it pointed at object `obj` (what a push would create);
         None when `ref` is not under `prompts/<name>@<env>/`."""

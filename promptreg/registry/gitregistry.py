@@ -172,6 +172,18 @@ class GitRegistry:
         """The prompt `name` as committed in `commit` (fully checked)."""
         return self._at_commit(commit, name, path=path, full=True)
 
+    def read_at(self, commit: str, name: str) -> Prompt:
+        """The prompt `name` at `commit` as the read model reads a deployed one (front-matter
+        checked, template analysed when first needed): for showing a version (the site), and
+        shared with the deployments already judged, where `load_at` reads and checks again."""
+        return self._at_commit(commit, name, path=None, full=False)
+
+    def prefetch(self, wanted: list[tuple[str, str]]) -> None:
+        """Read the files of many (commit, name) in one exchange with git, for the `read_at`
+        calls that follow (a review of 2,000 changed prompts: one exchange, not 4,000)."""
+        with self._lock:
+            self._prefetch([(commit, self.prompt_path(name)) for commit, name in wanted])
+
     def prompt_path(self, name: str) -> str:
         """The prompt file's path relative to the repository root (the read model asks for
         it once per tag: the prompts directory is resolved once)."""

@@ -30,6 +30,7 @@ from promptreg.template.prompt import Prompt
 
 if TYPE_CHECKING:
     from promptreg.registry.bundle import BundleRegistry
+    from promptreg.registry.follower import Follower
 
 
 @dataclass
@@ -91,6 +92,31 @@ class Registry(GitRegistry):
             Path(path),
             allowed_signers=Path(allowed_signers) if allowed_signers is not None else None,
             signer=signer,
+        )
+
+    @classmethod
+    def from_remote(
+        cls,
+        url: str,
+        *,
+        cache_dir: str | os.PathLike[str],
+        refresh: float = 30.0,
+        fallback: str | os.PathLike[str] | None = None,
+        fallback_allowed_signers: str | os.PathLike[str] | None = None,
+    ) -> Follower:
+        """A registry that follows the one on the remote `url`, with no checkout: a partial
+        mirror under `cache_dir`, refreshed every `refresh` seconds off the request path,
+        serving its last verified state while the remote is down (`health()` says so), and
+        `fallback` (a bundle) when it has never reached the remote. See follower.py."""
+        from promptreg.registry.follower import Follower
+
+        return Follower(
+            url,
+            registry_class=cls,
+            cache_dir=cache_dir,
+            refresh=refresh,
+            fallback=fallback,
+            fallback_allowed_signers=fallback_allowed_signers,
         )
 
     # -- the runtime API -----------------------------------------------------------------------

@@ -80,6 +80,8 @@ RULES: dict[str, str] = {
     "PR076": "environment requires scores from a run of the pinned model",
     "PR077": "tag being pushed is not a deployment or release that counts (`promptreg verify`)",
     "PR078": "deployment tag being pushed lacks a valid signature its environment requires",
+    # other formats (`promptreg import`)
+    "PR090": "a Dotprompt file (same `.prompt` suffix): convert it with `promptreg import`",
 }
 
 

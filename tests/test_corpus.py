@@ -769,6 +769,19 @@ CASES: list[Case] = [
         0,
         name="corpus/case.prompty",
     ),
+    # -- other formats --------------------------------------------------------------------------
+    Case(
+        "dotprompt-handlebars",
+        '---\nmodel: googleai/gemini-2.0-flash\n---\n{{role "system"}}Hi {{name}}\n',
+        "PR090",
+        1,
+    ),
+    Case(
+        "dotprompt-front-matter",
+        "---\nmodel: googleai/gemini-2.0-flash\nconfig: {temperature: 1}\n---\nHi\n",
+        "PR090",
+        1,
+    ),
     Case("valid-baseline", VALID, None, 0),
     Case("valid-crlf", VALID.replace("\n", "\r\n"), None, 0),
     Case("valid-bom", "\ufeff" + VALID, None, 0),

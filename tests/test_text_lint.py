@@ -94,7 +94,7 @@ def test_literal_braces_get_the_raw_hint_with_the_line(ws: Workspace, run) -> No
     [finding] = findings
     assert finding["code"] == "PR040" and finding["line"] == FIRST_BODY_LINE + 1
     assert f"on line {FIRST_BODY_LINE + 1} is literal text" in finding["message"]
-    assert "wrap it in {% raw %}...{% endraw %}" in finding["message"]
+    assert "wrap it in `{% raw %}` … `{% endraw %}`" in finding["message"]
 
 
 def test_no_raw_hint_where_the_line_has_no_braces(ws: Workspace, run) -> None:

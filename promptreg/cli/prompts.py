@@ -110,6 +110,7 @@ def list_(state: State, as_json: bool) -> None:
                 "description": spec.description if spec else None,
                 "valid": valid,
                 "findings": len(pf.findings),
+                "format": "dotprompt" if any(f.code == "PR090" for f in pf.findings) else None,
             }
         )
     if as_json:
@@ -131,6 +132,8 @@ def list_(state: State, as_json: bool) -> None:
                     f"{model['provider']}/{model['name']}" if model else "?",
                     str(r["description"] or "")
                     if r["valid"]
+                    else f"DOTPROMPT: run `promptreg import {r['path']}`"
+                    if r["format"]
                     else "INVALID: run `promptreg validate`",
                 )
             )

@@ -11,7 +11,7 @@ import click
 
 from promptreg.cli._base import State, cli, emit_json, json_option, print_table, short_commit
 from promptreg.cli.remote import offline_option, remote_json, remote_notes
-from promptreg.errors import ExitCode
+from promptreg.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
     from promptreg.app.diff import PromptDiff
@@ -278,14 +278,20 @@ def _colour(line: str) -> str:
 
 
 @cli.command()
-@click.option("--env", "env", required=True, metavar="ENV", help="Environment to export.")
+@click.argument("name", required=False, metavar="[NAME]")
+@click.option("--env", "env", metavar="ENV", help="Environment to export as a bundle.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["prompty", "prompt.yml", "dotprompt"]),
+    help="Write prompt NAME in another tool's format instead (see `promptreg import`).",
+)
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("prompts.lock.json"),
-    show_default=True,
-    help="Bundle file to write.",
+    default=None,
+    help="File to write (a bundle: prompts.lock.json; --format: standard output).",
 )
 @click.option(
     "--sign",
@@ -296,8 +302,28 @@ def _colour(line: str) -> str:
 )
 @json_option
 @click.pass_obj
-def export(state: State, env: str, output: Path, sign_key: Path | None, as_json: bool) -> None:
-    """Write every prompt deployed to ENV into one JSON bundle, for deploys without .git."""
+def export(
+    state: State,
+    *,
+    name: str | None,
+    env: str | None,
+    fmt: str | None,
+    output: Path | None,
+    sign_key: Path | None,
+    as_json: bool,
+) -> None:
+    """Write every prompt deployed to ENV into one JSON bundle, for deploys without .git; or,
+    with NAME --format, one prompt as a Prompty, GitHub Models or Dotprompt file."""
+    if name is not None or fmt is not None:
+        from promptreg.cli.formats import export_prompt
+
+        if env is not None or sign_key is not None:
+            raise UsageError("NAME --format exports one prompt: --env and --sign are for bundles")
+        export_prompt(state, name=name, fmt=fmt, output=output, as_json=as_json)
+        return
+    if env is None:
+        raise UsageError("give --env ENV (a bundle) or NAME --format FORMAT (one prompt)")
+    output = output or Path("prompts.lock.json")
     from promptreg.registry.bundle_export import export_bundle
 
     done = export_bundle(state.registry, env, output, sign_key=sign_key)

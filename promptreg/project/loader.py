@@ -148,11 +148,12 @@ def _parse_front_matter(
     try:
         pf.parts = split_front_matter(text)
     except FrontMatterError as err:
-        pf.add(err.line, 1, err.code, err.message)
+        if not _foreign(pf, text, None):
+            pf.add(err.line, 1, err.code, err.message)
         return False
     try:
         pf.doc = read_yaml(pf.parts.front_matter, line_offset=1, cache=cache)
-    except YamlError as err:
+    except YamlError as err:  # said first, also in a Dotprompt file: `import` needs YAML too
         pf.add(err.line, err.col, _YAML_CODES[err.kind], err.message)
         return False
     adapted = None
@@ -163,12 +164,27 @@ def _parse_front_matter(
         adapted = adapt(pf.doc, pf.parts, pf.add, reader)
         pf.doc, pf.parts = adapted.doc, adapted.parts
     pf.spec, spec_findings = parse_spec(pf.doc, pf.shown)
+    if spec_findings and _foreign(pf, text, pf.doc.data):
+        pf.spec = pf.doc = None  # nothing else to lint: the file is not a promptreg prompt
+        return False
     pf.findings.extend(spec_findings)
     if adapted is not None and pf.spec is not None:
         from promptreg.project.prompty import with_dialect
 
         pf.spec = with_dialect(pf.spec, adapted)
     return True
+
+
+def _foreign(pf: PromptFile, text: str, front: object) -> bool:
+    """A Dotprompt file (same suffix, other format): one finding, PR090, naming `import`,
+    instead of the schema and Jinja errors it would otherwise raise. Asked only once the
+    file has failed as a promptreg prompt."""
+    from promptreg.frontmatter.foreign import CODE, dotprompt_finding
+
+    found = dotprompt_finding(text, front, pf.shown)
+    if found is not None:
+        pf.add(found[0], 1, CODE, found[1])
+    return found is not None
 
 
 def _read_bytes(pf: PromptFile, max_bytes: int, prompts_dir: Path | None) -> bytes | None:

@@ -290,8 +290,7 @@ class GitStore:
 
     def push(self, remote: str, refspecs: Sequence[str], *, options: Sequence[str] = ()) -> None:
         """`git push --atomic`: all refs land or none. Raises `PushRejectedError` when the remote
-        refuses (e.g. a tag of that name already exists there). `options`: more push options
-        (the `--force-with-lease` of the state ref, state_ref.py)."""
+        refuses (e.g. a tag of that name exists there). `options`: the state ref's lease."""
         try:
             self.run("push", "--atomic", *options, remote, *refspecs)
         except GitError as err:

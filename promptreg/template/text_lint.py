@@ -30,6 +30,7 @@ _LOOKALIKE = re.compile(
 )
 _MARKER = re.compile(r"(system|user|assistant):[ \t]*\r?\Z")
 _RAW = re.compile(r"\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\}", re.S)
+_COMPACT_PRINT = re.compile(r"\{\{([A-Za-z][A-Za-z0-9_]*)\}\}")
 _BARE_PRINT = re.compile(r"\{\{-?\s*([A-Za-z][A-Za-z0-9_]*)\s*-?\}\}")
 
 
@@ -55,6 +56,18 @@ def lookalike_markers(body: str, offset: int, add: Add) -> None:
             f"`{line_text.strip()}` looks like a role marker but is text in the message before "
             f'it: {fix}, or print it (`{{{{ "{line_text.strip()}" }}}}`) to keep it as text',
         )
+
+
+def spaced_prints(body: str) -> str:
+    """`body` with each bare `{{name}}` print written `{{ name }}` (raw blocks left as they are):
+    the same render, in promptreg's own spacing, so an imported prompt that prints an input
+    twice on purpose is not taken for another tool's placeholder (PR088)."""
+    out, pos = [], 0
+    for raw in _RAW.finditer(body):
+        out.append(_COMPACT_PRINT.sub(r"{{ \1 }}", body[pos : raw.start()]) + raw.group(0))
+        pos = raw.end()
+    out.append(_COMPACT_PRINT.sub(r"{{ \1 }}", body[pos:]))
+    return "".join(out)
 
 
 def repeated_inputs(body: str, offset: int, inputs: Iterable[str], add: Add) -> None:
@@ -85,21 +98,22 @@ def repeated_inputs(body: str, offset: int, inputs: Iterable[str], add: Add) -> 
             )
 
 
-_BRACES = re.compile(r"\{\{|\{%|\{#")
-# Errors in the block structure (an unclosed or stray `{% if %}`): not literal text.
-_STRUCTURE = ("Unexpected end of template", "Encountered unknown tag 'end")
+# Literal text Jinja tried to read: `{{"key": ...` or `{{ 'key': ...` (JSON, or a dict written
+# in double braces); `{{#`, `{{/`, `{{>`, `{{!`, `{{^` (Handlebars, Mustache); `{%` before a word
+# Jinja has no tag for (then the error says "unknown tag"). An ordinary Jinja mistake (`{{ x }`,
+# an unclosed `{% if %}`) gets no hint.
+_LITERAL = re.compile(r"\{\{\s*(?:[\"'][^\"'\n]*[\"']\s*:|[#/>!^])|\{%-?\s*[A-Za-z_]")
 
 
 def raw_hint(body: str, line: int, message: str, file_line: int) -> str:
-    """The fix for a syntax error on a body line holding literal `{{`, `{%` or `{#` (a JSON
-    example, another tool's placeholder), or "" when the line holds none or the error is in
-    the block structure. `line` is the body's, `file_line` the file's."""
+    """The fix for a syntax error on a body line that holds literal `{{` or `{%` text (a JSON
+    example, another tool's placeholder), or "" when it does not look like such text. `line` is
+    the body's, `file_line` the file's."""
     lines = body.split("\n")
-    if not 1 <= line <= len(lines) or not _BRACES.search(lines[line - 1]):
-        return ""
-    if message.startswith(_STRUCTURE):
+    match = _LITERAL.search(lines[line - 1]) if 1 <= line <= len(lines) else None
+    if match is None or (match.group(0).startswith("{%") and "unknown tag" not in message):
         return ""
     return (
         f"; if the `{{{{`/`{{%` on line {file_line} is literal text (a JSON example, another "
-        "tool's placeholder), wrap it in {% raw %}...{% endraw %}"
+        "tool's placeholder), wrap it in `{% raw %}` … `{% endraw %}`"
     )

@@ -302,16 +302,6 @@ class GitStore:
                 raise PushRejectedError(remote, err.stderr) from None
             raise
 
-    def fetch_tags(self, remote: str, pattern: str) -> None:
-        """Fetch the remote's tags matching `refs/tags/<pattern>` (no force: a local tag is never
-        moved)."""
-        self.run("fetch", "--no-tags", remote, f"refs/tags/{pattern}:refs/tags/{pattern}")
-
-    def fetch_tag_patterns(self, remote: str, patterns: Sequence[str]) -> None:
-        """`fetch_tags` for many patterns in one `git fetch`."""
-        refspecs = [f"refs/tags/{p}:refs/tags/{p}" for p in patterns]
-        self.run("fetch", "--no-tags", remote, *refspecs)
-
     def rev_parse_commit(self, rev: str) -> str | None:
         try:
             return (

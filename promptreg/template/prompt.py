@@ -181,10 +181,13 @@ class Prompt:
         """Whether `recorded` (from a tag, a bundle or an `evals` block) is this prompt's
         content hash, under the current scheme or under scheme 1: the one comparison to use
         where a record made by an earlier release must still be recognised."""
-        if recorded is None or recorded == self.content_hash:  # first: scheme 1 analyses
-            return recorded is not None
-        # Scheme 1 never covered `output`/`tools` (no release that wrote it knew them).
-        return not _asks_structured(self.spec) and recorded == self.legacy_content_hash
+        if recorded is None:
+            return False
+        # Scheme 1 never covered `output`/`tools` (no release that wrote it knew them). The
+        # legacy hash is computed only when needed: it analyses the template.
+        return recorded == self.content_hash or (
+            not _asks_structured(self.spec) and recorded == self.legacy_content_hash
+        )
 
     def is_legacy_match(self, recorded: str | None) -> bool:
         """Whether `recorded` matches only under scheme 1 *and* scheme 1 does not prove it is
@@ -257,13 +260,11 @@ class Prompt:
 
     @property
     def template(self) -> jinja2.Template:
-        """The compiled template (compiled once, on first use), with its include closure
-        walked: the partials come from the code cache, compiled once, instead of through
-        Jinja's loader at the first render (a prompt whose content hash was known, from a
-        bundle or the registry's cache, is not analysed before)."""
+        """The compiled template (compiled once, on first use), its include closure walked:
+        partials from the code cache, not compiled again by Jinja's loader at first render."""
         lazy = self._lazy
         template = lazy.template
-        if template is None and lazy.closure is None:
+        if template is None and lazy.closure is None:  # (a hash known from a cache or bundle)
             self._analyse()
             template = lazy.template
         if template is None:

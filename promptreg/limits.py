@@ -18,15 +18,16 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
 from itertools import islice
 from typing import Any
+
+from promptreg._record import record
 
 # How often (in steps) the deadline is read: time.monotonic() costs ~40 ns a call.
 _CLOCK_EVERY = 63
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Limits:
     """`limits:` in promptreg.yaml. Defaults are far above what a prompt needs and far below
     what hurts a server."""

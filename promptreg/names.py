@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
+
+from promptreg._lazyre import lazy_pattern
 
 SUFFIX = ".prompt"
 PROMPTY_SUFFIX = ".prompty"  # Microsoft Prompty files are prompts as they are (issue 12 §1)
@@ -15,7 +16,7 @@ MAX_SEGMENT = 100
 # on macOS) to leave room for the repository's own path. Git itself sets no other limit.
 MAX_REF_PART = 250
 MAX_REF = 900
-_SEGMENT = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
+_SEGMENT = lazy_pattern(r"[a-z0-9][a-z0-9._-]*\Z")
 
 
 def name_problem(name: str) -> str | None:

@@ -13,8 +13,9 @@ store opened on an explicit path drops them so it talks about the repository it 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+
+from promptreg._record import record
 
 # Variables that tell git which repository to use; everything else (identity, SSH, config)
 # passes through.
@@ -36,7 +37,7 @@ def git_env() -> dict[str, str]:
     return env
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Repository:
     """`root`: the work tree (the repository itself when bare); `git_dir`: this work tree's
     git directory (`.git`, or `<common>/worktrees/<name>` for a linked worktree); `common_dir`:

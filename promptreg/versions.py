@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from functools import total_ordering
 
-SEMVER = re.compile(
+from promptreg._lazyre import lazy_pattern
+
+SEMVER = lazy_pattern(
     r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
     r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?\Z"

@@ -21,6 +21,8 @@ from tests.conftest import Workspace
 # What the runtime path imports, beyond what the interpreter had before `import promptreg`.
 RUNTIME_MODULES = {
     "promptreg",
+    "promptreg._lazyre",  # patterns compiled on first use, not at import
+    "promptreg._record",  # dataclasses with one method compiled at import, not six
     "promptreg.codecache",
     "promptreg.errors",
     "promptreg.findings",

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import sys
 from collections.abc import Mapping
 from typing import Any
 
+from promptreg._lazyre import lazy_pattern
 from promptreg.errors import InputError
 from promptreg.frontmatter.checks import RESERVED_CHAR, describe, value_has_type
 from promptreg.frontmatter.spec import MISSING, InputSpec
 from promptreg.frontmatter.yamldoc import MAX_NESTING
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = lazy_pattern("[\ud800-\udfff]")
 # What `--set` reads as a number: JSON's digits (ASCII), not everything Python's int() takes.
-_INTEGER = re.compile(r"[-+]?[0-9]+\Z")
-_NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\Z")
+_INTEGER = lazy_pattern(r"[-+]?[0-9]+\Z")
+_NUMBER = lazy_pattern(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\Z")
 _CONTAINERS = (list, tuple, dict)  # a tuple: `isinstance` checks it faster than a union (render)
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from promptreg._lazyre import lazy_pattern
+
 # Providers whose model ids carry a snapshot date: the pattern a pinned id ends with.
 _DATED = {
-    "openai": re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{4})\Z"),
-    "azure": re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{4})\Z"),
-    "anthropic": re.compile(r"-\d{8}\Z|@\d{8}\Z"),
-    "bedrock": re.compile(r"-\d{8}-v\d+(:\d+)?\Z"),
+    "openai": lazy_pattern(r"-(\d{4}-\d{2}-\d{2}|\d{4})\Z"),
+    "azure": lazy_pattern(r"-(\d{4}-\d{2}-\d{2}|\d{4})\Z"),
+    "anthropic": lazy_pattern(r"-\d{8}\Z|@\d{8}\Z"),
+    "bedrock": lazy_pattern(r"-\d{8}-v\d+(:\d+)?\Z"),
 }
 # Dated snapshots of the usual undated aliases, for the hint: a hint names a snapshot of the
 # *same* model, or none (a different model is a different prompt's behaviour). Keys are the
@@ -56,7 +58,7 @@ def pinned_snapshot(provider: str, name: str) -> str | None:
     return SNAPSHOTS.get(provider.lower(), {}).get(name.lower())
 
 
-_LATEST = re.compile(r"(^|[-_.:/@])latest($|[-_.:/@])", re.I)
+_LATEST = lazy_pattern(r"(^|[-_.:/@])latest($|[-_.:/@])", re.I)
 
 
 def pinning_problem(

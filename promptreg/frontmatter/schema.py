@@ -6,10 +6,10 @@ the first problem so one run shows everything wrong with a file.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from promptreg._lazyre import lazy_pattern
 from promptreg.findings import Finding
 from promptreg.frontmatter.checks import (
     Collector,
@@ -51,7 +51,7 @@ TOP_LEVEL_KEYS = (
     "whitespace",
     "metadata",
 )
-_INPUT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+_INPUT_NAME = lazy_pattern(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
 # Names Jinja gives a meaning of its own; an input called `loop` or `range` would be shadowed.
@@ -94,7 +94,7 @@ RESERVED_INPUT_NAMES = frozenset(
         "namespace",
     ]
 )
-_CONTENT_HASH = re.compile(r"sha256:[0-9a-f]{64}\Z")
+_CONTENT_HASH = lazy_pattern(r"sha256:[0-9a-f]{64}\Z")
 
 
 def parse_spec(doc: YamlDoc, path: str) -> tuple[PromptSpec | None, list[Finding]]:

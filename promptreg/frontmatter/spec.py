@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, Final
+
+from promptreg._record import record
 
 if TYPE_CHECKING:
     from promptreg.frontmatter.structured import OutputSpec, ToolSpec
@@ -32,7 +34,7 @@ class _Missing:
 MISSING: Final = _Missing()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ModelSpec:
     provider: str
     name: str
@@ -42,7 +44,7 @@ class ModelSpec:
         return {"provider": self.provider, "name": self.name, "params": dict(self.params)}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class InputSpec:
     name: str
     type: str
@@ -65,13 +67,13 @@ class InputSpec:
         return out
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Budget:
     max_input_tokens: int | None = None
     max_output_tokens: int | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Metric:
     name: str
     kind: str
@@ -79,7 +81,7 @@ class Metric:
     options: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Evals:
     dataset: str | None = None
     metrics: tuple[Metric, ...] = ()
@@ -97,7 +99,7 @@ class Evals:
     runner: Mapping[str, Any] | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PromptSpec:
     """Everything the front-matter says, typed. `raw` is the parsed YAML as written."""
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-_FENCE = re.compile(r"^---[ \t]*(?:\n|$)", re.M)
+from promptreg._lazyre import lazy_pattern
+from promptreg._record import record
+
+_FENCE = lazy_pattern(r"^---[ \t]*(?:\n|$)", re.M)
 
 
 class FrontMatterError(Exception):
@@ -16,7 +18,7 @@ class FrontMatterError(Exception):
         self.line = line
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FileParts:
     """`opening + front_matter + closing + body` is the file's text, exactly."""
 

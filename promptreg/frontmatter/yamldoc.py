@@ -4,8 +4,9 @@ problem in the text raises. A leaf, so the reader (_yaml.py) and its PyYAML half
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+from promptreg._record import record
 
 Path_ = tuple[str | int, ...]
 
@@ -27,7 +28,7 @@ class YamlError(Exception):
         self.col = col
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class YamlDoc:
     """Parsed YAML plus where each key (or list item) stands: path -> (line, col), 1-based."""
 

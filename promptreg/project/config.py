@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from promptreg._lazyre import lazy_pattern
+from promptreg._record import record
 from promptreg.codecache import code_cache_for
 from promptreg.errors import ConfigError
 from promptreg.frontmatter._yaml import read_yaml
@@ -19,10 +20,10 @@ from promptreg.repository import work_tree_root
 CONFIG_FILE = "promptreg.yaml"
 DATA_DIR = Path(__file__).parent.parent / "data"
 DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")
-_ENV_NAME = re.compile(r"[a-z][a-z0-9_-]*\Z")
+_ENV_NAME = lazy_pattern(r"[a-z][a-z0-9_-]*\Z")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Price:
     """USD per 1,000,000 tokens."""
 
@@ -30,20 +31,20 @@ class Price:
     output: float
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Pricing:
     as_of: str | None
     models: Mapping[str, Price]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LintConfig:
     require_budget: bool = False
     allowed_models: tuple[str, ...] = ()
     max_file_bytes: int = 1_000_000
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class EvalsConfig:
     """`evals:` in promptreg.yaml: how `promptreg eval` runs and how strict `check` is."""
 
@@ -58,7 +59,7 @@ class EvalsConfig:
     require_model_run: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SigningConfig:
     """`signing:` in promptreg.yaml: environments whose deployments count only when their tag
     carries a good signature by an allowed key: an ssh key listed in `allowed_signers` (git's
@@ -79,7 +80,7 @@ class SigningConfig:
         return self.legacy_hashes == "refuse" or (env is not None and env in self.environments)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Config:
     root: Path
     prompts_dir: Path

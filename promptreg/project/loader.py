@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 import jinja2
 
+from promptreg._lazyre import lazy_pattern
+from promptreg._record import record
 from promptreg.codecache import CodeCache
 from promptreg.errors import PromptFileError
 from promptreg.findings import Finding
@@ -30,10 +32,10 @@ from promptreg.template.prompt import Prompt
 from promptreg.template.sources import decode_source, read_regular, symlink_message, symlink_under
 
 _YAML_CODES = {"syntax": "PR010", "duplicate": "PR011", "alias": "PR012"}
-_JINJA_TAGS = re.compile(r"\{#.*?#\}|\{%.*?%\}", re.S)
+_JINJA_TAGS = lazy_pattern(r"\{#.*?#\}|\{%.*?%\}", re.S)
 
 
-@dataclass
+@record
 class PromptFile:
     """Everything learnt from reading one file, for `validate` to lint further."""
 
@@ -273,7 +275,7 @@ def _read_template(pf: PromptFile, env: TemplateEnv) -> None:
     _check_leading_text(pf, body, offset)
 
 
-_AT_OFFSET = re.compile(r"\A(unexpected char .+) at (\d+)\Z", re.S)
+_AT_OFFSET = lazy_pattern(r"\A(unexpected char .+) at (\d+)\Z", re.S)
 
 
 def syntax_error_position(

@@ -13,13 +13,13 @@ tagpack.py (tag objects as bytes); ../repository.py finds the repository.
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from promptreg._lazyre import lazy_pattern
+from promptreg._record import record
 from promptreg.errors import (
     GitError,
     NotARepositoryError,
@@ -38,10 +38,10 @@ LOCK_WAIT = 2.0
 # changed less than this long ago may change again with no trace in mtime, size or inode.
 SETTLE_NS = 50_000_000
 # How `update-ref --stdin` names the ref a transaction failed on.
-_LOCKED_REF = re.compile(r"cannot lock ref '([^']+)'")
+_LOCKED_REF = lazy_pattern(r"cannot lock ref '([^']+)'")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TagRef:
     """One tag as `for-each-ref` lists it. For an annotated tag, `commit` is the object its tag
     object names (not checked to be a commit: the read model judges that) and `tagger`, `date`

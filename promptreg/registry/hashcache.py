@@ -17,9 +17,9 @@ computed: a prompt that failed to load is judged afresh every time.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
+from promptreg._lazyre import lazy_pattern
 from promptreg.codecache import memoize
 from promptreg.errors import PromptregError
 from promptreg.template.analysis import FORMAT as ANALYSIS_FORMAT
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from promptreg.template.prompt import Prompt
 
 FORMAT = "content-hash-1"
-_HASH = re.compile(r"sha256:[0-9a-f]{64}\Z")
+_HASH = lazy_pattern(r"sha256:[0-9a-f]{64}\Z")
 
 
 def with_known_hash(

@@ -17,16 +17,17 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
+from promptreg._record import record
 from promptreg.registry.deployments import DeploymentReader
 from promptreg.registry.gitstore import SETTLE_NS, GitStore
 from promptreg.registry.tags import PREFIX
 from promptreg.registry.verdicts import Candidate
 
 
-@dataclass
+@record
 class RefIndex:
     """Every deployment-shaped ref, grouped by (name, env), as listed at `listed_at_ns`."""
 

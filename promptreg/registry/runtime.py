@@ -17,10 +17,10 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from promptreg._record import record
 from promptreg.errors import PromptNotFoundError
 from promptreg.registry.gitregistry import GitRegistry
 from promptreg.registry.gitstore import SETTLE_NS
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from promptreg.registry.follower import Follower
 
 
-@dataclass
+@record
 class _Entry:
     prompt: Prompt
     fresh_until: float

@@ -10,17 +10,17 @@ Environments win over revisions of the same spelling, versions over branches.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from promptreg._lazyre import lazy_pattern
+from promptreg._record import record
 from promptreg.errors import UsageError
 from promptreg.names import name_problem
 
-_VERSION = re.compile(r"v?([0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.+-]*)?)\Z")  # ASCII digits
+_VERSION = lazy_pattern(r"v?([0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.+-]*)?)\Z")  # ASCII digits
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Selector:
     name: str
     kind: str  # tree | env | version | rev

@@ -28,14 +28,16 @@ from collections.abc import Mapping
 from functools import cache, lru_cache
 from typing import Any
 
+from promptreg._lazyre import lazy_pattern
+
 # Keys the fast path may read: words YAML 1.2 reads as strings (not null/true/false).
-_KEY = re.compile(r"(?!(?:null|true|false)\Z)[a-z_][a-z0-9_]*\Z")
-_INT = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
-_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+(?:e[-+]?[0-9]+)?\Z")
-_PLAIN = re.compile(r"[A-Za-z0-9_./@:+-][A-Za-z0-9_./@:+ -]*\Z")
+_KEY = lazy_pattern(r"(?!(?:null|true|false)\Z)[a-z_][a-z0-9_]*\Z")
+_INT = lazy_pattern(r"-?(?:0|[1-9][0-9]*)\Z")
+_FLOAT = lazy_pattern(r"-?(?:0|[1-9][0-9]*)\.[0-9]+(?:e[-+]?[0-9]+)?\Z")
+_PLAIN = lazy_pattern(r"[A-Za-z0-9_./@:+-][A-Za-z0-9_./@:+ -]*\Z")
 # Plain scalars the YAML reader resolves to something other than a string (YAML 1.2's core
 # schema, as `_yaml_pyyaml` configures it): the fast path leaves them to that reader.
-_RESOLVED = re.compile(
+_RESOLVED = lazy_pattern(
     r"""(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE
         |[-+]?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+
         |[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?

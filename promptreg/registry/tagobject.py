@@ -7,10 +7,12 @@ from these fields alone: what the object says, not what a listing of refs claims
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-OID = re.compile(r"(?:[0-9a-f]{40}|[0-9a-f]{64})\Z")
+from promptreg._lazyre import lazy_pattern
+from promptreg._record import record
+
+OID = lazy_pattern(r"(?:[0-9a-f]{40}|[0-9a-f]{64})\Z")
 _SIGNATURE_STARTS = (
     "-----BEGIN PGP SIGNATURE-----",
     "-----BEGIN PGP MESSAGE-----",
@@ -19,7 +21,7 @@ _SIGNATURE_STARTS = (
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TagObject:
     """An annotated tag object as git stores it, the signature split from the message."""
 

@@ -9,24 +9,25 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from promptreg._lazyre import lazy_pattern
+from promptreg._record import record
 from promptreg.names import name_problem
 from promptreg.registry.tagmessage import read_message, write_message
 
 PREFIX = "prompts/"
 SEQ_WIDTH = 6
 MESSAGE_FORMAT = 1
-_ENV = re.compile(r"[a-z][a-z0-9_-]*\Z")
+_ENV = lazy_pattern(r"[a-z][a-z0-9_-]*\Z")
 MAX_SEQ_DIGITS = 12
 MAX_SEQ = 10**MAX_SEQ_DIGITS - 1  # the largest canonical seq (promote never writes a larger one)
-_SEQ = re.compile(rf"[0-9]{{{SEQ_WIDTH},{MAX_SEQ_DIGITS}}}\Z")
-_RELEASE = re.compile(r"prompts/(?P<name>[^@]+)@v(?P<version>[0-9][^/@]*)\Z")
+_SEQ = lazy_pattern(rf"[0-9]{{{SEQ_WIDTH},{MAX_SEQ_DIGITS}}}\Z")
+_RELEASE = lazy_pattern(r"prompts/(?P<name>[^@]+)@v(?P<version>[0-9][^/@]*)\Z")
 
 
 def release_tag(name: str, version: str) -> str:
@@ -91,7 +92,7 @@ def parse_release(tag: str) -> tuple[str, str] | None:
     return m["name"], m["version"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Deployment:
     """One deployment tag, read back: what runs in `env` from this tag on."""
 

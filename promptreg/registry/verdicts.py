@@ -6,9 +6,9 @@ judged releases, and the content-hash match rules every path applies the same wa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from promptreg._record import record
 from promptreg.registry.tagobject import TagObject
 from promptreg.registry.tags import Deployment
 
@@ -37,7 +37,7 @@ def legacy_hint(name: str, env: str | None, version: str) -> str:
     )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Candidate:
     """A ref under `prompts/<name>@<env>/`, as listed (not yet judged)."""
 
@@ -53,7 +53,7 @@ class Candidate:
         return self.name, self.env
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rejected:
     """A tag that looks like a deployment (or release) but does not count, and why."""
 
@@ -83,7 +83,7 @@ class Rejected:
 Verdict = Deployment | Rejected
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DeploymentLog:
     """The deployments of one prompt: the valid ones newest first, and the rejected tags."""
 
@@ -104,7 +104,7 @@ def make_log(verdicts: Sequence[Verdict], env: str | None) -> DeploymentLog:
     return DeploymentLog(valid, rejected)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Release:
     """A release tag, judged: `commit` it points at, `problem` None when it counts."""
 

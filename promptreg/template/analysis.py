@@ -9,16 +9,17 @@ unmarshal (~50 µs) instead of a parse, a code generation and a Python compile (
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from types import CodeType
 from typing import Any
 
 from jinja2 import nodes
 
+from promptreg._record import record
+
 FORMAT = "4"  # 3: role-marker lines compile to sentinels; 4: code bounded by sandbox.py
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Reference:
     """An include/import/extends statement: its target (None when not a literal) and line."""
 
@@ -27,7 +28,7 @@ class Reference:
     ignore_missing: bool
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TemplateProblem:
     """A problem found by static analysis; `line` is relative to the template analysed."""
 
@@ -36,7 +37,7 @@ class TemplateProblem:
     line: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Analysis:
     code: CodeType
     variables: frozenset[str]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import weakref
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 import jinja2
@@ -17,6 +17,7 @@ from jinja2 import nodes
 from jinja2.compiler import Frame
 from jinja2.idtracking import VAR_LOAD_RESOLVE
 
+from promptreg._record import record
 from promptreg.codecache import CodeCache, memoize
 from promptreg.limits import DEFAULT, LimitExceeded, Limits
 from promptreg.template.analysis import Analysis, TemplateProblem, inspect_ast
@@ -44,7 +45,7 @@ class CompileLimitError(jinja2.TemplateSyntaxError):
     limit = "compile"  # or the `limits:` key that refused it (max_template_nodes)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Closure:
     """What a template depends on: partial names in include order, and every variable used."""
 
@@ -57,7 +58,7 @@ class Closure:
     uses: dict[str, tuple[int, str | None]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Partial:
     """A partial, analysed once per environment however many prompts include it."""
 

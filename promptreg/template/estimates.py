@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from promptreg._lazyre import lazy_pattern
 from promptreg.limits import check_length, check_width, current
 
 _REPR_FACTOR = 10  # `repr` of a str: `\U0001f600`-style escapes are at most 10 characters
@@ -62,7 +63,7 @@ def _quoted_size(text: str) -> int:
 
 
 # printf-style: %[(key)][flags][width][.precision][length]type
-_PRINTF = re.compile(
+_PRINTF = lazy_pattern(
     r"%(?:\((?P<key>[^)]*)\))?[-#0 +]*(?P<width>\*|\d+)?(?:\.(?P<prec>\*|\d*))?[hlL]?(?P<conv>.)",
     re.S,
 )
@@ -122,7 +123,7 @@ def _printf_field_size(conv: str, value: Any, precision: int) -> int:
     return 330 + precision
 
 
-_FORMAT_NUMBER = re.compile(r"\d+")
+_FORMAT_NUMBER = lazy_pattern(r"\d+")
 
 
 def check_format_spec(spec: str) -> None:

@@ -30,19 +30,20 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 
+from promptreg._lazyre import lazy_pattern
 from promptreg.frontmatter.checks import RESERVED_CHAR
 
 ROLES = ("system", "user", "assistant")
 # A line ends at `\n` or at a lone `\r`: Jinja's lexer reads both as a newline, so a marker
 # line must be one however the line breaks are written (else a body with CR line breaks would
 # render as one text prompt while hashing the same as its LF twin, which is a chat).
-MARKER = re.compile(r"(?:^|(?<=\r))(system|user|assistant):[ \t]*(?=\r|$)", re.M)
+MARKER = lazy_pattern(r"(?:^|(?<=\r))(system|user|assistant):[ \t]*(?=\r|$)", re.M)
 """The rule, applied to a template's source (a body or a partial)."""
 
 SENTINEL = {role: f"{RESERVED_CHAR}{role[0]}{RESERVED_CHAR}" for role in ROLES}
 SENTINEL_ROLE = {sentinel[1]: role for role, sentinel in SENTINEL.items()}
-_SENTINEL_LINE = re.compile(r"(?:^|(?<=\r))(system|user|assistant):(?=[ \t]*(?:\r|$))", re.M)
-_ANY_SENTINEL = re.compile(f"{RESERVED_CHAR}([sua]){RESERVED_CHAR}")
+_SENTINEL_LINE = lazy_pattern(r"(?:^|(?<=\r))(system|user|assistant):(?=[ \t]*(?:\r|$))", re.M)
+_ANY_SENTINEL = lazy_pattern(f"{RESERVED_CHAR}([sua]){RESERVED_CHAR}")
 
 
 def mark_source(source: str, name: str | None = None, filename: str | None = None) -> str:

@@ -19,6 +19,7 @@ from typing import Any, Literal, TypedDict
 import jinja2
 import markupsafe
 
+from promptreg._lazyre import lazy_pattern
 from promptreg.frontmatter.checks import RESERVED_CHAR
 from promptreg.limits import output
 from promptreg.template.estimates import check_printable
@@ -38,10 +39,10 @@ __all__ = [
     "split_messages",
 ]
 
-_SLOT = re.compile("\ue000([0-9]{1,9})\ue000")
+_SLOT = lazy_pattern("\ue000([0-9]{1,9})\ue000")
 # The rendered text is a sequence of template text, sentinels and placeholders, each of those
 # a pair of U+E000: read left to right, so two placeholders around an `s` are not a sentinel.
-_TOKEN = re.compile("\ue000(?:[0-9]{1,9}|([sua]))\ue000")
+_TOKEN = lazy_pattern("\ue000(?:[0-9]{1,9}|([sua]))\ue000")
 _MAX_NESTING = 32
 
 _slots: ContextVar[list[str] | None] = ContextVar("promptreg_render_slots", default=None)

@@ -20,10 +20,10 @@ import importlib.machinery
 import importlib.util
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from promptreg._record import record
 from promptreg.template.render import ChatMessage
 
 PER_MESSAGE = 3
@@ -39,7 +39,7 @@ class _Tokenizer(Protocol):
     def count(self, text: str) -> int: ...
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TokenCount:
     tokens: int
     exact: bool

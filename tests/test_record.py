@@ -1,0 +1,107 @@
+"""`record` behaves as `dataclass` (issue 9 §2: it only compiles fewer methods at import).
+
+Each case defines the same class twice, with `@dataclass(...)` and with `@record(...)`, and
+compares what a caller can observe: repr (also of a class that contains itself), equality
+(with an equal, a different and a foreign object), hashability and hash, frozenness,
+`replace`, `fields`, `asdict`, `__match_args__`, pickling and the generated `__init__`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import pickle
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from promptreg._record import record
+from promptreg.registry.tags import Deployment
+
+
+def _twins(frozen: bool) -> tuple[type, type]:
+    def body(decorate: Any) -> type:
+        @decorate
+        class Point:
+            x: int
+            label: str = "p"
+            hidden: int = dataclasses.field(default=0, repr=False, compare=False)
+            tags: list[Any] = dataclasses.field(default_factory=list)
+            seen: int = dataclasses.field(default=3, init=False)
+            made: tuple[Any, ...] = dataclasses.field(default_factory=tuple, init=False)
+
+        return Point
+
+    if frozen:
+        return body(dataclasses.dataclass(frozen=True)), body(record(frozen=True))
+    return body(dataclasses.dataclass), body(record)
+
+
+values = st.tuples(st.integers(), st.text(max_size=5), st.integers())
+
+
+@settings(max_examples=60, deadline=None)
+@given(frozen=st.booleans(), a=values, b=values)
+def test_record_matches_dataclass(frozen: bool, a: tuple[Any, ...], b: tuple[Any, ...]):
+    ref, ours = _twins(frozen)
+    a, b = (*a, ()), (*b, ())  # tags: hashable
+    r1, r2, o1, o2 = ref(*a), ref(*b), ours(*a), ours(*b)
+    assert repr(o1).split("Point", 1)[1] == repr(r1).split("Point", 1)[1]
+    assert (o1 == o2) == (r1 == r2) and (o1 != o2) == (r1 != r2)
+    assert (o1 == ours(*a)) and (o1 != a) and (o1 == r1) is False
+    assert o1.__eq__(r1) is NotImplemented
+    if frozen:
+        assert (hash(o1) == hash(ours(*a))) and hash(o1) == hash(r1)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            o1.x = 1
+    else:
+        with pytest.raises(TypeError):
+            hash(o1)
+        o1.x = 7
+        assert o1.x == 7
+    assert [f.name for f in dataclasses.fields(ours)] == [f.name for f in dataclasses.fields(ref)]
+    assert dataclasses.asdict(ours(*a)) == dataclasses.asdict(ref(*a))
+    assert dataclasses.replace(ours(*a), x=5) == ours(5, *a[1:])
+    assert ours.__match_args__ == ref.__match_args__
+    assert str(inspect.signature(ours)) == str(inspect.signature(ref))
+    assert ours.__doc__.split("Point", 1)[1] == ref.__doc__.split("Point", 1)[1]
+    assert (o1.seen, o1.made) == (r1.seen, r1.made) == (3, ())
+    if frozen:
+        with pytest.raises(dataclasses.FrozenInstanceError, match="cannot delete field 'x'"):
+            del o1.x
+        with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'y'"):
+            o1.y = 1
+    assert ours.__dataclass_params__.eq and ours.__dataclass_params__.repr
+
+
+def test_recursive_repr_and_pickle():
+    _, ours = _twins(False)
+    point = ours(1)
+    point.tags.append(point)
+    assert repr(point).endswith("Point(x=1, label='p', tags=[...], seen=3, made=())")
+    deployment = Deployment(
+        "a", "prod", 1, "t", "c", "promote", "1.0.0", None, None, None, None, False
+    )
+    assert pickle.loads(pickle.dumps(deployment)) == deployment
+    assert dataclasses.replace(deployment) == deployment
+    with pytest.raises(TypeError):
+        ours()  # the generated __init__ still requires its fields
+
+
+def test_what_the_class_wrote_itself_stays():
+    @record(frozen=True)
+    class Own:
+        a: int
+
+        def __repr__(self) -> str:
+            return "mine"
+
+        def __eq__(self, other: object) -> bool:
+            return True
+
+        def __hash__(self) -> int:
+            return 3
+
+    assert repr(Own(1)) == "mine" and Own(1) == 2 and hash(Own(1)) == 3

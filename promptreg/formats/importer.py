@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from promptreg._atomic import atomic_write
-from promptreg.findings import one_line
+from promptreg.findings import WARNING_CODES, one_line
 from promptreg.formats.dotprompt import draft_dotprompt, partial_finder
 from promptreg.formats.export import embedded_source
 from promptreg.formats.ghmodels import draft_github
@@ -197,9 +197,7 @@ def import_paths(
         if conversion.refused is None:
             findings = check_prompt(project, conversion, written=not dry_run)
             if findings:
-                conversion = replace(
-                    conversion, notes=conversion.notes + tuple(f"validate: {f}" for f in findings)
-                )
+                conversion = replace(conversion, notes=conversion.notes + tuple(findings))
         results.append(conversion)
     return results
 
@@ -221,7 +219,8 @@ def check_prompt(project: Project, conversion: Conversion, *, written: bool) -> 
     )
     lint(pf, project)
     return [
-        f"{f.line}:{f.col}: {f.code} {f.message}"
+        ("validate warning: " if f.code in WARNING_CODES else "validate: ")
+        + f"{f.line}:{f.col}: {f.code} {f.message}"
         for f in pf.findings
         if written or f.code not in ("PR061", "PR043")  # dataset, partials: not written yet
     ]

@@ -1,111 +1,27 @@
-"""Picoschema (Dotprompt's compact schema notation) to JSON Schema, and JSON Schema to
-promptreg's typed inputs.
-
-Picoschema, as Dotprompt's spec suite (`spec/picoschema.yaml`) defines it: a scalar type name
-with an optional `, description`; a mapping of fields where `name?` is optional (its type
-becomes `[type, "null"]`), `name(array, desc)`, `name(object, desc)` and `name(enum, desc)`
-say what the value is, and `(*)` types the other keys. A mapping that already reads as JSON
-Schema (`type` or `properties` at its top) is taken as it is.
-"""
+"""JSON Schema (or Picoschema, converted by `promptreg.frontmatter.picoschema`, the one
+converter `output:` uses too) to promptreg's typed inputs, for Dotprompt's `input.schema`."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from promptreg.formats.report import Refused
-
-_SCALARS = ("string", "number", "integer", "boolean", "null", "any")
-_JSON_TYPES = ("string", "number", "integer", "boolean", "null", "object", "array")
-_FIELD = re.compile(r"\A([^?(]+)(\?)?(?:\((\w+)(?:,\s*(.*))?\))?\Z", re.S)
-_MAX_DEPTH = 32
+from promptreg.frontmatter.picoschema import PicoschemaError
+from promptreg.frontmatter.picoschema import to_json_schema as _convert
 
 
-def to_json_schema(
-    schema: Any, named: Mapping[str, Any] | None = None, depth: int = 0
-) -> dict[str, Any]:
+def to_json_schema(schema: Any) -> dict[str, Any]:
     """The JSON Schema a Picoschema (or JSON Schema) value stands for. Raises Refused."""
-    if depth > _MAX_DEPTH:
-        raise Refused(f"schema nests more than {_MAX_DEPTH} levels")
     if schema is None:
         return {}
-    if isinstance(schema, str):
-        return _scalar(schema, named or {})
-    if not isinstance(schema, Mapping):
-        raise Refused(f"schema must be a type name or a mapping, not {type(schema).__name__}")
-    if schema.get("type") in _JSON_TYPES or "properties" in schema:
-        out = dict(schema)
-        if "properties" in out and "type" not in out:
-            out = {"type": "object", **out}
-        return out
-    return _object(schema, named or {}, depth)
-
-
-def _scalar(text: str, named: Mapping[str, Any]) -> dict[str, Any]:
-    type_, _, description = text.partition(",")
-    type_, description = type_.strip(), description.strip()
-    if type_ in named:
-        out = dict(named[type_])
-    elif type_ == "any":
-        out = {}
-    elif type_ in _SCALARS:
-        out = {"type": type_}
-    else:
-        raise Refused(f"unknown schema type `{type_}`")
-    if description:
-        out["description"] = description
-    return out
-
-
-def _object(fields: Mapping[str, Any], named: Mapping[str, Any], depth: int) -> dict[str, Any]:
-    properties: dict[str, Any] = {}
-    required: list[str] = []
-    out: dict[str, Any] = {"type": "object", "properties": properties}
-    for key, value in fields.items():
-        if not isinstance(key, str):
-            raise Refused(f"schema field name {key!r} is not a string")
-        if key.startswith("(*)"):
-            out["additionalProperties"] = to_json_schema(value, named, depth + 1)
-            continue
-        match = _FIELD.match(key.strip())
-        if match is None:
-            raise Refused(f"cannot read schema field `{key}`")
-        name, optional, kind, description = match.groups()
-        name = name.strip()
-        prop = _field(kind, value, named, depth)
-        if description:
-            prop["description"] = description.strip()
-        if optional:
-            _nullable(prop)
-        else:
-            required.append(name)
-        properties[name] = prop
-    out.setdefault("additionalProperties", False)
-    if required:
-        out["required"] = required
-    return out
-
-
-def _field(kind: str | None, value: Any, named: Mapping[str, Any], depth: int) -> dict[str, Any]:
-    if kind is None:
-        return to_json_schema(value, named, depth + 1)
-    if kind == "array":
-        return {"type": "array", "items": to_json_schema(value, named, depth + 1)}
-    if kind == "object":
-        return to_json_schema(value if isinstance(value, Mapping) else {}, named, depth + 1)
-    if kind == "enum":
-        if not isinstance(value, list):
-            raise Refused("an `(enum)` field lists its values")
-        return {"enum": list(value)}
-    raise Refused(f"unknown schema field kind `({kind})`")
-
-
-def _nullable(prop: dict[str, Any]) -> None:
-    if "enum" in prop:
-        prop["enum"] = [*prop["enum"], None]
-    elif isinstance(prop.get("type"), str):
-        prop["type"] = [prop["type"], "null"]
+    try:
+        converted = _convert(schema)
+    except PicoschemaError as err:
+        raise Refused(f"schema: {err}") from None
+    except RecursionError:
+        raise Refused("schema: nested too deeply") from None
+    return converted if isinstance(converted, dict) else {}
 
 
 _INPUT_TYPES = {"string", "integer", "number", "boolean", "array", "object"}

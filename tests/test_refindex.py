@@ -152,3 +152,21 @@ def test_the_index_distrusts_a_directory_changed_just_before_the_listing(deploye
         coarse = index.listed_at_ns - 1_000_000  # dated 1 ms before the listing began
         os.utime(path, ns=(coarse, coarse))
         assert not index.trusted_for(reg.store, "triage", "dev")
+
+
+def test_a_working_tree_prompt_saved_twice_in_one_tick_is_served_as_last_saved(repo: Workspace):
+    """A bare `get("name")` serves the working tree and re-checks the file's mtime: the same
+    coarse clock, the same rule."""
+    path = repo.prompts / "triage.prompt"
+    text = path.read_text(encoding="utf-8")
+    with Registry(repo.root, refresh=0) as reg:
+        tick = time.time_ns() - 1_000_000
+        path.write_text(text.replace("version: 1.0.0", "version: 1.0.1"), encoding="utf-8")
+        os.utime(path, ns=(tick, tick))
+        assert reg.get("triage").version == "1.0.1"
+        path.write_text(text.replace("version: 1.0.0", "version: 1.0.2"), encoding="utf-8")
+        os.utime(path, ns=(tick, tick))  # saved again within the same tick
+        assert reg.get("triage").version == "1.0.2"
+        _settled()
+        kept = reg.get("triage")
+        assert reg.get("triage") is kept  # settled: unchanged, kept

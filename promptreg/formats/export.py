@@ -181,7 +181,8 @@ def _response_format(front: Mapping[str, Any]) -> dict[str, Any] | None:
     if "schema" not in output:
         return {"type": "json_object"}
     spec: dict[str, Any] = {"name": output.get("name") or "output"}
-    spec["schema"] = to_json_schema(output["schema"])
+    schema = output["schema"]
+    spec["schema"] = schema if isinstance(schema, bool) else to_json_schema(schema)
     if "strict" in output:
         spec["strict"] = output["strict"]
     return {"type": "json_schema", "json_schema": spec}

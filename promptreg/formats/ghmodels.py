@@ -21,6 +21,7 @@ from promptreg.formats.placeholders import MUSTACHE, add_text
 from promptreg.formats.promptfile import Draft, model_of
 from promptreg.formats.report import Refused
 from promptreg.formats.source import mapping, parse_yaml
+from promptreg.frontmatter.checks import json_type
 
 ROLES = {"system": "system", "user": "user", "assistant": "assistant", "developer": "system"}
 _CARRIED = ("responseFormat", "jsonSchema", "name")
@@ -122,22 +123,8 @@ def _rows(data: Any) -> list[Mapping[str, Any]]:
 
 
 def _type_of(var: str, rows: list[Mapping[str, Any]]) -> str:
-    kinds = {_json_type(r[var]) for r in rows if var in r}
+    kinds = {json_type(r[var]) for r in rows if var in r}
     return kinds.pop() if len(kinds) == 1 else "string"
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, Mapping):
-        return "object"
-    return "string"
 
 
 def _jsonl(rows: list[Mapping[str, Any]], used: list[str]) -> str:

@@ -1,5 +1,7 @@
-"""JSON Schema (or Picoschema, converted by `promptreg.frontmatter.picoschema`, the one
-converter `output:` uses too) to promptreg's typed inputs, for Dotprompt's `input.schema`."""
+"""Dotprompt's `input.schema` as promptreg's typed inputs: Picoschema (or JSON Schema) converted
+by the one converter `output.schema` uses too (frontmatter/picoschema.py, checked against
+Dotprompt's spec suite), then its top-level properties declared as inputs.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +9,23 @@ from collections.abc import Mapping
 from typing import Any
 
 from promptreg.formats.report import Refused
+from promptreg.frontmatter.checks import json_type
 from promptreg.frontmatter.picoschema import PicoschemaError
 from promptreg.frontmatter.picoschema import to_json_schema as _convert
 
 
-def to_json_schema(schema: Any) -> dict[str, Any]:
+def to_json_schema(schema: Any, named: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The JSON Schema a Picoschema (or JSON Schema) value stands for. Raises Refused."""
     if schema is None:
         return {}
     try:
-        converted = _convert(schema)
+        out = _convert(schema, named)
     except PicoschemaError as err:
-        raise Refused(f"schema: {err}") from None
-    except RecursionError:
-        raise Refused("schema: nested too deeply") from None
-    return converted if isinstance(converted, dict) else {}
+        where = ".".join(str(part) for part in err.where)
+        raise Refused(f"schema{' at ' + where if where else ''}: {err.message}") from None
+    if not isinstance(out, dict):
+        raise Refused("an input schema of `true` or `false` declares no inputs")
+    return out
 
 
 _INPUT_TYPES = {"string", "integer", "number", "boolean", "array", "object"}
@@ -50,7 +54,7 @@ def input_from_property(
     enum = [v for v in prop.get("enum") or [] if v is not None]
     type_ = kinds[0] if len(kinds) == 1 and kinds[0] in _INPUT_TYPES else None
     if type_ is None and enum:
-        type_ = _type_of(enum[0])
+        type_ = json_type(enum[0])
     if type_ is None:
         type_ = "string"
         notes.append(f"input `{name}`: schema type {types or 'any'!r} declared as string")
@@ -67,13 +71,3 @@ def input_from_property(
     if type_ in ("object", "array") and any(k in prop for k in ("properties", "items")):
         notes.append(f"input `{name}`: the shape of its {type_} (JSON Schema) is not checked")
     return out
-
-
-def _type_of(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    return "string"

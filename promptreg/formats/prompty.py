@@ -23,6 +23,8 @@ from promptreg.formats.hbs_jinja import translate
 from promptreg.formats.promptfile import Draft, model_of, template_variables, version_of
 from promptreg.formats.report import Refused
 from promptreg.formats.source import mapping, parse_yaml, read_source, split_document
+from promptreg.frontmatter.checks import json_type
+from promptreg.template.text_lint import spaced_prints
 
 # Prompty's role line: optional `#`, a role, optional spaces, a colon, alone on its line.
 _ROLE_LINE = re.compile(
@@ -81,7 +83,7 @@ def draft_prompty(
     _inputs(front.get("inputs"), draft)
     draft.body = _body(body, _template_format(front.get("template")), draft)
     for var in sorted(template_variables(draft.body) - set(draft.inputs)):
-        kind = _json_type(draft.sample[var]) if var in draft.sample else "string"
+        kind = json_type(draft.sample[var]) if var in draft.sample else "string"
         draft.inputs[var] = {"type": kind, "required": True}
         if var not in draft.sample:
             draft.note(f"input `{var}` was not declared: declared as a required {kind}")
@@ -162,7 +164,7 @@ def _inputs(inputs: Any, draft: Draft) -> None:
         kind = _TYPES.get(str(decl.get("type") or decl.get("kind") or "").lower())
         if kind is None:
             sample = draft.sample.get(name, decl.get("default", decl.get("sample")))
-            kind = _json_type(sample) if sample is not None else "string"
+            kind = json_type(sample) if sample is not None else "string"
         out: dict[str, Any] = {"type": kind}
         if "default" in decl and decl["default"] is not None:
             out["default"] = decl["default"]
@@ -200,7 +202,7 @@ def _body(body: str, fmt: str, draft: Draft) -> str:
     body = _VALUE_ROLE.sub(_role_choice, body)
     if not _ROLE_LINE.search(body):
         body = "system:\n" + body
-    return body
+    return spaced_prints(body)
 
 
 def _role(word: str, draft: Draft) -> str:
@@ -222,17 +224,3 @@ def _role_choice(match: re.Match[str]) -> str:
         f'{{% elif {value} == "assistant" %}}\nassistant:\n'
         "{% else %}\nuser:\n{% endif %}"
     )
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, Mapping):
-        return "object"
-    return "string"

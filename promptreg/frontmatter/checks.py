@@ -37,6 +37,21 @@ def describe(value: Any) -> str:
     return type(value).__name__
 
 
+def json_type(value: Any) -> str:
+    """The JSON Schema type name of a YAML/JSON value (inputs typed from a sample or a default)."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, Mapping):
+        return "object"
+    return "string"
+
+
 def value_has_type(value: Any, type_name: str) -> bool:
     """Whether `value` is of the declared input type (booleans are not numbers)."""
     if type_name == "string":

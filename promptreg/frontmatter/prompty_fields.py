@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from promptreg.frontmatter.checks import json_type
 from promptreg.frontmatter.yamldoc import YamlDoc
 
 Where = tuple[str | int, ...]
@@ -103,21 +104,7 @@ def read_inputs(view: View, data: Mapping[str, Any]) -> None:
 def _kind_of(decl: Mapping[str, Any]) -> str:
     for key in ("default", "example", "sample"):
         if key in decl:
-            return _json_type(decl[key])
-    return "string"
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
+            return json_type(decl[key])
     return "string"
 
 
@@ -137,7 +124,7 @@ def read_sample(view: View, data: Mapping[str, Any], read_file: ReadFile | None)
     view.at(("inputs",), ("inputs",) if "inputs" in data else ("sample",))
     for key, value in sample.items():
         if isinstance(key, str) and key not in inputs:
-            inputs[key] = {"type": _json_type(value)}
+            inputs[key] = {"type": json_type(value)}
             view.at(("inputs", key), ("sample", key))
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from promptreg.errors import PromptNotFoundError
 from promptreg.registry.gitregistry import GitRegistry
+from promptreg.registry.gitstore import SETTLE_NS
 from promptreg.registry.refindex import RefIndex, loose_dirs
 from promptreg.registry.selectors import Selector
 from promptreg.registry.tags import Deployment
@@ -216,7 +217,9 @@ class Registry(GitRegistry):
         files = [prompt.path, *(self.project.prompts_dir / p for p in prompt.partials)]
 
         def restamp() -> object:
-            return tuple(_mtime(f) for f in files)
+            stamp = tuple(_mtime(f) for f in files)
+            settled = time.time_ns() - SETTLE_NS  # a file saved a moment ago proves nothing
+            return object() if any(m is not None and m > settled for m in stamp) else stamp
 
         return self._entry(prompt, restamp)
 

@@ -30,6 +30,7 @@ _LOOKALIKE = re.compile(
 )
 _MARKER = re.compile(r"(system|user|assistant):[ \t]*\r?\Z")
 _RAW = re.compile(r"\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\}", re.S)
+_COMPACT_PRINT = re.compile(r"\{\{([A-Za-z][A-Za-z0-9_]*)\}\}")
 _BARE_PRINT = re.compile(r"\{\{-?\s*([A-Za-z][A-Za-z0-9_]*)\s*-?\}\}")
 
 
@@ -55,6 +56,18 @@ def lookalike_markers(body: str, offset: int, add: Add) -> None:
             f"`{line_text.strip()}` looks like a role marker but is text in the message before "
             f'it: {fix}, or print it (`{{{{ "{line_text.strip()}" }}}}`) to keep it as text',
         )
+
+
+def spaced_prints(body: str) -> str:
+    """`body` with each bare `{{name}}` print written `{{ name }}` (raw blocks left as they are):
+    the same render, in promptreg's own spacing, so an imported prompt that prints an input
+    twice on purpose is not taken for another tool's placeholder (PR088)."""
+    out, pos = [], 0
+    for raw in _RAW.finditer(body):
+        out.append(_COMPACT_PRINT.sub(r"{{ \1 }}", body[pos : raw.start()]) + raw.group(0))
+        pos = raw.end()
+    out.append(_COMPACT_PRINT.sub(r"{{ \1 }}", body[pos:]))
+    return "".join(out)
 
 
 def repeated_inputs(body: str, offset: int, inputs: Iterable[str], add: Add) -> None:

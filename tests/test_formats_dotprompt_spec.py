@@ -21,6 +21,7 @@ import pytest
 
 from promptreg.errors import PromptregError
 from promptreg.formats.dotprompt import draft_dotprompt
+from promptreg.formats.picoschema import to_json_schema
 from promptreg.formats.report import Refused
 from promptreg.frontmatter._yaml_pyyaml import yaml
 from tests.formats_support import HERE, load_draft, render
@@ -51,7 +52,7 @@ def _cases() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
         for group in yaml.safe_load(path.read_text("utf-8")):
             for i, case in enumerate(group["tests"]):
                 if case["expect"].get("messages") == []:
-                    continue  # schema-only cases: tests/test_picoschema.py
+                    continue  # schema-only cases: test_picoschema_cases
                 out.append(
                     (f"{path.relative_to(SPEC).as_posix()}:{group['name']}:{i}", group, case)
                 )
@@ -169,3 +170,17 @@ def test_counts_match_the_readme() -> None:
     assert f"{passed} of the {len(CASES)} rendering cases" in readme
     for failure_class, n in counts.items():
         assert f"{failure_class} ({n})" in readme
+
+
+def test_picoschema_cases() -> None:
+    """The schema-only cases (`spec/picoschema.yaml`): Picoschema to JSON Schema, all 21."""
+    checked = 0
+    for group in yaml.safe_load((SPEC / "picoschema.yaml").read_text("utf-8")):
+        front = yaml.safe_load(group["template"].replace("\r\n", "\n").split("---\n")[1])
+        for case in group["tests"]:
+            for key in ("input", "output"):
+                if key in case["expect"]:
+                    got = to_json_schema(front[key]["schema"], group.get("schemas"))
+                    assert got == case["expect"][key]["schema"], group["name"]
+                    checked += 1
+    assert checked == 21

@@ -28,7 +28,7 @@ from promptreg.formats.prompty import draft_prompty
 from promptreg.formats.report import Conversion, Refused
 from promptreg.formats.source import read_source
 from promptreg.frontmatter.foreign import dotprompt_finding
-from promptreg.names import SUFFIX
+from promptreg.names import PROMPTY_SUFFIX, SUFFIX
 from promptreg.project.project import Project
 from promptreg.template.sources import include_problem, symlink_under
 
@@ -238,6 +238,16 @@ def _place(project: Project, source: Path, conversion: Conversion, taken: set[st
         partial = not relative.endswith(SUFFIX) and not relative.startswith("evals/")
         if partial and target.is_file() and target.read_text("utf-8", "replace") == text:
             continue  # a partial the project has already, the same
+        if relative.endswith(SUFFIX):
+            twin = target.with_name(target.name[: -len(SUFFIX)] + PROMPTY_SUFFIX)
+            if twin.exists():  # one name, two files: `x.prompty` is a prompt as it is
+                why = (
+                    "is a prompt as it is (promptreg reads .prompty files in place); to convert "
+                    "it, import it into another folder with --to"
+                    if source.exists() and os.path.samefile(twin, source)
+                    else "names the same prompt: import into another folder with --to"
+                )
+                return replace(conversion, files={}, refused=f"{_shown(project, twin)} {why}")
         if symlink_under(base, relative) is not None:
             return replace(conversion, files={}, refused=f"{shown}: a symlink is on the way")
         if shown in taken or (target.exists() and not same):

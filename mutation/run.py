@@ -50,6 +50,9 @@ MODULES: dict[str, list[str]] = {
     ],
     "promptreg/selectors.py": ["tests/test_selectors.py"],
     "promptreg/render.py": [
+        "tests/test_printed_values.py",
+        "tests/test_template_error_locations.py",
+        "tests/test_placeholder_nesting.py",
         "tests/test_render_markers.py",
         "tests/test_render_structure.py",
         "tests/test_render_properties.py",
@@ -89,6 +92,8 @@ MODULES: dict[str, list[str]] = {
     ],
     "promptreg/sshsig.py": ["tests/test_sshsig.py"],
     "promptreg/markers.py": [
+        "tests/test_printed_values.py",
+        "tests/test_template_error_locations.py",
         "tests/test_render_markers.py",
         "tests/test_render_structure.py",
         "tests/test_redteam_render.py",

@@ -203,8 +203,12 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "every Source's `read` refuses a path leaving the project itself: this check only "
             "saves the read"
         ),
-        'source = Source(lambda _rel: None, "XXXX", "an unknown commit")': (
-            "`prompts_rel` locates partials to read; this Source reads nothing"
+        **dict.fromkeys(
+            [
+                'source = Source(lambda _rel: None, "XXXX", "an unknown commit")',
+                'source = Source(lambda _rel: None, None, "an unknown commit")',
+            ],
+            "`prompts_rel` locates partials to read; this Source reads nothing",
         ),
     },
     "promptreg/sshsig.py": {
@@ -333,6 +337,56 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         "raise ValueError(None)": "the error is caught at once: its text is never read",
         "offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[3:6]))": (
             "the zone has just been checked to be exactly five characters"
+        ),
+    },
+    "promptreg/markers.py": {
+        "super().__init__(*args, )": (
+            "Jinja (compiler.generate) builds its code generator with positional arguments "
+            "only: `kwargs` is always empty"
+        ),
+        **dict.fromkeys(
+            ["self._recursive_loop = None"],
+            "`_recursive_loop` is only tested for truth: None and False alike",
+        ),
+        **dict.fromkeys(
+            [
+                "text: str = super()._output_child_to_const(node, frame, None)",
+                "return info._replace(const=None)",
+            ],
+            "Jinja folds no expression at compile time then (calling the missing `const` "
+            "raises, which Jinja catches): every value is finalized at render time, by the same "
+            "rules; only slower",
+        ),
+        "super()._output_child_pre(None, frame, finalize)": (
+            "Jinja's `_output_child_pre` does not read `node`"
+        ),
+        "self.macro_def(macro_ref, None)": "Jinja's `macro_def` does not read `frame`",
+        "if text or (RESERVED_CHAR in text or text[0].isspace() or text[-1].isspace()):": (
+            "folds nothing but the empty string, which then raises IndexError (caught by "
+            "Jinja): every value is finalized at render time instead; only slower"
+        ),
+    },
+    "promptreg/render.py": {
+        **dict.fromkeys(
+            [
+                "context = template.new_context(values, shared=None)",
+                "context = template.new_context(values, )",
+                "context = template.new_context(values, shared=False)",
+            ],
+            "`values` already holds the environment's globals (Prompt.render_inputs adds them): "
+            "an unshared context copies the same names into a new dict; only slower",
+        ),
+        'limits = getattr(template.environment, "limits", )': (
+            "every template rendered comes from a TemplateEnv, which always sets `limits`"
+        ),
+        "return unmark(value) if (RESERVED_CHAR in value) or True else value": (
+            "`unmark` returns a text without U+E000 unchanged"
+        ),
+        "return restore(text, slots) if (RESERVED_CHAR in text) or True else text": (
+            "`restore` returns a text without U+E000 unchanged"
+        ),
+        "if type(None) is not str:": (
+            "`str.__str__` of a plain str is that str: converting it too changes nothing"
         ),
     },
 }

@@ -86,6 +86,8 @@ MODULES: dict[str, list[str]] = {
         "tests/test_rollback_path.py",
     ],
     "promptreg/evals/gate.py": [
+        "tests/test_gate_stale_fields.py",
+        "tests/test_gate_tolerance_config.py",
         "tests/test_gate_contract.py",
         "tests/test_evals_gate.py",
         "tests/test_evals_provenance.py",

@@ -3,8 +3,8 @@
 A copy of the synthetic repository (its own directory, so the validate and render rows keep a
 repository without tags) with five deployments per prompt, 10,000 annotated tags for 2,000
 prompts, created in one `git fast-import` and packed. Each tag is what `promptreg promote`
-writes: its name comes from `promptreg.tags.deployment_tag`, its message from
-`promptreg.tags.deployment_message`, with the prompt's real content hash.
+writes: its name comes from `promptreg.registry.tags.deployment_tag`, its message from
+`promptreg.registry.tags.deployment_message`, with the prompt's real content hash.
 
 One prompt (`PROMOTED`) also gets a second commit with a new version, and both versions are
 released by promptreg's own `release`, so that the bench can alternate
@@ -68,7 +68,7 @@ class RegistryRepo:
 def newest_tag(name: str, env: str) -> str:
     """The seeded tag `env` runs for `name` (the bench adds dev tags to the promoted prompt
     only)."""
-    from promptreg.tags import deployment_tag
+    from promptreg.registry.tags import deployment_tag
 
     return deployment_tag(name, env, max(seq for e, seq in PLAN if e == env))
 
@@ -86,7 +86,7 @@ def _git(root: Path, *args: str, stdin: bytes | None = None) -> str:
 
 
 def _stamp_key(base: Path, count: int) -> dict[str, object]:
-    from promptreg.tags import MESSAGE_FORMAT
+    from promptreg.registry.tags import MESSAGE_FORMAT
 
     return {
         "version": REGISTRY_VERSION,
@@ -99,8 +99,8 @@ def _stamp_key(base: Path, count: int) -> dict[str, object]:
 
 def _tag_stream(root: Path, count: int, commit: str) -> Iterator[bytes]:
     """`git fast-import` commands for every deployment tag, as promote would write them."""
-    from promptreg.project import Project
-    from promptreg.tags import deployment_message, deployment_tag
+    from promptreg.project.project import Project
+    from promptreg.registry.tags import deployment_message, deployment_tag
 
     project = Project.open(root)
     when = EPOCH
@@ -146,8 +146,8 @@ def _bump(root: Path, name: str) -> str:
 
 def _release(root: Path, name: str) -> str:
     """Release `name` at HEAD with promptreg itself; returns the released version."""
-    from promptreg.deploy import release
-    from promptreg.registry import Registry
+    from promptreg.registry.deploy import release
+    from promptreg.registry.runtime import Registry
 
     with Registry(root) as registry:
         (released,) = release(registry, [name])
@@ -197,7 +197,7 @@ def reset_bench_tags(repo: RegistryRepo) -> None:
     """Delete the tags earlier bench runs added (dev deployments of the promoted prompt, and
     the plain alternative's), so that every run starts from the seeded state: dev runs the
     promoted prompt's first version."""
-    from promptreg.tags import deployments_prefix
+    from promptreg.registry.tags import deployments_prefix
 
     patterns = [f"refs/tags/{deployments_prefix(repo.promoted, 'dev')}", f"refs/tags/{PLAIN_TAGS}"]
     out = _git(repo.root, "for-each-ref", "--format=%(refname)", *patterns)

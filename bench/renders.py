@@ -92,7 +92,7 @@ def measure_prompt(
 ) -> dict[str, dict[str, Any] | str]:
     import jinja2
 
-    from promptreg.project import Project
+    from promptreg.project.project import Project
 
     project = Project.open(repo)
     prompt = project.load(name)

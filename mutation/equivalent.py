@@ -33,7 +33,7 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "codec names are case-insensitive"
         ),
     },
-    "promptreg/tags.py": {
+    "promptreg/registry/tags.py": {
         # `read_message`'s fast path is a shortcut: whatever it does not read itself goes to the
         # YAML reader, whose answer is the one wanted (test_tags.py and test_tags_contract.py
         # check that both readers agree on every input). A mutant that sends more messages, or
@@ -81,7 +81,7 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "replacing them with `XXXX` instead of nothing leaves the same answer"
         ),
     },
-    "promptreg/deployments.py": {
+    "promptreg/registry/deployments.py": {
         # `prefetch` reads many deployments' files in one exchange with git before they are
         # loaded one by one: a mutant that prefetches less, more or nothing changes the speed,
         # never a verdict (each load reads what was not prefetched). The registry, the only
@@ -211,7 +211,7 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "`prompts_rel` locates partials to read; this Source reads nothing",
         ),
     },
-    "promptreg/sshsig.py": {
+    "promptreg/registry/sshsig.py": {
         **dict.fromkeys(
             [
                 "with tempfile.TemporaryDirectory(prefix=None) as tmp:",
@@ -290,7 +290,7 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "`find-principals` succeeds exactly when it prints a principal"
         ),
     },
-    "promptreg/deploy.py": {
+    "promptreg/registry/deploy.py": {
         **dict.fromkeys(
             [
                 "prompt = registry.load_at(commit, name, path=None)",
@@ -318,7 +318,7 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "`why` is read only after a failure, which sets it first"
         ),
     },
-    "promptreg/tagobject.py": {
+    "promptreg/registry/tagobject.py": {
         'text = data.decode("UTF-8", "replace")': "codec names are case-insensitive",
         'target = fields.get("object", "XXXX")': (
             "a missing `object` field is refused either way: neither default is an object id"
@@ -339,7 +339,7 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "the zone has just been checked to be exactly five characters"
         ),
     },
-    "promptreg/markers.py": {
+    "promptreg/template/markers.py": {
         "super().__init__(*args, )": (
             "Jinja (compiler.generate) builds its code generator with positional arguments "
             "only: `kwargs` is always empty"
@@ -366,7 +366,7 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "Jinja): every value is finalized at render time instead; only slower"
         ),
     },
-    "promptreg/render.py": {
+    "promptreg/template/render.py": {
         **dict.fromkeys(
             [
                 "context = template.new_context(values, shared=None)",

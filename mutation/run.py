@@ -48,8 +48,8 @@ MODULES: dict[str, list[str]] = {
         "tests/test_hooks_units.py",
         "tests/test_hooks_git.py::test_no_secrets_scans_what_is_staged",
     ],
-    "promptreg/selectors.py": ["tests/test_selectors.py"],
-    "promptreg/render.py": [
+    "promptreg/registry/selectors.py": ["tests/test_selectors.py"],
+    "promptreg/template/render.py": [
         "tests/test_printed_values.py",
         "tests/test_template_error_locations.py",
         "tests/test_placeholder_nesting.py",
@@ -59,27 +59,27 @@ MODULES: dict[str, list[str]] = {
         "tests/test_redteam_render.py",
         "tests/test_api.py",
     ],
-    "promptreg/tags.py": ["tests/test_tags_contract.py", "tests/test_tags.py"],
-    "promptreg/tagobject.py": ["tests/test_tagobject.py", "tests/test_tags.py"],
-    "promptreg/deployments.py": [
+    "promptreg/registry/tags.py": ["tests/test_tags_contract.py", "tests/test_tags.py"],
+    "promptreg/registry/tagobject.py": ["tests/test_tagobject.py", "tests/test_tags.py"],
+    "promptreg/registry/deployments.py": [
         "tests/test_deployments.py",
         # ssh only: the OpenPGP variants take most of the time, through the same code here
         "tests/test_deploy_signing.py::test_only_deployments_signed_by_an_allowed_key_are_served[ssh]",
         "tests/test_deploy_signing.py::test_get_all_verifies_many_signatures_side_by_side[ssh]",
     ],
-    "promptreg/deploy.py": [
+    "promptreg/registry/deploy.py": [
         "tests/test_deploy_rules.py",
         "tests/test_deploy.py::test_push_lands_the_deployment_and_its_version_tag",
         "tests/test_deploy.py::test_a_rejected_push_is_retried_with_the_next_seq",
         "tests/test_deploy_trust.py::test_a_stale_ref_lock_is_named_quickly_without_littering",
         "tests/test_deploy_trust.py::test_a_stale_lock_after_a_push_says_the_remote_has_the_tag",
     ],
-    "promptreg/refindex.py": [
+    "promptreg/registry/refindex.py": [
         "tests/test_registry.py",
         "tests/test_deploy.py",
         "tests/test_deployments.py",
     ],
-    "promptreg/history.py": [
+    "promptreg/registry/history.py": [
         "tests/test_deploy.py",
         "tests/test_diff_status.py",
         "tests/test_deployments.py",
@@ -92,17 +92,23 @@ MODULES: dict[str, list[str]] = {
         "tests/test_evals_gate.py",
         "tests/test_evals_provenance.py",
     ],
-    "promptreg/sshsig.py": ["tests/test_sshsig.py"],
-    "promptreg/markers.py": [
+    "promptreg/registry/sshsig.py": ["tests/test_sshsig.py"],
+    "promptreg/template/markers.py": [
         "tests/test_printed_values.py",
         "tests/test_template_error_locations.py",
         "tests/test_render_markers.py",
         "tests/test_render_structure.py",
         "tests/test_redteam_render.py",
     ],
-    "promptreg/bundle_read.py": ["tests/test_bundle_integrity.py", "tests/test_fuzz_readers.py"],
-    "promptreg/bundle.py": ["tests/test_bundle_integrity.py", "tests/test_registry.py"],
-    "promptreg/signing.py": ["tests/test_deploy_signing.py", "tests/test_legacy_hashes.py"],
+    "promptreg/registry/bundle_read.py": [
+        "tests/test_bundle_integrity.py",
+        "tests/test_fuzz_readers.py",
+    ],
+    "promptreg/registry/bundle.py": ["tests/test_bundle_integrity.py", "tests/test_registry.py"],
+    "promptreg/registry/signing.py": [
+        "tests/test_deploy_signing.py",
+        "tests/test_legacy_hashes.py",
+    ],
 }
 
 

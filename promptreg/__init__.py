@@ -20,9 +20,9 @@ if TYPE_CHECKING:
         PromptregError,
         RenderError,
     )
-    from promptreg.project import Project, load
-    from promptreg.prompt import Prompt, Rendered
-    from promptreg.registry import Registry
+    from promptreg.project.project import Project, load
+    from promptreg.registry.runtime import Registry
+    from promptreg.template.prompt import Prompt, Rendered
 
 __all__ = [
     "BudgetError",
@@ -45,11 +45,11 @@ _WHERE = {
     "PromptFileError": "promptreg.errors",
     "PromptregError": "promptreg.errors",
     "RenderError": "promptreg.errors",
-    "Project": "promptreg.project",
-    "load": "promptreg.project",
-    "Prompt": "promptreg.prompt",
-    "Rendered": "promptreg.prompt",
-    "Registry": "promptreg.registry",
+    "Project": "promptreg.project.project",
+    "load": "promptreg.project.project",
+    "Prompt": "promptreg.template.prompt",
+    "Rendered": "promptreg.template.prompt",
+    "Registry": "promptreg.registry.runtime",
 }
 
 

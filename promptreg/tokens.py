@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from promptreg.render import ChatMessage
+from promptreg.template.render import ChatMessage
 
 PER_MESSAGE = 3
 PER_ROLE = 1

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from promptreg.gitstore import GitError, GitStore, TagExistsError
+from promptreg.registry.gitstore import GitError, GitStore, TagExistsError
 from tests.conftest import VALID_PROMPT, Workspace, bump, commit, git
 from tests.test_deploy_signing import signed  # noqa: F401  (a fixture)
 
@@ -160,7 +160,7 @@ def test_a_version_too_long_for_a_git_ref_is_reported_up_front(repo: Workspace, 
 
 def test_ref_limits_cover_the_whole_tag():
     from promptreg.names import MAX_REF, name_problem, ref_problem
-    from promptreg.tags import deployment_tag, release_tag
+    from promptreg.registry.tags import deployment_tag, release_tag
 
     assert name_problem(_long_name()) is None
     assert ref_problem(release_tag(_long_name(), "1.0.0")) is None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from promptreg.project import Project
+from promptreg.project.project import Project
 from tests.conftest import VALID_PROMPT, Workspace
 
 BIG_BUDGET_PROMPT = VALID_PROMPT.replace(

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from promptreg import codecache
-from promptreg.analysis import FORMAT as ANALYSIS_FORMAT
-from promptreg.project import Project
+from promptreg.project.project import Project
 from promptreg.registry import Registry
+from promptreg.template.analysis import FORMAT as ANALYSIS_FORMAT
 from tests.conftest import Workspace
 
 

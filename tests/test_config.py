@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from promptreg.config import default_pricing, find_root, load_config
 from promptreg.errors import ConfigError
+from promptreg.project.config import default_pricing, find_root, load_config
 
 
 def test_defaults_without_a_config_file(tmp_path: Path):

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from promptreg.app.validate import validate
 from promptreg.findings import RULES
-from promptreg.project import Project
-from promptreg.validate import validate
+from promptreg.project.project import Project
 from tests.conftest import Result, Workspace
 
 HEAD = """\

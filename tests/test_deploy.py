@@ -210,8 +210,8 @@ def test_push_lands_the_deployment_and_its_version_tag(repo: Workspace, remote: 
 def test_a_rejected_push_is_retried_with_the_next_seq(repo: Workspace, remote: Path, run):
     """The remote's pre-receive hook plays a second promoter: on the first push it creates
     prompts/triage@dev/000001 itself, so ours is rejected; we must fetch, take seq 2, land."""
-    from promptreg.project import Project
-    from promptreg.tags import deployment_message
+    from promptreg.project.project import Project
+    from promptreg.registry.tags import deployment_message
 
     hook = remote / "hooks" / "pre-receive"
     head = git(repo.root, "rev-parse", "HEAD").strip()
@@ -289,7 +289,7 @@ EVALS_PROMPT = VALID_PROMPT.replace(
 
 def write_scored(ws: Workspace, version: str, body: str, score: float) -> None:
     """A prompt whose recorded scores are fresh (bound to its current content hash)."""
-    from promptreg.project import Project
+    from promptreg.project.project import Project
 
     ws.write("evals/triage.jsonl", DATASET)  # the scores are bound to it (dataset_hash)
     text = EVALS_PROMPT.replace("version: 1.0.0", f"version: {version}").replace(

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from promptreg.deploy import DeployError, promote, release, rollback
 from promptreg.errors import PromptNotFoundError, UsageError
 from promptreg.registry import Registry
-from promptreg.tags import read_message
+from promptreg.registry.deploy import DeployError, promote, release, rollback
+from promptreg.registry.tags import read_message
 from tests.conftest import VALID_PROMPT, Workspace, commit, git
 
 V110 = VALID_PROMPT.replace("version: 1.0.0", "version: 1.1.0").replace("tickets.", "tickets!")

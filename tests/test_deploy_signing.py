@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from promptreg.gitstore import GitStore
 from promptreg.hooks.pre_push import run_pre_push
-from promptreg.project import Project
+from promptreg.project.project import Project
 from promptreg.registry import Registry
-from promptreg.tags import deployment_message
+from promptreg.registry.gitstore import GitStore
+from promptreg.registry.tags import deployment_message
 from tests.conftest import VALID_PROMPT, Workspace, commit, git
 
 SIGNING = "prompts_dir: prompts\nsigning:\n  environments: [prod]\n  {key}: {file}\n"

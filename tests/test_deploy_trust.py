@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from promptreg.gitstore import GitError, GitStore
 from promptreg.hooks.pre_push import run_pre_push
-from promptreg.project import Project
+from promptreg.project.project import Project
 from promptreg.registry import Registry
+from promptreg.registry.gitstore import GitError, GitStore
 from tests.conftest import VALID_PROMPT, Workspace, commit, git
 
 V110 = VALID_PROMPT.replace("version: 1.0.0", "version: 1.1.0").replace("tickets.", "tickets!")
@@ -278,7 +278,7 @@ def test_promotion_order_is_enforced_from_dev_to_staging(repo: Workspace, run):
     ],
 )
 def test_selectors_are_anchored(text, kind, ref):
-    from promptreg.selectors import parse_selector
+    from promptreg.registry.selectors import parse_selector
 
     selector = parse_selector(text, ("dev", "staging", "prod"))
     assert (selector.kind, selector.ref) == (kind, ref)

@@ -9,9 +9,9 @@ import subprocess
 
 import pytest
 
-from promptreg.deployments import Rejected
 from promptreg.registry import Registry
-from promptreg.tags import Deployment
+from promptreg.registry.deployments import Rejected
+from promptreg.registry.tags import Deployment
 from tests.conftest import VALID_PROMPT, Workspace, commit, git
 
 ADA = "Ada Promoter <ada@example.com>"

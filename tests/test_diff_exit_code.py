@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from promptreg._yaml import read_yaml
-from promptreg.diff import _show_flat, textconv
+from promptreg.app.diff import _show_flat, textconv
+from promptreg.frontmatter._yaml import read_yaml
 from tests.conftest import VALID_PROMPT, Workspace
 
 

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from promptreg.diff import front_matter_changes, textconv
+from promptreg.app.diff import front_matter_changes, textconv
 from tests.conftest import VALID_PROMPT, Workspace, commit, git
 
 

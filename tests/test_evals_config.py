@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from promptreg.config import EvalsConfig, load_config
 from promptreg.errors import ConfigError
 from promptreg.evals.stats import mean_absolute_error, ranks, spearman
+from promptreg.project.config import EvalsConfig, load_config
 
 
 def test_defaults(tmp_path: Path):

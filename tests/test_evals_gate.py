@@ -12,7 +12,7 @@ from promptreg.errors import UsageError
 from promptreg.evals.dataset import sha256_of
 from promptreg.evals.gate import baseline_scores, check_gate
 from promptreg.evals.provenance import tree_source
-from promptreg.project import Project
+from promptreg.project.project import Project
 from tests.conftest import Workspace, commit, git
 from tests.evals_support import CASES, EVAL_PROMPT, LABELLER, eval_project, jsonl, python_runner
 
@@ -215,7 +215,9 @@ def test_against_an_unknown_environment(ws: Workspace, run):
 
 def test_baseline_without_the_registry_module(ws: Workspace, monkeypatch):
     _prompt(ws, "{accuracy: 0.9, tone: 0.4}")
-    monkeypatch.setitem(sys.modules, "promptreg.registry", None)  # as before registry existed
+    monkeypatch.setitem(
+        sys.modules, "promptreg.registry.runtime", None
+    )  # as before registry existed
     with pytest.raises(UsageError, match=r"comparing with triage@prod needs the git registry"):
         baseline_scores(Project.open(), "triage", "prod")
 

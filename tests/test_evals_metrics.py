@@ -13,7 +13,7 @@ from promptreg.errors import UsageError
 from promptreg.evals.dataset import Case
 from promptreg.evals.judge import parse_judge_reply
 from promptreg.evals.metrics import cheap_scorer
-from promptreg.spec import Metric
+from promptreg.frontmatter.spec import Metric
 from tests.conftest import Workspace
 from tests.evals_support import EVAL_PROMPT
 

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from promptreg.evals.gate import check_gate
 from promptreg.evals.provenance import Source, safe_relative, tree_source
-from promptreg.gitstore import GitStore
-from promptreg.project import Project
-from promptreg.tags import deployment_message
+from promptreg.project.project import Project
+from promptreg.registry.gitstore import GitStore
+from promptreg.registry.tags import deployment_message
 from tests.conftest import Workspace, bump, commit, git
 from tests.evals_support import (
     CASES,

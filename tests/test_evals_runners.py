@@ -13,7 +13,7 @@ from promptreg.errors import UsageError
 from promptreg.evals.calls import Caller
 from promptreg.evals.runner_spec import RunnerSpec, parse_runner
 from promptreg.evals.runners import CallError, CommandRunner, Completion, PythonRunner
-from promptreg.spec import ModelSpec
+from promptreg.frontmatter.spec import ModelSpec
 from tests.conftest import Workspace
 from tests.evals_support import LABELLER, eval_project, python_runner
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import re
 
-from promptreg._yaml import read_yaml
 from promptreg.evals.provenance import metrics_hash
-from promptreg.frontmatter import split_front_matter
-from promptreg.project import Project
+from promptreg.frontmatter._yaml import read_yaml
+from promptreg.frontmatter.split import split_front_matter
+from promptreg.project.project import Project
 from tests.conftest import Workspace
 from tests.evals_support import CASES, LABELLER, eval_project, jsonl, python_runner
 

@@ -21,13 +21,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import promptreg
-from promptreg._yaml import MAX_NESTING, YamlError, read_yaml
 from promptreg.errors import InputError, PromptNotFoundError, PromptregError
 from promptreg.findings import RULES, Finding
-from promptreg.frontmatter import FrontMatterError, split_front_matter
-from promptreg.inputs import parse_input_text, resolve_inputs
-from promptreg.project import Project
-from promptreg.spec import InputSpec
+from promptreg.frontmatter._yaml import MAX_NESTING, YamlError, read_yaml
+from promptreg.frontmatter.inputs import parse_input_text, resolve_inputs
+from promptreg.frontmatter.spec import InputSpec
+from promptreg.frontmatter.split import FrontMatterError, split_front_matter
+from promptreg.project.project import Project
 from tests.conftest import VALID_PROMPT, Result, Workspace
 
 FUZZ = settings(

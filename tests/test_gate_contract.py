@@ -11,7 +11,7 @@ import pytest
 from promptreg.evals.dataset import sha256_of
 from promptreg.evals.gate import baseline_scores, check_gate
 from promptreg.evals.provenance import tree_source
-from promptreg.project import Project
+from promptreg.project.project import Project
 from tests.conftest import Workspace, commit, git
 from tests.evals_support import CASES, EVAL_PROMPT, jsonl
 
@@ -149,10 +149,10 @@ def test_without_the_registry_the_baseline_error_says_so(ws: Workspace, monkeypa
     from promptreg.errors import UsageError
 
     project = _fresh(ws, EVAL_PROMPT)
-    monkeypatch.setitem(sys.modules, "promptreg.registry", None)
+    monkeypatch.setitem(sys.modules, "promptreg.registry.runtime", None)
     with pytest.raises(UsageError) as err:
         baseline_scores(project, "triage", "prod")
     assert str(err.value) == (
-        "comparing with triage@prod needs the git registry (promptreg.registry), which this "
+        "comparing with triage@prod needs the git registry (promptreg.registry.runtime), which this "
         "version of promptreg does not have yet"
     )

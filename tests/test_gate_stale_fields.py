@@ -10,7 +10,7 @@ import pytest
 
 from promptreg.evals.gate import GateProblem, check_gate
 from promptreg.evals.provenance import Source
-from promptreg.project import Project
+from promptreg.project.project import Project
 from tests.conftest import Workspace
 from tests.evals_support import CASES, EVAL_PROMPT, eval_project, jsonl
 

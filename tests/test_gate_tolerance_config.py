@@ -7,7 +7,7 @@ import pytest
 
 from promptreg.evals.dataset import sha256_of
 from promptreg.evals.gate import gate_at_commit
-from promptreg.project import Project
+from promptreg.project.project import Project
 from promptreg.registry import Registry
 from tests.conftest import Workspace, commit, git
 from tests.evals_support import CASES, EVAL_PROMPT, jsonl

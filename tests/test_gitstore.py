@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from promptreg.gitstore import GitError, GitStore, object_name_problem
+from promptreg.registry.gitstore import GitError, GitStore, object_name_problem
 from tests.conftest import Workspace
 
 _PIECES = st.sampled_from(

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from promptreg.gitstore import GitStore
-from promptreg.project import Project
-from promptreg.tags import deployment_message
+from promptreg.project.project import Project
+from promptreg.registry.gitstore import GitStore
+from promptreg.registry.tags import deployment_message
 from tests.conftest import VALID_PROMPT, Workspace, bump, commit, git
 
 CHANGE = ("You triage tickets.", "You triage tickets carefully.")

@@ -16,8 +16,8 @@ from promptreg.hooks.pre_push import deployment_tags, parse_push_lines
 from promptreg.hooks.scripts import NAMES, is_ours, script
 from promptreg.hooks.secrets import looks_random, mask, scan_text, shannon_entropy
 from promptreg.hooks.version_bump import check_bump
-from promptreg.project import Project
-from promptreg.templating import TemplateEnv
+from promptreg.project.project import Project
+from promptreg.template.environment import TemplateEnv
 from tests.conftest import VALID_PROMPT, Workspace
 
 ROOT = Path(__file__).parent.parent

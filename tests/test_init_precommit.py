@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from promptreg.scaffold import LOCAL_HOOKS, pre_commit_config
+from promptreg.app.scaffold import LOCAL_HOOKS, pre_commit_config
 from tests.conftest import Workspace, commit, git
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from promptreg.config import SigningConfig, config_from_text
 from promptreg.errors import ConfigError
-from promptreg.gitstore import GitStore
+from promptreg.project.config import SigningConfig, config_from_text
 from promptreg.registry import Registry
-from promptreg.tags import deployment_message
+from promptreg.registry.gitstore import GitStore
+from promptreg.registry.tags import deployment_message
 from tests.conftest import VALID_PROMPT, Workspace, commit, git
 
 NO_DEFAULTS = VALID_PROMPT.replace(", default: free", "")

@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import promptreg
-from promptreg.config import load_config
 from promptreg.errors import ConfigError, LimitError, PromptFileError, PromptregError, RenderError
 from promptreg.limits import Limits
+from promptreg.project.config import load_config
 from promptreg.registry import Registry
 from tests.conftest import Workspace, commit, git
 
@@ -501,8 +501,8 @@ def test_validate_reports_each_and_still_checks_the_others(limited: Workspace, r
 
 
 def test_validate_in_worker_processes_reports_each(limited: Workspace, run):
-    from promptreg.project import Project
-    from promptreg.validate import validate
+    from promptreg.app.validate import validate
+    from promptreg.project.project import Project
 
     ws = limited
     files = [ws.prompt("bad", prompt_text(OVER_LIMIT["macro-2^40"][0]))]
@@ -510,7 +510,7 @@ def test_validate_in_worker_processes_reports_each(limited: Workspace, run):
     report = validate(Project.open(ws.root), files, jobs=2)  # below the threshold: in-process
     assert [f.code for f in report.findings if f.code != "PR042"] == ["PR054"]
 
-    import promptreg.validate as validate_module
+    import promptreg.app.validate as validate_module
 
     threshold = validate_module.PARALLEL_THRESHOLD
     validate_module.PARALLEL_THRESHOLD = 2

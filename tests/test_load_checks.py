@@ -9,10 +9,10 @@ import itertools
 import pytest
 
 import promptreg
+from promptreg.app.validate import validate
 from promptreg.errors import PromptFileError
 from promptreg.findings import Finding
-from promptreg.project import Project
-from promptreg.validate import validate
+from promptreg.project.project import Project
 from tests.conftest import Workspace
 
 # validate's lints that are about a file's upkeep and test data, not what it renders

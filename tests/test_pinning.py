@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from promptreg.pinning import pinning_problem
+from promptreg.frontmatter.pinning import pinning_problem
 
 
 @pytest.mark.parametrize(
@@ -42,7 +42,7 @@ def test_the_hint_names_a_snapshot_of_the_same_model_or_none():
     """`gpt-4o-mini` was told to pin `gpt-4o-2024-08-06`, a different model (issue 13)."""
     import re
 
-    from promptreg.pinning import SNAPSHOTS
+    from promptreg.frontmatter.pinning import SNAPSHOTS
 
     problem = pinning_problem("openai", "gpt-4o-mini")
     assert problem is not None and "'gpt-4o-mini-2024-07-18'" in problem[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from promptreg.render import RESERVED_CHAR, restore
+from promptreg.template.render import RESERVED_CHAR, restore
 
 _MAX_NESTING = 32  # render.py: how deep placeholders are put back
 

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from promptreg.errors import PromptregError
-from promptreg.gitstore import GitStore
 from promptreg.hooks.pre_push import run_pre_push
-from promptreg.project import Project
+from promptreg.project.project import Project
 from promptreg.registry import Registry
-from promptreg.tags import deployment_message, release_message
+from promptreg.registry.gitstore import GitStore
+from promptreg.registry.tags import deployment_message, release_message
 from tests.conftest import VALID_PROMPT, Workspace, commit, git
 from tests.test_deploy_signing import signed  # noqa: F401 (a fixture)
 from tests.test_deploy_trust import EVIL, deployed  # noqa: F401 (a fixture)
@@ -273,7 +273,7 @@ def test_a_fifo_under_the_prompts_directory_is_a_finding_not_a_hang(ws: Workspac
 
 def test_a_fifo_as_a_bundle_signature_is_refused_not_a_hang(tmp_path: Path):
     """A FIFO named `<bundle>.sig` blocked `Registry.from_bundle` (the application's start)."""
-    from promptreg.bundle import BundleError
+    from promptreg.registry.bundle import BundleError
 
     bundle = tmp_path / "prompts.lock.json"
     bundle.write_text("{}", encoding="utf-8")

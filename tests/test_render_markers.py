@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from promptreg.markers import MARKER, RESERVED_CHAR, SENTINEL, mark_source, unmark
-from promptreg.render import restore, split_messages
+from promptreg.template.markers import MARKER, RESERVED_CHAR, SENTINEL, mark_source, unmark
+from promptreg.template.render import restore, split_messages
 
 PIECES = st.sampled_from(
     ["system", "user", "assistant", ":", " ", "\t", "\n", "\r", "x", "sys", "\u3000", "\x0b"]

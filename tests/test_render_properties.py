@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import promptreg
 from promptreg.errors import InputError, PromptFileError, RenderError
-from promptreg.prompt import Prompt
+from promptreg.template.prompt import Prompt
 
 HEAD = """\
 ---

@@ -25,9 +25,9 @@ from hypothesis import strategies as st
 import promptreg
 from promptreg.cli import main
 from promptreg.errors import PromptFileError, RenderError
-from promptreg.prompt import Prompt
-from promptreg.render import render_raw, split_messages
-from promptreg.templating import TemplateEnv
+from promptreg.template.environment import TemplateEnv
+from promptreg.template.prompt import Prompt
+from promptreg.template.render import render_raw, split_messages
 
 HEAD = """\
 ---

@@ -19,7 +19,7 @@ from promptreg.hooks.secrets import (
     scan_text,
     shannon_entropy,
 )
-from promptreg.project import Project
+from promptreg.project.project import Project
 from tests.conftest import Workspace, commit, git
 
 OPENAI = "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zQ7"

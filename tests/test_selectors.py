@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from promptreg.errors import UsageError
-from promptreg.selectors import Selector, parse_selector
+from promptreg.registry.selectors import Selector, parse_selector
 
 ENVS = ("dev", "staging", "prod")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from promptreg.sshsig import MAX_SIGNATURE_BYTES, SignatureError, sign, verify
+from promptreg.registry.sshsig import MAX_SIGNATURE_BYTES, SignatureError, sign, verify
 
 NS = "promptreg-bundle"
 DATA = b'{"prompts": {}}\n'

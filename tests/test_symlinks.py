@@ -9,9 +9,9 @@ import re
 import pytest
 
 from promptreg.errors import PromptFileError, PromptregError
-from promptreg.gitstore import _special_names
-from promptreg.project import Project
+from promptreg.project.project import Project
 from promptreg.registry import Registry
+from promptreg.registry.gitstore import _special_names
 from tests.conftest import Workspace, commit
 
 PROMPT = """\

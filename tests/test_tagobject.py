@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from promptreg.tagobject import TagObject, parse_tag_object
+from promptreg.registry.tagobject import TagObject, parse_tag_object
 
 OBJ = "b" * 40
 TARGET = "a" * 40

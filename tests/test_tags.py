@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from promptreg._yaml import read_yaml
-from promptreg.tags import deployment_message, read_message
+from promptreg.frontmatter._yaml import read_yaml
+from promptreg.registry.tags import deployment_message, read_message
 
 TRICKY = [
     "",
@@ -78,7 +78,7 @@ def test_fast_reader_agrees_with_yaml(reason, scores):
 
 def _yaml_or_none(message: str):
     """The YAML reader's answer, refusals as None (what `read_message` returns for them)."""
-    from promptreg._yaml import YamlError
+    from promptreg.frontmatter._yaml import YamlError
 
     try:
         return read_yaml(message).data
@@ -220,7 +220,7 @@ def test_the_readers_agree_on_the_known_disagreements(message):
 )
 @settings(max_examples=300, deadline=None)
 def test_parsing_any_message_or_name_is_a_deployment_or_a_reason(fields, seq):
-    from promptreg.tags import Deployment, deployment_from_message
+    from promptreg.registry.tags import Deployment, deployment_from_message
 
     message = "\n".join(f"{k}: {v}" for k, v in fields)
     found = deployment_from_message(
@@ -259,7 +259,7 @@ _HEADER_LINES = st.sampled_from(
 @given(st.lists(_HEADER_LINES, max_size=8).map("\n".join) | st.binary(max_size=60).map(repr))
 @settings(max_examples=300, deadline=None)
 def test_reading_any_tag_object_gives_its_fields_or_none(text):
-    from promptreg.tagobject import parse_tag_object
+    from promptreg.registry.tagobject import parse_tag_object
 
     tag = parse_tag_object("b" * 40, text.encode("utf-8", "surrogatepass"))
     if tag is not None:

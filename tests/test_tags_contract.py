@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from promptreg._yaml import YamlError, read_yaml
-from promptreg.tags import (
+from promptreg.frontmatter._yaml import YamlError, read_yaml
+from promptreg.registry.tags import (
     Deployment,
     deployment_from_message,
     deployment_message,

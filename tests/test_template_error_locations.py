@@ -14,9 +14,9 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from promptreg.markers import RESERVED_CHAR, SENTINEL, RoleMarkers, mark_source
-from promptreg.render import LeadingTextError, split_messages
-from promptreg.templating import TemplateEnv
+from promptreg.template.environment import TemplateEnv
+from promptreg.template.markers import RESERVED_CHAR, SENTINEL, RoleMarkers, mark_source
+from promptreg.template.render import LeadingTextError, split_messages
 from tests.conftest import Result, Workspace
 
 HEAD = """\

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from promptreg import tokens
-from promptreg.render import ChatMessage
+from promptreg.template.render import ChatMessage
 from promptreg.tokens import (
     ESTIMATE_METHOD,
     TokenCount,

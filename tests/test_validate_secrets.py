@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from promptreg.hooks.secrets import run_no_secrets, scan_lines, scan_text
-from promptreg.project import Project
+from promptreg.project.project import Project
 from tests.conftest import VALID_PROMPT, Workspace, commit, git
 
 KEY = "sk-proj-" + "Ab3" * 15

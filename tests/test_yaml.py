@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from promptreg._yaml import YamlError, read_yaml, rewrite_front_matter
-from promptreg.frontmatter import split_front_matter
+from promptreg.frontmatter._yaml import YamlError, read_yaml, rewrite_front_matter
+from promptreg.frontmatter.split import split_front_matter
 
 # -- reading: YAML 1.2 core scalars --------------------------------------------------------------
 

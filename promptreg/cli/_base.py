@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from promptreg.project import Project
-    from promptreg.prompt import Prompt
-    from promptreg.registry import Registry
+    from promptreg.project.project import Project
+    from promptreg.registry.runtime import Registry
+    from promptreg.template.prompt import Prompt
 
 
 # The name promptreg is published under on the package index. The import package and the
@@ -32,7 +32,7 @@ class State:
     @property
     def project(self) -> Project:
         if self._project is None:
-            from promptreg.project import Project
+            from promptreg.project.project import Project
 
             self._project = Project.open()
         return self._project
@@ -40,7 +40,7 @@ class State:
     @property
     def registry(self) -> Registry:
         if self._registry is None:
-            from promptreg.registry import Registry
+            from promptreg.registry.runtime import Registry
 
             self._registry = Registry(self.project.root)
         return self._registry

@@ -25,7 +25,7 @@ def verify_bundle(
 ) -> None:
     """Check a bundle: integrity, schema, every prompt and its content hash, and with
     --allowed-signers its signature. Exit 0 when it would be served, 1 when refused."""
-    from promptreg.bundle import BundleRegistry, signature_path
+    from promptreg.registry.bundle import BundleRegistry, signature_path
 
     bundle = BundleRegistry(file, allowed_signers=allowed_signers, signer=signer)
     bundle.check()

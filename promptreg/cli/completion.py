@@ -22,7 +22,7 @@ _NOT_A_PROMPT = {"new"}  # `new NAME` creates a prompt: nothing to complete
 
 def _project(ctx: click.Context) -> object | None:
     from promptreg.errors import PromptregError
-    from promptreg.project import Project
+    from promptreg.project.project import Project
 
     directory = ctx.find_root().params.get("directory")
     try:
@@ -35,7 +35,7 @@ def complete_prompt(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
     """Prompt names starting with `incomplete`; after `name@`, that prompt's environments."""
-    from promptreg.project import Project
+    from promptreg.project.project import Project
 
     project = _project(ctx)
     if not isinstance(project, Project):
@@ -55,7 +55,7 @@ def complete_env(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
     """The environments of promptreg.yaml starting with `incomplete`, in promotion order."""
-    from promptreg.project import Project
+    from promptreg.project.project import Project
 
     project = _project(ctx)
     if not isinstance(project, Project):

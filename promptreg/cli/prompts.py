@@ -13,8 +13,8 @@ from promptreg.cli._base import State, cli, emit_json, json_option, print_table
 from promptreg.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
-    from promptreg.prompt import Prompt, Rendered
-    from promptreg.report import PromptReport
+    from promptreg.app.report import PromptReport
+    from promptreg.template.prompt import Prompt, Rendered
 
 
 # -- init / new ------------------------------------------------------------------------------
@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 @json_option
 def init(directory: Path, as_json: bool) -> None:
     """Scaffold promptreg.yaml, prompts/ and a pre-commit config that works as written."""
-    from promptreg.scaffold import PRE_COMMIT_CONFIG
-    from promptreg.scaffold import init as scaffold
+    from promptreg.app.scaffold import PRE_COMMIT_CONFIG
+    from promptreg.app.scaffold import init as scaffold
 
     done = scaffold(directory)
     addition = done.addition()
@@ -70,7 +70,7 @@ def init(directory: Path, as_json: bool) -> None:
 @click.pass_obj
 def new(state: State, name: str, description: str, model: str, as_json: bool) -> None:
     """Create prompts/NAME.prompt from a template that validates as is."""
-    from promptreg.scaffold import new_prompt
+    from promptreg.app.scaffold import new_prompt
 
     provider, sep, model_name = model.partition("/")
     if not sep or not provider or not model_name:
@@ -144,8 +144,8 @@ def list_(state: State, as_json: bool) -> None:
 @click.pass_obj
 def show(state: State, name: str, as_json: bool) -> None:
     """Show a prompt's metadata, content hash, sample token count and cost."""
+    from promptreg.app.report import report
     from promptreg.evals.provenance import tree_source
-    from promptreg.report import report
 
     project = state.project
     prompt = state.load(name, serving_checks=False)  # shown, not served
@@ -257,8 +257,8 @@ def _num(value: int | None) -> str:
 def validate(state: State, paths: tuple[str, ...], as_json: bool, jobs: int | None) -> None:
     """Check prompts (default: all). PATHS may be prompt files, directories, prompt names or
     partials (a partial checks every prompt that includes it). Exit 1 on any finding."""
-    from promptreg.validate import select_files
-    from promptreg.validate import validate as run
+    from promptreg.app.validate import select_files
+    from promptreg.app.validate import validate as run
 
     project = state.project
     try:
@@ -337,7 +337,7 @@ def _read_vars(handle: Any, max_chars: int) -> dict[str, Any]:
     """A `--vars` file, held to `lint.max_file_bytes` like a prompt file: the YAML reader takes
     ~10 s and 300 MB a megabyte of flow list (6 MB took 46 s and 1.9 GB). JSON is read as JSON
     (`inputs.read_values`)."""
-    from promptreg.inputs import read_values
+    from promptreg.frontmatter.inputs import read_values
 
     shown = str(getattr(handle, "name", "<stdin>"))
     try:
@@ -362,7 +362,7 @@ def _read_vars(handle: Any, max_chars: int) -> dict[str, Any]:
 
 
 def _parse_assignments(prompt: Prompt, assignments: Sequence[str]) -> dict[str, Any]:
-    from promptreg.inputs import parse_input_text
+    from promptreg.frontmatter.inputs import parse_input_text
 
     values: dict[str, Any] = {}
     for item in assignments:

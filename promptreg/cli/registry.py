@@ -13,10 +13,10 @@ from promptreg.cli._base import State, cli, emit_json, json_option, print_table
 from promptreg.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
-    from promptreg.deploy import BatchRefused, Deployed
+    from promptreg.registry.deploy import BatchRefused, Deployed
 
 if TYPE_CHECKING:
-    from promptreg.diff import PromptDiff
+    from promptreg.app.diff import PromptDiff
 
 
 def _short(commit: str | None) -> str:
@@ -30,8 +30,8 @@ def _short(commit: str | None) -> str:
 def release(state: State, names: tuple[str, ...], as_json: bool) -> None:
     """Tag each prompt's version at HEAD as prompts/NAME@vVERSION (default: every prompt).
     Idempotent; refuses a version already released with different content."""
-    from promptreg.deploy import ReleaseRefused
-    from promptreg.deploy import release as run
+    from promptreg.registry.deploy import ReleaseRefused
+    from promptreg.registry.deploy import release as run
 
     try:
         results = run(state.registry, names)
@@ -96,7 +96,7 @@ def promote(
 ) -> None:
     """Deploy NAMES to an environment: an annotated tag prompts/NAME@ENV/SEQ each. NAMES may
     be globs (`'support/*'`); several prompts are promoted all or nothing, in one push."""
-    from promptreg.deploy import promote as run
+    from promptreg.registry.deploy import promote as run
 
     chosen = _chosen_names(state, names, every)
     if len(chosen) > 1 or every or chosen != list(names):
@@ -156,7 +156,7 @@ def _promote_many(
     sign: bool,
     as_json: bool,
 ) -> None:
-    from promptreg.deploy import BatchRefused, promote_many
+    from promptreg.registry.deploy import BatchRefused, promote_many
 
     try:
         results = promote_many(
@@ -180,7 +180,7 @@ def _promote_many(
 
 def _refused(err: BatchRefused, *, details: bool) -> NoReturn:
     """An all-or-nothing command refused: each refusal on stderr, then one line to end with."""
-    from promptreg.deploy import DeployError
+    from promptreg.registry.deploy import DeployError
 
     if details:
         for line in err.details:
@@ -224,7 +224,7 @@ def rollback(
     as_json: bool,
 ) -> None:
     """Deploy an earlier version again, as a new tag (nothing is deleted or moved)."""
-    from promptreg.deploy import rollback as run
+    from promptreg.registry.deploy import rollback as run
 
     result = run(state.registry, name, env=env, to=to, reason=reason, push=push, sign=sign)
     if as_json:
@@ -242,7 +242,7 @@ def rollback(
 def history(state: State, name: str, env: str | None, as_json: bool) -> None:
     """Deployments of NAME, newest first: when, who, what, why; then the tags that do not
     count as deployments (REJECTED, with the reason)."""
-    from promptreg.deploy import next_rollback
+    from promptreg.registry.deploy import next_rollback
 
     registry = state.registry
     log = registry.deployment_log(name, env)
@@ -312,7 +312,7 @@ def verify_command(state: State, as_json: bool) -> None:
     """Check every deployment and release tag; list those that do not count, and why, and
     those that count only through a content-hash scheme-1 record (warnings). Exit 1 if any
     does not count."""
-    from promptreg.verify import verify
+    from promptreg.registry.verify import verify
 
     result = verify(state.registry)
     if as_json:
@@ -342,7 +342,7 @@ def verify_command(state: State, as_json: bool) -> None:
 @click.pass_obj
 def status(state: State, as_json: bool) -> None:
     """Every prompt against every environment, with the working tree's version."""
-    from promptreg.history import status as run
+    from promptreg.registry.history import status as run
 
     rows = run(state.registry)
     envs = state.registry.environments
@@ -364,7 +364,7 @@ def status(state: State, as_json: bool) -> None:
 @click.pass_obj
 def log(state: State, name: str, as_json: bool) -> None:
     """Commits that changed NAME or a partial it includes, with the version at each."""
-    from promptreg.history import log as run
+    from promptreg.registry.history import log as run
 
     entries = run(state.registry, name)
     if not entries:
@@ -399,7 +399,7 @@ def diff(
     as_json: bool,
 ) -> None:
     """What changed from selector A to selector B (default: the working tree)."""
-    from promptreg.diff import diff_prompts
+    from promptreg.app.diff import diff_prompts
 
     b_label = b or a.partition("@")[0]
     old, new = state.load(a, serving_checks=False), state.load(b_label, serving_checks=False)
@@ -480,7 +480,7 @@ def _colour(line: str) -> str:
 @click.pass_obj
 def export(state: State, env: str, output: Path, sign_key: Path | None, as_json: bool) -> None:
     """Write every prompt deployed to ENV into one JSON bundle, for deploys without .git."""
-    from promptreg.bundle import export_bundle
+    from promptreg.registry.bundle import export_bundle
 
     done = export_bundle(state.registry, env, output, sign_key=sign_key)
     if as_json:
@@ -506,8 +506,8 @@ def export(state: State, env: str, output: Path, sign_key: Path | None, as_json:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def textconv(file: Path) -> None:
     """Print FILE as `git diff` should compare it (diff.promptreg.textconv)."""
-    from promptreg.diff import textconv as convert
-    from promptreg.templating import decode_source
+    from promptreg.app.diff import textconv as convert
+    from promptreg.template.environment import decode_source
 
     try:
         text = decode_source(file.read_bytes())

@@ -24,7 +24,7 @@ from promptreg.evals.runners import make_runner
 from promptreg.evals.summary import EvalSummary, summarize
 
 if TYPE_CHECKING:
-    from promptreg.project import Project
+    from promptreg.project.project import Project
 
 INVALID = "invalid"  # a `check` problem of its own: the prompt file does not load
 

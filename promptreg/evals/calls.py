@@ -17,8 +17,8 @@ from typing import Any
 
 from promptreg.evals.cache import ResponseCache, cache_key
 from promptreg.evals.runners import CallError, CallKind, Completion, Runner
-from promptreg.render import ChatMessage
-from promptreg.spec import ModelSpec
+from promptreg.frontmatter.spec import ModelSpec
+from promptreg.template.render import ChatMessage
 
 MAX_DELAY = 60.0
 

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from promptreg.checks import describe
 from promptreg.errors import InputError, UsageError
-from promptreg.inputs import resolve_inputs
-from promptreg.spec import InputSpec, Metric
-from promptreg.templating import read_regular
+from promptreg.frontmatter.checks import describe
+from promptreg.frontmatter.inputs import resolve_inputs
+from promptreg.frontmatter.spec import InputSpec, Metric
+from promptreg.template.environment import read_regular
 
 CASE_KEYS: Final = ("id", "inputs", "expected", "human_score", "tags")
 # Metric kinds that compare the output with the case's `expected`.

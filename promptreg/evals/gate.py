@@ -32,13 +32,13 @@ from promptreg.evals.provenance import (
     metrics_hash,
     safe_relative,
 )
-from promptreg.spec import Evals, Metric
+from promptreg.frontmatter.spec import Evals, Metric
 
 if TYPE_CHECKING:
-    from promptreg.project import Project
-    from promptreg.prompt import Prompt
-    from promptreg.registry import Registry
-    from promptreg.tags import Deployment
+    from promptreg.project.project import Project
+    from promptreg.registry.runtime import Registry
+    from promptreg.registry.tags import Deployment
+    from promptreg.template.prompt import Prompt
 
 MISSING: Final = "missing"
 STALE: Final = "stale"
@@ -295,11 +295,11 @@ def baseline_scores(project: Project, name: str, env: str) -> Mapping[str, float
     check_environment(project, env)
     try:
         # Imported by name: the registry is optional here, and lazy keeps `check` fast.
-        registry = importlib.import_module("promptreg.registry")
+        registry = importlib.import_module("promptreg.registry.runtime")
         registry_class = registry.Registry
     except (ImportError, AttributeError):
         raise UsageError(
-            f"comparing with {name}@{env} needs the git registry (promptreg.registry), "
+            f"comparing with {name}@{env} needs the git registry (promptreg.registry.runtime), "
             "which this version of promptreg does not have yet"
         ) from None
     registry_ = registry_class(project.root)

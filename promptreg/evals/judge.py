@@ -22,17 +22,17 @@ from promptreg.errors import UsageError
 from promptreg.evals.dataset import Case
 from promptreg.evals.metrics import Score, Scorer, short, strip_fences
 from promptreg.evals.runners import CallError
-from promptreg.markers import unmark
-from promptreg.pinning import pinning_problem
-from promptreg.render import ChatMessage
-from promptreg.schema_evals import parse_model_ref
-from promptreg.spec import Metric, ModelSpec
-from promptreg.templating import include_problem, read_text
+from promptreg.frontmatter.pinning import pinning_problem
+from promptreg.frontmatter.schema_evals import parse_model_ref
+from promptreg.frontmatter.spec import Metric, ModelSpec
+from promptreg.template.environment import include_problem, read_text
+from promptreg.template.markers import unmark
+from promptreg.template.render import ChatMessage
 
 if TYPE_CHECKING:
     from promptreg.evals.calls import Caller
-    from promptreg.project import Project
-    from promptreg.prompt import Prompt
+    from promptreg.project.project import Project
+    from promptreg.template.prompt import Prompt
 
 RUBRIC_VARIABLES = frozenset({"inputs", "output", "expected"})
 _SCORE = re.compile(r"\bscore\b\**\s*[:=]\s*\**\s*(-?\d+(?:\.\d+)?)", re.I)

@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 from promptreg.errors import UsageError
 from promptreg.evals.dataset import parse_dataset, resolve_dataset_path
 from promptreg.findings import Finding
-from promptreg.pinning import pinning_problem
-from promptreg.schema_evals import parse_model_ref
-from promptreg.templating import read_regular
+from promptreg.frontmatter.pinning import pinning_problem
+from promptreg.frontmatter.schema_evals import parse_model_ref
+from promptreg.template.environment import read_regular
 
 if TYPE_CHECKING:
-    from promptreg.loader import PromptFile
-    from promptreg.project import Project
-    from promptreg.spec import Evals, Metric
+    from promptreg.frontmatter.spec import Evals, Metric
+    from promptreg.project.loader import PromptFile
+    from promptreg.project.project import Project
 
 # A broken dataset can have thousands of bad lines; the first ones say enough.
 MAX_DATASET_FINDINGS = 20

@@ -19,7 +19,7 @@ from typing import Any
 from promptreg.errors import UsageError
 from promptreg.evals.dataset import Case
 from promptreg.evals.pyref import load_callable
-from promptreg.spec import Metric
+from promptreg.frontmatter.spec import Metric
 
 _FENCE = re.compile(r"\A\s*```[\w+-]*[ \t]*\n(.*?)\n?```\s*\Z", re.S)
 

@@ -14,8 +14,8 @@ from typing import Any, cast
 
 from promptreg.errors import UsageError
 from promptreg.evals.runners import CallError, CallKind, Completion, Usage
-from promptreg.render import ChatMessage
-from promptreg.spec import ModelSpec
+from promptreg.frontmatter.spec import ModelSpec
+from promptreg.template.render import ChatMessage
 
 _MAX_RETRY_AFTER = 60.0
 

@@ -28,14 +28,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from promptreg.evals.dataset import sha256_of
-from promptreg.templating import include_problem, read_regular
+from promptreg.template.environment import include_problem, read_regular
 
 if TYPE_CHECKING:
     from promptreg.evals.run import EvalRun
-    from promptreg.gitstore import GitStore
+    from promptreg.frontmatter.spec import Metric
     from promptreg.hooks.revisions import Snapshot
-    from promptreg.project import Project
-    from promptreg.spec import Metric
+    from promptreg.project.project import Project
+    from promptreg.registry.gitstore import GitStore
 
 # A path relative to the project root -> the file's bytes, or None when it is not there.
 FileReader = Callable[[str], bytes | None]

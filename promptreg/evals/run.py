@@ -21,12 +21,12 @@ from promptreg.evals.judge import judge_scorer
 from promptreg.evals.metrics import Score, Scorer, cheap_scorer
 from promptreg.evals.provenance import record_metric_files
 from promptreg.evals.runners import CallError, Runner
-from promptreg.inputs import resolve_inputs
-from promptreg.spec import Metric, ModelSpec
+from promptreg.frontmatter.inputs import resolve_inputs
+from promptreg.frontmatter.spec import Metric, ModelSpec
 
 if TYPE_CHECKING:
-    from promptreg.project import Project
-    from promptreg.prompt import Prompt
+    from promptreg.project.project import Project
+    from promptreg.template.prompt import Prompt
 
 
 @dataclass(frozen=True)

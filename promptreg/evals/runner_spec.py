@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from promptreg.schema_evals import is_reference
+from promptreg.frontmatter.schema_evals import is_reference
 
 RUNNER_KINDS: Final = ("openai", "command", "python")
 RUNNER_FORMS: Final = "openai, openai:BASE_URL, command:CMD or python:MODULE:FUNCTION"

@@ -32,8 +32,8 @@ from typing import Any, Literal, Protocol
 
 from promptreg.evals.pyref import load_callable
 from promptreg.evals.runner_spec import RunnerSpec
-from promptreg.render import ChatMessage
-from promptreg.spec import ModelSpec
+from promptreg.frontmatter.spec import ModelSpec
+from promptreg.template.render import ChatMessage
 
 EX_TEMPFAIL = 75
 

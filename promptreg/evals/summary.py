@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from promptreg.config import Pricing
 from promptreg.evals.run import EvalRun
 from promptreg.evals.stats import mean_absolute_error, spearman
-from promptreg.spec import Metric
+from promptreg.frontmatter.spec import Metric
+from promptreg.project.config import Pricing
 
 WORST = 3
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from promptreg._yaml import rewrite_front_matter
 from promptreg.errors import PromptregError
 from promptreg.evals.provenance import metrics_hash, record_runner
 from promptreg.evals.summary import EvalSummary
+from promptreg.frontmatter._yaml import rewrite_front_matter
 
 
 class IncompleteRunError(PromptregError):

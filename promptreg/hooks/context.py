@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from promptreg.errors import UsageError
-from promptreg.gitstore import GitStore
 from promptreg.hooks.revisions import (
     Sides,
     Snapshot,
@@ -17,7 +16,8 @@ from promptreg.hooks.revisions import (
     relative_to,
     resolve_sides,
 )
-from promptreg.project import Project
+from promptreg.project.project import Project
+from promptreg.registry.gitstore import GitStore
 
 
 @dataclass

@@ -22,8 +22,8 @@ from promptreg.hooks.context import HookContext, open_context
 from promptreg.hooks.report import HookReport
 from promptreg.hooks.revisions import Snapshot, relative_to
 from promptreg.hooks.selection import Selection, classify, expand
-from promptreg.loader import PromptFile, parse_prompt_bytes
-from promptreg.project import Project
+from promptreg.project.loader import PromptFile, parse_prompt_bytes
+from promptreg.project.project import Project
 
 if TYPE_CHECKING:
     from promptreg.evals.gate import GateProblem

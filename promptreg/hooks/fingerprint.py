@@ -17,11 +17,11 @@ from typing import Any
 
 import jinja2
 
-from promptreg._yaml import YamlError, read_yaml
-from promptreg.analysis import Reference, references
 from promptreg.codecache import memoize
-from promptreg.frontmatter import FrontMatterError, split_front_matter
-from promptreg.templating import IncludeError, TemplateEnv, content_hash, decode_source
+from promptreg.frontmatter._yaml import YamlError, read_yaml
+from promptreg.frontmatter.split import FrontMatterError, split_front_matter
+from promptreg.template.analysis import Reference, references
+from promptreg.template.environment import IncludeError, TemplateEnv, content_hash, decode_source
 
 # Every way a template can pull in another file starts like this; without a match there is
 # nothing to parse for. A match in a comment or a raw block only costs a parse.

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from promptreg._atomic import atomic_write
 from promptreg.errors import PromptregError
-from promptreg.gitstore import GitStore
 from promptreg.hooks.scripts import NAMES, is_ours, script
+from promptreg.registry.gitstore import GitStore
 
 
 class HookExistsError(PromptregError):

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 from promptreg.errors import PromptregError
 from promptreg.findings import Finding
 from promptreg.hooks.report import HookReport
-from promptreg.project import Project
-from promptreg.tags import (
+from promptreg.project.project import Project
+from promptreg.registry.tags import (
     PREFIX,
     Deployment,
     parse_deployment_name,
@@ -34,7 +34,7 @@ from promptreg.tags import (
 )
 
 if TYPE_CHECKING:
-    from promptreg.registry import Registry
+    from promptreg.registry.runtime import Registry
 
 _ZERO = re.compile(r"0+\Z")
 
@@ -112,7 +112,7 @@ def run_pre_push(project: Project, stdin: str) -> HookReport:
     ]
     if not tags:
         return HookReport(len(rewritten), findings)
-    from promptreg.registry import Registry
+    from promptreg.registry.runtime import Registry
 
     with Registry(project.root) as registry:
         for tag, obj in tags:
@@ -124,8 +124,8 @@ def run_pre_push(project: Project, stdin: str) -> HookReport:
 
 def _tag_problem(registry: Registry, tag: str, obj: str) -> tuple[str, str] | None:
     """(rule code, message) for a tag that must not be pushed, else None."""
-    from promptreg.deployments import Rejected
     from promptreg.evals.gate import gate_at_commit
+    from promptreg.registry.deployments import Rejected
 
     release = parse_release(tag)
     if release is not None:
@@ -174,7 +174,7 @@ def _override_recorded(registry: Registry, deployment: Deployment) -> bool:
         return bool((deployment.reason or "").strip())
     if deployment.action != "rollback":
         return False
-    from promptreg.deployments import content_matches
+    from promptreg.registry.deployments import content_matches
 
     try:
         prompt = registry.load_at(deployment.commit, deployment.name)

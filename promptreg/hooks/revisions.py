@@ -19,9 +19,9 @@ from pathlib import Path
 
 from promptreg.codecache import code_cache_for
 from promptreg.errors import PromptregError, UsageError
-from promptreg.gitstore import GitError, GitStore
 from promptreg.limits import DEFAULT, Limits
-from promptreg.templating import TemplateEnv, decode_source, read_regular
+from promptreg.registry.gitstore import GitError, GitStore
+from promptreg.template.environment import TemplateEnv, decode_source, read_regular
 
 FROM_REF_VARS = ("PRE_COMMIT_FROM_REF", "PRE_COMMIT_ORIGIN")  # ORIGIN: pre-commit < 2.x names
 TO_REF_VARS = ("PRE_COMMIT_TO_REF", "PRE_COMMIT_SOURCE")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from promptreg.findings import Finding
 from promptreg.hooks.context import open_context
 from promptreg.hooks.report import HookReport
-from promptreg.project import Project
+from promptreg.project.project import Project
 
 ALLOW_MARKER = "promptreg: allow-secret"
 

@@ -13,11 +13,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from promptreg.frontmatter import FrontMatterError, split_front_matter
+from promptreg.frontmatter.split import FrontMatterError, split_front_matter
 from promptreg.hooks.fingerprint import included_sources
 from promptreg.names import SUFFIX
-from promptreg.project import Project
-from promptreg.templating import TemplateEnv, read_text
+from promptreg.project.project import Project
+from promptreg.template.environment import TemplateEnv, read_text
 
 
 @dataclass

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from promptreg.gitstore import GitStore
-from promptreg.tags import PREFIX
+from promptreg.registry.gitstore import GitStore
+from promptreg.registry.tags import PREFIX
 
 _ZERO = "0" * 40
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from promptreg.hooks.context import open_context
 from promptreg.hooks.report import HookReport
 from promptreg.hooks.selection import classify, expand
-from promptreg.project import Project, is_file
+from promptreg.project.project import Project, is_file
 
 
 def run_validate(
@@ -27,7 +27,7 @@ def run_validate(
     environ: Mapping[str, str] | None = None,
 ) -> HookReport:
     """Validate the prompts `files` stand for (none given: the files changed since the base)."""
-    from promptreg.validate import select_files, validate
+    from promptreg.app.validate import select_files, validate
 
     if files:
         changed = [Path(os.path.abspath(f)) for f in files]

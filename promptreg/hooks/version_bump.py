@@ -27,7 +27,7 @@ from promptreg.hooks.report import Fixed, HookReport
 from promptreg.hooks.revisions import differing_paths
 from promptreg.hooks.selection import classify, expand
 from promptreg.names import SUFFIX
-from promptreg.project import Project
+from promptreg.project.project import Project
 from promptreg.versions import Version
 
 PARTS = ("major", "minor", "patch")
@@ -200,7 +200,7 @@ def _partials_changed(ctx: HookContext) -> bool:
 
 def set_version(path: Path, version: str) -> bool:
     """Rewrite the `version:` of the prompt file at `path`, changing nothing else."""
-    from promptreg._yaml import rewrite_front_matter
+    from promptreg.frontmatter._yaml import rewrite_front_matter
 
     def edit(data: Any) -> None:
         data["version"] = version
@@ -219,10 +219,10 @@ class Bumped:
 def bump_prompt(project: Project, ref: str, part: str = "patch") -> Bumped:
     """`promptreg bump`: raise the version of the prompt `ref` names (its `part`: major, minor
     or patch). Raises `UsageError` when the file has no semver version to bump."""
-    from promptreg._yaml import YamlError, read_yaml
     from promptreg.errors import UsageError
-    from promptreg.frontmatter import FrontMatterError, split_front_matter
-    from promptreg.templating import read_text
+    from promptreg.frontmatter._yaml import YamlError, read_yaml
+    from promptreg.frontmatter.split import FrontMatterError, split_front_matter
+    from promptreg.template.environment import read_text
 
     path = project.locate(ref)
     shown = project.shown(path)

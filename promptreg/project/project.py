@@ -1,0 +1,203 @@
+"""A promptreg project: its root, its config, its prompts directory and the prompts in it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from functools import cached_property
+from pathlib import Path
+
+from promptreg.codecache import code_cache_for
+from promptreg.errors import PromptFileError, PromptNotFoundError, UsageError
+from promptreg.names import SUFFIX, name_for_path, name_problem, path_for_name
+from promptreg.project.config import Config, find_root, load_config
+from promptreg.project.loader import PromptFile, read_front_matter, read_prompt_file
+from promptreg.project.serving import add_serving_findings
+from promptreg.template.environment import TemplateEnv
+from promptreg.template.prompt import Prompt
+
+
+class Project:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    @classmethod
+    def open(cls, start: str | os.PathLike[str] | None = None) -> Project:
+        """The project containing `start` (default: the working directory)."""
+        root = find_root(Path(start) if start is not None else Path.cwd())
+        return cls(load_config(root))
+
+    @property
+    def root(self) -> Path:
+        return self.config.root
+
+    @property
+    def prompts_dir(self) -> Path:
+        return self.config.prompts_dir
+
+    @cached_property
+    def env(self) -> TemplateEnv:
+        return TemplateEnv(
+            self.prompts_dir,
+            code_cache=code_cache_for(self.root),
+            limits=self.config.limits,
+            max_bytes=self.config.lint.max_file_bytes,
+        )
+
+    def prompt_files(self) -> list[Path]:
+        """Every `*.prompt` under the prompts directory, sorted by name (hidden dirs skipped).
+
+        Symlinked directories are not followed (git would store them as links, so a registry
+        would not see the prompts in them either); a `*.prompt` that is itself a symlink is
+        listed, and reading it gives PR006."""
+        found: list[Path] = []
+        for directory, subdirs, files in os.walk(self.prompts_dir):
+            subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+            found.extend(Path(directory, f) for f in files if f.endswith(SUFFIX))
+        return sorted(found, key=lambda p: self.name_for(p))
+
+    def names(self) -> list[str]:
+        return [self.name_for(p) for p in self.prompt_files()]
+
+    @cached_property
+    def _real_prompts_dir(self) -> Path:
+        return self.prompts_dir.resolve()
+
+    def name_for(self, path: Path) -> str:
+        try:
+            if path.is_absolute() and path.is_relative_to(self.prompts_dir):
+                return name_for_path(path, self.prompts_dir)  # no symlinks to resolve
+            return name_for_path(path.resolve(), self._real_prompts_dir)
+        except ValueError:
+            return path.name[: -len(SUFFIX)] if path.name.endswith(SUFFIX) else path.name
+
+    def shown(self, path: Path) -> str:
+        """How to print a path: relative to the working directory when it is below it."""
+        try:
+            return os.path.relpath(path)
+        except ValueError:
+            return str(path)
+
+    def locate(self, ref: str) -> Path:
+        """A prompt named by its name (`support/triage`) or by its file path."""
+        if "@" in ref:
+            raise UsageError(f"{ref!r}: name a prompt in the working tree (no @)")
+        if not _can_name_a_file(ref):
+            raise PromptNotFoundError(self._not_found(ref, name_problem(ref)))
+        as_path = Path(ref)
+        if ref.endswith(SUFFIX) and as_path.is_file():
+            # Not resolved: a symlink on the way must stay visible to be refused (PR006).
+            return Path(os.path.abspath(as_path))
+        problem = name_problem(ref)
+        candidate = path_for_name(ref, self.prompts_dir) if problem is None else None
+        if candidate is not None and is_file(candidate):
+            return candidate
+        raise PromptNotFoundError(self._not_found(ref, problem))
+
+    def _not_found(self, ref: str, problem: str | None) -> str:
+        """Why `ref` names no prompt, with what the user probably meant. A suggestion is never
+        what was typed: a file whose name breaks the rules is reported as such."""
+        names = self.names()
+        if problem is not None and ref in names:
+            shown = self.shown(path_for_name(ref, self.prompts_dir))
+            return f"{shown} is not a valid prompt name ({problem}): rename the file"
+        import difflib  # only on the error path: it costs ~5 ms to import
+
+        folded = [n for n in names if n.lower() == ref.lower() and n != ref]
+        close = folded + [
+            n for n in difflib.get_close_matches(ref, names, n=3) if n != ref and n not in folded
+        ]
+        if close:
+            case = " (prompt names are lower-case)" if folded and ref != ref.lower() else ""
+            return f"no prompt named {_short(ref)}; did you mean {', '.join(close[:3])}?{case}"
+        count = f"{len(names)} prompt{'s' if len(names) != 1 else ''}"
+        why = f": {problem}" if problem is not None else ""
+        return (
+            f"no prompt named {_short(ref)}{why} "
+            f"({count} under {self.shown(self.prompts_dir)}; see `promptreg list`)"
+        )
+
+    def read(self, path: Path) -> PromptFile:
+        return read_prompt_file(
+            path,
+            name=self.name_for(path),
+            shown=self.shown(path),
+            env=self.env,
+            max_bytes=self.config.lint.max_file_bytes,
+        )
+
+    def read_front_matter(self, path: Path) -> PromptFile:
+        """Only the front-matter of a prompt file, checked (no template work)."""
+        return read_front_matter(
+            path,
+            name=self.name_for(path),
+            shown=self.shown(path),
+            max_bytes=self.config.lint.max_file_bytes,
+            cache=self.env.code_cache,
+            prompts_dir=self.prompts_dir,
+        )
+
+    def load(self, ref: str, *, serving_checks: bool = True) -> Prompt:
+        """Load a prompt by name or path. Raises `PromptFileError` listing its findings: what
+        makes the file unreadable and, unless `serving_checks` is off (for commands that show
+        or compare a file rather than serve it), what makes it serve something other than
+        what it says (serving.py: an unpinned model, an undeclared variable)."""
+        return _checked(self.read(self.locate(ref)), self, serving_checks)
+
+    def prompts_including(self, partials: Iterable[str]) -> list[Path]:
+        """The prompts whose include closure contains any of `partials` (names under prompts/)."""
+        wanted = set(partials)
+        hits = []
+        for path in self.prompt_files():
+            pf = self.read(path)
+            if pf.closure is not None and wanted.intersection(pf.closure.partials):
+                hits.append(path)
+        return hits
+
+
+def load(path: str | os.PathLike[str]) -> Prompt:
+    """Load one prompt file. Includes resolve against the project's prompts directory (found
+    from `promptreg.yaml` above the file), or against the file's own directory when the file
+    is outside it. Raises `PromptFileError` when the file is invalid."""
+    if not is_file(Path(path)):
+        raise PromptNotFoundError(f"no such prompt file: {path!r}")
+    file = Path(os.path.abspath(path))  # not resolved: symlinks are refused (PR006)
+    project = Project.open(file.parent)
+    if not file.resolve().is_relative_to(project.prompts_dir.resolve()):
+        project = Project(
+            Config(root=file.parent, prompts_dir=file.parent, lint=project.config.lint)
+        )
+    return _checked(project.read(file), project, True)
+
+
+def _checked(pf: PromptFile, project: Project, serving_checks: bool) -> Prompt:
+    if serving_checks:
+        add_serving_findings(pf, project.config.lint.allowed_models)
+    if pf.prompt is None or pf.findings:
+        raise PromptFileError(pf.findings)
+    return pf.prompt
+
+
+def _can_name_a_file(ref: str) -> bool:
+    """Whether `ref` could be a path at all: `Path.is_file` raises on a NUL, a name too long
+    for the file system, or a directory on the way that may not be searched."""
+    try:
+        os.stat(ref)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def is_file(path: Path) -> bool:
+    """Whether `path` is a file: a name no file can have (a NUL, too long) is not one, where
+    `Path.is_file` raises."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _short(ref: str) -> str:
+    return repr(ref) if len(ref) <= 80 else repr(ref[:60]) + "..."

@@ -1,0 +1,206 @@
+"""Turn a compiled template and checked inputs into chat messages (or one text).
+
+Role markers are decided by the template's source alone (see `promptreg.template.markers`): the
+rendered text holds a sentinel wherever the template itself wrote a marker line, and it is
+split at those sentinels only. Every value a template prints goes through `finalize`, which
+turns any sentinel inside it back into plain text, so nothing an expression outputs can start
+or end a message. Values with whitespace at an edge are swapped for a placeholder while the
+template renders and put back after the text is split and each message trimmed, so trimming
+never eats a value's own whitespace: a ticket comes back byte for byte.
+"""
+
+from __future__ import annotations
+
+import re
+from contextvars import ContextVar
+from typing import Any, Literal, TypedDict
+
+import jinja2
+import markupsafe
+
+from promptreg.limits import check_printable, output
+from promptreg.template.markers import MARKER, RESERVED_CHAR, ROLES, SENTINEL_ROLE, unmark
+
+__all__ = [
+    "MARKER",
+    "RESERVED_CHAR",
+    "ROLES",
+    "ChatMessage",
+    "LeadingTextError",
+    "NoneOutputError",
+    "finalize",
+    "finalize_captured",
+    "finalize_escaped",
+    "finalize_volatile",
+    "finish_text",
+    "render_raw",
+    "restore",
+    "split_messages",
+]
+
+_SLOT = re.compile("\ue000([0-9]{1,9})\ue000")
+# The rendered text is a sequence of template text, sentinels and placeholders, each of those
+# a pair of U+E000: read left to right, so two placeholders around an `s` are not a sentinel.
+_TOKEN = re.compile("\ue000(?:[0-9]{1,9}|([sua]))\ue000")
+_MAX_NESTING = 32
+
+_slots: ContextVar[list[str] | None] = ContextVar("promptreg_render_slots", default=None)
+
+
+class ChatMessage(TypedDict):
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class NoneOutputError(Exception):
+    """`{{ x }}` where x is None: an optional input with no default was printed."""
+
+
+def finalize(value: Any) -> Any:
+    """Jinja's `finalize`: applied to every `{{ expression }}` the template outputs, and to the
+    output of `{% call %}` and `{% filter %}` blocks.
+
+    A value is content. One that holds U+E000 (a role sentinel from a string literal, or one
+    built at render time) or has whitespace at an edge is held in a placeholder while a render
+    collects them (`render_raw`): splitting never sees inside it, trimming never eats its
+    whitespace, and `restore` turns any sentinel in it into plain `role:` text.
+    """
+    kind = type(value)
+    if kind is not str and kind is not markupsafe.Markup:
+        if value is None:
+            raise NoneOutputError("an expression printed null (an optional input with no value?)")
+        if kind is int or kind is float or kind is bool:
+            return value
+        if not isinstance(value, str):
+            check_printable(value)  # limits.py: bounded before str() builds its text
+        # What Jinja would print, as a plain str checked like any string. A subclass of str or
+        # int (from the API) prints through its own `__str__`, which may say anything.
+        value = str(value)
+        if type(value) is not str:
+            value = str.__str__(value)
+    if not value:
+        return value
+    if RESERVED_CHAR not in value and not (value[0].isspace() or value[-1].isspace()):
+        return value
+    slots = _slots.get()
+    if slots is None:
+        return value
+    slots.append(value)
+    return f"{RESERVED_CHAR}{len(slots) - 1}{RESERVED_CHAR}"
+
+
+def finalize_captured(value: Any) -> Any:
+    """`finalize` for output being captured (a macro's body, `caller()`, a `{% set %}` or
+    `{% filter %}` block): it reaches a message only when printed again, through `finalize`.
+    Here a value is only made plain text; no placeholder, so filters applied to the captured
+    text (`caller()|indent`, `s|upper`) see the value itself."""
+    if value is None:
+        raise NoneOutputError("an expression printed null (an optional input with no value?)")
+    if isinstance(value, str):
+        return unmark(value) if RESERVED_CHAR in value else value
+    if not isinstance(value, int | float):
+        check_printable(value)  # limits.py: Jinja calls str() on it next
+    return value
+
+
+def finalize_escaped(value: Any) -> Any:
+    """`finalize` where Jinja escapes output (`{% autoescape true %}`): escape first, so a
+    value held in a placeholder is escaped like any other (Jinja escapes the placeholder)."""
+    if value is None:
+        raise NoneOutputError("an expression printed null (an optional input with no value?)")
+    if not isinstance(value, str | int | float):
+        check_printable(value)  # limits.py: escaping calls str() on it
+    return finalize(markupsafe.escape(value))
+
+
+def finalize_volatile(eval_ctx: Any, value: Any) -> Any:
+    """`finalize` where autoescaping is decided at render time (`{% autoescape flag %}`)."""
+    return finalize_escaped(value) if eval_ctx.autoescape else finalize(value)
+
+
+# The code generator (markers.py) reaches these through the environment's `finalize`.
+finalize.captured = finalize_captured  # type: ignore[attr-defined]
+finalize.escaped = finalize_escaped  # type: ignore[attr-defined]
+finalize.volatile = finalize_volatile  # type: ignore[attr-defined]
+
+
+def render_raw(template: jinja2.Template, values: dict[str, Any]) -> tuple[str, list[str]]:
+    """Render with placeholders in place; returns the text and the placeholder values.
+
+    `values` is used as the template's context as is (no copy; Jinja's own `render` copies it
+    and the environment globals every call): pass a fresh dict that already holds the
+    environment's globals.
+    """
+    slots: list[str] = []
+    token = _slots.set(slots)
+    try:
+        context = template.new_context(values, shared=True)
+        limits = getattr(template.environment, "limits", None)
+        return output(template.root_render_func(context), limits), slots  # see limits.py
+    except Exception:
+        template.environment.handle_exception()  # re-raises with template file and line
+        raise
+    finally:
+        _slots.reset(token)
+
+
+def restore(text: str, slots: list[str]) -> str:
+    """Put placeholder values back (they nest when a macro's output is printed again).
+
+    A placeholder a filter has mangled (`replace` on a set block's text) may name no slot: it
+    is dropped, never an IndexError; any other U+E000 left over is dropped too.
+    """
+    done: dict[int, str] = {}
+
+    def restored(value: str, depth: int) -> str:
+        if RESERVED_CHAR not in value:
+            return value
+        if depth > _MAX_NESTING:
+            return value.replace(RESERVED_CHAR, "")
+
+        def slot(match: re.Match[str]) -> str:
+            index = int(match.group(1))
+            if index not in done:
+                done[index] = restored(slots[index], depth + 1) if index < len(slots) else ""
+            return done[index]
+
+        return unmark(_SLOT.sub(slot, value)).replace(RESERVED_CHAR, "")
+
+    return restored(text, 0)
+
+
+class LeadingTextError(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(f"text before the first role marker (rendered line {line})")
+        self.line = line
+
+
+def split_messages(text: str, slots: list[str]) -> list[ChatMessage] | None:
+    """Split rendered text at role sentinels; None when there is none (a text prompt).
+
+    Raises `LeadingTextError` when non-blank text comes before the first marker.
+    """
+    if RESERVED_CHAR not in text:
+        return None
+    markers = [(m.start(), m.end(), m[1]) for m in _TOKEN.finditer(text) if m[1] is not None]
+    if not markers:
+        return None
+    leading = text[: markers[0][0]]
+    if leading and not leading.isspace():
+        first = len(leading) - len(leading.lstrip())
+        raise LeadingTextError(text.count("\n", 0, first) + 1)
+    messages: list[ChatMessage] = []
+    for i, (_, end, letter) in enumerate(markers):
+        stop = markers[i + 1][0] if i + 1 < len(markers) else len(text)
+        content = text[end:stop].strip()
+        if RESERVED_CHAR in content:
+            content = restore(content, slots)
+        role = SENTINEL_ROLE[letter]
+        messages.append({"role": role, "content": content})  # type: ignore[typeddict-item]
+    return messages
+
+
+def finish_text(text: str, slots: list[str]) -> str:
+    """A text prompt: trimmed of the template's surrounding whitespace, values restored."""
+    text = text.strip()
+    return restore(text, slots) if RESERVED_CHAR in text else text

@@ -101,6 +101,7 @@ MODULES: dict[str, list[str]] = {
         "tests/test_redteam_render.py",
     ],
     "promptreg/registry/bundle_read.py": [
+        "tests/test_bundle_field_errors.py",
         "tests/test_bundle_integrity.py",
         "tests/test_fuzz_readers.py",
     ],

@@ -19,6 +19,7 @@ __all__ = ["exported", "made"]  # the module-scoped export, shared with test_bun
 D = "prompts.triage.deployment"
 LONG_TAG = "prompts/" + "t" * 200 + "@dev/000002"
 LONG_METRIC = "m" * 100
+LONG_PATH = "prompts/" + "p" * 100 + "/triage.prompt.x"
 
 # (dotted field -> value; the refusal after the bundle's path)
 CASES: list[tuple[dict[str, Any], str]] = [
@@ -31,6 +32,22 @@ CASES: list[tuple[dict[str, Any], str]] = [
         for key in ("path", "previous", "reason")
     ),
     ({"prompts.triage.path": {}}, "prompts.triage.path: expected a string, found an object"),
+    (
+        {"prompts.triage.path": "prompts/./triage.prompt"},
+        "prompts.triage.path: 'prompts/./triage.prompt' is not the path of prompt triage",
+    ),
+    (
+        {"prompts.triage.path": LONG_PATH},
+        f"prompts.triage.path: {LONG_PATH[:80]!r} is not the path of prompt triage",
+    ),
+    (
+        {"prompts.triage.partials.partials/tone.j2": 5},
+        "prompts.triage.partials.partials/tone.j2: expected a string, found an integer",
+    ),
+    (
+        {"prompts.triage.partials": {"../x.j2": "x"}},
+        "prompts.triage.partials.../x.j2: not a partial name inside the prompts directory",
+    ),
     ({f"{D}.scores": []}, f"{D}.scores: expected an object, found a list"),
     (
         {f"{D}.scores": {LONG_METRIC: "high"}},

@@ -82,6 +82,7 @@ MODULES: dict[str, list[str]] = {
     "promptreg/registry/history.py": [
         "tests/test_deploy.py",
         "tests/test_diff_status.py",
+        "tests/test_cli_unknown.py",
         "tests/test_deployments.py",
         "tests/test_rollback_path.py",
     ],

@@ -279,6 +279,14 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "without `-q` ssh-keygen says what it signed on stderr, which is read only when it "
             "fails (`-Q` does nothing for -Y sign)"
         ),
+        "return True": (
+            "`os.isatty` answers False for a closed or invalid descriptor: it does not raise "
+            "OSError, so the fallback is never taken"
+        ),
+        'stdin = b"XXXX"': (
+            "ssh-keygen reads stdin only for a key's passphrase: any text but the passphrase "
+            "(empty or XXXX) fails at once, the same way"
+        ),
         'signature = sig_path.read_bytes() if sig_path.is_file() else b"XXXX"': (
             'no signature file means no signature either way: neither b"" nor b"XXXX" '
             "starts like one"

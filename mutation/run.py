@@ -94,7 +94,10 @@ MODULES: dict[str, list[str]] = {
         "tests/test_evals_gate.py",
         "tests/test_evals_provenance.py",
     ],
-    "promptreg/registry/sshsig.py": ["tests/test_sshsig.py"],
+    "promptreg/registry/sshsig.py": [
+        "tests/test_sshsig.py",
+        "tests/test_signing_without_a_terminal.py",
+    ],
     "promptreg/template/markers.py": [
         "tests/test_printed_values.py",
         "tests/test_template_error_locations.py",

@@ -19,6 +19,7 @@ __all__ = ["exported", "made"]  # the module-scoped export, shared with test_bun
 D = "prompts.triage.deployment"
 LONG_TAG = "prompts/" + "t" * 200 + "@dev/000002"
 LONG_METRIC = "m" * 100
+LONG_PARTIAL = "partials/" + "q" * 100 + ".j2"
 LONG_PATH = "prompts/" + "p" * 100 + "/triage.prompt.x"
 
 # (dotted field -> value; the refusal after the bundle's path)
@@ -47,6 +48,27 @@ CASES: list[tuple[dict[str, Any], str]] = [
     (
         {"prompts.triage.partials": {"../x.j2": "x"}},
         "prompts.triage.partials.../x.j2: not a partial name inside the prompts directory",
+    ),
+    *(
+        (
+            {"prompts.triage.partials": {partial: "x"}},
+            f"prompts.triage.partials.{partial}: not a partial name inside the prompts directory",
+        )
+        for partial in ("partials//x.j2", "partials/./x.j2", "./x.j2")
+    ),
+    (
+        {"prompts.triage.partials": {LONG_PARTIAL: 5}},
+        f"prompts.triage.partials.{LONG_PARTIAL[:80]}: expected a string, found an integer",
+    ),
+    ({"prompts.triage.version": 5}, "prompts.triage.version: expected a string, found an integer"),
+    (
+        {"prompts.triage.content_hash": "sha256:xyz"},
+        "prompts.triage.content_hash: malformed value 'sha256:xyz'",
+    ),
+    (
+        {"prompts.triage.tag": "prompts/triage@dev/000001"},
+        "prompts.triage.tag: 'prompts/triage@dev/000001' disagrees with deployment.tag "
+        "'prompts/triage@dev/000002'",
     ),
     ({f"{D}.scores": []}, f"{D}.scores: expected an object, found a list"),
     (

@@ -8,9 +8,14 @@ Each module is run on its own, in a scratch copy under `mutation/.work/<module>/
 tests that exercise it (mutmut then runs, for each mutant, only those of them that reach the
 mutated function): the whole suite per mutant would take hours on 2 cores. Survivors that are
 equivalent mutants (no test can tell them apart from the original, because they do not change
-what the code does) are explained in `EQUIVALENT` below, matched on the mutated line.
+what the code does) are explained in `mutation/equivalent.py`, matched on the mutated line.
 
-    python mutation/run.py [--write] [--jobs N] [--no-run] [MODULE ...]    (default: every module)
+    python mutation/run.py [--write] [--jobs N] [--resume | --no-run] [MODULE ...]
+                                                                    (default: every module)
+
+`--resume` goes on from the module's last run instead of starting again: mutants it left
+unchecked (an interrupted run), functions changed since, and its survivors (against the tests
+as they are now, so a test written for a survivor is checked in seconds, not a full run).
 
 `--write` writes `mutation/RESULTS.md`: the table and the surviving mutants of the modules run,
 the previous results of the others kept (so modules can be run one at a time). Exit status:
@@ -128,7 +133,12 @@ class Outcome:
 
     @property
     def total(self) -> int:
-        return len(self.status)
+        """Mutants tested (an interrupted run leaves some `not checked`: see `unchecked`)."""
+        return len(self.status) - self.unchecked
+
+    @property
+    def unchecked(self) -> int:
+        return sum(s == "not checked" for s in self.status.values())
 
     @property
     def killed(self) -> int:
@@ -136,7 +146,7 @@ class Outcome:
 
     @property
     def survivors(self) -> list[str]:
-        return [m for m, s in self.status.items() if s not in ("killed", "timeout")]
+        return [m for m, s in self.status.items() if s not in ("killed", "timeout", "not checked")]
 
     @property
     def score(self) -> float:
@@ -151,13 +161,15 @@ def _mutmut() -> Path:
     return found
 
 
-def _prepare(module: str, tests: list[str]) -> Path:
+def _prepare(module: str, tests: list[str], *, resume: bool = False) -> Path:
     """A scratch copy of the repository's files whose pyproject tells mutmut what to do. mutmut
     runs the tests in its own copy (`mutants/`): the files they read (README, hooks, prompts)
-    go there too."""
+    go there too. `resume`: keep mutmut's state from the last run (its results stand for the
+    functions that did not change) and only bring the files up to date."""
     work = _work(module)
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    if not resume:
+        shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT,
@@ -200,15 +212,33 @@ def _work(module: str) -> Path:
     return WORK / module.replace("/", "_").removesuffix(".py")
 
 
-def run_module(module: str, jobs: int, *, rerun: bool = True) -> Outcome:
+def _listed(mutmut: str, work: Path, env: dict[str, str], statuses: tuple[str, ...]) -> list[str]:
+    """The mutants of the last run in `work` whose status is one of `statuses`."""
+    listing = subprocess.run(
+        [mutmut, "results", "--all", "true"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = (line.strip().rpartition(": ") for line in listing.stdout.splitlines())
+    return [name for name, sep, status in found if sep and name and status in statuses]
+
+
+def run_module(module: str, jobs: int, *, rerun: bool = True, resume: bool = False) -> Outcome:
     """Run mutmut on `module` (or, `rerun=False`, read its last run's results again: to apply
-    new explanations of equivalent mutants without running the tests again)."""
+    new explanations of equivalent mutants without running the tests again). `resume`: go on
+    from the last run (an interrupted one finishes; functions changed since are run again, and
+    so are the last run's survivors, against the tests as they are now)."""
     mutmut = str(_mutmut())
     env = {**os.environ, "PROMPTREG_NO_CACHE": "1", "NO_COLOR": "1"}
     work = _work(module)
     timing = work / "seconds.txt"
     if rerun:
-        work = _prepare(module, MODULES[module])
+        resume = resume and (work / "mutants").is_dir()
+        again = _listed(mutmut, work, env, ("survived", "no tests")) if resume else []
+        work = _prepare(module, MODULES[module], resume=resume)
         start = time.perf_counter()
         proc = subprocess.run(
             [mutmut, "run", "--max-children", str(jobs)],
@@ -218,7 +248,18 @@ def run_module(module: str, jobs: int, *, rerun: bool = True) -> Outcome:
             text=True,
             check=False,
         )
+        if again and proc.returncode == 0:  # tests added since may kill them now
+            proc = subprocess.run(
+                [mutmut, "run", "--max-children", str(jobs), *again],
+                cwd=work,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
         seconds = time.perf_counter() - start
+        if resume and timing.is_file():  # the time of the whole run, in parts
+            seconds += float(timing.read_text(encoding="utf-8"))
         timing.write_text(f"{seconds:.1f}\n", encoding="utf-8")
         failed, output = proc.returncode != 0, proc.stdout + proc.stderr
     elif timing.is_file():
@@ -304,7 +345,8 @@ def report(outcomes: list[Outcome], remaining: list[str], previous: str = "") ->
         unexplained = len(o.survivors) - len(o.explained)
         lines.append(
             f"| {o.module} | {o.total} | {o.killed} | {len(o.explained)} | {unexplained} "
-            f"| {_percent(o.score)} | {o.seconds:.0f} s |"
+            f"| {_percent(o.score)} | {o.seconds:.0f} s"
+            + (f", interrupted: {o.unchecked} not checked |" if o.unchecked else " |")
         )
     if kept:
         lines += ["", "Kept from earlier runs: " + ", ".join(f"`{m}`" for m in kept) + "."]
@@ -341,6 +383,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="write mutation/RESULTS.md")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on from the last run: what it left unchecked, changed code, its survivors",
+    )
+    parser.add_argument(
         "--no-run",
         action="store_true",
         help="report the last run's results again (with the current explanations)",
@@ -354,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     outcomes = []
     for module in modules:
         print(f"mutation: {module} ...", file=sys.stderr, flush=True)
-        outcome = run_module(module, args.jobs, rerun=not args.no_run)
+        outcome = run_module(module, args.jobs, rerun=not args.no_run, resume=args.resume)
         print(
             f"mutation: {module}: {outcome.killed}/{outcome.total} killed, "
             f"{len(outcome.explained)} equivalent, score {_percent(outcome.score)} "

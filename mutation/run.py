@@ -75,8 +75,9 @@ MODULES: dict[str, list[str]] = {
     ],
     "promptreg/registry/deploy.py": [
         "tests/test_deploy_rules.py",
-        "tests/test_deploy.py::test_push_lands_the_deployment_and_its_version_tag",
-        "tests/test_deploy.py::test_a_rejected_push_is_retried_with_the_next_seq",
+        "tests/test_deploy.py",
+        "tests/test_bulk.py",
+        "tests/test_rollback_path.py",
         "tests/test_deploy_trust.py::test_a_stale_ref_lock_is_named_quickly_without_littering",
         "tests/test_deploy_trust.py::test_a_stale_lock_after_a_push_says_the_remote_has_the_tag",
     ],

@@ -146,7 +146,7 @@ def _bump(root: Path, name: str) -> str:
 
 def _release(root: Path, name: str) -> str:
     """Release `name` at HEAD with promptreg itself; returns the released version."""
-    from promptreg.registry.deploy import release
+    from promptreg.registry.release import release
     from promptreg.registry.runtime import Registry
 
     with Registry(root) as registry:

@@ -6,8 +6,14 @@ from __future__ import annotations
 
 # Survivors no test can kill, by module and mutated line (stripped; `-line` for a mutant that only
 # removes that line): why each is equivalent.
+_OWN_PATH = (
+    "a deployment's path is the prompt's own (the read model refuses any other), which is the "
+    "path the loader uses when given none"
+)
+_HASH_RECORDED = "a deployment read from its tag always records a content hash"
+
 EQUIVALENT: dict[str, dict[str, str]] = {
-    "promptreg/tokens.py": {
+    "promptreg/template/tokens.py": {
         'content += len(text) if (text.isascii()) and False else len(text.encode("utf-8"))': (
             "the ASCII branch is a shortcut: an ASCII string's length is its UTF-8 byte count"
         ),
@@ -20,7 +26,7 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "`exec_module` has nothing left to do"
         ),
     },
-    "promptreg/hooks/secrets.py": {
+    "promptreg/hooks/no_secrets.py": {
         **dict.fromkeys(
             [
                 "for path, data in zip(paths, blobs, strict=None):",
@@ -29,6 +35,8 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             ],
             "`read_many` returns one blob per path: `strict` only guards that invariant",
         ),
+    },
+    "promptreg/app/secrets.py": {
         'for hit in scan_text(data.decode("UTF-8", "replace")):': (
             "codec names are case-insensitive"
         ),
@@ -170,6 +178,8 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             ],
             "`_signature_problems` returns one answer per tag: `strict` only guards that invariant",
         ),
+    },
+    "promptreg/registry/verdicts.py": {
         **dict.fromkeys(
             [
                 "return text[0] if (text) or True else type(err).__name__",
@@ -180,19 +190,6 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         ),
     },
     "promptreg/evals/gate.py": {
-        **dict.fromkeys(
-            [
-                "close = None",
-                'close = getattr(None, "close", None)',
-                'close = getattr(registry_, "close", )',
-                'close = getattr(registry_, "XXcloseXX", None)',
-                'close = getattr(registry_, "CLOSE", None)',
-                "if callable(None):",
-            ],
-            "a registry not closed here is closed when it is dropped a moment later "
-            "(GitStore.__del__): nothing a caller sees changes",
-        ),
-        'evals = getattr(deployed, "evals", )': "a Prompt always has an `evals` attribute",
         "pinned = prompt.model.name if (prompt.model is not None) or True else None": (
             "a prompt that loads always has a model (PR021): the guard is for the type checker"
         ),
@@ -299,29 +296,27 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         ),
     },
     "promptreg/registry/deploy.py": {
+        "prompt = registry.load_at(commit, name, path=None)": _OWN_PATH,
+        "prompt = registry.load_at(commit, name, )": _OWN_PATH,
         **dict.fromkeys(
             [
-                "prompt = registry.load_at(commit, name, path=None)",
-                "prompt = registry.load_at(commit, name, )",
-            ],
-            "a deployment's path is the prompt's own (the read model refuses any other), which "
-            "is the path the loader uses when given none",
-        ),
-        **dict.fromkeys(
-            [
-                'if content_matches(prompt, current.content_hash or "XXXX"):',
                 "if current is not None and content_matches(prompt, current.content_hash or "
                 '"XXXX"):',
                 "if upstream is None or not content_matches(prompt, upstream.content_hash or "
                 '"XXXX"):',
             ],
-            "a deployment read from its tag always records a content hash",
+            _HASH_RECORDED,
         ),
-        'registry, prompt, env, commit, "rollback", reason, push, False, None, None, (), sign': (
+    },
+    "promptreg/registry/rollback.py": {
+        "prompt = registry.load_at(commit, name, path=None)": _OWN_PATH,
+        "prompt = registry.load_at(commit, name, )": _OWN_PATH,
+        'if content_matches(prompt, current.content_hash or "XXXX"):': _HASH_RECORDED,
+        "extra=None,": (
             "`extra` is only spread into the message as `extra or {}`: None and {} alike"
         ),
-        "sign: bool = False,": "every caller of `_deploy` passes `sign`",
-        "sign: bool = True,": "every caller of `_deploy` passes `sign`",
+    },
+    "promptreg/registry/tagging.py": {
         'failed_seq, why = None, "XXXX"': (
             "`why` is read only after a failure, which sets it first"
         ),

@@ -45,14 +45,27 @@ GOAL = 0.90
 _ADDED = re.compile(r"\+(?!\+\+ )")  # a line of the diff that the mutant adds
 _REMOVED = re.compile(r"-(?!-- )")  # a line it removes
 
+# The tests of the modules that create tags (deploy.py, release.py, rollback.py, tagging.py).
+_DEPLOY_TESTS = (
+    "tests/test_deploy_rules.py",
+    "tests/test_deploy.py",
+    "tests/test_bulk.py",
+    "tests/test_rollback_path.py",
+    "tests/test_deploy_trust.py::test_a_stale_ref_lock_is_named_quickly_without_littering",
+    "tests/test_deploy_trust.py::test_a_stale_lock_after_a_push_says_the_remote_has_the_tag",
+)
+
 # module -> the tests that exercise it (pytest arguments). Fast subsets: in-process tests first.
 MODULES: dict[str, list[str]] = {
-    "promptreg/tokens.py": ["tests/test_tokens.py", "tests/test_budget.py"],
-    "promptreg/hooks/secrets.py": [
-        "tests/test_secrets.py",
-        "tests/test_hooks_units.py",
-        "tests/test_hooks_git.py::test_no_secrets_scans_what_is_staged",
-    ],
+    "promptreg/template/tokens.py": ["tests/test_tokens.py", "tests/test_budget.py"],
+    **{
+        module: [
+            "tests/test_secrets.py",
+            "tests/test_hooks_units.py",
+            "tests/test_hooks_git.py::test_no_secrets_scans_what_is_staged",
+        ]
+        for module in ("promptreg/app/secrets.py", "promptreg/hooks/no_secrets.py")
+    },
     "promptreg/registry/selectors.py": ["tests/test_selectors.py"],
     "promptreg/template/render.py": [
         "tests/test_printed_values.py",
@@ -64,24 +77,37 @@ MODULES: dict[str, list[str]] = {
         "tests/test_redteam_render.py",
         "tests/test_api.py",
     ],
+    "promptreg/template/markers.py": [
+        "tests/test_printed_values.py",
+        "tests/test_template_error_locations.py",
+        "tests/test_render_markers.py",
+        "tests/test_render_structure.py",
+        "tests/test_redteam_render.py",
+    ],
     "promptreg/registry/tags.py": ["tests/test_tags_contract.py", "tests/test_tags.py"],
     "promptreg/registry/tagobject.py": ["tests/test_tagobject.py", "tests/test_tags.py"],
-    "promptreg/registry/deployments.py": [
-        "tests/test_deployments.py",
-        "tests/test_deployment_verdict_details.py",
-        # ssh only: the OpenPGP variants take most of the time, through the same code here
-        "tests/test_deploy_signing.py::test_only_deployments_signed_by_an_allowed_key_are_served[ssh]",
-        "tests/test_deploy_signing.py::test_get_all_verifies_many_signatures_side_by_side[ssh]",
-    ],
-    "promptreg/registry/deploy.py": [
-        "tests/test_deploy_rules.py",
-        "tests/test_deploy.py",
-        "tests/test_bulk.py",
-        "tests/test_rollback_path.py",
-        "tests/test_deploy_trust.py::test_a_stale_ref_lock_is_named_quickly_without_littering",
-        "tests/test_deploy_trust.py::test_a_stale_lock_after_a_push_says_the_remote_has_the_tag",
-    ],
+    # the read model of deployments (deployments.py) and what it returns (verdicts.py)
+    **{
+        module: [
+            "tests/test_deployments.py",
+            "tests/test_deployment_verdict_details.py",
+            # ssh only: the OpenPGP variants take most of the time, through the same code here
+            "tests/test_deploy_signing.py::test_only_deployments_signed_by_an_allowed_key_are_served[ssh]",
+            "tests/test_deploy_signing.py::test_get_all_verifies_many_signatures_side_by_side[ssh]",
+        ]
+        for module in ("promptreg/registry/deployments.py", "promptreg/registry/verdicts.py")
+    },
+    **{
+        module: list(_DEPLOY_TESTS)
+        for module in (
+            "promptreg/registry/deploy.py",
+            "promptreg/registry/release.py",
+            "promptreg/registry/rollback.py",
+            "promptreg/registry/tagging.py",
+        )
+    },
     "promptreg/registry/refindex.py": [
+        "tests/test_refindex.py",
         "tests/test_registry.py",
         "tests/test_deploy.py",
         "tests/test_deployments.py",
@@ -104,19 +130,15 @@ MODULES: dict[str, list[str]] = {
         "tests/test_sshsig.py",
         "tests/test_signing_without_a_terminal.py",
     ],
-    "promptreg/template/markers.py": [
-        "tests/test_printed_values.py",
-        "tests/test_template_error_locations.py",
-        "tests/test_render_markers.py",
-        "tests/test_render_structure.py",
-        "tests/test_redteam_render.py",
-    ],
     "promptreg/registry/bundle_read.py": [
         "tests/test_bundle_field_errors.py",
         "tests/test_bundle_integrity.py",
         "tests/test_fuzz_readers.py",
     ],
-    "promptreg/registry/bundle.py": ["tests/test_bundle_integrity.py", "tests/test_registry.py"],
+    **{
+        module: ["tests/test_bundle_integrity.py", "tests/test_registry.py"]
+        for module in ("promptreg/registry/bundle.py", "promptreg/registry/bundle_export.py")
+    },
     "promptreg/registry/signing.py": [
         "tests/test_deploy_signing.py",
         "tests/test_legacy_hashes.py",

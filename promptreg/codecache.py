@@ -36,6 +36,8 @@ from typing import Any, TypeVar
 
 import jinja2
 
+from promptreg.repository import find_repository
+
 FORMAT = "5"
 _BATCH = 500
 _FILE = "cache.sqlite"
@@ -279,13 +281,7 @@ def code_cache_for(root: Path) -> CodeCache | None:
     turns the cache off; so does the lack of a usable key (see `secret_key`)."""
     if os.environ.get("PROMPTREG_NO_CACHE"):
         return None
-    dot_git = root / ".git"
-    if dot_git.is_dir():
-        return _cache_at(dot_git / "promptreg" / "code")
-    if (root / "HEAD").is_file() and (root / "objects").is_dir():  # a bare repository
-        return _cache_at(root / "promptreg" / "code")
-    if dot_git.is_file():  # a worktree or submodule: `gitdir: <path>`
-        line = dot_git.read_text(encoding="utf-8", errors="replace").strip()
-        if line.startswith("gitdir:"):
-            return _cache_at((root / line[len("gitdir:") :].strip()) / "promptreg" / "code")
+    repository = find_repository(root, walk=False)
+    if repository is not None:  # this work tree's git directory (a linked worktree's own)
+        return _cache_at(repository.git_dir / "promptreg" / "code")
     return _cache_at(root / ".promptreg" / "cache" / "code")

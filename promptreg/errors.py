@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from promptreg.findings import Finding
 
 
@@ -119,3 +121,123 @@ class WriteError(PromptregError):
     """A file could not be written; nothing was changed."""
 
     exit_code = ExitCode.UNEXPECTED
+
+
+class GitError(PromptregError):
+    """A git command failed, or there is no git repository."""
+
+    def __init__(self, message: str, *, stderr: str = "") -> None:
+        self.stderr = stderr
+        super().__init__(message)
+
+
+class NotARepositoryError(GitError):
+    """There is no git repository where one is needed (a usage error: run it in one)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class TagExistsError(GitError):
+    def __init__(self, name: str) -> None:
+        self.tag = name
+        super().__init__(f"tag {name} already exists")
+
+
+class StaleLockError(GitError):
+    """A ref's `.lock` file stays in the way: a git process died while updating it."""
+
+    def __init__(self, name: str, lock: Path) -> None:
+        self.tag = name
+        self.lock = lock
+        super().__init__(
+            f"cannot create tag {name}: the lock file {lock} exists and has not gone away. "
+            "Another git process may be updating that ref, or one died and left its lock "
+            f"behind; if no git process is running, remove it (`rm '{lock}'`) and try again"
+        )
+
+
+class PushRejectedError(GitError):
+    def __init__(self, remote: str, stderr: str) -> None:
+        super().__init__(f"push to {remote} was rejected", stderr=stderr)
+
+
+class HookExistsError(PromptregError):
+    """A hook that promptreg did not write is in the way."""
+
+
+class BundleError(PromptregError):
+    """A bundle that cannot be trusted or read."""
+
+
+class SignatureError(PromptregError):
+    """A signature could not be made, or does not verify."""
+
+
+class DatasetError(UsageError):
+    """A dataset is missing or has malformed lines; the message names the file and line."""
+
+
+class IncompleteRunError(PromptregError):
+    """Some cases got no output: scores measured without them would flatter or wrong the
+    prompt, so they are not recorded."""
+
+
+class DeployError(PromptregError):
+    """A release, promotion or rollback was refused; the message says why and what to do."""
+
+
+class BatchRefused(DeployError):
+    """Some prompts of an all-or-nothing command cannot go, so none did. `refusals`: (name,
+    error) for each, in the order asked; `details`: one line per refusal or finding, for the
+    CLI to print above `summary`. A misspelt name is a usage error (exit 2), as everywhere."""
+
+    def __init__(self, refusals: Sequence[tuple[str, PromptregError]], summary: str) -> None:
+        self.refusals = tuple(refusals)
+        self.exit_code = max(err.exit_code for _, err in refusals)
+        self.summary = summary
+        details: list[str] = []
+        for name, err in refusals:
+            findings = err.findings if isinstance(err, PromptFileError) else ()
+            if findings:
+                details.append(f"{name}: {len(findings)} finding(s):")
+                details += [f"  {f.format()}" for f in findings]
+            else:
+                details.append(f"{name}: {err}")
+        self.details = tuple(details)
+        super().__init__("\n".join([summary + ":", *details]))
+
+
+class ReleaseRefused(BatchRefused):
+    """Some prompts cannot be released, so none was."""
+
+    def __init__(self, refusals: Sequence[tuple[str, PromptregError]], total: int) -> None:
+        super().__init__(
+            refusals,
+            f"nothing released: {len(refusals)} of {total} prompt(s) cannot be released, and "
+            "a release tags all or nothing; fix them (or name the prompts to release) and run "
+            "it again",
+        )
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": name,
+                "message": str(err),
+                "findings": [
+                    f.to_json() for f in (err.findings if isinstance(err, PromptFileError) else ())
+                ],
+            }
+            for name, err in self.refusals
+        ]
+
+
+class PromotionRefused(BatchRefused):
+    """Some prompts may not be promoted, so none was."""
+
+    def __init__(self, refusals: Sequence[tuple[str, PromptregError]], total: int) -> None:
+        super().__init__(
+            refusals,
+            f"nothing promoted: {len(refusals)} of {total} prompt(s) may not be promoted, and "
+            "a promotion of several prompts is all or nothing. To override the order or the "
+            "gate, add --force --reason '<why>' (the override is recorded in each tag)",
+        )

@@ -11,7 +11,7 @@ import pytest
 import promptreg
 from promptreg.errors import BudgetError
 from promptreg.project.project import Project
-from promptreg.tokens import upper_bound
+from promptreg.template.tokens import upper_bound
 from tests.conftest import VALID_PROMPT, Result, Workspace
 
 MODELS = {

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from promptreg.registry.gitstore import GitError, GitStore, TagExistsError
+from promptreg.errors import GitError, TagExistsError
+from promptreg.registry.gitstore import GitStore
 from tests.conftest import VALID_PROMPT, Workspace, bump, commit, git
 from tests.test_deploy_signing import signed  # noqa: F401  (a fixture)
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from promptreg.errors import BundleError
 from promptreg.registry import Registry
-from promptreg.registry.bundle_read import BundleError
 from tests.test_bundle_integrity import Exported, _set, exported, made, rehash, write
 
 __all__ = ["exported", "made"]  # the module-scoped export, shared with test_bundle_integrity

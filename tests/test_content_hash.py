@@ -8,7 +8,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from promptreg.project.project import Project
-from promptreg.template.environment import content_hash, legacy_content_hash
+from promptreg.template.content_hash import content_hash, legacy_content_hash
 from tests.conftest import VALID_PROMPT, Workspace
 
 
@@ -119,7 +119,8 @@ def test_no_default_and_a_null_default_render_alike_and_hash_alike(ws: Workspace
 def test_the_hash_lexes_like_the_environment_that_renders():
     from pathlib import Path
 
-    from promptreg.template.environment import _LEXING, TemplateEnv
+    from promptreg.template.content_hash import _LEXING
+    from promptreg.template.environment import TemplateEnv
 
     assert TemplateEnv(Path("prompts")).env.lexer is _LEXING.lexer
 

@@ -7,9 +7,11 @@ import json
 
 import pytest
 
-from promptreg.errors import PromptNotFoundError, UsageError
+from promptreg.errors import DeployError, PromptNotFoundError, UsageError
 from promptreg.registry import Registry
-from promptreg.registry.deploy import DeployError, promote, release, rollback
+from promptreg.registry.deploy import promote
+from promptreg.registry.release import release
+from promptreg.registry.rollback import rollback
 from promptreg.registry.tags import read_message
 from tests.conftest import VALID_PROMPT, Workspace, commit, git
 

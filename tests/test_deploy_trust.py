@@ -15,10 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from promptreg.errors import GitError
 from promptreg.hooks.pre_push import run_pre_push
 from promptreg.project.project import Project
 from promptreg.registry import Registry
-from promptreg.registry.gitstore import GitError, GitStore
+from promptreg.registry.gitstore import GitStore
 from tests.conftest import VALID_PROMPT, Workspace, commit, git
 
 V110 = VALID_PROMPT.replace("version: 1.0.0", "version: 1.1.0").replace("tickets.", "tickets!")

@@ -10,8 +10,8 @@ import subprocess
 import pytest
 
 from promptreg.registry import Registry
-from promptreg.registry.deployments import Rejected
 from promptreg.registry.tags import Deployment
+from promptreg.registry.verdicts import Rejected
 from tests.conftest import VALID_PROMPT, Workspace, commit, git
 
 ADA = "Ada Promoter <ada@example.com>"

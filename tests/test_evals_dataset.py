@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from promptreg.evals.dataset import DatasetError, load_dataset, parse_dataset, sha256_of
+from promptreg.errors import DatasetError
+from promptreg.evals.dataset import load_dataset, parse_dataset, sha256_of
 from promptreg.frontmatter.spec import InputSpec, Metric
 from tests.conftest import Workspace
 from tests.evals_support import EVAL_PROMPT, eval_project

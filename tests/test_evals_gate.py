@@ -4,11 +4,9 @@ the version deployed to an environment through the real git registry."""
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 
-from promptreg.errors import UsageError
 from promptreg.evals.dataset import sha256_of
 from promptreg.evals.gate import baseline_scores, check_gate
 from promptreg.evals.provenance import tree_source
@@ -211,15 +209,6 @@ def test_against_an_unknown_environment(ws: Workspace, run):
     assert result.err == (
         "promptreg: error: 'qa' is not an environment (promptreg.yaml lists dev, staging, prod)\n"
     )
-
-
-def test_baseline_without_the_registry_module(ws: Workspace, monkeypatch):
-    _prompt(ws, "{accuracy: 0.9, tone: 0.4}")
-    monkeypatch.setitem(
-        sys.modules, "promptreg.registry.runtime", None
-    )  # as before registry existed
-    with pytest.raises(UsageError, match=r"comparing with triage@prod needs the git registry"):
-        baseline_scores(Project.open(), "triage", "prod")
 
 
 # -- against what is deployed, through the real git registry -----------------------------------

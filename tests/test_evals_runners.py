@@ -11,9 +11,9 @@ import pytest
 
 from promptreg.errors import UsageError
 from promptreg.evals.calls import Caller
-from promptreg.evals.runner_spec import RunnerSpec, parse_runner
 from promptreg.evals.runners import CallError, CommandRunner, Completion, PythonRunner
 from promptreg.frontmatter.spec import ModelSpec
+from promptreg.project.runner_spec import RunnerSpec, parse_runner
 from tests.conftest import Workspace
 from tests.evals_support import LABELLER, eval_project, python_runner
 

@@ -23,10 +23,11 @@ from hypothesis import strategies as st
 import promptreg
 from promptreg.errors import InputError, PromptNotFoundError, PromptregError
 from promptreg.findings import RULES, Finding
-from promptreg.frontmatter._yaml import MAX_NESTING, YamlError, read_yaml
+from promptreg.frontmatter._yaml import read_yaml
 from promptreg.frontmatter.inputs import parse_input_text, resolve_inputs
 from promptreg.frontmatter.spec import InputSpec
 from promptreg.frontmatter.split import FrontMatterError, split_front_matter
+from promptreg.frontmatter.yamldoc import MAX_NESTING, YamlError
 from promptreg.project.project import Project
 from tests.conftest import VALID_PROMPT, Result, Workspace
 

@@ -141,18 +141,3 @@ def test_the_deploy_gate_compares_with_what_runs_there(ws: Workspace, run):
         "`promptreg eval triage --write`",
         "regressed: `accuracy` 0.6 is 0.3 below the deployed version's 0.9 (tolerance 0)",
     )
-
-
-def test_without_the_registry_the_baseline_error_says_so(ws: Workspace, monkeypatch):
-    import sys
-
-    from promptreg.errors import UsageError
-
-    project = _fresh(ws, EVAL_PROMPT)
-    monkeypatch.setitem(sys.modules, "promptreg.registry.runtime", None)
-    with pytest.raises(UsageError) as err:
-        baseline_scores(project, "triage", "prod")
-    assert str(err.value) == (
-        "comparing with triage@prod needs the git registry (promptreg.registry.runtime), which this "
-        "version of promptreg does not have yet"
-    )

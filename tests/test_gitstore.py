@@ -8,7 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from promptreg.registry.gitstore import GitError, GitStore, object_name_problem
+from promptreg.errors import GitError
+from promptreg.registry.catfile import object_name_problem
+from promptreg.registry.gitstore import GitStore
 from tests.conftest import Workspace
 
 _PIECES = st.sampled_from(

@@ -9,12 +9,12 @@ import click
 import pytest
 import yaml
 
+from promptreg.app.secrets import looks_random, mask, scan_text, shannon_entropy
 from promptreg.cli import cli
 from promptreg.hooks import HOOK_IDS
 from promptreg.hooks.fingerprint import Fingerprint, changed_parts, fingerprint
 from promptreg.hooks.pre_push import deployment_tags, parse_push_lines
 from promptreg.hooks.scripts import NAMES, is_ours, script
-from promptreg.hooks.secrets import looks_random, mask, scan_text, shannon_entropy
 from promptreg.hooks.version_bump import check_bump
 from promptreg.project.project import Project
 from promptreg.template.environment import TemplateEnv

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from promptreg.template.render import RESERVED_CHAR, restore
+from promptreg.frontmatter.checks import RESERVED_CHAR
+from promptreg.template.render import restore
 
 _MAX_NESTING = 32  # render.py: how deep placeholders are put back
 

@@ -273,7 +273,7 @@ def test_a_fifo_under_the_prompts_directory_is_a_finding_not_a_hang(ws: Workspac
 
 def test_a_fifo_as_a_bundle_signature_is_refused_not_a_hang(tmp_path: Path):
     """A FIFO named `<bundle>.sig` blocked `Registry.from_bundle` (the application's start)."""
-    from promptreg.registry.bundle import BundleError
+    from promptreg.errors import BundleError
 
     bundle = tmp_path / "prompts.lock.json"
     bundle.write_text("{}", encoding="utf-8")

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from promptreg.errors import PromptNotFoundError, UsageError
+from promptreg.errors import BundleError, PromptNotFoundError, UsageError
 from promptreg.registry import Registry
-from promptreg.registry.bundle import BundleError
 from tests.conftest import VALID_PROMPT, Workspace, commit, git
 
 

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from promptreg.template.markers import MARKER, RESERVED_CHAR, SENTINEL, mark_source, unmark
+from promptreg.frontmatter.checks import RESERVED_CHAR
+from promptreg.template.markers import MARKER, SENTINEL, mark_source, unmark
 from promptreg.template.render import restore, split_messages
 
 PIECES = st.sampled_from(

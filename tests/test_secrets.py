@@ -8,17 +8,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from promptreg.hooks.report import HookReport
-from promptreg.hooks.secrets import (
+from promptreg.app.secrets import (
     ALLOW_MARKER,
     ENTROPY_THRESHOLD,
     _overlaps,
     looks_random,
     mask,
-    run_no_secrets,
     scan_text,
     shannon_entropy,
 )
+from promptreg.hooks.no_secrets import run_no_secrets
+from promptreg.hooks.report import HookReport
 from promptreg.project.project import Project
 from tests.conftest import Workspace, commit, git
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from promptreg.registry.sshsig import SignatureError, sign, verify
+from promptreg.errors import SignatureError
+from promptreg.registry.sshsig import sign, verify
 from tests.test_bundle_integrity import Exported, exported, made
 
 __all__ = ["exported", "made"]  # the module-scoped export, shared with test_bundle_integrity

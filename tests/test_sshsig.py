@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from promptreg.registry.sshsig import MAX_SIGNATURE_BYTES, SignatureError, sign, verify
+from promptreg.errors import SignatureError
+from promptreg.registry.sshsig import MAX_SIGNATURE_BYTES, sign, verify
 
 NS = "promptreg-bundle"
 DATA = b'{"prompts": {}}\n'

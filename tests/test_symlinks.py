@@ -11,7 +11,7 @@ import pytest
 from promptreg.errors import PromptFileError, PromptregError
 from promptreg.project.project import Project
 from promptreg.registry import Registry
-from promptreg.registry.gitstore import _special_names
+from promptreg.registry.treelinks import _special_names
 from tests.conftest import Workspace, commit
 
 PROMPT = """\

@@ -78,7 +78,7 @@ def test_fast_reader_agrees_with_yaml(reason, scores):
 
 def _yaml_or_none(message: str):
     """The YAML reader's answer, refusals as None (what `read_message` returns for them)."""
-    from promptreg.frontmatter._yaml import YamlError
+    from promptreg.frontmatter.yamldoc import YamlError
 
     try:
         return read_yaml(message).data

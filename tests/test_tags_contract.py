@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from promptreg.frontmatter._yaml import YamlError, read_yaml
+from promptreg.frontmatter._yaml import read_yaml
+from promptreg.frontmatter.yamldoc import YamlError
 from promptreg.registry.tags import (
     Deployment,
     deployment_from_message,

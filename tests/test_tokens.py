@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from promptreg import tokens
+from promptreg.template import tokens
 from promptreg.template.render import ChatMessage
-from promptreg.tokens import (
+from promptreg.template.tokens import (
     ESTIMATE_METHOD,
     TokenCount,
     count_messages,

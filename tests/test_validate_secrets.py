@@ -8,7 +8,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from promptreg.hooks.secrets import run_no_secrets, scan_lines, scan_text
+from promptreg.app.secrets import scan_lines, scan_text
+from promptreg.hooks.no_secrets import run_no_secrets
 from promptreg.project.project import Project
 from tests.conftest import VALID_PROMPT, Workspace, commit, git
 

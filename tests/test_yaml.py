@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from promptreg.frontmatter._yaml import YamlError, read_yaml, rewrite_front_matter
+from promptreg.frontmatter._yaml import read_yaml, rewrite_front_matter
 from promptreg.frontmatter.split import split_front_matter
+from promptreg.frontmatter.yamldoc import YamlError
 
 # -- reading: YAML 1.2 core scalars --------------------------------------------------------------
 

@@ -211,8 +211,9 @@ def _added_or_removed(parts: Sequence[str | int], value: Any, verb: str) -> str:
 def textconv(text: str) -> str:
     """A prompt file as `git diff` should compare it: one `key.path: value` line per
     front-matter leaf, then the body. A changed value shows as one changed line."""
-    from promptreg.frontmatter._yaml import YamlError, read_yaml
+    from promptreg.frontmatter._yaml import read_yaml
     from promptreg.frontmatter.split import FrontMatterError, split_front_matter
+    from promptreg.frontmatter.yamldoc import YamlError
 
     try:
         parts = split_front_matter(text)
@@ -267,7 +268,8 @@ _PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_ .\-/@()+]*(?<! )")
 def _plain(value: str) -> bool:
     """Whether `value` reads back as this very string unquoted (not `true`, `1.0`, a date):
     asked of the reader itself, as textconv runs once per file, off every hot path."""
-    from promptreg.frontmatter._yaml import YamlError, read_yaml
+    from promptreg.frontmatter._yaml import read_yaml
+    from promptreg.frontmatter.yamldoc import YamlError
 
     if not _PLAIN.fullmatch(value):
         return False

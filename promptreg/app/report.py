@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from promptreg.errors import PromptregError
 from promptreg.project.config import Pricing
 from promptreg.template.prompt import Prompt
-from promptreg.tokens import TokenCount
+from promptreg.template.tokens import TokenCount
 
 if TYPE_CHECKING:
     from promptreg.evals.provenance import Source

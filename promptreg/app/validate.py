@@ -20,7 +20,7 @@ from promptreg.evals.lint import lint_evals, prompts_using_datasets
 from promptreg.findings import Finding
 from promptreg.names import SUFFIX, name_problem, ref_problem
 from promptreg.project.loader import PromptFile
-from promptreg.project.project import Project
+from promptreg.project.project import Project, prompt_files_under
 from promptreg.project.serving import add_serving_findings, declared_inputs
 from promptreg.registry.tags import deployment_tag, release_tag
 
@@ -63,7 +63,7 @@ def select_files(project: Project, paths: Sequence[str], *, strict: bool = False
         if project.config.path is not None and path.resolve() == project.config.path.resolve():
             return project.prompt_files()  # the config changes how every prompt is checked
         if path.is_dir():
-            selected.update((p, None) for p in _prompts_under(path))
+            selected.update((p, None) for p in prompt_files_under(path))
         elif path.is_file() and arg.endswith(".jsonl"):
             datasets.append(path.resolve())
         elif path.is_file() and not arg.endswith(SUFFIX):
@@ -114,11 +114,6 @@ def _refuse_unused(project: Project, partials: Sequence[str], including: Sequenc
             raise UsageError(f"{shown} is not a prompt file, and no prompt includes it: {READS}")
 
 
-def _prompts_under(directory: Path) -> list[Path]:
-    # Not resolved: a symlinked prompt must stay visible to be refused (PR006).
-    return sorted(Path(os.path.abspath(p)) for p in directory.rglob(f"*{SUFFIX}"))
-
-
 def validate(project: Project, files: Sequence[Path], *, jobs: int | None = None) -> Report:
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
@@ -163,7 +158,7 @@ def _secrets(project: Project, pf: PromptFile, scanned: set[Path]) -> list[Findi
     """PR074 in the prompt file (the bytes the loader read) and every partial it includes, by
     the no-secrets hook's own rules (one rule set wherever it runs). A partial shared by many
     prompts is read once per worker; `validate` drops the duplicates across workers."""
-    from promptreg.hooks.secrets import secret_findings
+    from promptreg.app.secrets import secret_findings
 
     found = [] if pf.data is None else secret_findings(pf.shown, pf.data)
     partials = sorted(pf.closure.partials) if pf.closure is not None else []

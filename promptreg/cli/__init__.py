@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import click
 
 from promptreg.cli import bundles as _bundles  # noqa: F401  (registers the commands)
+from promptreg.cli import deploy as _deploy  # noqa: F401
 from promptreg.cli import evals as _evals  # noqa: F401  (registers the commands)
 from promptreg.cli import hooks as _hooks  # noqa: F401
 from promptreg.cli import prompts as _prompts  # noqa: F401  (registers the commands)

@@ -125,3 +125,8 @@ def print_table(
             cell.ljust(widths[i]) if i < len(row) - 1 else cell for i, cell in enumerate(row)
         )
         click.echo(click.style(line, bold=True) if header and n == 0 else line.rstrip())
+
+
+def short_commit(commit: str | None) -> str:
+    """A commit id as tables show it (10 hex digits; empty for none)."""
+    return commit[:10] if commit else ""

@@ -61,6 +61,7 @@ class _Progress:
 @click.pass_obj
 def eval_(
     state: State,
+    *,
     name: str,
     runner: str | None,
     jobs: int | None,

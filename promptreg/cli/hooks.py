@@ -103,7 +103,7 @@ def hook_evals_fresh(state: State, files: tuple[str, ...], base: str | None, as_
 @click.pass_obj
 def hook_no_secrets(state: State, files: tuple[str, ...], base: str | None, as_json: bool) -> None:
     """No API keys, tokens or private keys in prompts, samples or partials."""
-    from promptreg.hooks.secrets import run_no_secrets
+    from promptreg.hooks.no_secrets import run_no_secrets
 
     _finish(run_no_secrets(state.project, files, base=base), as_json)
 

@@ -1,237 +1,19 @@
-"""Commands on the git registry: release, promote, rollback, history, verify, status, log,
-diff, export and textconv."""
+"""Commands that read the git registry: history, verify, status, log, diff, export and textconv
+(the commands that create tags are in deploy.py)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
-from promptreg.cli._base import State, cli, emit_json, json_option, print_table
-from promptreg.errors import ExitCode, UsageError
-
-if TYPE_CHECKING:
-    from promptreg.registry.deploy import BatchRefused, Deployed
+from promptreg.cli._base import State, cli, emit_json, json_option, print_table, short_commit
+from promptreg.errors import ExitCode
 
 if TYPE_CHECKING:
     from promptreg.app.diff import PromptDiff
-
-
-def _short(commit: str | None) -> str:
-    return commit[:10] if commit else ""
-
-
-@cli.command()
-@click.argument("names", nargs=-1)
-@json_option
-@click.pass_obj
-def release(state: State, names: tuple[str, ...], as_json: bool) -> None:
-    """Tag each prompt's version at HEAD as prompts/NAME@vVERSION (default: every prompt).
-    Idempotent; refuses a version already released with different content."""
-    from promptreg.registry.deploy import ReleaseRefused
-    from promptreg.registry.deploy import release as run
-
-    try:
-        results = run(state.registry, names)
-    except ReleaseRefused as err:
-        if as_json:
-            emit_json({"released": [], "refused": err.to_json()})
-        _refused(err, details=not as_json)
-    if as_json:
-        emit_json({"released": [r.to_json() for r in results]})
-        return
-    for r in results:
-        verb = "released" if r.created else "already released"
-        click.echo(f"{verb:17} {r.name} {r.version}  ({r.tag} at {_short(r.commit)})")
-        if r.note:
-            click.echo(f"{'':17} note: {r.note}", err=True)
-
-
-_sign_option = click.option(
-    "--sign",
-    is_flag=True,
-    help="Sign the tag as git tag -s does (gpg.format, user.signingkey); "
-    "automatic for environments listed under signing: in promptreg.yaml.",
-)
-
-_push_option = click.option(
-    "--push",
-    "push",
-    is_flag=False,
-    flag_value="origin",
-    default=None,
-    metavar="[REMOTE]",
-    help="Push the new tag (and its version tag) atomically; default remote: origin.",
-)
-
-
-@cli.command()
-@click.argument("names", nargs=-1)
-@click.option("--all", "every", is_flag=True, help="Every prompt in the working tree.")
-@click.option("--to", "to", required=True, metavar="ENV", help="Environment to deploy to.")
-@click.option("--version", "version", metavar="V", help="A released version (default: HEAD's).")
-@click.option("--from", "from_env", metavar="ENV", help="Deploy what ENV runs now.")
-@click.option("--reason", help="Why: written into the deployment tag.")
-@_push_option
-@click.option(
-    "--force", is_flag=True, help="Override the promotion order or the gate (needs --reason)."
-)
-@_sign_option
-@json_option
-@click.pass_obj
-def promote(
-    state: State,
-    names: tuple[str, ...],
-    every: bool,
-    to: str,
-    version: str | None,
-    from_env: str | None,
-    reason: str | None,
-    push: str | None,
-    force: bool,
-    sign: bool,
-    as_json: bool,
-) -> None:
-    """Deploy NAMES to an environment: an annotated tag prompts/NAME@ENV/SEQ each. NAMES may
-    be globs (`'support/*'`); several prompts are promoted all or nothing, in one push."""
-    from promptreg.registry.deploy import promote as run
-
-    chosen = _chosen_names(state, names, every)
-    if len(chosen) > 1 or every or chosen != list(names):
-        if version is not None:
-            raise UsageError("--version names one prompt's version: promote several without it")
-        _promote_many(state, chosen, to, from_env, reason, push, force, sign, as_json)
-        return
-    (name,) = chosen
-    result = run(
-        state.registry,
-        name,
-        to=to,
-        version=version,
-        from_env=from_env,
-        reason=reason,
-        push=push,
-        force=force,
-        sign=sign,
-    )
-    if as_json:
-        emit_json(result.to_json())
-        return
-    _print_promoted(result)
-
-
-def _chosen_names(state: State, names: tuple[str, ...], every: bool) -> list[str]:
-    """NAMES with globs expanded against the prompts of the working tree (`--all`: all)."""
-    if every and names:
-        raise UsageError("give NAMES or --all, not both")
-    if every:
-        return state.project.names()
-    if not names:
-        raise UsageError("name the prompts to promote (or --all)")
-    import fnmatch
-
-    known = state.project.names()
-    chosen: list[str] = []
-    for pattern in names:
-        if any(c in pattern for c in "*?["):
-            hits = [n for n in known if fnmatch.fnmatchcase(n, pattern)]
-            if not hits:
-                raise UsageError(f"{pattern!r} matches no prompt (see `promptreg list`)")
-            chosen += hits
-        else:
-            chosen.append(pattern)
-    return list(dict.fromkeys(chosen))
-
-
-def _promote_many(
-    state: State,
-    names: list[str],
-    to: str,
-    from_env: str | None,
-    reason: str | None,
-    push: str | None,
-    force: bool,
-    sign: bool,
-    as_json: bool,
-) -> None:
-    from promptreg.registry.deploy import BatchRefused, promote_many
-
-    try:
-        results = promote_many(
-            state.registry,
-            names,
-            to=to,
-            from_env=from_env,
-            reason=reason,
-            push=push,
-            force=force,
-            sign=sign,
-        )
-    except BatchRefused as err:
-        _refused(err, details=True)
-    if as_json:
-        emit_json({"promoted": [r.to_json() for r in results]})
-        return
-    for result in results:
-        _print_promoted(result)
-
-
-def _refused(err: BatchRefused, *, details: bool) -> NoReturn:
-    """An all-or-nothing command refused: each refusal on stderr, then one line to end with."""
-    from promptreg.registry.deploy import DeployError
-
-    if details:
-        for line in err.details:
-            click.echo(line, err=True)
-    failure = DeployError(err.summary)
-    failure.exit_code = err.exit_code
-    raise failure from None
-
-
-def _print_promoted(result: Deployed) -> None:
-    if result.released is not None and result.released.created:
-        click.echo(f"released  {result.name} {result.version}  ({result.released.tag})")
-    for note in result.notes:
-        click.echo(f"note: {note}", err=True)
-    if result.tag is not None:
-        pushed = f", pushed to {result.pushed_to}" if result.pushed_to else ""
-        click.echo(
-            f"promoted  {result.name} {result.version} to {result.env}  ({result.tag}{pushed})"
-        )
-
-
-@cli.command()
-@click.argument("name")
-@click.option("--env", "env", required=True, metavar="ENV", help="Environment to roll back.")
-@click.option(
-    "--to", "to", metavar="VERSION|SEQ", help="Version or deployment seq (default: the previous)."
-)
-@click.option("--reason", help="Why: written into the deployment tag.")
-@_push_option
-@_sign_option
-@json_option
-@click.pass_obj
-def rollback(
-    state: State,
-    name: str,
-    env: str,
-    to: str | None,
-    reason: str | None,
-    push: str | None,
-    sign: bool,
-    as_json: bool,
-) -> None:
-    """Deploy an earlier version again, as a new tag (nothing is deleted or moved)."""
-    from promptreg.registry.deploy import rollback as run
-
-    result = run(state.registry, name, env=env, to=to, reason=reason, push=push, sign=sign)
-    if as_json:
-        emit_json(result.to_json())
-        return
-    pushed = f", pushed to {result.pushed_to}" if result.pushed_to else ""
-    click.echo(f"rolled back  {name} in {env} to {result.version}  ({result.tag}{pushed})")
 
 
 @cli.command()
@@ -242,7 +24,7 @@ def rollback(
 def history(state: State, name: str, env: str | None, as_json: bool) -> None:
     """Deployments of NAME, newest first: when, who, what, why; then the tags that do not
     count as deployments (REJECTED, with the reason)."""
-    from promptreg.registry.deploy import next_rollback
+    from promptreg.registry.rollback import next_rollback
 
     registry = state.registry
     log = registry.deployment_log(name, env)
@@ -277,7 +59,7 @@ def history(state: State, name: str, env: str | None, as_json: bool) -> None:
             d.tagger,
             d.action + (" (forced)" if d.forced else "") + (" (legacy hash)" if d.legacy else ""),
             d.version,
-            _short(d.commit),
+            short_commit(d.commit),
             d.reason or "",
         )
         for d in deployments
@@ -372,7 +154,10 @@ def log(state: State, name: str, as_json: bool) -> None:
     if as_json:
         emit_json({"name": name, "commits": [e.to_json() for e in entries]})
         return
-    rows = [(_short(e.commit), e.date[:10], e.version or "—", e.author, e.subject) for e in entries]
+    rows = [
+        (short_commit(e.commit), e.date[:10], e.version or "—", e.author, e.subject)
+        for e in entries
+    ]
     print_table(("COMMIT", "DATE", "VERSION", "AUTHOR", "SUBJECT"), rows)
 
 
@@ -391,6 +176,7 @@ def log(state: State, name: str, as_json: bool) -> None:
 @click.pass_obj
 def diff(
     state: State,
+    *,
     a: str,
     b: str | None,
     rendered: bool,
@@ -480,7 +266,7 @@ def _colour(line: str) -> str:
 @click.pass_obj
 def export(state: State, env: str, output: Path, sign_key: Path | None, as_json: bool) -> None:
     """Write every prompt deployed to ENV into one JSON bundle, for deploys without .git."""
-    from promptreg.registry.bundle import export_bundle
+    from promptreg.registry.bundle_export import export_bundle
 
     done = export_bundle(state.registry, env, output, sign_key=sign_key)
     if as_json:
@@ -507,7 +293,7 @@ def export(state: State, env: str, output: Path, sign_key: Path | None, as_json:
 def textconv(file: Path) -> None:
     """Print FILE as `git diff` should compare it (diff.promptreg.textconv)."""
     from promptreg.app.diff import textconv as convert
-    from promptreg.template.environment import decode_source
+    from promptreg.template.sources import decode_source
 
     try:
         text = decode_source(file.read_bytes())

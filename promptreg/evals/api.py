@@ -19,9 +19,9 @@ from promptreg.evals.gate import (
 )
 from promptreg.evals.provenance import tree_source
 from promptreg.evals.run import EvalSettings, run_eval
-from promptreg.evals.runner_spec import parse_runner
-from promptreg.evals.runners import make_runner
+from promptreg.evals.runner_factory import make_runner
 from promptreg.evals.summary import EvalSummary, summarize
+from promptreg.project.runner_spec import parse_runner
 
 if TYPE_CHECKING:
     from promptreg.project.project import Project

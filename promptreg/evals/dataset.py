@@ -21,19 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from promptreg.errors import InputError, UsageError
+from promptreg.errors import DatasetError, InputError
 from promptreg.frontmatter.checks import describe
 from promptreg.frontmatter.inputs import resolve_inputs
 from promptreg.frontmatter.spec import InputSpec, Metric
-from promptreg.template.environment import read_regular
+from promptreg.template.sources import read_regular
 
 CASE_KEYS: Final = ("id", "inputs", "expected", "human_score", "tags")
 # Metric kinds that compare the output with the case's `expected`.
 _COMPARES: Final = ("exact", "contains", "regex", "similarity")
-
-
-class DatasetError(UsageError):
-    """A dataset is missing or has malformed lines; the message names the file and line."""
 
 
 @dataclass(frozen=True)

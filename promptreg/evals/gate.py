@@ -17,7 +17,6 @@ It fails a prompt, in words a reviewer recognises, when its eval scores are
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -290,29 +289,19 @@ def baseline_scores(project: Project, name: str, env: str) -> Mapping[str, float
     is deployed there, `{}` when the deployed version recorded none.
 
     Resolves `name@env` through the git registry (`promptreg.registry.Registry`); raises
-    `UsageError` when `env` is not a configured environment or the registry is unavailable.
+    `UsageError` when `env` is not a configured environment.
     """
     check_environment(project, env)
-    try:
-        # Imported by name: the registry is optional here, and lazy keeps `check` fast.
-        registry = importlib.import_module("promptreg.registry.runtime")
-        registry_class = registry.Registry
-    except (ImportError, AttributeError):
-        raise UsageError(
-            f"comparing with {name}@{env} needs the git registry (promptreg.registry.runtime), "
-            "which this version of promptreg does not have yet"
-        ) from None
-    registry_ = registry_class(project.root)
+    from promptreg.registry.runtime import Registry  # only when comparing: keeps `check` fast
+
+    registry_ = Registry(project.root)
     try:
         deployed = registry_.get(f"{name}@{env}")
     except PromptNotFoundError:  # never deployed there: nothing to regress against
         return None
     finally:
-        close = getattr(registry_, "close", None)
-        if callable(close):
-            close()
-    evals = getattr(deployed, "evals", None)
-    return dict(evals.scores) if evals is not None else {}
+        registry_.close()
+    return dict(deployed.evals.scores) if deployed.evals is not None else {}
 
 
 def check_environment(project: Project, env: str) -> None:

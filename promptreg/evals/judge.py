@@ -25,9 +25,9 @@ from promptreg.evals.runners import CallError
 from promptreg.frontmatter.pinning import pinning_problem
 from promptreg.frontmatter.schema_evals import parse_model_ref
 from promptreg.frontmatter.spec import Metric, ModelSpec
-from promptreg.template.environment import include_problem, read_text
 from promptreg.template.markers import unmark
 from promptreg.template.render import ChatMessage
+from promptreg.template.sources import include_problem, read_text
 
 if TYPE_CHECKING:
     from promptreg.evals.calls import Caller

@@ -14,7 +14,7 @@ from promptreg.evals.dataset import parse_dataset, resolve_dataset_path
 from promptreg.findings import Finding
 from promptreg.frontmatter.pinning import pinning_problem
 from promptreg.frontmatter.schema_evals import parse_model_ref
-from promptreg.template.environment import read_regular
+from promptreg.template.sources import read_regular
 
 if TYPE_CHECKING:
     from promptreg.frontmatter.spec import Evals, Metric

@@ -1,9 +1,10 @@
 """Metric kinds: each scores one output for one case from 0 (worst) to 1 (best).
 
-`prepare_scorers` turns the prompt's `evals.metrics` into scorers once, up front, so a bad
-regex, schema, rubric or function is reported before anything is paid for. A scorer never
-raises: a case it cannot score gets 0 with an `error` saying why, and the run goes on.
-The option tables live in `schema.py` (the front-matter check); docs/evals.md explains them.
+A run turns the prompt's `evals.metrics` into scorers once, up front (run.py's `_prepare`:
+`cheap_scorer` here, `judge.judge_scorer` for a judge), so a bad regex, schema, rubric or
+function is reported before anything is paid for. A scorer never raises: a case it cannot
+score gets 0 with an `error` saying why, and the run goes on. The option tables live in
+`frontmatter/schema_evals.py` (the front-matter check); docs/evals.md explains them.
 """
 
 from __future__ import annotations

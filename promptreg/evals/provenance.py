@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from promptreg.evals.dataset import sha256_of
-from promptreg.template.environment import include_problem, read_regular
+from promptreg.template.sources import include_problem, read_regular
 
 if TYPE_CHECKING:
     from promptreg.evals.run import EvalRun

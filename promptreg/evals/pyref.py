@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from promptreg.errors import UsageError
-from promptreg.evals.runner_spec import check_reference
+from promptreg.project.runner_spec import check_reference
 
 _lock = threading.Lock()
 

@@ -13,10 +13,10 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from promptreg.errors import PromptregError, UsageError
+from promptreg.errors import DatasetError, PromptregError, UsageError
 from promptreg.evals.cache import ResponseCache
 from promptreg.evals.calls import Caller, CallStats
-from promptreg.evals.dataset import Case, Dataset, DatasetError, load_dataset
+from promptreg.evals.dataset import Case, Dataset, load_dataset
 from promptreg.evals.judge import judge_scorer
 from promptreg.evals.metrics import Score, Scorer, cheap_scorer
 from promptreg.evals.provenance import record_metric_files

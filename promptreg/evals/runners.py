@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from promptreg.evals.pyref import load_callable
-from promptreg.evals.runner_spec import RunnerSpec
 from promptreg.frontmatter.spec import ModelSpec
 from promptreg.template.render import ChatMessage
 
@@ -192,17 +191,3 @@ def _keywords(function: Any, names: tuple[str, ...]) -> tuple[str, ...]:
         return names
     keyword = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
     return tuple(n for n in names if n in parameters and parameters[n].kind in keyword)
-
-
-def make_runner(spec: RunnerSpec, root: Path) -> Runner:
-    """Build the runner `spec` names. Raises `UsageError` when it cannot be set up (missing
-    `openai` package or key, a python function that does not import)."""
-    if spec.kind == "command":
-        assert spec.target is not None
-        return CommandRunner(spec.target, root)
-    if spec.kind == "python":
-        assert spec.target is not None
-        return PythonRunner(spec.target, root)
-    from promptreg.evals.openai_runner import OpenAIRunner
-
-    return OpenAIRunner(spec.target)

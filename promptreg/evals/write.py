@@ -13,15 +13,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from promptreg.errors import PromptregError
+from promptreg.errors import IncompleteRunError
 from promptreg.evals.provenance import metrics_hash, record_runner
 from promptreg.evals.summary import EvalSummary
 from promptreg.frontmatter._yaml import rewrite_front_matter
-
-
-class IncompleteRunError(PromptregError):
-    """Some cases got no output: scores measured without them would flatter or wrong the
-    prompt, so they are not recorded."""
 
 
 def recorded_values(summary: EvalSummary, now: datetime | None = None) -> dict[str, Any]:

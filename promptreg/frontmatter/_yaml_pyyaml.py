@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import yaml
 import yaml.reader
 
-from promptreg.frontmatter._yaml import MAX_NESTING, Path_, YamlDoc, YamlError
+from promptreg.frontmatter.yamldoc import MAX_NESTING, Path_, YamlDoc, YamlError
 
 try:
     _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]

@@ -7,9 +7,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from promptreg.findings import Finding
-from promptreg.frontmatter._yaml import YamlDoc
+from promptreg.frontmatter.yamldoc import YamlDoc
 
 Where = tuple[str | int, ...]
+
+RESERVED_CHAR = "\ue000"
+"""U+E000, which promptreg reserves for the role sentinels of a rendered template
+(template/markers.py): refused in template sources and in input values, so that neither can
+forge a message boundary. Defined here, below both, as the one check they share."""
 
 
 def describe(value: Any) -> str:

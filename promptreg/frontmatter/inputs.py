@@ -10,10 +10,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from promptreg.errors import InputError
-from promptreg.frontmatter._yaml import MAX_NESTING
-from promptreg.frontmatter.checks import describe, value_has_type
+from promptreg.frontmatter.checks import RESERVED_CHAR, describe, value_has_type
 from promptreg.frontmatter.spec import MISSING, InputSpec
-from promptreg.template.render import RESERVED_CHAR
+from promptreg.frontmatter.yamldoc import MAX_NESTING
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # What `--set` reads as a number: JSON's digits (ASCII), not everything Python's int() takes.
@@ -192,7 +191,8 @@ def read_values(text: str, *, source: str) -> Any:
             if source.lower().endswith(".json"):
                 raise ValueError(problem.message, problem.line) from None
             # not JSON after all (YAML flow style is close to it): read it as YAML below
-    from promptreg.frontmatter._yaml import YamlError, read_yaml
+    from promptreg.frontmatter._yaml import read_yaml
+    from promptreg.frontmatter.yamldoc import YamlError
 
     try:
         return read_yaml(text).data

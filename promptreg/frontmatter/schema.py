@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from promptreg.findings import Finding
-from promptreg.frontmatter._yaml import YamlDoc
 from promptreg.frontmatter.checks import (
     Collector,
     Where,
@@ -33,6 +32,7 @@ from promptreg.frontmatter.spec import (
     ModelSpec,
     PromptSpec,
 )
+from promptreg.frontmatter.yamldoc import YamlDoc
 from promptreg.versions import SEMVER
 
 TOP_LEVEL_KEYS = (

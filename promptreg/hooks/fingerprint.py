@@ -15,13 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import jinja2
-
-from promptreg.codecache import memoize
-from promptreg.frontmatter._yaml import YamlError, read_yaml
+from promptreg.frontmatter._yaml import read_yaml
 from promptreg.frontmatter.split import FrontMatterError, split_front_matter
-from promptreg.template.analysis import Reference, references
-from promptreg.template.environment import IncludeError, TemplateEnv, content_hash, decode_source
+from promptreg.frontmatter.yamldoc import YamlError
+from promptreg.template.content_hash import content_hash
+from promptreg.template.environment import TemplateEnv
+from promptreg.template.includes import included_sources
+from promptreg.template.sources import decode_source
 
 # Every way a template can pull in another file starts like this; without a match there is
 # nothing to parse for. A match in a comment or a raw block only costs a parse.
@@ -76,29 +76,6 @@ def fingerprint(data: bytes, env: TemplateEnv) -> Fingerprint | None:
     )
 
 
-def included_sources(body: str, env: TemplateEnv) -> dict[str, str] | None:
-    """The text of every partial `body` reaches through literal include/import/extends
-    targets, by name; None when the body does not parse. Missing partials are left out, as
-    the loader leaves them out of the hash (the validate hook reports them)."""
-    body_refs = _references(body, env)
-    if body_refs is None:
-        return None
-    sources: dict[str, str] = {}
-    pending = [body_refs]
-    while pending:
-        for ref in pending.pop():
-            if ref.target is None or ref.target in sources:
-                continue
-            try:
-                part = env.partial(ref.target)
-            except IncludeError:
-                continue
-            sources[part.name] = part.source
-            if part.analysis is not None:
-                pending.append(part.analysis.references)
-    return sources
-
-
 def changed_parts(old: Fingerprint, new: Fingerprint) -> list[str]:
     """What differs between two fingerprints, in words: `body`, `model`, partial names."""
     out = []
@@ -109,18 +86,3 @@ def changed_parts(old: Fingerprint, new: Fingerprint) -> list[str]:
     names = sorted(set(old.partials) | set(new.partials))
     out.extend(n for n in names if old.partials.get(n) != new.partials.get(n))
     return out
-
-
-def _references(body: str, env: TemplateEnv) -> tuple[Reference, ...] | None:
-    """What `body` includes, from the code cache when this text was parsed before; None when
-    it does not parse."""
-    try:
-        return memoize(
-            env.code_cache,
-            ("references", body),
-            lambda: tuple(references(env.parse(body))),
-            lambda found: tuple((r.target, r.lineno, r.ignore_missing) for r in found),
-            lambda rows: tuple(Reference(*r) for r in rows),
-        )
-    except jinja2.TemplateSyntaxError:
-        return None

@@ -20,13 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from promptreg._atomic import atomic_write
-from promptreg.errors import PromptregError
+from promptreg.errors import HookExistsError
 from promptreg.hooks.scripts import NAMES, is_ours, script
 from promptreg.registry.gitstore import GitStore
-
-
-class HookExistsError(PromptregError):
-    """A hook that promptreg did not write is in the way."""
 
 
 @dataclass(frozen=True)

@@ -125,7 +125,7 @@ def run_pre_push(project: Project, stdin: str) -> HookReport:
 def _tag_problem(registry: Registry, tag: str, obj: str) -> tuple[str, str] | None:
     """(rule code, message) for a tag that must not be pushed, else None."""
     from promptreg.evals.gate import gate_at_commit
-    from promptreg.registry.deployments import Rejected
+    from promptreg.registry.verdicts import Rejected
 
     release = parse_release(tag)
     if release is not None:
@@ -174,7 +174,7 @@ def _override_recorded(registry: Registry, deployment: Deployment) -> bool:
         return bool((deployment.reason or "").strip())
     if deployment.action != "rollback":
         return False
-    from promptreg.registry.deployments import content_matches
+    from promptreg.registry.verdicts import content_matches
 
     try:
         prompt = registry.load_at(deployment.commit, deployment.name)

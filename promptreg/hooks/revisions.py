@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from promptreg.codecache import code_cache_for
-from promptreg.errors import PromptregError, UsageError
+from promptreg.errors import GitError, PromptregError, UsageError
 from promptreg.limits import DEFAULT, Limits
-from promptreg.registry.gitstore import GitError, GitStore
-from promptreg.template.environment import TemplateEnv, decode_source, read_regular
+from promptreg.registry.gitstore import GitStore
+from promptreg.template.environment import TemplateEnv
+from promptreg.template.sources import decode_source, read_regular
 
 FROM_REF_VARS = ("PRE_COMMIT_FROM_REF", "PRE_COMMIT_ORIGIN")  # ORIGIN: pre-commit < 2.x names
 TO_REF_VARS = ("PRE_COMMIT_TO_REF", "PRE_COMMIT_SOURCE")

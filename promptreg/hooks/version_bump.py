@@ -220,9 +220,10 @@ def bump_prompt(project: Project, ref: str, part: str = "patch") -> Bumped:
     """`promptreg bump`: raise the version of the prompt `ref` names (its `part`: major, minor
     or patch). Raises `UsageError` when the file has no semver version to bump."""
     from promptreg.errors import UsageError
-    from promptreg.frontmatter._yaml import YamlError, read_yaml
+    from promptreg.frontmatter._yaml import read_yaml
     from promptreg.frontmatter.split import FrontMatterError, split_front_matter
-    from promptreg.template.environment import read_text
+    from promptreg.frontmatter.yamldoc import YamlError
+    from promptreg.template.sources import read_text
 
     path = project.locate(ref)
     shown = project.shown(path)

@@ -11,8 +11,10 @@ from typing import Any
 
 from promptreg.codecache import code_cache_for
 from promptreg.errors import ConfigError
-from promptreg.frontmatter._yaml import YamlDoc, YamlError, read_yaml
+from promptreg.frontmatter._yaml import read_yaml
+from promptreg.frontmatter.yamldoc import YamlDoc, YamlError
 from promptreg.limits import Limits
+from promptreg.repository import work_tree_root
 
 CONFIG_FILE = "promptreg.yaml"
 DATA_DIR = Path(__file__).parent.parent / "data"
@@ -98,14 +100,13 @@ class Config:
 
 
 def find_root(start: Path) -> Path:
-    """The nearest ancestor of `start` holding `promptreg.yaml`, else `.git`, else `start`."""
+    """The nearest ancestor of `start` holding `promptreg.yaml`, else the root of the git work
+    tree `start` is in (`repository.work_tree_root`), else `start`."""
     start = start.resolve()
-    candidates = [start, *start.parents]
-    for marker in (CONFIG_FILE, ".git"):
-        for directory in candidates:
-            if (directory / marker).exists():
-                return directory
-    return start
+    for directory in (start, *start.parents):
+        if (directory / CONFIG_FILE).exists():
+            return directory
+    return work_tree_root(start) or start
 
 
 def load_config(root: Path) -> Config:
@@ -292,7 +293,7 @@ def _parse_evals(data: Any, check: _Checker, environments: tuple[str, ...]) -> E
     runner = data.get("runner", defaults.runner)
     expect((*where, "runner"), runner, str, "a runner name")
     if runner != defaults.runner:  # the default is valid; an application start skips the import
-        from promptreg.evals.runner_spec import parse_runner
+        from promptreg.project.runner_spec import parse_runner
 
         try:
             parse_runner(runner)

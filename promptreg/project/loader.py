@@ -17,21 +17,17 @@ import jinja2
 from promptreg.codecache import CodeCache
 from promptreg.errors import PromptFileError
 from promptreg.findings import Finding
-from promptreg.frontmatter._yaml import YamlDoc, YamlError, read_yaml
+from promptreg.frontmatter._yaml import read_yaml
+from promptreg.frontmatter.checks import RESERVED_CHAR
 from promptreg.frontmatter.schema import parse_spec
 from promptreg.frontmatter.spec import PromptSpec
 from promptreg.frontmatter.split import FileParts, FrontMatterError, split_front_matter
+from promptreg.frontmatter.yamldoc import YamlDoc, YamlError
 from promptreg.names import name_problem
-from promptreg.template.environment import (
-    Closure,
-    TemplateEnv,
-    decode_source,
-    read_regular,
-    symlink_message,
-    symlink_under,
-)
+from promptreg.template.environment import Closure, TemplateEnv
+from promptreg.template.markers import MARKER
 from promptreg.template.prompt import Prompt
-from promptreg.template.render import MARKER, RESERVED_CHAR
+from promptreg.template.sources import decode_source, read_regular, symlink_message, symlink_under
 
 _YAML_CODES = {"syntax": "PR010", "duplicate": "PR011", "alias": "PR012"}
 _JINJA_TAGS = re.compile(r"\{#.*?#\}|\{%.*?%\}", re.S)

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 
 from promptreg.codecache import code_cache_for
 from promptreg.errors import PromptFileError, PromptNotFoundError, UsageError
+from promptreg.frontmatter.split import FrontMatterError, split_front_matter
 from promptreg.names import SUFFIX, name_for_path, name_problem, path_for_name
 from promptreg.project.config import Config, find_root, load_config
 from promptreg.project.loader import PromptFile, read_front_matter, read_prompt_file
 from promptreg.project.serving import add_serving_findings
 from promptreg.template.environment import TemplateEnv
 from promptreg.template.prompt import Prompt
+from promptreg.template.sources import read_text
 
 
 class Project:
@@ -45,16 +47,8 @@ class Project:
         )
 
     def prompt_files(self) -> list[Path]:
-        """Every `*.prompt` under the prompts directory, sorted by name (hidden dirs skipped).
-
-        Symlinked directories are not followed (git would store them as links, so a registry
-        would not see the prompts in them either); a `*.prompt` that is itself a symlink is
-        listed, and reading it gives PR006."""
-        found: list[Path] = []
-        for directory, subdirs, files in os.walk(self.prompts_dir):
-            subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
-            found.extend(Path(directory, f) for f in files if f.endswith(SUFFIX))
-        return sorted(found, key=lambda p: self.name_for(p))
+        """Every prompt file under the prompts directory (see `walk_files`), sorted by name."""
+        return sorted(prompt_files_under(self.prompts_dir), key=self.name_for)
 
     def names(self) -> list[str]:
         return [self.name_for(p) for p in self.prompt_files()]
@@ -144,15 +138,91 @@ class Project:
         what it says (serving.py: an unpinned model, an undeclared variable)."""
         return _checked(self.read(self.locate(ref)), self, serving_checks)
 
-    def prompts_including(self, partials: Iterable[str]) -> list[Path]:
-        """The prompts whose include closure contains any of `partials` (names under prompts/)."""
+    def prompts_including(
+        self,
+        partials: Iterable[str],
+        env: TemplateEnv | None = None,
+        *,
+        skip: Collection[Path] = (),
+    ) -> list[Path]:
+        """The prompt files whose include closure reaches any of `partials` (names under the
+        prompts directory), in path order. `env` reads the partials (default: the working
+        tree's); prompts in `skip` are not looked at.
+
+        It must not cost a template parse per prompt: a prompt can only include a partial
+        whose name it spells out (include targets are string literals, PR046), so a
+        substring test picks the candidates and only they are parsed."""
+        from promptreg.template.includes import included_sources  # not on an application's start
+
+        env = env or self.env
         wanted = set(partials)
+        spelled = self._spelled(wanted)
         hits = []
-        for path in self.prompt_files():
-            pf = self.read(path)
-            if pf.closure is not None and wanted.intersection(pf.closure.partials):
+        for path in prompt_files_under(self.prompts_dir):
+            if path in skip:
+                continue
+            try:
+                text = read_text(path)
+            except (OSError, UnicodeDecodeError):
+                continue
+            if not any(name in text for name in spelled):
+                continue
+            try:
+                body = split_front_matter(text).body
+            except FrontMatterError:
+                continue
+            sources = included_sources(body, env)
+            if sources is not None and wanted.intersection(sources):
                 hits.append(path)
         return hits
+
+    def _spelled(self, wanted: set[str]) -> set[str]:
+        """`wanted` and the partials that (transitively) mention one of them: a prompt that
+        includes `a.j2`, which includes `b.j2`, spells `a.j2`, not `b.j2`."""
+        root = Path(os.path.abspath(self.prompts_dir))
+        texts: dict[str, str] = {}
+        for path in walk_files(root):
+            if path.name.endswith(SUFFIX):
+                continue
+            try:
+                texts[path.relative_to(root).as_posix()] = read_text(path)
+            except (OSError, UnicodeDecodeError):
+                continue
+        spelled = set(wanted)
+        grew = True
+        while grew:
+            grew = False
+            for name, text in texts.items():
+                if name not in spelled and any(s in text for s in spelled):
+                    spelled.add(name)
+                    grew = True
+        return spelled
+
+
+def walk_files(directory: Path) -> Iterator[Path]:
+    """Every file under `directory` (absolute, not resolved), the one way promptreg walks a
+    prompts directory: hidden directories (`.drafts/`, `.git/`) are skipped, since no prompt
+    name has a segment starting with `.`, and symlinked directories are not followed (git
+    stores the link, so a registry would not see what is behind it). A symlinked *file* is
+    listed: reading it gives PR006."""
+    for folder, subdirs, files in os.walk(os.path.abspath(directory)):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        yield from (Path(folder, f) for f in sorted(files))
+
+
+def in_hidden_directory(path: Path, directory: Path) -> bool:
+    """Whether `path` lies in a hidden directory under `directory`: one `walk_files` skips,
+    so no command counts a prompt there as one of the project's."""
+    try:
+        rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(directory))
+    except ValueError:
+        return False
+    return any(part.startswith(".") for part in rel.parts[:-1])
+
+
+def prompt_files_under(directory: Path) -> list[Path]:
+    """The prompt files `walk_files` finds under `directory`, in path order."""
+    return sorted(p for p in walk_files(directory) if p.name.endswith(SUFFIX))
 
 
 def load(path: str | os.PathLike[str]) -> Prompt:

@@ -1,7 +1,8 @@
 """Bundles: every prompt one environment runs, in one JSON file, for deploys without `.git`.
 
-`promptreg export --env prod -o prompts.lock.json [--sign KEY]` writes it;
-`Registry.from_bundle(path, allowed_signers=...)` serves the same `get` / `get_all` API from it.
+`promptreg export --env prod -o prompts.lock.json [--sign KEY]` writes it (bundle_export.py);
+`Registry.from_bundle(path, allowed_signers=...)` serves the same `get` / `get_all` API from it
+(this module, over the bounded strict reader of bundle_read.py).
 
 What protects a bundle, and against whom:
 
@@ -19,58 +20,31 @@ What protects a bundle, and against whom:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from promptreg._atomic import atomic_write
 from promptreg.errors import (
+    BundleError,
     PromptFileError,
     PromptNotFoundError,
     PromptregError,
+    SignatureError,
     UsageError,
-    WriteError,
 )
 from promptreg.names import SUFFIX
 from promptreg.project.loader import load_light
-from promptreg.registry.bundle_read import (
-    FORMAT,
-    MAX_BUNDLE_BYTES,
-    BundleError,
-    Entry,
-    integrity,
-    parse_bundle,
-    read_capped,
-)
+from promptreg.registry.bundle_read import Entry, parse_bundle, read_capped
 from promptreg.registry.selectors import parse_selector
-from promptreg.registry.sshsig import MAX_SIGNATURE_BYTES, SignatureError, sign, verify
-from promptreg.registry.tags import Deployment
-from promptreg.template.environment import (
-    TemplateEnv,
-    content_hash,
-    legacy_content_hash,
-    read_regular,
-)
+from promptreg.registry.sshsig import MAX_SIGNATURE_BYTES, verify
+from promptreg.template.content_hash import content_hash, legacy_content_hash
+from promptreg.template.environment import TemplateEnv
 from promptreg.template.prompt import Prompt
+from promptreg.template.sources import read_regular
 
 if TYPE_CHECKING:
-    from promptreg.registry.runtime import Registry
-
-__all__ = [
-    "FORMAT",
-    "MAX_BUNDLE_BYTES",
-    "NAMESPACE",
-    "BundleError",
-    "BundleRegistry",
-    "Exported",
-    "build_bundle",
-    "content_hash_of",
-    "export_bundle",
-    "signature_path",
-]
+    pass
 
 NAMESPACE = "promptreg-bundle"
 
@@ -80,98 +54,13 @@ def signature_path(bundle: Path) -> Path:
     return bundle.with_name(bundle.name + ".sig")
 
 
-def build_bundle(registry: Registry, env: str) -> dict[str, Any]:
-    """The bundle of everything deployed to `env`, integrity hash included. It is loaded back
-    before it is returned, so export never writes a bundle that would be refused."""
-    prompts: dict[str, Any] = {}
-    for name, prompt in sorted(registry.get_all(env).items()):
-        deployment = prompt.deployment
-        if deployment is None or prompt.revision is None:
-            raise BundleError(f"{name}: not resolved through a deployment; cannot export it")
-        path = deployment.path or registry.prompt_path(name)
-        data = registry.store.read(prompt.revision, path)
-        if data is None:
-            raise BundleError(f"{name}: {path} does not exist at {prompt.revision[:12]}")
-        partials = prompt.partial_sources()
-        actual = content_hash_of(prompt.body, partials, prompt.spec.raw)
-        if not _records(deployment.content_hash, actual, prompt.body, partials, prompt.spec.raw):
-            raise BundleError(
-                f"{name}: {deployment.tag} records content hash {deployment.content_hash}, but "
-                f"what it deployed hashes to {actual}; promote it again before exporting"
-            )
-        prompts[name] = {
-            "version": prompt.version,
-            "content_hash": actual,
-            "tag": deployment.tag,
-            "commit": prompt.revision,
-            "path": path,
-            "deployment": _deployment_data(deployment),
-            "source": data.decode("utf-8"),
-            "partials": partials,
-        }
-    bundle: dict[str, Any] = {
-        "format": FORMAT,
-        "environment": env,
-        "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "prompts": prompts,
-    }
-    bundle["integrity"] = integrity(bundle)
-    _check_all(_load(_encode(bundle), "the bundle being exported"), "the bundle being exported")
-    return bundle
-
-
-@dataclass(frozen=True)
-class Exported:
-    """What `export_bundle` wrote."""
-
-    output: Path
-    environment: str
-    prompts: int
-    signature: Path | None  # `<output>.sig` when signed
-    removed_signature: Path | None  # a stale `<output>.sig` of an earlier export, removed
-
-
-def export_bundle(
-    registry: Registry, env: str, output: Path, *, sign_key: Path | None = None
-) -> Exported:
-    """Write the bundle of `env` to `output` atomically; with `sign_key` (an ssh private key
-    file), sign it and write `<output>.sig`. An unsigned export removes a `<output>.sig` left
-    by an earlier signed one, which would no longer match."""
-    bundle = build_bundle(registry, env)
-    data = _encode(bundle)
-    sig_path = signature_path(output)
-    signature = None
-    if sign_key is not None:
-        try:
-            signature = sign(data, key=sign_key, namespace=NAMESPACE)
-        except SignatureError as err:
-            raise BundleError(f"cannot sign the bundle: {err}") from None
-    atomic_write(output, data)
-    removed = None
-    if signature is not None:
-        atomic_write(sig_path, signature)
-    elif sig_path.exists():
-        try:
-            sig_path.unlink()
-            removed = sig_path
-        except FileNotFoundError:
-            pass
-        except OSError as err:
-            raise WriteError(
-                f"cannot remove the signature of an earlier export: {err.strerror or err}; "
-                "it no longer matches the bundle",
-                path=str(sig_path),
-            ) from None
-    return Exported(output, env, len(bundle["prompts"]), sig_path if signature else None, removed)
-
-
 def content_hash_of(body: str, partials: Mapping[str, str], front_matter: Mapping[str, Any]) -> str:
     """A bundled prompt's content hash, over the partials the bundle lists (no template is
     compiled): the one call into `environment.content_hash`, so its scheme lives in one place."""
     return content_hash(body, dict(partials), front_matter=front_matter)
 
 
-def _records(
+def records_hash(
     recorded: str | None,
     actual: str,
     body: str,
@@ -184,43 +73,6 @@ def _records(
     if recorded is None or recorded == actual:
         return True
     return recorded == legacy_content_hash(body, dict(partials), front_matter.get("model"))
-
-
-def _encode(bundle: dict[str, Any]) -> bytes:
-    return (json.dumps(bundle, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode()
-
-
-def _deployment_data(d: Deployment) -> dict[str, Any]:
-    """The deployment block, field by field (not `Deployment.to_json()`, whose shape belongs to
-    `history --json`): the bundle reader checks exactly these keys."""
-    extra = {k: v for k, v in d.extra.items() if _is_json(v)}
-    return {
-        "name": d.name,
-        "env": d.env,
-        "seq": d.seq,
-        "tag": d.tag,
-        "date": d.date,
-        "at": d.at,
-        "tagger": d.tagger,
-        "action": d.action,
-        "version": d.version,
-        "content_hash": d.content_hash,
-        "commit": d.commit,
-        "path": d.path,
-        "previous": d.previous,
-        "reason": d.reason,
-        "forced": d.forced,
-        "scores": dict(d.scores),
-        "extra": extra,
-    }
-
-
-def _is_json(value: Any) -> bool:
-    try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 class BundleRegistry:
@@ -249,7 +101,7 @@ class BundleRegistry:
             self.signed_by = _verify_signature(path, raw, allowed_signers, signer)
         elif signer is not None:
             raise UsageError("signer= needs allowed_signers= (the keys to check it against)")
-        self._loaded = _load(raw, shown)
+        self._loaded = load_bundle(raw, shown)
         self.environment = self._loaded.environment
         self.created_at = self._loaded.created_at
         self._prompts = self._loaded.prompts
@@ -258,7 +110,7 @@ class BundleRegistry:
     def check(self) -> None:
         """Compile every template now and check its partials (what `get` does for one prompt
         on first use): `verify-bundle` and `export` run this."""
-        _check_all(self._loaded, str(self.path))
+        check_bundle(self._loaded, str(self.path))
         self._compiled.update(self._prompts)
 
     def get(self, selector: str) -> Prompt:
@@ -321,22 +173,22 @@ def _verify_signature(path: Path, raw: bytes, allowed_signers: Path, signer: str
         raise BundleError(f"signature refused: {err}", path=str(path)) from None
 
 
-def _load(raw: bytes, shown: str) -> _Loaded:
+def load_bundle(raw: bytes, shown: str) -> LoadedBundle:
     data = parse_bundle(raw, shown)
     prompts = {entry.name: _prompt(entry, shown) for entry in data.entries}
     listed = {entry.name: entry.partials for entry in data.entries}
-    return _Loaded(data.environment, data.created_at, prompts, listed)
+    return LoadedBundle(data.environment, data.created_at, prompts, listed)
 
 
 @dataclass(frozen=True)
-class _Loaded:
+class LoadedBundle:
     environment: str
     created_at: str
     prompts: dict[str, Prompt]
     partials: dict[str, dict[str, str]]  # as listed in the bundle, by prompt
 
 
-def _check_all(loaded: _Loaded, shown: str) -> None:
+def check_bundle(loaded: LoadedBundle, shown: str) -> None:
     for name, prompt in sorted(loaded.prompts.items()):
         _check_template(prompt, loaded.partials[name], shown)
 
@@ -379,7 +231,7 @@ def _prompt(entry: Entry, shown: str) -> Prompt:
             field=f"{where}.content_hash",
         )
     recorded = entry.deployment.content_hash
-    if not _records(recorded, actual, prompt.body, partials, prompt.spec.raw):
+    if not records_hash(recorded, actual, prompt.body, partials, prompt.spec.raw):
         raise BundleError(
             f"{recorded!r} disagrees with content_hash {actual!r} (under either hash scheme)",
             path=shown,

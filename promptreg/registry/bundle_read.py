@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from promptreg.errors import PromptregError
+from promptreg.errors import BundleError
 from promptreg.names import SUFFIX, name_problem
 from promptreg.registry.tags import Deployment, deployment_tag, parse_deployment_name
 
@@ -64,10 +64,6 @@ _DEPLOYMENT = (
     "scores",
     "extra",
 )
-
-
-class BundleError(PromptregError):
-    """A bundle that cannot be trusted or read."""
 
 
 @dataclass(frozen=True)

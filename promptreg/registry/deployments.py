@@ -32,8 +32,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from promptreg.errors import PromptregError
 from promptreg.registry.tagobject import OID, TagObject, parse_tag_object
@@ -46,85 +46,25 @@ from promptreg.registry.tags import (
     release_problem,
     split_deployment_ref,
 )
+from promptreg.registry.verdicts import (
+    Candidate,
+    DeploymentLog,
+    Rejected,
+    Release,
+    SignatureChecker,
+    Verdict,
+    content_matches,
+    filed_scores,
+    is_legacy_match,
+    legacy_hint,
+    newest_first,
+    one_line,
+    rejection,
+)
 
 if TYPE_CHECKING:
     from promptreg.registry.gitstore import GitStore
     from promptreg.template.prompt import Prompt
-
-
-def content_matches(prompt: Prompt, recorded: str) -> bool:
-    """Whether `prompt` is the content a tag recorded (under scheme 2, or scheme 1: a legacy
-    match counts here too; `is_legacy_match` says whether it is one)."""
-    return prompt.has_content_hash(recorded)
-
-
-def is_legacy_match(prompt: Prompt, recorded: str) -> bool:
-    """Whether `recorded` matches `prompt` only under scheme 1, which does not cover the input
-    defaults the prompt has: the record does not prove the same request."""
-    return prompt.is_legacy_match(recorded)
-
-
-def legacy_hint(name: str, env: str | None, version: str) -> str:
-    """What to do about a legacy record: re-record it under scheme 2."""
-    to = env or "ENV"
-    return (
-        "recorded under content-hash scheme 1, which does not cover input defaults: "
-        f"re-record it with `promptreg promote {name} --to {to} --version {version}`"
-    )
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A ref under `prompts/<name>@<env>/`, as listed (not yet judged)."""
-
-    ref: str  # without refs/tags/
-    object: str
-    kind: str  # the type of the object the ref points at: tag for an annotated tag
-    name: str
-    env: str
-    seq: int | None  # None: not a canonical name
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return self.name, self.env
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """A tag that looks like a deployment (or release) but does not count, and why."""
-
-    tag: str
-    object: str
-    name: str
-    env: str | None
-    seq: int | None
-    reason: str
-    tagger: str = ""
-    date: str = ""
-    signature_problem: bool = False  # rejected only because of its signature (PR078)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "tag": self.tag,
-            "object": self.object,
-            "name": self.name,
-            "env": self.env,
-            "seq": self.seq,
-            "date": self.date,
-            "tagger": self.tagger,
-            "reason": self.reason,
-        }
-
-
-Verdict = Deployment | Rejected
-
-
-@dataclass(frozen=True)
-class DeploymentLog:
-    """The deployments of one prompt: the valid ones newest first, and the rejected tags."""
-
-    valid: list[Deployment]
-    rejected: list[Rejected]
 
 
 class DeploymentReader:
@@ -204,7 +144,7 @@ class DeploymentReader:
         for (candidate, found, tag), problem in zip(unsigned, problems, strict=True):
             verdict = found
             if problem is not None:
-                verdict = _rejected(candidate, problem, tag, signature=True)
+                verdict = rejection(candidate, problem, tag, signature=True)
             self._verdicts[(candidate.ref, candidate.object)] = verdict
         return [self._verdicts[(c.ref, c.object)] for c in candidates]
 
@@ -223,7 +163,7 @@ class DeploymentReader:
             kind = kinds.get(tag.target, "commit") if tag is not None else "commit"
             if isinstance(verdict, Deployment) and kind != "commit":
                 reason = f"the tag object says it points at a commit, but that object is a {kind}"
-                verdict = _rejected(candidate, reason, tag)
+                verdict = rejection(candidate, reason, tag)
             out.append((candidate, tag, verdict))
         return out
 
@@ -249,7 +189,7 @@ class DeploymentReader:
         """The newest valid deployment of each group (None: none is valid). Candidates are
         judged newest first, one round per group at a time, so the usual case (the newest
         tag is valid) reads one tag object per group, all in one exchange."""
-        ordered = {key: _newest_first(cands) for key, cands in groups.items()}
+        ordered = {key: newest_first(cands) for key, cands in groups.items()}
         result: dict[tuple[str, str], Deployment | None] = {key: None for key in ordered}
         depth = 0
         while True:
@@ -298,7 +238,7 @@ class DeploymentReader:
         """The verdict on everything but the signature (`judge` checks that, in parallel)."""
 
         def reject(reason: str, tag: TagObject | None = None) -> Rejected:
-            return _rejected(candidate, reason, tag)
+            return rejection(candidate, reason, tag)
 
         if candidate.seq is None:
             return reject("not a canonical deployment tag name (seq: six ASCII digits)")
@@ -356,7 +296,7 @@ class DeploymentReader:
         except (PromptregError, RecursionError, ValueError, OverflowError) as err:
             # Whatever a tag points at is attacker-controlled: one that does not load is a
             # rejected tag, never an error that stops another prompt from being served.
-            return f"{path} does not load at commit {commit[:12]}: {_one_line(err)}", False
+            return f"{path} does not load at commit {commit[:12]}: {one_line(err)}", False
         if prompt.version != version:
             return (
                 f"the message records version {version!r}, but {path} at "
@@ -369,7 +309,7 @@ class DeploymentReader:
                 f"{recorded[:19]}…)"
             ), False
         if deployment is not None:
-            filed = _filed_scores(prompt)
+            filed = filed_scores(prompt)
             if filed is not None and dict(deployment.scores) != filed:
                 return (
                     f"the message records scores {dict(deployment.scores)}, but {path} at "
@@ -442,65 +382,3 @@ class DeploymentReader:
             if kind != "commit":  # see `_commits_only`
                 problem = f"the tag object says it points at a commit, but that object is a {kind}"
         return Release(ref, tag.target, problem)
-
-
-@dataclass(frozen=True)
-class Release:
-    """A release tag, judged: `commit` it points at, `problem` None when it counts."""
-
-    tag: str
-    commit: str | None
-    problem: str | None
-
-
-class SignatureChecker(Protocol):
-    """What the read model asks of the `signing:` policy (see signing.py)."""
-
-    def required(self, env: str) -> bool: ...
-
-    def problem(self, tag: TagObject) -> str | None: ...
-
-
-def _rejected(
-    candidate: Candidate, reason: str, tag: TagObject | None, *, signature: bool = False
-) -> Rejected:
-    return Rejected(
-        candidate.ref,
-        candidate.object,
-        candidate.name,
-        candidate.env,
-        candidate.seq,
-        reason,
-        tag.tagger if tag else "",
-        tag.date if tag else "",
-        signature,
-    )
-
-
-def _filed_scores(prompt: Prompt) -> dict[str, float] | None:
-    """The scores the prompt file records, as a deployment message holds them (finite
-    numbers as floats); None when one of them could not be written there as it is."""
-    scores = dict(prompt.evals.scores) if prompt.evals is not None else {}
-    out = {}
-    for key, score in scores.items():
-        if not isinstance(score, int | float) or isinstance(score, bool):
-            return None
-        try:
-            value = float(score)
-        except OverflowError:
-            return None
-        if value != value or value in (float("inf"), float("-inf")):
-            return None
-        out[str(key)] = value
-    return out
-
-
-def _newest_first(candidates: Sequence[Candidate]) -> list[Candidate]:
-    """Canonical candidates by seq, newest first (only they can be valid)."""
-    canonical = [c for c in candidates if c.seq is not None]
-    return sorted(canonical, key=lambda c: c.seq or 0, reverse=True)
-
-
-def _one_line(err: Exception) -> str:
-    text = str(err).strip().splitlines()
-    return text[0] if text else type(err).__name__

@@ -8,63 +8,37 @@ already exists fails instead of moving it. GitPython is not used: its command la
 subprocess call behind a 67 ms import, and its object model costs 25–60 ms a call at 10,000
 tags.
 
-Hooks run with `GIT_DIR`, `GIT_INDEX_FILE` and friends set by git for *their* repository; a
-store opened on an explicit path drops them so it talks about the repository it was given.
+The pieces live beside it: the batch reader (catfile.py), symlink and submodule entries of
+trees (treelinks.py), where the repository is and git's environment (../repository.py), and tag
+objects as bytes (tagpack.py).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import struct
 import subprocess
-import threading
 import time
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
-from promptreg.errors import ExitCode, PromptregError
-from promptreg.registry.tagobject import parse_tag_object
-
-# Variables that tell git which repository to use; everything else (identity, SSH, config)
-# passes through.
-_LOCATION_VARS = (
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_COMMON_DIR",
-    "GIT_NAMESPACE",
-    "GIT_PREFIX",
+from promptreg.errors import (
+    GitError,
+    NotARepositoryError,
+    PushRejectedError,
+    StaleLockError,
+    TagExistsError,
 )
-# Requests up to this size are written before reading answers: a pipe buffers at least 4 KiB
-# (POSIX) and 64 KiB on Linux, so the write cannot block while git waits for us to read.
-_PIPE_SAFE = 4096
+from promptreg.registry.catfile import BatchReader
+from promptreg.registry.tagobject import parse_tag_object
+from promptreg.registry.treelinks import TreeLinks
+from promptreg.repository import find_repository, git_env
+
 # Seconds to wait for another git's lock on a ref before calling it stale.
 LOCK_WAIT = 2.0
 # How `update-ref --stdin` names the ref a transaction failed on.
-_COMMIT_ID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?\Z")
-_TREE_CACHE_SIZE = 4096  # directories remembered by `special_on_path`, across commits
 _LOCKED_REF = re.compile(r"cannot lock ref '([^']+)'")
-
-
-class GitError(PromptregError):
-    """A git command failed, or there is no git repository."""
-
-    def __init__(self, message: str, *, stderr: str = "") -> None:
-        self.stderr = stderr
-        super().__init__(message)
-
-
-def git_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _LOCATION_VARS}
-    env.setdefault("GIT_TERMINAL_PROMPT", "0")
-    return env
 
 
 @dataclass(frozen=True)
@@ -93,10 +67,10 @@ class GitStore:
         from another repository's hook is ignored)."""
         self._env = git_env()
         start = Path(path)
-        found = _find_repository(start.resolve())
+        found = find_repository(start.resolve())
         if found is not None:
-            self.root, self.common_dir, self.bare = found
-        else:  # worktrees, submodules, odd layouts: ask git
+            self.root, self.common_dir, self.bare = found.root, found.common_dir, found.bare
+        else:  # a layout repository.py does not read: ask git
             out = self._run_at(start, "rev-parse", "--show-toplevel", "--git-common-dir")
             top, common = out.splitlines()[:2]
             self.root = Path(top)
@@ -108,11 +82,8 @@ class GitStore:
             absolute = Path(os.path.abspath(index_file))  # may be relative to the hook's cwd
             if absolute.resolve().is_relative_to(self.common_dir):
                 self._env["GIT_INDEX_FILE"] = str(absolute)
-        self._batch: subprocess.Popen[bytes] | None = None
-        self._batch_lock = threading.Lock()
-        # (commit id, directory) -> its symlink and submodule entries; None: no such tree.
-        # Trees of a commit never change, so this is kept for the life of the store.
-        self._links: dict[tuple[str, str], dict[bytes, str] | None] = {}
+        self._reader = BatchReader(self.root, self._env)  # started on first read
+        self._trees = TreeLinks(self._reader.read_typed)
 
     # -- running git -------------------------------------------------------------------------
 
@@ -152,7 +123,7 @@ class GitStore:
         Tag objects are read raw (`cat-file`), never parsed by git: a hand-made tag object
         whose `type` header lies (`type commit` on a tag or a tree) makes git's own parsing
         (`%(*objectname)`, `%(taggername)`) fail for every ref listed after it."""
-        listed = self.tag_kinds(*patterns)
+        listed = self.ref_objects(*patterns)
         annotated = [obj for _, obj, kind in listed if kind == "tag"]
         raw = dict(zip(annotated, self.read_objects(annotated), strict=True))
         refs = []
@@ -171,22 +142,6 @@ class GitStore:
                 )
             )
         return refs
-
-    def tag_kinds(self, *patterns: str) -> list[tuple[str, str, str]]:
-        """(name without refs/tags/, object id, object type) of the tags matching `patterns`:
-        one `for-each-ref` that reads no object (cheap at 10,000 tags)."""
-        out = self.run(
-            "for-each-ref",
-            "--format=%(refname:strip=2)%00%(objectname)%00%(objecttype)",
-            *(f"refs/tags/{p}" for p in patterns),
-        )
-        found = []
-        for line in out.split("\n"):
-            name, _, rest = line.partition("\0")
-            obj, _, kind = rest.partition("\0")
-            if name and kind:
-                found.append((name, obj, kind))
-        return found
 
     def refs_stamp(self, *subdirs: str) -> tuple[object, ...]:
         """A cheap fingerprint of the refs: packed-refs and the given loose-ref directories
@@ -215,10 +170,9 @@ class GitStore:
     def make_tag_object(self, name: str, commit: str, message: str, *, sign: bool = False) -> str:
         """Write an annotated tag object (no ref yet): the tagger is git's committer identity.
         `sign`: append a signature of the object, as `git tag -s` does (signing.py)."""
-        ident = self.run("var", "GIT_COMMITTER_IDENT").strip()
-        body = f"object {commit}\ntype commit\ntag {name}\ntagger {ident}\n\n{message}"
-        if not body.endswith("\n"):
-            body += "\n"
+        from promptreg.registry.tagpack import tag_body  # writes only: not on a reader's start
+
+        body = tag_body(name, commit, self.run("var", "GIT_COMMITTER_IDENT").strip(), message)
         if sign:
             from promptreg.registry.signing import sign_tag
 
@@ -258,8 +212,9 @@ class GitStore:
         )
         rows = []
         for line in out.split("\n"):
-            if line:
-                name, obj, kind = line.split("\0", 2)
+            name, _, rest = line.partition("\0")
+            obj, _, kind = rest.partition("\0")
+            if name and kind:
                 rows.append((name, obj, kind))
         return rows
 
@@ -268,27 +223,27 @@ class GitStore:
         with no refs yet: the objects `make_tag_object` writes, sent as one pack to
         `git unpack-objects --strict`, which checks each as `git mktag` does (fsck, and the
         commit it points at exists). One `git mktag` each would cost ~3 ms a tag."""
+        from promptreg.registry.tagpack import object_id, pack_tags, tag_body
+
         if not tags:
             return []
         ident = self.run("var", "GIT_COMMITTER_IDENT").strip()
         algorithm = self.run("rev-parse", "--show-object-format").strip() or "sha1"
         bodies = []
         for name, commit, message, sign in tags:
-            body = f"object {commit}\ntype commit\ntag {name}\ntagger {ident}\n\n{message}"
-            if not body.endswith("\n"):
-                body += "\n"
+            body = tag_body(name, commit, ident, message)
             if sign:
                 from promptreg.registry.signing import sign_tag
 
                 body += sign_tag(self, body)
             bodies.append(body.encode("utf-8"))
-        ids = [hashlib.new(algorithm, b"tag %d\0" % len(b) + b).hexdigest() for b in bodies]
+        ids = [object_id(b, algorithm) for b in bodies]
         try:
             proc = subprocess.run(
                 ["git", "unpack-objects", "-q", "--strict"],
                 cwd=self.root,
                 env=self._env,
-                input=_pack(bodies, algorithm),
+                input=pack_tags(bodies, algorithm),
                 capture_output=True,
                 check=False,
             )
@@ -420,34 +375,7 @@ class GitStore:
 
     def read_typed(self, specs: Sequence[str]) -> list[tuple[str, bytes] | None]:
         """(type, bytes) of each object, as `read_objects` reads them."""
-        for spec in specs:
-            problem = object_name_problem(spec)
-            if problem:
-                raise GitError(f"invalid object name {spec!r}: {problem}")
-        if not specs:
-            return []
-        with self._batch_lock:
-            proc = self._batch_process()
-            assert proc.stdin is not None and proc.stdout is not None
-            request = "".join(f"{spec}\n" for spec in specs).encode("utf-8")
-            if len(request) <= _PIPE_SAFE:
-                # Fits in the pipe's buffer: write it all, then read (no thread to start).
-                _write_all(proc.stdin, request)
-                return [self._read_answer(proc.stdout) for _ in specs]
-            writer = threading.Thread(target=_write_all, args=(proc.stdin, request))
-            writer.start()
-            try:
-                return [self._read_answer(proc.stdout) for _ in specs]
-            finally:
-                writer.join()
-
-    def symlink_on_path(self, rev: str, path: str) -> str | None:
-        """The first part of `path` at `rev` (a directory on the way, or the file itself) that
-        git stores as a symbolic link (tree mode 120000), or None. Reading such a path gives
-        the link's target as text; the working tree would follow it: promptreg refuses both
-        (PR006). See `special_on_path`."""
-        found = self.special_on_path(rev, path)
-        return found[0] if found is not None and found[1] == "symlink" else None
+        return self._reader.read_typed(specs)
 
     def special_on_path(self, rev: str, path: str) -> tuple[str, str] | None:
         """(part, `symlink` or `submodule`): the first part of `path` at `rev` that git stores
@@ -457,205 +385,13 @@ class GitStore:
         the way are read in one pipelined exchange, and, when `rev` is a commit id, remembered:
         prompts of one commit share their directories' trees, so checking 2,000 of them reads
         each tree once."""
-        parts = path.split("/")
-        dirs = ["/".join(parts[:i]) for i in range(len(parts))]
-        keep = _is_object_id(rev)
-        todo = [d for d in dirs if not keep or (rev, d) not in self._links]
-        found: dict[str, dict[bytes, str] | None] = {}
-        if todo:
-            hash_len = len(rev) // 2 if len(rev) in (40, 64) else 20  # sha1 unless sha256
-            trees = self.read_typed([f"{rev}:{d}" for d in todo])
-            for d, tree in zip(todo, trees, strict=True):
-                is_tree = tree is not None and tree[0] == "tree"
-                found[d] = _special_names(tree[1], hash_len) if tree and is_tree else None
-                if keep:
-                    if len(self._links) >= _TREE_CACHE_SIZE:
-                        self._links.clear()  # a long-lived registry meets many commits
-                    self._links[(rev, d)] = found[d]
-        for depth, d in enumerate(dirs):
-            links = found[d] if d in found else self._links[(rev, d)]
-            if links is None:
-                return None
-            mode = links.get(parts[depth].encode("utf-8"))
-            if mode is not None:
-                return "/".join(parts[: depth + 1]), mode
-        return None
-
-    def _read_answer(self, stdout: IO[bytes]) -> tuple[str, bytes] | None:
-        header = stdout.readline()
-        if not header:
-            self._stop_batch()
-            raise GitError("git cat-file stopped unexpectedly")
-        parts = header.split()
-        if len(parts) != 3 or parts[1] == b"missing" or not parts[2].isdigit():
-            return None
-        size = int(parts[2])
-        data = stdout.read(size + 1)
-        if len(data) != size + 1:
-            self._stop_batch()
-            raise GitError("git cat-file stopped in the middle of an object")
-        return parts[1].decode("ascii", "replace"), data[:size]
-
-    def _stop_batch(self) -> None:
-        """Forget a batch process that died (the next read starts a new one)."""
-        batch, self._batch = self._batch, None
-        if batch is not None and batch.poll() is None:
-            batch.kill()
-            batch.wait()
-
-    def _batch_process(self) -> subprocess.Popen[bytes]:
-        if self._batch is None or self._batch.poll() is not None:
-            try:
-                self._batch = subprocess.Popen(
-                    ["git", "cat-file", "--batch"],
-                    cwd=self.root,
-                    env=self._env,
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,
-                )
-            except FileNotFoundError:
-                raise GitError("git is not installed (or not on PATH)") from None
-        return self._batch
+        return self._trees.special_on_path(rev, path)
 
     def close(self) -> None:
-        with self._batch_lock:
-            if self._batch is not None:
-                if self._batch.stdin:
-                    self._batch.stdin.close()
-                self._batch.wait(timeout=5)
-                if self._batch.stdout:
-                    self._batch.stdout.close()
-                self._batch = None
+        self._reader.close()
 
     def __enter__(self) -> GitStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    def __del__(self) -> None:
-        batch = getattr(self, "_batch", None)
-        if batch is not None and batch.poll() is None:
-            try:
-                if batch.stdin:
-                    batch.stdin.close()
-                batch.wait(timeout=1)
-            except Exception:  # interpreter shutdown: nothing sensible left to do
-                pass
-
-
-class NotARepositoryError(GitError):
-    """There is no git repository where one is needed (a usage error: run it in one)."""
-
-    exit_code = ExitCode.USAGE
-
-
-def _find_repository(start: Path) -> tuple[Path, Path, bool] | None:
-    """(root, git directory, bare) for the usual layouts, found without a git process (~2 ms
-    saved on every start): a work tree with a `.git` directory above `start`, or a bare
-    repository at `start`. None for anything else (git itself is asked then)."""
-    if (start / "HEAD").is_file() and (start / "objects").is_dir() and (start / "refs").is_dir():
-        return start, start, True
-    for directory in (start, *start.parents):
-        dot_git = directory / ".git"
-        if dot_git.is_dir():
-            if (dot_git / "commondir").exists():
-                return None  # a linked worktree's git directory: let git resolve it
-            return directory, dot_git, False
-        if dot_git.exists():
-            return None  # `.git` file: a worktree or a submodule
-    return None
-
-
-_SPECIAL_MODES = {b"120000": "symlink", b"160000": "submodule"}
-
-
-def _special_names(tree: bytes, hash_len: int) -> dict[bytes, str]:
-    """Name -> `symlink` or `submodule` for the entries of a raw tree object (`<mode> <name>
-    \\0<hash>`...) with those modes. Usually one or two substring searches: without
-    `120000 ` or `160000 ` anywhere there are none."""
-    if b"120000 " not in tree and b"160000 " not in tree:
-        return {}
-    names: dict[bytes, str] = {}
-    pos = 0
-    while pos < len(tree):
-        space = tree.find(b" ", pos)
-        nul = tree.find(b"\0", space)
-        if space < 0 or nul < 0:
-            break
-        mode = _SPECIAL_MODES.get(tree[pos:space])
-        if mode is not None:
-            names[tree[space + 1 : nul]] = mode
-        pos = nul + 1 + hash_len
-    return names
-
-
-def _is_object_id(rev: str) -> bool:
-    """A full object id (sha1 or sha256), which names the same object forever."""
-    return len(rev) in (40, 64) and all(c in "0123456789abcdef" for c in rev)
-
-
-def object_name_problem(spec: str) -> str | None:
-    """Why `spec` may not be sent to `cat-file --batch` (None: it may). The batch reads one
-    name a line, so a newline (or a NUL, which ends the name early) would inject a request;
-    and git *dies* on `rev:./x` or `rev:../x` (paths relative to the working directory that
-    leave the repository), which would end the shared process for every other reader."""
-    if any(c in spec for c in "\n\r\0"):
-        return "a newline or NUL"
-    # `rev:path`, `:path` and `:N:path` all name paths after a colon; any `.` or `..`
-    # segment after one may be resolved against the working directory.
-    _, colon, path = spec.partition(":")
-    if colon and any(part in (".", "..") for part in path.replace(":", "/").split("/")):
-        return "a path with `.` or `..` segments"
-    return None
-
-
-def _pack(objects: Sequence[bytes], algorithm: str) -> bytes:
-    """A version-2 pack of tag objects (no deltas), as `git unpack-objects` reads it."""
-    parts = [b"PACK", struct.pack(">II", 2, len(objects))]
-    for data in objects:
-        size = len(data)
-        byte = (4 << 4) | (size & 0x0F)  # object type 4: tag
-        size >>= 4
-        header = bytearray()
-        while size:
-            header.append(byte | 0x80)
-            byte = size & 0x7F
-            size >>= 7
-        header.append(byte)
-        parts += [bytes(header), zlib.compress(data, 1)]
-    pack = b"".join(parts)
-    return pack + hashlib.new(algorithm, pack).digest()
-
-
-def _write_all(stream: IO[bytes], data: bytes) -> None:
-    try:
-        stream.write(data)
-        stream.flush()
-    except (BrokenPipeError, OSError):
-        pass  # the reader sees the process end and reports it
-
-
-class TagExistsError(GitError):
-    def __init__(self, name: str) -> None:
-        self.tag = name
-        super().__init__(f"tag {name} already exists")
-
-
-class StaleLockError(GitError):
-    """A ref's `.lock` file stays in the way: a git process died while updating it."""
-
-    def __init__(self, name: str, lock: Path) -> None:
-        self.tag = name
-        self.lock = lock
-        super().__init__(
-            f"cannot create tag {name}: the lock file {lock} exists and has not gone away. "
-            "Another git process may be updating that ref, or one died and left its lock "
-            f"behind; if no git process is running, remove it (`rm '{lock}'`) and try again"
-        )
-
-
-class PushRejectedError(GitError):
-    def __init__(self, remote: str, stderr: str) -> None:
-        super().__init__(f"push to {remote} was rejected", stderr=stderr)

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from promptreg.errors import PromptregError
-from promptreg.frontmatter._yaml import YamlError, read_yaml
+from promptreg.frontmatter._yaml import read_yaml
 from promptreg.frontmatter.split import FrontMatterError, split_front_matter
+from promptreg.frontmatter.yamldoc import YamlError
 from promptreg.registry.runtime import Registry
 from promptreg.registry.tags import Deployment, parse_release
-from promptreg.template.environment import decode_source
+from promptreg.template.sources import decode_source
 from promptreg.versions import Version
 
 

@@ -19,9 +19,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from promptreg.registry.deployments import Candidate, DeploymentReader
+from promptreg.registry.deployments import DeploymentReader
 from promptreg.registry.gitstore import GitStore
 from promptreg.registry.tags import PREFIX
+from promptreg.registry.verdicts import Candidate
 
 
 @dataclass

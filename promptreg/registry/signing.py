@@ -24,10 +24,11 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from promptreg.errors import GitError
 from promptreg.project.config import SigningConfig
-from promptreg.registry.gitstore import GitError, GitStore
 
 if TYPE_CHECKING:
+    from promptreg.registry.gitstore import GitStore
     from promptreg.registry.tagobject import TagObject
 
 _SSH = "-----BEGIN SSH SIGNATURE-----"

@@ -14,15 +14,11 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from promptreg.errors import PromptregError
+from promptreg.errors import SignatureError
 
 _TIMEOUT = 30.0  # seconds: verifying takes a few milliseconds
 _SIGN_TIMEOUT = 300.0  # signing may wait for a passphrase typed on the terminal
 MAX_SIGNATURE_BYTES = 64 * 1024  # an ssh signature is under 2 KiB even for RSA-8192
-
-
-class SignatureError(PromptregError):
-    """A signature could not be made, or does not verify."""
 
 
 def sign(data: bytes, *, key: Path, namespace: str) -> bytes:

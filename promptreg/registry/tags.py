@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from promptreg.frontmatter._yaml import YamlError, dump_yaml, read_yaml
+from promptreg.frontmatter._yaml import dump_yaml, read_yaml
+from promptreg.frontmatter.yamldoc import YamlError
 from promptreg.names import name_problem
 
 PREFIX = "prompts/"

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from promptreg.registry.deployments import Rejected, legacy_hint
 from promptreg.registry.runtime import Registry
 from promptreg.registry.tags import PREFIX, Deployment, parse_release
+from promptreg.registry.verdicts import Rejected, legacy_hint
 
 
 @dataclass(frozen=True)

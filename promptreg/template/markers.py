@@ -30,7 +30,8 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 
-RESERVED_CHAR = "\ue000"
+from promptreg.frontmatter.checks import RESERVED_CHAR
+
 ROLES = ("system", "user", "assistant")
 # A line ends at `\n` or at a lone `\r`: Jinja's lexer reads both as a newline, so a marker
 # line must be one however the line breaks are written (else a body with CR line breaks would

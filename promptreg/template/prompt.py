@@ -16,7 +16,7 @@ from promptreg import limits
 from promptreg.errors import BudgetError, LimitError, RenderError
 from promptreg.frontmatter.inputs import resolve_inputs
 from promptreg.frontmatter.spec import Budget, Evals, InputSpec, ModelSpec, PromptSpec
-from promptreg.template.environment import content_hash, legacy_content_hash
+from promptreg.template.content_hash import content_hash, legacy_content_hash
 from promptreg.template.render import (
     ChatMessage,
     LeadingTextError,
@@ -25,7 +25,7 @@ from promptreg.template.render import (
     render_raw,
     split_messages,
 )
-from promptreg.tokens import TokenCount, count_messages, upper_bound
+from promptreg.template.tokens import TokenCount, count_messages, upper_bound
 
 if TYPE_CHECKING:
     from promptreg.registry.tags import Deployment

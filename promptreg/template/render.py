@@ -18,13 +18,12 @@ from typing import Any, Literal, TypedDict
 import jinja2
 import markupsafe
 
-from promptreg.limits import check_printable, output
-from promptreg.template.markers import MARKER, RESERVED_CHAR, ROLES, SENTINEL_ROLE, unmark
+from promptreg.frontmatter.checks import RESERVED_CHAR
+from promptreg.limits import output
+from promptreg.template.estimates import check_printable
+from promptreg.template.markers import SENTINEL_ROLE, unmark
 
 __all__ = [
-    "MARKER",
-    "RESERVED_CHAR",
-    "ROLES",
     "ChatMessage",
     "LeadingTextError",
     "NoneOutputError",
@@ -72,7 +71,7 @@ def finalize(value: Any) -> Any:
         if kind is int or kind is float or kind is bool:
             return value
         if not isinstance(value, str):
-            check_printable(value)  # limits.py: bounded before str() builds its text
+            check_printable(value)  # estimates.py: bounded before str() builds its text
         # What Jinja would print, as a plain str checked like any string. A subclass of str or
         # int (from the API) prints through its own `__str__`, which may say anything.
         value = str(value)
@@ -99,7 +98,7 @@ def finalize_captured(value: Any) -> Any:
     if isinstance(value, str):
         return unmark(value) if RESERVED_CHAR in value else value
     if not isinstance(value, int | float):
-        check_printable(value)  # limits.py: Jinja calls str() on it next
+        check_printable(value)  # estimates.py: Jinja calls str() on it next
     return value
 
 
@@ -109,7 +108,7 @@ def finalize_escaped(value: Any) -> Any:
     if value is None:
         raise NoneOutputError("an expression printed null (an optional input with no value?)")
     if not isinstance(value, str | int | float):
-        check_printable(value)  # limits.py: escaping calls str() on it
+        check_printable(value)  # estimates.py: escaping calls str() on it
     return finalize(markupsafe.escape(value))
 
 

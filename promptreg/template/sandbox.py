@@ -42,12 +42,9 @@ from promptreg.limits import (
     POINTER_CHARS,
     LimitExceeded,
     Limits,
-    as_str,
     built,
     check_bits,
-    check_format_spec,
     check_length,
-    check_printf,
     check_result,
     check_width,
     counted,
@@ -56,8 +53,8 @@ from promptreg.limits import (
     loop_items,
     output,
     step,
-    text_size,
 )
+from promptreg.template.estimates import as_str, check_format_spec, check_printf, text_size
 from promptreg.template.sandbox_filters import bounded_filters, bounded_globals, counted_tests
 
 _SEQUENCES = (str, bytes, list, tuple)

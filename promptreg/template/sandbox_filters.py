@@ -21,20 +21,9 @@ from jinja2.tests import TESTS
 from jinja2.utils import generate_lorem_ipsum, pass_environment, pass_eval_context
 from markupsafe import soft_str
 
-from promptreg.limits import (
-    active as limits_active,
-)
-from promptreg.limits import (
-    as_str,
-    built,
-    built_size,
-    check_length,
-    check_printable,
-    check_printf,
-    check_result,
-    check_width,
-    text_size,
-)
+from promptreg.limits import active as limits_active
+from promptreg.limits import built, built_size, check_length, check_result, check_width
+from promptreg.template.estimates import as_str, check_printable, check_printf, text_size
 
 
 def bounded_globals() -> dict[str, Callable[..., Any]]:

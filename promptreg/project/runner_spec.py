@@ -1,4 +1,5 @@
-"""How a runner is named, in `promptreg.yaml` (`evals.runner`) and on the command line.
+"""How a runner is named, in `promptreg.yaml` (`evals.runner`) and on the command line (the
+config layer reads it; `promptreg.evals` builds the runner it names).
 
 `openai`, `openai:BASE_URL`, `command:CMD` or `python:MODULE:FUNCTION`. Kept apart from the
 runners themselves so reading the config never imports them.

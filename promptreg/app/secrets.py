@@ -1,4 +1,5 @@
-"""promptreg-no-secrets: no credentials in prompts, their samples, or partials.
+"""No credentials in prompts, their samples, or partials: the scanner `validate` and the
+promptreg-no-secrets hook (hooks/no_secrets.py) share.
 
 A prompt is read by every reviewer, copied into eval logs and sent to a model provider: a key
 pasted into a `sample` or a template is a leaked key. Known formats are matched exactly
@@ -13,13 +14,10 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from promptreg.findings import Finding
-from promptreg.hooks.context import open_context
-from promptreg.hooks.report import HookReport
-from promptreg.project.project import Project
 
 ALLOW_MARKER = "promptreg: allow-secret"
 
@@ -152,26 +150,6 @@ def _mixed(value: str) -> bool:
 
 def _overlaps(span: tuple[int, int], taken: Sequence[tuple[int, int]]) -> bool:
     return any(span[0] < end and start < span[1] for start, end in taken)
-
-
-def run_no_secrets(
-    project: Project,
-    files: Sequence[str],
-    *,
-    base: str | None = None,
-    environ: Mapping[str, str] | None = None,
-) -> HookReport:
-    """Scan `files` (none given: the files changed since the base) as they are staged (or at
-    `PRE_COMMIT_TO_REF`): what would be committed is what must be clean."""
-    with open_context(project, base=base, environ=environ) as ctx:
-        paths = ctx.files(files)
-        findings: list[Finding] = []
-        blobs = ctx.new.read_many([ctx.rel(path) for path in paths])
-        for path, data in zip(paths, blobs, strict=True):
-            if data is None:
-                continue
-            findings.extend(secret_findings(project.shown(path), data))
-        return HookReport(len(paths), findings)
 
 
 def secret_findings(shown: str, data: bytes) -> list[Finding]:

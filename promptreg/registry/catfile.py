@@ -1,0 +1,136 @@
+"""The one persistent `git cat-file --batch` process a `GitStore` reads objects through.
+
+Spawning git costs ~2 ms; a blob read through the running batch process costs ~0.1 ms. Many
+objects go in one pipelined exchange: requests that fit the pipe's buffer are written at once,
+larger ones by a second thread while the answers are read, so N objects cost one round trip
+and neither side can block the other on a full pipe. The process is shared by every thread of
+the store (one lock), started on first use and restarted if it dies.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+from promptreg.errors import GitError
+
+# Requests up to this size are written before reading answers: a pipe buffers at least 4 KiB
+# (POSIX) and 64 KiB on Linux, so the write cannot block while git waits for us to read.
+_PIPE_SAFE = 4096
+
+
+class BatchReader:
+    """`git cat-file --batch` in `root`, with the environment `env`. Thread-safe."""
+
+    def __init__(self, root: Path, env: dict[str, str]) -> None:
+        self._root = root
+        self._env = env
+        self._batch: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+
+    def read_typed(self, specs: Sequence[str]) -> list[tuple[str, bytes] | None]:
+        """(type, bytes) of each object; None for an object that does not exist. Raises
+        GitError for a name that may not be sent (`object_name_problem`)."""
+        for spec in specs:
+            problem = object_name_problem(spec)
+            if problem:
+                raise GitError(f"invalid object name {spec!r}: {problem}")
+        if not specs:
+            return []
+        with self._lock:
+            proc = self._process()
+            assert proc.stdin is not None and proc.stdout is not None
+            request = "".join(f"{spec}\n" for spec in specs).encode("utf-8")
+            if len(request) <= _PIPE_SAFE:
+                # Fits in the pipe's buffer: write it all, then read (no thread to start).
+                _write_all(proc.stdin, request)
+                return [self._read_answer(proc.stdout) for _ in specs]
+            writer = threading.Thread(target=_write_all, args=(proc.stdin, request))
+            writer.start()
+            try:
+                return [self._read_answer(proc.stdout) for _ in specs]
+            finally:
+                writer.join()
+
+    def _read_answer(self, stdout: IO[bytes]) -> tuple[str, bytes] | None:
+        header = stdout.readline()
+        if not header:
+            self._stop()
+            raise GitError("git cat-file stopped unexpectedly")
+        parts = header.split()
+        if len(parts) != 3 or parts[1] == b"missing" or not parts[2].isdigit():
+            return None
+        size = int(parts[2])
+        data = stdout.read(size + 1)
+        if len(data) != size + 1:
+            self._stop()
+            raise GitError("git cat-file stopped in the middle of an object")
+        return parts[1].decode("ascii", "replace"), data[:size]
+
+    def _stop(self) -> None:
+        """Forget a batch process that died (the next read starts a new one)."""
+        batch, self._batch = self._batch, None
+        if batch is not None and batch.poll() is None:
+            batch.kill()
+            batch.wait()
+
+    def _process(self) -> subprocess.Popen[bytes]:
+        if self._batch is None or self._batch.poll() is not None:
+            try:
+                self._batch = subprocess.Popen(
+                    ["git", "cat-file", "--batch"],
+                    cwd=self._root,
+                    env=self._env,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                )
+            except FileNotFoundError:
+                raise GitError("git is not installed (or not on PATH)") from None
+        return self._batch
+
+    def close(self) -> None:
+        with self._lock:
+            if self._batch is not None:
+                if self._batch.stdin:
+                    self._batch.stdin.close()
+                self._batch.wait(timeout=5)
+                if self._batch.stdout:
+                    self._batch.stdout.close()
+                self._batch = None
+
+    def __del__(self) -> None:
+        batch = getattr(self, "_batch", None)
+        if batch is not None and batch.poll() is None:
+            try:
+                if batch.stdin:
+                    batch.stdin.close()
+                batch.wait(timeout=1)
+            except Exception:  # interpreter shutdown: nothing sensible left to do
+                pass
+
+
+def object_name_problem(spec: str) -> str | None:
+    """Why `spec` may not be sent to `cat-file --batch` (None: it may). The batch reads one
+    name a line, so a newline (or a NUL, which ends the name early) would inject a request;
+    and git *dies* on `rev:./x` or `rev:../x` (paths relative to the working directory that
+    leave the repository), which would end the shared process for every other reader."""
+    if any(c in spec for c in "\n\r\0"):
+        return "a newline or NUL"
+    # `rev:path`, `:path` and `:N:path` all name paths after a colon; any `.` or `..`
+    # segment after one may be resolved against the working directory.
+    _, colon, path = spec.partition(":")
+    if colon and any(part in (".", "..") for part in path.replace(":", "/").split("/")):
+        return "a path with `.` or `..` segments"
+    return None
+
+
+def _write_all(stream: IO[bytes], data: bytes) -> None:
+    try:
+        stream.write(data)
+        stream.flush()
+    except (BrokenPipeError, OSError):
+        pass  # the reader sees the process end and reports it

@@ -343,6 +343,9 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         ),
     },
     "promptreg/template/markers.py": {
+        'line = source.count("\\n", None, reserved) + 1': (
+            "`str.count` with start None counts from the beginning, as with 0"
+        ),
         "super().__init__(*args, )": (
             "Jinja (compiler.generate) builds its code generator with positional arguments "
             "only: `kwargs` is always empty"

@@ -5,6 +5,7 @@ check is what answers."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +126,33 @@ def test_scores_are_served_as_floats_whatever_the_json_wrote(exported: Exported)
     assert deployment is not None
     assert deployment.scores == {"accuracy": 1.0}
     assert type(deployment.scores["accuracy"]) is float
+
+
+def test_fields_that_say_the_same_thing_twice_must_agree(exported: Exported):
+    """Each disagreement names the field and what it disagrees with."""
+    original = exported.bundle.read_text(encoding="utf-8")
+    entry = json.loads(original)["prompts"]["triage"]
+    other = "prompts/support/reply@dev/000002"
+    cases: list[tuple[dict[str, Any], str]] = [
+        (
+            {f"{D}.name": "support/reply", f"{D}.tag": other, "prompts.triage.tag": other},
+            f"{D}.name: 'support/reply' disagrees with the prompt's name 'triage'",
+        ),
+        (
+            {"environment": "prod"},
+            "prompts.support/reply.deployment.env: 'dev' disagrees with the bundle's "
+            "environment 'prod'",
+        ),
+        (
+            {f"{D}.commit": "f" * 40},
+            f"{D}.commit: '{'f' * 40}' disagrees with commit {entry['commit']!r}",
+        ),
+    ]
+    for changes, refusal in cases:
+        edited = json.loads(original)
+        for dotted, value in changes.items():
+            _set(edited, dotted, value)
+        write(exported.bundle, rehash(edited))
+        with pytest.raises(BundleError) as err:
+            Registry.from_bundle(exported.bundle)
+        assert str(err.value) == f"{exported.bundle}: {refusal}"

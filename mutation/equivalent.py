@@ -373,6 +373,9 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         ),
     },
     "promptreg/template/render.py": {
+        'raise LeadingTextError(text.count("\\n", None, first) + 1)': (
+            "`str.count` with start None counts from the beginning, as with 0"
+        ),
         **dict.fromkeys(
             [
                 "context = template.new_context(values, shared=None)",

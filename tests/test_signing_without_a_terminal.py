@@ -13,11 +13,18 @@ from pathlib import Path
 
 import pytest
 
+import promptreg
 from promptreg.errors import SignatureError
 from promptreg.registry.sshsig import sign, verify
 from tests.test_bundle_integrity import Exported, exported, made
 
 __all__ = ["exported", "made"]  # the module-scoped export, shared with test_bundle_integrity
+
+
+def _env() -> dict[str, str]:
+    """The environment of a child `python`: it imports the promptreg these tests import (the
+    one under test, wherever it was loaded from), not whichever one is installed."""
+    return {**os.environ, "PYTHONPATH": str(Path(promptreg.__file__).resolve().parent.parent)}
 
 
 def _locked_key(directory: Path) -> Path:
@@ -50,6 +57,7 @@ def test_signing_with_a_locked_key_and_stdin_left_open_fails_at_once(
             stdout=target,
             stderr=errors,
             start_new_session=True,  # no controlling terminal to fall back to
+            env=_env(),
         )
         started = time.monotonic()
         try:
@@ -112,6 +120,7 @@ def test_an_ssh_keygen_that_does_not_answer_is_stopped_with_the_limit_named(tmp_
             text=True,
             timeout=30,
             start_new_session=True,
+            env=_env(),
         )
     finally:
         os.close(master)

@@ -4,18 +4,21 @@ bad signature by a key listed for several principals names them all."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pty
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import promptreg
 from promptreg.errors import SignatureError
-from promptreg.registry.sshsig import sign, verify
+from promptreg.registry.sshsig import _ssh_keygen, sign, verify
 from tests.test_bundle_integrity import Exported, exported, made
 
 __all__ = ["exported", "made"]  # the module-scoped export, shared with test_bundle_integrity
@@ -126,3 +129,58 @@ def test_an_ssh_keygen_that_does_not_answer_is_stopped_with_the_limit_named(tmp_
         os.close(master)
         os.close(slave)
     assert proc.stdout.strip() == "ssh-keygen did not answer within 1 s", proc.stderr
+
+
+@contextlib.contextmanager
+def _descriptors(stdin: int, stdout: int | None = None) -> Iterator[None]:
+    """This process's fd 0 (and 1) replaced for a while: what ssh-keygen inherits."""
+    saved = {fd: os.dup(fd) for fd in (0, 1)}
+    try:
+        os.dup2(stdin, 0)
+        if stdout is not None:
+            os.dup2(stdout, 1)
+        yield
+    finally:
+        for fd, copy in saved.items():
+            os.dup2(copy, fd)
+            os.close(copy)
+
+
+@pytest.mark.parametrize("stdout", ["not a terminal", "terminal"])
+def test_signing_in_process_with_stdin_left_open_fails_at_once(tmp_path: Path, stdout: str):
+    """The same, in this process (the library call `export --sign` makes): fd 0 is a pipe that
+    stays open; fd 1 a terminal or not. A watchdog closes the pipe after 15 s, so an ssh-keygen
+    wrongly left reading it fails late instead of hanging the suite."""
+    key = _locked_key(tmp_path)
+    read, write = os.pipe()
+    master, slave = pty.openpty()
+    watchdog = threading.Timer(15, os.close, (write,))
+    watchdog.start()
+    started = time.monotonic()
+    try:
+        terminal = slave if stdout == "terminal" else None
+        with _descriptors(read, terminal), pytest.raises(SignatureError) as err:
+            sign(b"data", key=key, namespace="ns")
+    finally:
+        if watchdog.is_alive():
+            watchdog.cancel()
+            os.close(write)
+        for fd in (read, master, slave):
+            os.close(fd)
+    assert time.monotonic() - started < 10
+    assert str(err.value).startswith(f"{key}: ssh-keygen could not sign")
+
+
+def test_an_ssh_keygen_that_does_not_answer_in_process_is_stopped(tmp_path: Path):
+    key = _locked_key(tmp_path)
+    (tmp_path / "m").write_bytes(b"data")
+    master, slave = pty.openpty()  # fd 0 a terminal nobody types on: ssh-keygen waits
+    try:
+        with _descriptors(slave), pytest.raises(SignatureError) as err:
+            _ssh_keygen(
+                ["-Y", "sign", "-n", "ns", "-f", str(key), str(tmp_path / "m")], None, timeout=1
+            )
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert str(err.value) == "ssh-keygen did not answer within 1 s"

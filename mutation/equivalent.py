@@ -404,4 +404,21 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "with the same message"
         ),
     },
+    "promptreg/registry/refindex.py": {
+        "if _mtime_ns(tags_dir / directory) >= self.listed_at_ns - MTIME_MARGIN_NS:": (
+            "they differ only for a directory dated exactly at the margin, which is past the "
+            "coarse clock's tick either way: trusting it or not are both right"
+        ),
+        "return 1": "a missing directory is dated at the epoch: 0 or 1 ns, long before any listing",
+        **dict.fromkeys(
+            [
+                'return leaf, leaf.rsplit("/", )[0]',
+                'return leaf, leaf.split("/", 1)[0]',
+                'return leaf, leaf.rsplit("/", 2)[0]',
+            ],
+            "the parent is watched in case the entry's own directory is created, but creating "
+            "a tag there (the directory too, if need be) changes that directory's own time and "
+            "stamp: watching `prompts/` instead of a nested name's `prompts/<dir>/` loses nothing",
+        ),
+    },
 }

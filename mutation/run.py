@@ -107,6 +107,7 @@ MODULES: dict[str, list[str]] = {
         )
     },
     "promptreg/registry/refindex.py": [
+        "tests/test_refindex_trust_edges.py",
         "tests/test_refindex.py",
         "tests/test_registry.py",
         "tests/test_deploy.py",

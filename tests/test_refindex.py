@@ -16,7 +16,8 @@ from tests.conftest import Workspace, bump, commit, git
 
 def _after_a_tick() -> None:
     """Directory mtimes come from a coarse clock (a tick of up to 10 ms behind the fine one
-    the index reads): wait past one so that a change made next is dated after it."""
+    the index reads): wait past one, and past the index's margin for it (20 ms), so that a
+    change made next is dated after it and one made before is trusted."""
     time.sleep(0.03)
 
 
@@ -36,6 +37,7 @@ def deployed(repo: Workspace, run) -> Workspace:
 
 
 def test_the_index_is_trusted_until_a_tag_of_that_entry_appears(deployed: Workspace):
+    _after_a_tick()  # what was just deployed is not trusted: it may be dated before the listing
     with Registry(deployed.root) as reg:
         index = RefIndex.build(reg.reader)
         assert [c.ref for c in index.groups[("triage", "dev")]] == ["prompts/triage@dev/000001"]
@@ -49,6 +51,7 @@ def test_the_index_is_trusted_until_a_tag_of_that_entry_appears(deployed: Worksp
 
 
 def test_a_first_deployment_to_an_environment_distrusts_the_entry(deployed: Workspace):
+    _after_a_tick()
     with Registry(deployed.root) as reg:
         index = RefIndex.build(reg.reader)
         assert ("triage", "staging") not in index.groups

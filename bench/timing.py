@@ -95,6 +95,40 @@ def time_runs(
     return Timing(tuple(samples))
 
 
+@dataclass(frozen=True)
+class Measured:
+    """A command of an interleaved measurement, and what to do (untimed) before each run."""
+
+    cmd: Sequence[str]
+    before: Callable[[], object] | None = None
+
+
+def time_interleaved(
+    commands: Mapping[str, Measured],
+    cwd: Path,
+    runs: int,
+    *,
+    env: Mapping[str, str] | None = None,
+    warmup: int = 1,
+) -> dict[str, Timing]:
+    """Whole-process wall times of several commands, run in rounds: each command once per
+    round, in an order that rotates every round. On a shared machine the load changes from
+    second to second; measured one after the other, a floor and what is compared with it
+    would see different loads, interleaved they see the same."""
+    labels = list(commands)
+    samples: dict[str, list[float]] = {label: [] for label in labels}
+    for i in range(warmup + runs):
+        shift = i % len(labels)
+        for label in labels[shift:] + labels[:shift]:
+            measured = commands[label]
+            if measured.before is not None:
+                measured.before()
+            elapsed = run_once(measured.cmd, cwd, env)
+            if i >= warmup:
+                samples[label].append(elapsed)
+    return {label: Timing(tuple(s)) for label, s in samples.items()}
+
+
 def batch_size_for(call: Callable[[], object], target_s: float, cap: int) -> int:
     """How many calls fill about `target_s` (at least 10, at most `cap`)."""
     call()  # the first call may compile or fill caches: leave it out

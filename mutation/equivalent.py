@@ -405,7 +405,7 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         ),
     },
     "promptreg/registry/refindex.py": {
-        "if _mtime_ns(tags_dir / directory) >= self.listed_at_ns - MTIME_MARGIN_NS:": (
+        "if _mtime_ns(tags_dir / directory) >= self.listed_at_ns - SETTLE_NS:": (
             "they differ only for a directory dated exactly at the margin, which is past the "
             "coarse clock's tick either way: trusting it or not are both right"
         ),

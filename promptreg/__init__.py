@@ -34,14 +34,18 @@ if TYPE_CHECKING:
     from promptreg.errors import PromptregError as PromptregError
     from promptreg.errors import PushRejectedError as PushRejectedError
     from promptreg.errors import ReleaseRefused as ReleaseRefused
+    from promptreg.errors import RemoteError as RemoteError
     from promptreg.errors import RenderError as RenderError
     from promptreg.errors import SignatureError as SignatureError
     from promptreg.errors import StaleLockError as StaleLockError
+    from promptreg.errors import StateError as StateError
+    from promptreg.errors import SyncError as SyncError
     from promptreg.errors import TagExistsError as TagExistsError
     from promptreg.errors import UsageError as UsageError
     from promptreg.errors import WriteError as WriteError
     from promptreg.project.project import Project as Project
     from promptreg.project.project import load as load
+    from promptreg.registry.otel import otel_attributes as otel_attributes
     from promptreg.registry.runtime import Registry as Registry
     from promptreg.template.prompt import Prompt as Prompt
     from promptreg.template.prompt import Rendered as Rendered
@@ -53,6 +57,7 @@ _PUBLIC: dict[str, str] = {
     "Prompt": "promptreg.template.prompt",
     "Rendered": "promptreg.template.prompt",
     "Registry": "promptreg.registry.runtime",
+    "otel_attributes": "promptreg.registry.otel",
     # every public error class: all are PromptregErrors, in promptreg/errors.py
     "PromptregError": _ERRORS,
     "UsageError": _ERRORS,
@@ -69,6 +74,9 @@ _PUBLIC: dict[str, str] = {
     "TagExistsError": _ERRORS,
     "StaleLockError": _ERRORS,
     "PushRejectedError": _ERRORS,
+    "RemoteError": _ERRORS,
+    "SyncError": _ERRORS,
+    "StateError": _ERRORS,
     "DeployError": _ERRORS,
     "BatchRefused": _ERRORS,
     "ReleaseRefused": _ERRORS,

@@ -161,6 +161,29 @@ class PushRejectedError(GitError):
         super().__init__(f"push to {remote} was rejected", stderr=stderr)
 
 
+class RemoteError(GitError):
+    """The remote could not be reached (or did not answer like a git remote)."""
+
+    def __init__(self, remote: str, stderr: str, *, kept: str = "") -> None:
+        self.remote = remote
+        first = next((ln.strip() for ln in stderr.splitlines() if ln.strip()), "no answer")
+        why = first.removeprefix("fatal: ").removeprefix("error: ")
+        tail = f"; {kept}" if kept else ""
+        super().__init__(f"cannot reach remote {remote!r}: {why}{tail}", stderr=stderr)
+
+    def keeping(self, kept: str) -> RemoteError:
+        """The same error, saying what was kept locally (the caller knows)."""
+        return RemoteError(self.remote, self.stderr, kept=kept)
+
+
+class SyncError(PromptregError):
+    """`promptreg sync` could not finish; nothing was pushed."""
+
+
+class StateError(PromptregError):
+    """A state commit that is not promptreg's format (it is then ignored: tags decide)."""
+
+
 class HookExistsError(PromptregError):
     """A hook that promptreg did not write is in the way."""
 

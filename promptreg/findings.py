@@ -57,6 +57,19 @@ RULES: dict[str, str] = {
     "PR060": "evals block is malformed",
     "PR061": "eval dataset is missing or malformed",
     "PR062": "eval metric's rubric or schema file is missing or invalid",
+    # structured output and tools (issue 12)
+    "PR080": "`output` block is malformed (format, name, strict, unknown key)",
+    "PR081": "`output.schema` is not a valid JSON Schema or Picoschema",
+    "PR082": "a tool is malformed (no name, bad name, duplicate, not `type: function`)",
+    "PR083": "a tool's `parameters` is not a valid JSON Schema of an object",
+    # .prompty files (issue 12)
+    "PR084": "a `.prompty` feature promptreg does not carry (base, file references, a role, "
+    "input kind or template format it does not send)",
+    "PR085": "a `.prompty` line where a value would decide a role (`{{ x }}:`)",
+    "PR086": "two files for one prompt name (`x.prompt` and `x.prompty`)",
+    # text another tool reads differently (issue 12 §3): warnings
+    "PR087": "a line looks like a role marker but is not one (`User:`, `# system:`)",
+    "PR088": "an input is printed more than once (a placeholder written for another tool?)",
     # git hooks (`promptreg hook ...`)
     "PR070": "content or inputs changed since the base revision but the version did not",
     "PR071": "version is lower than at the base revision",
@@ -67,7 +80,13 @@ RULES: dict[str, str] = {
     "PR076": "environment requires scores from a run of the pinned model",
     "PR077": "tag being pushed is not a deployment or release that counts (`promptreg verify`)",
     "PR078": "deployment tag being pushed lacks a valid signature its environment requires",
+    # other formats (`promptreg import`)
+    "PR090": "a Dotprompt file (same `.prompt` suffix): convert it with `promptreg import`",
 }
+
+
+# Reported, but they fail nothing: `validate` and the hooks exit 0 on warnings alone.
+WARNING_CODES = frozenset({"PR087", "PR088"})
 
 
 def one_line(text: str) -> str:
@@ -108,8 +127,13 @@ class Finding:
             object.__setattr__(self, "message", one_line(self.message))
             object.__setattr__(self, "path", one_line(self.path))
 
+    @property
+    def is_warning(self) -> bool:
+        return self.code in WARNING_CODES
+
     def format(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"
+        warning = "warning: " if self.is_warning else ""
+        return f"{self.path}:{self.line}:{self.col}: {self.code} {warning}{self.message}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -118,5 +142,6 @@ class Finding:
             "col": self.col,
             "code": self.code,
             "rule": RULES[self.code],
+            "severity": "warning" if self.is_warning else "error",
             "message": self.message,
         }

@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 SUFFIX = ".prompt"
+PROMPTY_SUFFIX = ".prompty"  # Microsoft Prompty files are prompts as they are (issue 12 §1)
+SUFFIXES = (SUFFIX, PROMPTY_SUFFIX)
 MAX_SEGMENT = 100
 # A tag is a file under .git/refs/tags/ until it is packed, so its name must fit the file
 # system wherever the repository is cloned: each `/`-separated part within NAME_MAX (255
@@ -26,7 +28,7 @@ def name_problem(name: str) -> str | None:
                 f"invalid name segment {segment!r} in {name!r}: segments are lower-case "
                 "letters, digits, `.`, `_` and `-`, starting with a letter or digit, joined by `/`"
             )
-        if segment.endswith(SUFFIX) or set(segment) == {"."}:
+        if segment.endswith(SUFFIXES) or set(segment) == {"."}:
             return f"invalid name segment {segment!r} in {name!r}"
         if len(segment) > MAX_SEGMENT:  # a file name must fit the file system's 255 bytes
             return f"name segment {segment[:20]!r}... is over {MAX_SEGMENT} characters"
@@ -53,9 +55,16 @@ def ref_problem(tag: str) -> str | None:
 
 def name_for_path(path: Path, prompts_dir: Path) -> str:
     """The prompt name of a file under `prompts_dir` (no validation)."""
-    relative = path.relative_to(prompts_dir).as_posix()
-    return relative[: -len(SUFFIX)] if relative.endswith(SUFFIX) else relative
+    return strip_suffix(path.relative_to(prompts_dir).as_posix())
 
 
-def path_for_name(name: str, prompts_dir: Path) -> Path:
-    return prompts_dir.joinpath(*name.split("/")).with_name(name.rsplit("/", 1)[-1] + SUFFIX)
+def strip_suffix(relative: str) -> str:
+    """A prompt file's path without its suffix (`.prompt` or `.prompty`)."""
+    for suffix in SUFFIXES:
+        if relative.endswith(suffix):
+            return relative[: -len(suffix)]
+    return relative
+
+
+def path_for_name(name: str, prompts_dir: Path, suffix: str = SUFFIX) -> Path:
+    return prompts_dir.joinpath(*name.split("/")).with_name(name.rsplit("/", 1)[-1] + suffix)

@@ -94,3 +94,10 @@ step "promptreg hook version-bump   # a staged body change without a version bum
 promptreg hook version-bump || echo "(exit status $?: the pre-commit hook refuses this commit)"
 step "promptreg bump support/triage && git add -A && promptreg hook version-bump"
 promptreg bump support/triage && git add -A && promptreg hook version-bump && echo "(bumped: the hook passes)"
+
+# The registry as a static site (no server): it stays after the demo's scratch repository is
+# removed. PROMPTREG_DEMO_SITE chooses the directory (default: a new one under $TMPDIR).
+site_dir=${PROMPTREG_DEMO_SITE:-$(mktemp -d "${TMPDIR:-/tmp}/promptreg-demo-site.XXXXXX")}
+step "promptreg site -o $site_dir"
+promptreg site -o "$site_dir"
+printf '\nThe registry site of this demo: %s/index.html (open it in a browser; no server needed)\n' "$site_dir"

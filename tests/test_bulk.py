@@ -119,15 +119,16 @@ def test_tag_objects_are_checked_as_mktag_checks_them(repo: Workspace):
 
 
 @pytest.mark.parametrize(
-    "where", ["x.prompty", "prompts/x.prompty", "prompts/team/notes.md", "README"]
+    "where", ["x.prompt.yml", "prompts/x.prompt.yml", "prompts/team/notes.md", "README"]
 )
 def test_validate_of_a_file_promptreg_does_not_read_is_a_usage_error(repo: Workspace, run, where):
-    """`validate x.prompty` said "0 prompts checked, no findings" and exited 0 (issue 13)."""
+    """`validate x.prompty` said "0 prompts checked, no findings" and exited 0 (issue 13);
+    `.prompty` files are prompts since issue 12, GitHub Models files are not."""
     repo.write(where, VALID_PROMPT)
     result = run("validate", where)
     assert result.code == 2, result.err
     assert "is not a prompt file" in result.err
-    assert "promptreg reads prompt files (*.prompt)" in result.err
+    assert "promptreg reads prompt files (*.prompt, *.prompty)" in result.err
     assert "checked" not in result.err
 
 
@@ -226,8 +227,8 @@ def test_promote_several_with_push_is_one_atomic_push(fleet: Workspace, tmp_path
     remote_tags = git(remote, "tag", "--list").split()
     assert "prompts/team/p3@dev/000001" in remote_tags
     assert "prompts/team/p4@v1.0.0" in remote_tags  # the version tags go with them
-    # someone took seq 1 of p5 on the remote meanwhile: the push is refused, nothing lands,
-    # and the whole batch is retried with the next free seqs
+    # someone took seq 1 of p5 on the remote meanwhile: promote fetches the remote's tags of
+    # those environments first, so the batch takes the next free seqs at once
     other = tmp_path / "other"
     git(tmp_path, "clone", "-q", str(remote), str(other))
     git(other, "tag", "-a", "-m", "elsewhere", "prompts/team/p5@dev/000001", "HEAD")
@@ -236,7 +237,7 @@ def test_promote_several_with_push_is_one_atomic_push(fleet: Workspace, tmp_path
     assert again.code == 0, again.err
     done = {p["name"]: p for p in json.loads(again.out)["promoted"]}
     assert done["team/p5"]["tag"] == "prompts/team/p5@dev/000002"
-    assert done["team/p5"]["attempts"] == done["team/p0"]["attempts"] == 2
+    assert done["team/p5"]["attempts"] == done["team/p0"]["attempts"] == 1
     remote_tags = git(remote, "tag", "--list").split()
     assert {"prompts/team/p5@dev/000002", "prompts/team/p0@dev/000001"} <= set(remote_tags)
     assert "prompts/team/p0@dev/000002" not in remote_tags
@@ -299,7 +300,8 @@ def test_an_unexpected_character_has_its_line_and_column(repo: Workspace, run, b
     assert lines[finding["line"] - 1] == line_text
     col = finding["col"]
     assert line_text[col - 1] == "#" and line_text.rfind("# %}") == col - 1
-    assert finding["message"] == "unexpected char '#'"
+    # (then the `{% raw %}` advice for literal braces on that line: issue 12 §3)
+    assert finding["message"].split(";")[0] == "unexpected char '#'"
 
 
 def test_promote_several_signs_where_signing_requires_it(signed, run):  # noqa: F811

@@ -159,6 +159,7 @@ def test_validate_json_and_exit_codes(ws: Workspace, run):
             "col": 1,
             "code": "PR041",
             "rule": "template uses a variable not declared in `inputs`",
+            "severity": "error",
             "message": "template uses `other`, which is not declared under `inputs`",
         }
     ]

@@ -139,6 +139,7 @@ def test_no_color_is_honoured_on_a_terminal_and_pipes_are_plain(ws: Workspace):
 def test_make_demo_piped_to_a_file_has_no_escape_codes(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR" and not k.startswith("GIT_")}
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env["PROMPTREG_DEMO_SITE"] = str(tmp_path / "site")  # where the demo ends: its site
     out = tmp_path / "demo.txt"
     with out.open("wb") as handle:
         proc = subprocess.run(
@@ -148,6 +149,10 @@ def test_make_demo_piped_to_a_file_has_no_escape_codes(tmp_path: Path):
     assert proc.returncode == 0, text.decode(errors="replace")[-2000:]
     assert b"$ promptreg list" in text
     assert b"\x1b" not in text
+    assert (tmp_path / "site" / "index.html").is_file()
+    assert text.rstrip().endswith(
+        f"{tmp_path / 'site'}/index.html (open it in a browser; no server needed)".encode()
+    )
 
 
 # -- wording ----------------------------------------------------------------------------------

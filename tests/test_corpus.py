@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from promptreg.app.validate import validate
-from promptreg.findings import RULES
+from promptreg.findings import RULES, WARNING_CODES
 from promptreg.project.project import Project
 from tests.conftest import Result, Workspace
 
@@ -703,6 +703,85 @@ CASES: list[Case] = [
         None,
         0,
     ),
+    # output and tools (issue 12 §4), written between the inputs (line 8) and the body
+    Case("output-format", HEAD + INPUTS + "output: {format: xml}\n" + BODY, "PR080", 9),
+    Case(
+        "output-schema",
+        HEAD + INPUTS + "output: {schema: {type: object, properties: 3}}\n" + BODY,
+        "PR081",
+        9,
+    ),
+    Case(
+        "tool-without-name",
+        HEAD + INPUTS + "tools: [{type: function, function: {description: d}}]\n" + BODY,
+        "PR082",
+        9,
+    ),
+    Case(
+        "tool-parameters",
+        HEAD
+        + INPUTS
+        + "tools: [{type: function, function: {name: a, parameters: {type: string}}}]\n"
+        + BODY,
+        "PR083",
+        9,
+    ),
+    # .prompty files (issue 12 §1)
+    Case(
+        "prompty-base",
+        "---\nversion: 1.0.0\nbase: other.prompty\n"
+        "model: {id: gpt-4o-2024-08-06, provider: openai}\n---\nsystem:\nhi\n",
+        "PR084",
+        3,
+        name="corpus/case.prompty",
+    ),
+    Case(
+        "prompty-value-role",
+        "---\nversion: 1.0.0\nmodel: {id: gpt-4o-2024-08-06, provider: openai}\n"
+        "inputs: [{name: role, kind: string}]\n---\nsystem:\nhi\n{{ role }}:\nx\n",
+        "PR085",
+        8,
+        name="corpus/case.prompty",
+    ),
+    Case(
+        "prompty-twin",
+        VALID,
+        "PR086",
+        1,
+        name="corpus/twin.prompt",
+        files={"prompts/corpus/twin.prompty": VALID},
+        also=frozenset(),
+    ),
+    # text another tool reads differently (issue 12 §3): warnings
+    Case("role-lookalike", with_body("system:\nBe brief.\nUser:\n{{ ticket }}\n"), "PR087", 12),
+    Case(
+        "input-printed-twice",
+        with_body("system:\nThe ticket is {{ticket}}.\nuser:\n{{ ticket }}\n"),
+        "PR088",
+        13,
+    ),
+    Case(
+        "valid-prompty",
+        "---\nname: Basic\nversion: 1.0.0\nauthors: [ada]\nmodel:\n  api: chat\n"
+        "  configuration: {type: azure_openai, azure_deployment: gpt-4o-2024-08-06}\n"
+        "sample: {question: Why?}\n---\nYou answer briefly.\n\nUser:\n{{question}}\n",
+        None,
+        0,
+        name="corpus/case.prompty",
+    ),
+    # -- other formats --------------------------------------------------------------------------
+    Case(
+        "dotprompt-handlebars",
+        '---\nmodel: googleai/gemini-2.0-flash\n---\n{{role "system"}}Hi {{name}}\n',
+        "PR090",
+        1,
+    ),
+    Case(
+        "dotprompt-front-matter",
+        "---\nmodel: googleai/gemini-2.0-flash\nconfig: {temperature: 1}\n---\nHi\n",
+        "PR090",
+        1,
+    ),
     Case("valid-baseline", VALID, None, 0),
     Case("valid-crlf", VALID.replace("\n", "\r\n"), None, 0),
     Case("valid-bom", "\ufeff" + VALID, None, 0),
@@ -768,16 +847,17 @@ def test_corpus_through_cli(ws: Workspace, run: Callable[..., Result], case: Cas
     plain = run("validate", shown)
     assert "Traceback" not in plain.err + plain.out
     assert "internal error" not in plain.err
-    assert plain.code == (1 if case.code else 0)
+    fails = case.code is not None and case.code not in WARNING_CODES  # warnings fail nothing
+    assert plain.code == (1 if fails else 0)
     for line in plain.out.splitlines():
         assert re.match(rf"{re.escape(shown)}:\d+:\d+: PR\d{{3}} \S", line), line
 
     result = run("validate", "--json", shown)
     assert "Traceback" not in result.err
     assert "internal error" not in result.err
-    assert result.code == (1 if case.code else 0)
+    assert result.code == (1 if fails else 0)
     data = json.loads(result.out)
-    assert data["ok"] is (case.code is None)
+    assert data["ok"] is not fails
     codes = {(f["code"], f["line"]) for f in data["findings"]}
     assert codes == ({(case.code, case.line)} if case.code else set()) | case.also
     for f in data["findings"]:

@@ -54,43 +54,34 @@ class Expect:
 
 # Relative to shared/external (and to tests/data/external for the vendored ones).
 SELECTION: dict[str, list[Expect]] = {
-    # dotprompt: Handlebars bodies and a different front-matter schema
+    # dotprompt: recognised (Handlebars, or its front-matter keys) and named as one, PR090,
+    # with the import command, instead of a pile of schema and Jinja errors
     "dotprompt/examples/error-invalid-yaml.prompt": [
         Expect("PR010", 8, "mapping values are not allowed")
     ],
     "dotprompt/examples/error-multiple-issues.prompt": [
-        Expect("PR021", 2, "`version` is required"),
-        Expect("PR022", 2, "model: must be a mapping"),
-        Expect("PR020", 3, "unknown key `config`"),
-        Expect("PR020", 5, "unknown key `input`; did you mean `inputs`?"),
-        Expect("PR040", 10),
+        Expect("PR090", 1, "Dotprompt file (Handlebars `{{#"),
     ],
     "dotprompt/examples/error-unclosed-block.prompt": [
-        Expect("PR022", 2, "model: must be a mapping {provider, name, params}, not a string"),
-        Expect("PR020", 3, "`config`"),
-        Expect("PR040", 11),
+        Expect("PR090", 1, "`promptreg import prompts/dotprompt/"),
     ],
     "dotprompt/examples/error-unbalanced-brace.prompt": [Expect("PR002", 1, "no front-matter")],
     "dotprompt/examples/error-unmatched-closing-block.prompt": [
-        Expect("PR002", 1, "no front-matter")
+        Expect("PR090", 1, "Handlebars `{{/")
     ],
-    "dotprompt/examples/valid-greeting.prompt": [
-        Expect("PR020", 6, "`input`"),
-        Expect("PR020", 10, "unknown key `output`"),
-        Expect("PR040", 17),
+    "dotprompt/examples/valid-greeting.prompt": [Expect("PR090", 1, "at line 17")],
+    "dotprompt/examples/autocomplete.prompt": [Expect("PR090", 1, '`{{role "')],
+    "dotprompt/examples/warning-unused-variable.prompt": [
+        Expect("PR090", 1, "front-matter `config:`")
     ],
-    "dotprompt/examples/autocomplete.prompt": [
-        Expect("PR020", 2, "`input`"),
-        Expect("PR021", 2, "`model` is required"),
-    ],
-    "dotprompt/examples/partials/circular-partial-a.prompt": [Expect("PR040", 6)],
-    "dotprompt/go/example/example.prompt": [Expect("PR020", 13, "unknown key `output`")],
+    "dotprompt/examples/partials/circular-partial-a.prompt": [Expect("PR090", 1, "`{{>")],
+    "dotprompt/go/example/example.prompt": [Expect("PR090", 1)],
     # the monaco samples open with a licence comment, before any `---`
-    "dotprompt/packages/monaco/samples/01-basic.prompt": [Expect("PR002", 1)],
-    "dotprompt/packages/monaco/samples/02-schema-and-config.prompt": [Expect("PR002", 1)],
-    "dotprompt/packages/monaco/samples/06-partials.prompt": [Expect("PR002", 1)],
-    "dotprompt/packages/monaco/samples/10-kitchen-sink.prompt": [Expect("PR002", 1)],
-    "dotprompt/packages/monaco/samples/11-multilingual-unicode.prompt": [Expect("PR002", 1)],
+    "dotprompt/packages/monaco/samples/01-basic.prompt": [Expect("PR090", 1)],
+    "dotprompt/packages/monaco/samples/02-schema-and-config.prompt": [Expect("PR090", 1)],
+    "dotprompt/packages/monaco/samples/06-partials.prompt": [Expect("PR090", 1)],
+    "dotprompt/packages/monaco/samples/10-kitchen-sink.prompt": [Expect("PR090", 1)],
+    "dotprompt/packages/monaco/samples/11-multilingual-unicode.prompt": [Expect("PR090", 1)],
     # Prompty: `name`, `authors`, model.api/configuration/parameters, `template`
     "prompty/v1_python-0.1.50/tests/prompts/basic.prompty": [
         Expect("PR020", 2, "unknown key `name`"),
@@ -106,7 +97,7 @@ SELECTION: dict[str, list[Expect]] = {
     "prompty/v1_python-0.1.50/tests/prompts/faithfulness.prompty": [
         Expect("PR020", 4, "unknown key `base`"),
         Expect("PR020", 13, "unknown key `template`"),
-        Expect("PR043", 16, "'evaluation.prompty' not found"),
+        Expect("PR044", 16, "'evaluation.prompty' is a prompt file"),
     ],
     "prompty/v1_python-0.1.50/tests/prompts/basic_mustache.prompty": [
         Expect("PR020", 23, "`template`"),

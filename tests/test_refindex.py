@@ -5,20 +5,27 @@ loose-ref directories are unchanged since the listing began, and a cached answer
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
 
 from promptreg.registry import Registry
+from promptreg.registry.gitstore import SETTLE_NS
 from promptreg.registry.refindex import RefIndex, loose_dirs
 from tests.conftest import Workspace, bump, commit, git
 
 
 def _after_a_tick() -> None:
     """Directory mtimes come from a coarse clock (a tick of up to 10 ms behind the fine one
-    the index reads): wait past one, and past the index's margin for it (20 ms), so that a
-    change made next is dated after it and one made before is trusted."""
+    the index reads): wait past one so that a change made next is dated after it."""
     time.sleep(0.03)
+
+
+def _settled() -> None:
+    """Wait until the ref directories changed so far are past `SETTLE_NS`: what a stamp or
+    the index can vouch for only then."""
+    time.sleep(SETTLE_NS / 1e9 + 0.02)
 
 
 def _promote(run, name: str, env: str) -> None:
@@ -33,11 +40,11 @@ def deployed(repo: Workspace, run) -> Workspace:
     commit(repo, "add other")
     for name in ("triage", "other"):
         _promote(run, name, "dev")
+    _settled()
     return repo
 
 
 def test_the_index_is_trusted_until_a_tag_of_that_entry_appears(deployed: Workspace):
-    _after_a_tick()  # what was just deployed is not trusted: it may be dated before the listing
     with Registry(deployed.root) as reg:
         index = RefIndex.build(reg.reader)
         assert [c.ref for c in index.groups[("triage", "dev")]] == ["prompts/triage@dev/000001"]
@@ -51,7 +58,6 @@ def test_the_index_is_trusted_until_a_tag_of_that_entry_appears(deployed: Worksp
 
 
 def test_a_first_deployment_to_an_environment_distrusts_the_entry(deployed: Workspace):
-    _after_a_tick()
     with Registry(deployed.root) as reg:
         index = RefIndex.build(reg.reader)
         assert ("triage", "staging") not in index.groups
@@ -70,6 +76,7 @@ def test_packing_the_refs_distrusts_every_entry(deployed: Workspace):
         git(deployed.root, "pack-refs", "--all")
         assert not index.trusted_for(reg.store, "triage", "dev")
         assert not index.trusted_for(reg.store, "other", "dev")
+        _settled()
         rebuilt = RefIndex.build(reg.reader)
         assert rebuilt.groups.keys() == index.groups.keys()  # packed, the same refs
         assert rebuilt.trusted_for(reg.store, "triage", "dev")
@@ -104,3 +111,62 @@ def test_a_long_lived_registry_serves_each_new_deployment(deployed: Workspace, r
             assert reg.get("triage@dev").version == version
             assert reg.get("other@dev").version == "1.0.0"
         assert reg.get("triage@dev").deployment.seq == 3  # type: ignore[union-attr]
+
+
+# -- a coarse clock ------------------------------------------------------------------------------
+# A directory's mtime is taken from the kernel's coarse clock, up to a tick (1-10 ms) behind
+# the fine one `time.time_ns()` reads. A tag added within that tick leaves the mtime where it
+# was (and a directory's size and inode too), so "unchanged since" cannot be proven for a
+# directory changed that recently. Simulated here by setting the mtime back as the coarse
+# clock would have left it.
+
+
+def _add_tag(repo: Workspace, tag: str, directory: str, mtime_ns: int) -> None:
+    """Add `tag`, leaving its directory's mtime at `mtime_ns` (as a coarse clock may)."""
+    head = git(repo.root, "rev-parse", "HEAD").strip()
+    git(repo.root, "tag", "-a", "-m", "by hand", tag, head)
+    path = repo.root / ".git" / "refs" / "tags" / directory
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def test_a_stamp_of_a_directory_changed_a_moment_ago_proves_nothing(deployed: Workspace):
+    with Registry(deployed.root) as reg:
+        dirs = loose_dirs("triage", "dev")
+        tick = time.time_ns() - 1_000_000  # the coarse clock, a little behind
+        _add_tag(deployed, "prompts/triage@dev/000002", dirs[0], tick)
+        first = reg.store.refs_stamp(*dirs)  # taken right after that change
+        _add_tag(deployed, "prompts/triage@dev/000003", dirs[0], tick)  # the same tick
+        assert reg.store.refs_stamp(*dirs) != first
+        _settled()
+        settled = reg.store.refs_stamp(*dirs)
+        assert reg.store.refs_stamp(*dirs) == settled  # stable again once the clock moved on
+
+
+def test_the_index_distrusts_a_directory_changed_just_before_the_listing(deployed: Workspace):
+    with Registry(deployed.root) as reg:
+        index = RefIndex.build(reg.reader)
+        dirs = loose_dirs("triage", "dev")
+        path = deployed.root / ".git" / "refs" / "tags" / dirs[0]
+        head = git(deployed.root, "rev-parse", "HEAD").strip()
+        git(deployed.root, "tag", "-a", "-m", "by hand", "prompts/triage@dev/000002", head)
+        coarse = index.listed_at_ns - 1_000_000  # dated 1 ms before the listing began
+        os.utime(path, ns=(coarse, coarse))
+        assert not index.trusted_for(reg.store, "triage", "dev")
+
+
+def test_a_working_tree_prompt_saved_twice_in_one_tick_is_served_as_last_saved(repo: Workspace):
+    """A bare `get("name")` serves the working tree and re-checks the file's mtime: the same
+    coarse clock, the same rule."""
+    path = repo.prompts / "triage.prompt"
+    text = path.read_text(encoding="utf-8")
+    with Registry(repo.root, refresh=0) as reg:
+        tick = time.time_ns() - 1_000_000
+        path.write_text(text.replace("version: 1.0.0", "version: 1.0.1"), encoding="utf-8")
+        os.utime(path, ns=(tick, tick))
+        assert reg.get("triage").version == "1.0.1"
+        path.write_text(text.replace("version: 1.0.0", "version: 1.0.2"), encoding="utf-8")
+        os.utime(path, ns=(tick, tick))  # saved again within the same tick
+        assert reg.get("triage").version == "1.0.2"
+        _settled()
+        kept = reg.get("triage")
+        assert reg.get("triage") is kept  # settled: unchanged, kept

@@ -19,8 +19,9 @@ from tests.conftest import VALID_PROMPT, Workspace, commit, git
 
 
 def _settle() -> None:
-    """Past the index's margin for the coarse clock: what was changed before is older."""
-    time.sleep(0.05)
+    """Past the index's margin for the coarse clock (SETTLE_NS, 50 ms): what changed before
+    is older."""
+    time.sleep(0.08)
 
 
 def test_a_change_dated_just_before_the_listing_is_not_trusted(repo: Workspace, run):

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from promptreg.app.structured_diff import structured_changes
 from promptreg.errors import PromptregError
 from promptreg.template.prompt import Prompt
 
@@ -64,7 +65,10 @@ class PromptDiff:
 
 
 def diff_prompts(a: Prompt, b: Prompt, *, a_label: str, b_label: str, rendered: bool) -> PromptDiff:
-    body = _unified(a.body, b.body, f"{a_label}", f"{b_label}")
+    # A .prompty file's body as written, not as promptreg reads it (role lines, Mustache).
+    body = _unified(
+        a.spec.source_body or a.body, b.spec.source_body or b.body, f"{a_label}", f"{b_label}"
+    )
     sources_a, sources_b = a.partial_sources(), b.partial_sources()
     partials = []
     for name in sorted(set(sources_a) | set(sources_b)):
@@ -85,11 +89,17 @@ def diff_prompts(a: Prompt, b: Prompt, *, a_label: str, b_label: str, rendered: 
         a=a_label,
         b=b_label,
         same_content=a.content_hash == b.content_hash,
-        changes=front_matter_changes(a.spec.raw, b.spec.raw),
+        changes=front_matter_changes(_plain_fields(a), _plain_fields(b))
+        + structured_changes(a.spec, b.spec),
         body=body,
         partials=partials,
         rendered=_rendered_diff(a, b, a_label, b_label) if rendered else None,
     )
+
+
+def _plain_fields(prompt: Prompt) -> dict[str, Any]:
+    """The front-matter but `output` and `tools`, which `structured_changes` words."""
+    return {k: v for k, v in prompt.spec.raw.items() if k not in ("output", "tools")}
 
 
 def _unified(old: str, new: str, a: str, b: str) -> list[str]:

@@ -70,6 +70,8 @@ class PromptReport:
                 "max_output_tokens": budget.max_output_tokens,
             },
             "content_hash": p.content_hash,
+            "output": None if spec.output is None else spec.output.to_json(),
+            "tools": [tool.to_openai() for tool in spec.tools],
             "partials": list(p.partials),
             "sample": dict(spec.sample) if spec.sample is not None else None,
             "sample_tokens": self.sample_tokens.to_json() if self.sample_tokens else None,

@@ -18,7 +18,9 @@ from promptreg.codecache import flush_all
 from promptreg.errors import BudgetError, InputError, LimitError, RenderError, UsageError
 from promptreg.evals.lint import lint_evals, prompts_using_datasets
 from promptreg.findings import Finding
-from promptreg.names import SUFFIX, name_problem, ref_problem
+from promptreg.frontmatter.checks import dotted
+from promptreg.frontmatter.spec import PromptSpec
+from promptreg.names import PROMPTY_SUFFIX, SUFFIXES, name_problem, ref_problem
 from promptreg.project.loader import PromptFile
 from promptreg.project.project import Project, prompt_files_under
 from promptreg.project.serving import add_serving_findings, declared_inputs
@@ -35,12 +37,13 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not self.findings
+        """No finding but warnings (PR087, PR088)."""
+        return all(f.is_warning for f in self.findings)
 
 
 READS = (
-    "promptreg reads prompt files (*.prompt), directories of them, prompt names, partials "
-    "under the prompts directory that a prompt includes, eval datasets (*.jsonl) and "
+    "promptreg reads prompt files (*.prompt, *.prompty), directories of them, prompt names, "
+    "partials under the prompts directory that a prompt includes, eval datasets (*.jsonl) and "
     "promptreg.yaml"
 )
 
@@ -66,7 +69,7 @@ def select_files(project: Project, paths: Sequence[str], *, strict: bool = False
             selected.update((p, None) for p in prompt_files_under(path))
         elif path.is_file() and arg.endswith(".jsonl"):
             datasets.append(path.resolve())
-        elif path.is_file() and not arg.endswith(SUFFIX):
+        elif path.is_file() and not arg.endswith(SUFFIXES):
             try:
                 partials.append(
                     path.resolve().relative_to(project.prompts_dir.resolve()).as_posix()
@@ -99,6 +102,29 @@ def _lint_refs(pf: PromptFile, project: Project, version: str | None) -> None:
         if problem is not None:
             line, col = pf.doc.position(("version",)) if n == 0 else (1, 1)
             pf.add(line, col, "PR007", f"{problem}; shorten the prompt's name (or its version)")
+            return
+
+
+def _lint_text(pf: PromptFile) -> None:
+    """PR087/PR088 (warnings): text another tool would read differently (issue 12 §3)."""
+    from promptreg.template.text_lint import lookalike_markers, repeated_inputs
+
+    if pf.parts is None:
+        return
+    body, offset = pf.parts.body, pf.parts.body_line - 1
+    if not pf.path.name.endswith(PROMPTY_SUFFIX):  # there they are Prompty's role lines
+        lookalike_markers(body, offset, pf.add)
+    repeated_inputs(body, offset, declared_inputs(pf), pf.add)
+
+
+def _lint_twin(pf: PromptFile) -> None:
+    """PR086: `x.prompt` and `x.prompty` would both be the prompt `x`."""
+    name = pf.path.name
+    for suffix, other in ((".prompty", ".prompt"), (".prompt", ".prompty")):
+        if name.endswith(suffix):
+            twin = pf.path.with_name(name[: -len(suffix)] + other)
+            if twin.is_file():
+                pf.add(1, 1, "PR086", f"{twin.name} is the prompt `{pf.name}` too: keep one")
             return
 
 
@@ -197,8 +223,12 @@ def lint(pf: PromptFile, project: Project) -> None:
         )
     version = data.get("version")
     _lint_refs(pf, project, version if isinstance(version, str) else None)
+    _lint_twin(pf)
+    _lint_text(pf)
     if spec is not None:
         lint_evals(pf, project)
+        if spec.output is not None or spec.tools:
+            _lint_structured(pf, spec)
     inputs = data.get("inputs", {})
     if pf.closure is None or not isinstance(inputs, dict):
         return
@@ -208,6 +238,20 @@ def lint(pf: PromptFile, project: Project) -> None:
             pf.add(line, col, "PR042", f"input `{name}` is declared but the template never uses it")
     if pf.prompt is not None and not any(f.code == "PR041" for f in pf.findings):
         _check_sample(pf)
+
+
+def _lint_structured(pf: PromptFile, spec: PromptSpec) -> None:
+    """PR081/PR083: `output.schema` and tool parameters are valid JSON Schema."""
+    from promptreg.frontmatter.structured_lint import structured_findings
+
+    doc = pf.doc
+    assert doc is not None
+
+    def add(where: tuple[str | int, ...], code: str, message: str) -> None:
+        line, col = doc.position(where)
+        pf.add(line, col, code, f"{dotted(where[:2])}: {message}")
+
+    structured_findings(spec, add)
 
 
 def _check_sample(pf: PromptFile) -> None:

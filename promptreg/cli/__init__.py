@@ -17,9 +17,12 @@ import click
 from promptreg.cli import bundles as _bundles  # noqa: F401  (registers the commands)
 from promptreg.cli import deploy as _deploy  # noqa: F401
 from promptreg.cli import evals as _evals  # noqa: F401  (registers the commands)
+from promptreg.cli import formats as _formats  # noqa: F401
 from promptreg.cli import hooks as _hooks  # noqa: F401
 from promptreg.cli import prompts as _prompts  # noqa: F401  (registers the commands)
 from promptreg.cli import registry as _registry  # noqa: F401
+from promptreg.cli import remote as _remote  # noqa: F401  (registers sync, push, mirror)
+from promptreg.cli import site as _site  # noqa: F401  (registers the commands)
 from promptreg.cli._base import cli
 from promptreg.cli.completion import attach as _attach_completion
 from promptreg.errors import ExitCode, PromptregError

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from promptreg.cli._base import State, cli, emit_json, json_option, short_commit
+from promptreg.cli.remote import push_options, push_remote, remote_down
 from promptreg.errors import UsageError
 
 if TYPE_CHECKING:
@@ -48,17 +49,6 @@ _sign_option = click.option(
 )
 
 
-_push_option = click.option(
-    "--push",
-    "push",
-    is_flag=False,
-    flag_value="origin",
-    default=None,
-    metavar="[REMOTE]",
-    help="Push the new tag (and its version tag) atomically; default remote: origin.",
-)
-
-
 @cli.command()
 @click.argument("names", nargs=-1)
 @click.option("--all", "every", is_flag=True, help="Every prompt in the working tree.")
@@ -66,7 +56,7 @@ _push_option = click.option(
 @click.option("--version", "version", metavar="V", help="A released version (default: HEAD's).")
 @click.option("--from", "from_env", metavar="ENV", help="Deploy what ENV runs now.")
 @click.option("--reason", help="Why: written into the deployment tag.")
-@_push_option
+@push_options
 @click.option(
     "--force", is_flag=True, help="Override the promotion order or the gate (needs --reason)."
 )
@@ -83,6 +73,7 @@ def promote(
     from_env: str | None,
     reason: str | None,
     push: str | None,
+    no_push: bool,
     force: bool,
     sign: bool,
     as_json: bool,
@@ -92,34 +83,37 @@ def promote(
     from promptreg.registry.deploy import promote as run
 
     chosen = _chosen_names(state, names, every)
+    push = push_remote(state, push, no_push)
     if len(chosen) > 1 or every or chosen != list(names):
         if version is not None:
             raise UsageError("--version names one prompt's version: promote several without it")
-        _promote_many(
-            state,
-            chosen,
+        with remote_down():
+            _promote_many(
+                state,
+                chosen,
+                to=to,
+                from_env=from_env,
+                reason=reason,
+                push=push,
+                force=force,
+                sign=sign,
+                as_json=as_json,
+            )
+        return
+    (name,) = chosen
+    with remote_down():
+        result = run(
+            state.registry,
+            name,
+            gate=_evals_gate(state, to),
             to=to,
+            version=version,
             from_env=from_env,
             reason=reason,
             push=push,
             force=force,
             sign=sign,
-            as_json=as_json,
         )
-        return
-    (name,) = chosen
-    result = run(
-        state.registry,
-        name,
-        gate=_evals_gate(state, to),
-        to=to,
-        version=version,
-        from_env=from_env,
-        reason=reason,
-        push=push,
-        force=force,
-        sign=sign,
-    )
     if as_json:
         emit_json(result.to_json())
         return
@@ -223,7 +217,7 @@ def _print_promoted(result: Deployed) -> None:
     "--to", "to", metavar="VERSION|SEQ", help="Version or deployment seq (default: the previous)."
 )
 @click.option("--reason", help="Why: written into the deployment tag.")
-@_push_option
+@push_options
 @_sign_option
 @json_option
 @click.pass_obj
@@ -235,13 +229,16 @@ def rollback(
     to: str | None,
     reason: str | None,
     push: str | None,
+    no_push: bool,
     sign: bool,
     as_json: bool,
 ) -> None:
     """Deploy an earlier version again, as a new tag (nothing is deleted or moved)."""
     from promptreg.registry.rollback import rollback as run
 
-    result = run(state.registry, name, env=env, to=to, reason=reason, push=push, sign=sign)
+    remote = push_remote(state, push, no_push)
+    with remote_down():
+        result = run(state.registry, name, env=env, to=to, reason=reason, push=remote, sign=sign)
     if as_json:
         emit_json(result.to_json())
         return

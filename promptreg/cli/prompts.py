@@ -11,6 +11,7 @@ import click
 
 from promptreg.cli._base import State, cli, emit_json, json_option, print_table
 from promptreg.errors import ExitCode, UsageError
+from promptreg.frontmatter.structured import structured_rows
 
 if TYPE_CHECKING:
     from promptreg.app.report import PromptReport
@@ -109,6 +110,7 @@ def list_(state: State, as_json: bool) -> None:
                 "description": spec.description if spec else None,
                 "valid": valid,
                 "findings": len(pf.findings),
+                "format": "dotprompt" if any(f.code == "PR090" for f in pf.findings) else None,
             }
         )
     if as_json:
@@ -130,6 +132,8 @@ def list_(state: State, as_json: bool) -> None:
                     f"{model['provider']}/{model['name']}" if model else "?",
                     str(r["description"] or "")
                     if r["valid"]
+                    else f"DOTPROMPT: run `promptreg import {r['path']}`"
+                    if r["format"]
                     else "INVALID: run `promptreg validate`",
                 )
             )
@@ -173,6 +177,7 @@ def _print_report(result: PromptReport) -> None:
             )
         )
     rows.append(("content hash", p.content_hash))
+    rows.extend(structured_rows(spec.output, spec.tools))
     rows.append(("includes", ", ".join(p.partials) or "none"))
     if spec.budget:
         rows.append(
@@ -280,6 +285,9 @@ def validate(state: State, paths: tuple[str, ...], as_json: bool, jobs: int | No
         n = len(report.findings)
         summary = f"{report.files} prompt{'s' if report.files != 1 else ''} checked, "
         summary += "no findings" if not n else f"{n} finding{'s' if n != 1 else ''}"
+        warnings = sum(1 for f in report.findings if f.is_warning)
+        if warnings:
+            summary += f" ({warnings} warning{'s' if warnings != 1 else ''}, which fail nothing)"
         click.echo(summary, err=True)
     if not report.ok:
         sys.exit(ExitCode.FINDINGS)
@@ -386,4 +394,7 @@ def _rendered_json(prompt: Prompt, rendered: Rendered) -> dict[str, Any]:
         "messages": rendered.messages,
         "text": rendered.text,
         "tokens": prompt.count_tokens(rendered).to_json(),
+        # What an OpenAI-compatible client posts: model, params, messages, response_format,
+        # tools (issue 12 §4).
+        "request": prompt.request(rendered),
     }

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import click
 
 from promptreg.cli._base import State, cli, emit_json, json_option, print_table, short_commit
-from promptreg.errors import ExitCode
+from promptreg.cli.remote import offline_option, remote_json, remote_notes
+from promptreg.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
     from promptreg.app.diff import PromptDiff
@@ -19,14 +20,18 @@ if TYPE_CHECKING:
 @cli.command()
 @click.argument("name")
 @click.option("--env", "env", metavar="ENV", help="Only this environment.")
+@offline_option
 @json_option
 @click.pass_obj
-def history(state: State, name: str, env: str | None, as_json: bool) -> None:
+def history(state: State, name: str, env: str | None, offline: bool, as_json: bool) -> None:
     """Deployments of NAME, newest first: when, who, what, why; then the tags that do not
-    count as deployments (REJECTED, with the reason)."""
+    count as deployments (REJECTED, with the reason). Deployments that exist only in this
+    clone are marked (local only), and environments the remote has moved on in are named."""
+    from promptreg.registry.remote_view import remote_view
     from promptreg.registry.rollback import next_rollback
 
     registry = state.registry
+    view = remote_view(registry, offline=offline)
     log = registry.deployment_log(name, env)
     deployments = log.valid
     if not deployments and not log.rejected:
@@ -38,7 +43,10 @@ def history(state: State, name: str, env: str | None, as_json: bool) -> None:
         emit_json(
             {
                 "name": name,
-                "deployments": [d.to_json() for d in deployments],
+                "deployments": [
+                    {**d.to_json(), "local_only": d.tag in view.local_only} for d in deployments
+                ],
+                "remote": remote_json(view, {(name, e): by_env[e] for e in envs}),
                 "rejected": [r.to_json() for r in log.rejected],
                 "next_rollback": {
                     e: None if d is None else {"version": d.version, "seq": d.seq, "tag": d.tag}
@@ -57,7 +65,10 @@ def history(state: State, name: str, env: str | None, as_json: bool) -> None:
             str(d.seq),
             d.date.replace("T", " "),
             d.tagger,
-            d.action + (" (forced)" if d.forced else "") + (" (legacy hash)" if d.legacy else ""),
+            d.action
+            + (" (forced)" if d.forced else "")
+            + (" (legacy hash)" if d.legacy else "")
+            + (" (local only)" if d.tag in view.local_only else ""),
             d.version,
             short_commit(d.commit),
             d.reason or "",
@@ -78,6 +89,7 @@ def history(state: State, name: str, env: str | None, as_json: bool) -> None:
         for r in log.rejected
     ]
     print_table(("ENV", "SEQ", "WHEN", "WHO", "ACTION", "VERSION", "COMMIT", "REASON"), rows)
+    remote_notes(view, {(name, e): by_env[e] for e in envs})
     if nexts:
         click.echo()
     for e, target in nexts.items():
@@ -120,24 +132,44 @@ def verify_command(state: State, as_json: bool) -> None:
 
 
 @cli.command()
+@offline_option
 @json_option
 @click.pass_obj
-def status(state: State, as_json: bool) -> None:
-    """Every prompt against every environment, with the working tree's version."""
+def status(state: State, offline: bool, as_json: bool) -> None:
+    """Every prompt against every environment, with the working tree's version. A version
+    marked `*` runs only in this clone (not on the remote); environments the remote has moved
+    on in are named under the table."""
     from promptreg.registry.history import status as run
+    from promptreg.registry.remote_view import remote_view
 
     rows = run(state.registry)
+    view = remote_view(state.registry, offline=offline)
     envs = state.registry.environments
+    groups = {
+        (r.name, e): [d] if (d := r.deployed[e]) is not None else [] for r in rows for e in envs
+    }
     if as_json:
-        emit_json({"environments": list(envs), "prompts": [r.to_json() for r in rows]})
+        emit_json(
+            {
+                "environments": list(envs),
+                "prompts": [r.to_json() for r in rows],
+                "remote": remote_json(view, groups),
+            }
+        )
         return
     table = []
     for r in rows:
         cells = [r.name, r.tree_version or "—"]
-        cells += [(d.version if d else "—") for d in (r.deployed[e] for e in envs)]
+        for e in envs:
+            d = r.deployed[e]
+            local = "*" if d is not None and d.tag in view.local_only else ""
+            cells.append(d.version + local if d else "—")
         cells.append(", ".join(r.markers))
         table.append(tuple(cells))
     print_table(("PROMPT", "TREE", *(e.upper() for e in envs), "NOTES"), table)
+    if any(d.tag in view.local_only for ds in groups.values() for d in ds):
+        click.echo(f"* runs only in this clone: `promptreg sync` pushes it to {view.remote}")
+    remote_notes(view, groups)
 
 
 @cli.command()
@@ -246,14 +278,20 @@ def _colour(line: str) -> str:
 
 
 @cli.command()
-@click.option("--env", "env", required=True, metavar="ENV", help="Environment to export.")
+@click.argument("name", required=False, metavar="[NAME]")
+@click.option("--env", "env", metavar="ENV", help="Environment to export as a bundle.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["prompty", "prompt.yml", "dotprompt"]),
+    help="Write prompt NAME in another tool's format instead (see `promptreg import`).",
+)
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("prompts.lock.json"),
-    show_default=True,
-    help="Bundle file to write.",
+    default=None,
+    help="File to write (a bundle: prompts.lock.json; --format: standard output).",
 )
 @click.option(
     "--sign",
@@ -264,8 +302,28 @@ def _colour(line: str) -> str:
 )
 @json_option
 @click.pass_obj
-def export(state: State, env: str, output: Path, sign_key: Path | None, as_json: bool) -> None:
-    """Write every prompt deployed to ENV into one JSON bundle, for deploys without .git."""
+def export(
+    state: State,
+    *,
+    name: str | None,
+    env: str | None,
+    fmt: str | None,
+    output: Path | None,
+    sign_key: Path | None,
+    as_json: bool,
+) -> None:
+    """Write every prompt deployed to ENV into one JSON bundle, for deploys without .git; or,
+    with NAME --format, one prompt as a Prompty, GitHub Models or Dotprompt file."""
+    if name is not None or fmt is not None:
+        from promptreg.cli.formats import export_prompt
+
+        if env is not None or sign_key is not None:
+            raise UsageError("NAME --format exports one prompt: --env and --sign are for bundles")
+        export_prompt(state, name=name, fmt=fmt, output=output, as_json=as_json)
+        return
+    if env is None:
+        raise UsageError("give --env ENV (a bundle) or NAME --format FORMAT (one prompt)")
+    output = output or Path("prompts.lock.json")
     from promptreg.registry.bundle_export import export_bundle
 
     done = export_bundle(state.registry, env, output, sign_key=sign_key)

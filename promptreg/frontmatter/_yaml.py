@@ -22,7 +22,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from promptreg._atomic import atomic_write
 from promptreg.frontmatter.yamldoc import YamlDoc
 
 if TYPE_CHECKING:
@@ -69,6 +68,7 @@ def rewrite_front_matter(path: Path, edit: Callable[[Any], None]) -> bool:
 
     from ruamel.yaml import YAML
 
+    from promptreg._atomic import atomic_write
     from promptreg.errors import PromptregError
     from promptreg.frontmatter.split import FrontMatterError, split_front_matter
 

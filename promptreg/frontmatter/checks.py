@@ -3,6 +3,7 @@ the collector that turns problems into findings at the line of the field at faul
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -34,6 +35,21 @@ def describe(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     return type(value).__name__
+
+
+def json_type(value: Any) -> str:
+    """The JSON Schema type name of a YAML/JSON value (inputs typed from a sample or a default)."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, Mapping):
+        return "object"
+    return "string"
 
 
 def value_has_type(value: Any, type_name: str) -> bool:
@@ -111,3 +127,25 @@ def is_pos_int(v: Any) -> bool:
 
 def is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def not_json(value: Any, where: Where) -> tuple[Where, str] | None:
+    """Where and why `value` cannot be sent as JSON in an API request (and so cannot be
+    hashed as canonical JSON): a key that is not a string, or a number that is not finite
+    (`.nan`, `.inf`). Iterative: the reader already bounds the nesting."""
+    stack: list[tuple[Any, Where]] = [(value, where)]
+    while stack:
+        item, at = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return at, f"{item!r} is not a finite number; an API request is JSON, which has none"
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if not isinstance(key, str):
+                    return at, (
+                        f"key {key!r} is {describe(key)}: API parameter names are strings "
+                        "(quote it)"
+                    )
+                stack.append((child, (*at, key)))
+        elif isinstance(item, list):
+            stack.extend((child, (*at, i)) for i, child in enumerate(item))
+    return None

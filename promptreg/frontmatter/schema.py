@@ -6,10 +6,9 @@ the first problem so one run shows everything wrong with a file.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promptreg.findings import Finding
 from promptreg.frontmatter.checks import (
@@ -20,10 +19,10 @@ from promptreg.frontmatter.checks import (
     is_map,
     is_pos_int,
     is_str,
+    not_json,
     value_has_type,
 )
 from promptreg.frontmatter.inputs import text_problem
-from promptreg.frontmatter.schema_evals import parse_evals
 from promptreg.frontmatter.spec import (
     INPUT_TYPES,
     MISSING,
@@ -35,6 +34,9 @@ from promptreg.frontmatter.spec import (
 from promptreg.frontmatter.yamldoc import YamlDoc
 from promptreg.versions import SEMVER
 
+if TYPE_CHECKING:
+    from promptreg.frontmatter.structured import OutputSpec, ToolSpec
+
 TOP_LEVEL_KEYS = (
     "version",
     "description",
@@ -44,6 +46,9 @@ TOP_LEVEL_KEYS = (
     "budget",
     "sample",
     "evals",
+    "output",
+    "tools",
+    "whitespace",
     "metadata",
 )
 _INPUT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
@@ -117,7 +122,23 @@ def parse_spec(doc: YamlDoc, path: str) -> tuple[PromptSpec | None, list[Finding
         ("sample",), sample, is_map, "a mapping of input name to value"
     ):
         sample = None
-    evals = parse_evals(c, data.get("evals"))
+    output: OutputSpec | None = None
+    tools: tuple[ToolSpec, ...] = ()
+    if "output" in data or "tools" in data:  # imported only then: it is off the runtime path
+        from promptreg.frontmatter.structured import parse_output, parse_tools
+
+        output = parse_output(c, data.get("output"))
+        tools = parse_tools(c, data.get("tools"))
+    evals = None
+    if data.get("evals") is not None:  # (its schema is imported only then: issue 9)
+        from promptreg.frontmatter.schema_evals import parse_evals
+
+        schema = output.schema if output else None
+        evals = parse_evals(c, data.get("evals"), output_schema=schema)
+    whitespace = data.get("whitespace", "trim")
+    if whitespace not in ("trim", "keep"):
+        c.add(("whitespace",), "PR023", f"{whitespace!r}: use trim (the default) or keep")
+        whitespace = "trim"
     metadata = data.get("metadata", {})
     c.typed(("metadata",), metadata, is_map, "a mapping")
 
@@ -132,6 +153,9 @@ def parse_spec(doc: YamlDoc, path: str) -> tuple[PromptSpec | None, list[Finding
         budget=budget,
         sample=sample,
         evals=evals,
+        output=output,
+        tools=tools,
+        whitespace=whitespace,
         metadata=metadata,
         raw=data,
     )
@@ -175,33 +199,11 @@ def _model(c: Collector, data: Mapping[str, Any]) -> ModelSpec | None:
     if not c.typed(("model", "params"), params, is_map, "a mapping of API parameters"):
         ok = False
     else:
-        problem = _not_json(params, ("model", "params"))
+        problem = not_json(params, ("model", "params"))
         if problem is not None:
             c.add(problem[0], "PR023", problem[1])
             ok = False
     return ModelSpec(model["provider"], model["name"], params) if ok else None
-
-
-def _not_json(value: Any, where: Where) -> tuple[Where, str] | None:
-    """Where and why `value` cannot be sent as JSON in an API request (and so cannot be
-    hashed as canonical JSON): a key that is not a string, or a number that is not finite
-    (`.nan`, `.inf`). Iterative: the reader already bounds the nesting."""
-    stack: list[tuple[Any, Where]] = [(value, where)]
-    while stack:
-        item, at = stack.pop()
-        if isinstance(item, float) and not math.isfinite(item):
-            return at, f"{item!r} is not a finite number; an API request is JSON, which has none"
-        if isinstance(item, dict):
-            for key, child in item.items():
-                if not isinstance(key, str):
-                    return at, (
-                        f"key {key!r} is {describe(key)}: API parameter names are strings "
-                        "(quote it)"
-                    )
-                stack.append((child, (*at, key)))
-        elif isinstance(item, list):
-            stack.extend((child, (*at, i)) for i, child in enumerate(item))
-    return None
 
 
 def _inputs(c: Collector, inputs: Any) -> dict[str, InputSpec]:

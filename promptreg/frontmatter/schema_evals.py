@@ -14,8 +14,10 @@ from promptreg.frontmatter.spec import METRIC_KINDS, Evals, Metric, ModelSpec
 _CONTENT_HASH = re.compile(r"sha256:[0-9a-f]{64}\Z")
 
 
-def parse_evals(c: Collector, evals: Any) -> Evals | None:
-    """The typed evals block, or None when it is absent or too broken to use."""
+def parse_evals(c: Collector, evals: Any, *, output_schema: Any = None) -> Evals | None:
+    """The typed evals block, or None when it is absent or too broken to use. A `json_schema`
+    metric without a `schema` of its own takes `output_schema`, the prompt's `output.schema`
+    as JSON Schema (issue 12 §4), when there is one."""
     if evals is None:
         return None
     if not isinstance(evals, dict):
@@ -50,6 +52,13 @@ def parse_evals(c: Collector, evals: Any) -> Evals | None:
         )
         raw_metrics = []
     for i, m in enumerate(raw_metrics):
+        if (
+            output_schema is not None
+            and isinstance(m, dict)
+            and m.get("kind") == "json_schema"
+            and "schema" not in m
+        ):
+            m = {**m, "schema": output_schema}
         metric = _metric(bad, i, m, {x.name for x in metrics})
         if metric is not None:
             metrics.append(metric)

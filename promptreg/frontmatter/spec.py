@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from promptreg.frontmatter.structured import OutputSpec, ToolSpec
 
 INPUT_TYPES: Final = ("string", "integer", "number", "boolean", "array", "object")
 METRIC_KINDS: Final = (
@@ -106,5 +109,14 @@ class PromptSpec:
     budget: Budget | None = None
     sample: Mapping[str, Any] | None = None
     evals: Evals | None = None
+    output: OutputSpec | None = None  # the response asked for (issue 12 §4)
+    tools: tuple[ToolSpec, ...] = ()  # function tools the model may call
     metadata: Mapping[str, Any] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict)
+    # A `.prompty` file (issue 12 §1): `prompty1`/`prompty2`, whose rendering rules apply
+    # (promptreg/prompty.py); `soft_names` are names a Mustache section may find in its item.
+    dialect: str | None = None
+    # `whitespace: keep` (issue 12 §3): messages byte for byte (template/render.py keep_edges)
+    whitespace: str = "trim"
+    soft_names: frozenset[str] = frozenset()
+    source_body: str | None = None  # the `.prompty` body as written (what `diff` shows)

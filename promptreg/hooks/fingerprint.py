@@ -46,17 +46,25 @@ class Fingerprint:
     model: Any
     partials: Mapping[str, str]
     inputs: Any = None  # the `inputs:` mapping as written: what callers must pass
+    asks: Any = None  # `output`, `tools` and `whitespace` as written (issue 12)
 
 
-def fingerprint(data: bytes, env: TemplateEnv) -> Fingerprint | None:
+def fingerprint(data: bytes, env: TemplateEnv, *, prompty: bool = False) -> Fingerprint | None:
     """The fingerprint of a prompt file's bytes; None when it is too broken to have one (not
     UTF-8, no front-matter, YAML that does not parse, a template that does not parse): the
-    validate hook reports those."""
+    validate hook reports those. `prompty`: a `.prompty` file, read through its Prompty view
+    (promptreg/prompty.py), as the loader reads it."""
     try:
         parts = split_front_matter(decode_source(data))
         doc = read_yaml(parts.front_matter, line_offset=1, cache=env.code_cache)
     except (UnicodeDecodeError, FrontMatterError, YamlError):
         return None
+    dialect = None
+    if prompty:
+        from promptreg.project.prompty import adapt
+
+        adapted = adapt(doc, parts, lambda *_: None, None)
+        doc, parts, dialect = adapted.doc, adapted.parts, adapted.dialect
     if not isinstance(doc.data, dict):
         return None
     body = parts.body
@@ -68,11 +76,14 @@ def fingerprint(data: bytes, env: TemplateEnv) -> Fingerprint | None:
     return Fingerprint(
         version=version if isinstance(version, str) else None,
         version_line=doc.position(("version",))[0],
-        content_hash=content_hash(body, partials, front_matter=doc.data, cache=env.code_cache),
+        content_hash=content_hash(
+            body, partials, front_matter=doc.data, cache=env.code_cache, dialect=dialect
+        ),
         body=body,
         model=model,
         partials=partials,
         inputs=doc.data.get("inputs"),
+        asks=[doc.data.get(key) for key in ("output", "tools", "whitespace")],
     )
 
 
@@ -83,6 +94,8 @@ def changed_parts(old: Fingerprint, new: Fingerprint) -> list[str]:
         out.append("body")
     if old.model != new.model:
         out.append("model")
+    if old.asks != new.asks:
+        out.append("output/tools")
     names = sorted(set(old.partials) | set(new.partials))
     out.extend(n for n in names if old.partials.get(n) != new.partials.get(n))
     return out

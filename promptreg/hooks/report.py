@@ -26,4 +26,4 @@ class HookReport:
 
     @property
     def ok(self) -> bool:
-        return not self.findings and not self.fixed
+        return all(f.is_warning for f in self.findings) and not self.fixed

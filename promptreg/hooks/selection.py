@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from promptreg.names import SUFFIX
+from promptreg.names import SUFFIXES
 from promptreg.project.project import Project, in_hidden_directory
 from promptreg.template.environment import TemplateEnv
 
@@ -36,7 +36,7 @@ def classify(project: Project, files: Iterable[Path]) -> Selection:
         if path in seen:
             continue
         seen.add(path)
-        if path.name.endswith(SUFFIX):
+        if path.name.endswith(SUFFIXES):
             if not in_hidden_directory(path, prompts_dir):  # as every walk of prompts/ does
                 out.prompts.append(path)
         elif path.is_relative_to(prompts_dir):

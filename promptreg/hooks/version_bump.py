@@ -26,7 +26,7 @@ from promptreg.hooks.fingerprint import (
 from promptreg.hooks.report import Fixed, HookReport
 from promptreg.hooks.revisions import differing_paths
 from promptreg.hooks.selection import classify, expand
-from promptreg.names import SUFFIX
+from promptreg.names import PROMPTY_SUFFIX, SUFFIXES
 from promptreg.project.project import Project
 from promptreg.versions import Version
 
@@ -170,10 +170,11 @@ def run_version_bump(
                 continue
             if data == old_data and not (partials_changed and has_references(data)):
                 continue  # the same bytes, and no partial they could include has changed
-            new = fingerprint(data, new_env)
+            prompty = path.name.endswith(PROMPTY_SUFFIX)
+            new = fingerprint(data, new_env, prompty=prompty)
             if new is None:
                 continue
-            old = fingerprint(old_data, old_env) if old_data is not None else None
+            old = fingerprint(old_data, old_env, prompty=prompty) if old_data is not None else None
             name = project.name_for(path)
             problem = check_bump(name, old, new, base_label=label)
             if problem is None:
@@ -195,17 +196,27 @@ def _partials_changed(ctx: HookContext) -> bool:
     if under is None:
         return True
     paths = differing_paths(ctx.store, ctx.sides, "" if under == "." else under)
-    return any(not p.endswith(SUFFIX) for p in paths)
+    return any(not p.endswith(SUFFIXES) for p in paths)
 
 
 def set_version(path: Path, version: str) -> bool:
-    """Rewrite the `version:` of the prompt file at `path`, changing nothing else."""
+    """Rewrite the `version:` of the prompt file at `path`, changing nothing else (a Prompty v2
+    file that keeps it as `metadata.version` has that one rewritten)."""
     from promptreg.frontmatter._yaml import rewrite_front_matter
 
     def edit(data: Any) -> None:
-        data["version"] = version
+        if "version" not in data and _metadata_version(data) is not None:
+            data["metadata"]["version"] = version
+        else:
+            data["version"] = version
 
     return rewrite_front_matter(path, edit)
+
+
+def _metadata_version(data: Any) -> Any:
+    """A Prompty v2 file's `metadata.version` (None: it has none)."""
+    metadata = data.get("metadata") if isinstance(data, dict) else None
+    return metadata.get("version") if isinstance(metadata, dict) else None
 
 
 @dataclass(frozen=True)
@@ -232,6 +243,8 @@ def bump_prompt(project: Project, ref: str, part: str = "patch") -> Bumped:
     except (FrontMatterError, YamlError, UnicodeDecodeError) as err:
         raise UsageError(f"cannot read the front-matter: {err}", path=shown) from None
     current = data.get("version") if isinstance(data, dict) else None
+    if current is None and path.name.endswith(PROMPTY_SUFFIX):
+        current = _metadata_version(data)
     try:
         old = Version(current) if isinstance(current, str) else None
     except ValueError:

@@ -90,6 +90,10 @@ class Config:
     evals: EvalsConfig = field(default_factory=EvalsConfig)
     signing: SigningConfig = field(default_factory=SigningConfig)
     limits: Limits = field(default_factory=Limits)
+    # The shared remote (issue 10): `remote:` names it (default: origin, when there is one);
+    # `push: false` keeps promote/rollback local unless --push is given.
+    remote: str | None = None
+    push: bool = True
 
     @property
     def pricing(self) -> Pricing:
@@ -103,6 +107,8 @@ def find_root(start: Path) -> Path:
     """The nearest ancestor of `start` holding `promptreg.yaml`, else the root of the git work
     tree `start` is in (`repository.work_tree_root`), else `start`."""
     start = start.resolve()
+    if (start / "HEAD").is_file() and (start / "objects").is_dir() and (start / "refs").is_dir():
+        return start  # a bare repository (a mirror) is its own root, wherever it sits
     for directory in (start, *start.parents):
         if (directory / CONFIG_FILE).exists():
             return directory
@@ -156,7 +162,10 @@ def _parse(doc: YamlDoc, root: Path, path: Path, shown: str) -> Config:
     fail, expect = check.fail, check.expect
 
     expect((), data, dict, "a mapping")
-    known = {"prompts_dir", "environments", "lint", "pricing", "evals", "signing", "limits"}
+    known = {
+        *("prompts_dir", "environments", "lint", "pricing", "evals", "signing", "limits"),
+        *("remote", "push"),
+    }
     for key in data:
         if key not in known:
             raise fail((key,), f"unknown key; expected one of {', '.join(sorted(known))}")
@@ -203,6 +212,13 @@ def _parse(doc: YamlDoc, root: Path, path: Path, shown: str) -> Config:
     evals = _parse_evals(data.get("evals", {}), check, tuple(envs))
     signing = _parse_signing(data.get("signing", {}), tuple(envs), check)
     limits = _parse_limits(data.get("limits", {}), check)
+    remote = data.get("remote")
+    if remote is not None:
+        expect(("remote",), remote, str, "the name or URL of a git remote")
+        if not remote or remote.startswith("-") or any(c in remote for c in "\n\0"):
+            raise fail(("remote",), f"{remote!r} is not a remote name or URL")
+    push = data.get("push", True)
+    expect(("push",), push, bool, "true or false")
     return Config(
         root=root,
         prompts_dir=resolved,
@@ -213,6 +229,8 @@ def _parse(doc: YamlDoc, root: Path, path: Path, shown: str) -> Config:
         evals=evals,
         signing=signing,
         limits=limits,
+        remote=remote,
+        push=push,
     )
 
 

@@ -23,7 +23,7 @@ from promptreg.frontmatter.schema import parse_spec
 from promptreg.frontmatter.spec import PromptSpec
 from promptreg.frontmatter.split import FileParts, FrontMatterError, split_front_matter
 from promptreg.frontmatter.yamldoc import YamlDoc, YamlError
-from promptreg.names import name_problem
+from promptreg.names import PROMPTY_SUFFIX, name_problem
 from promptreg.template.environment import Closure, TemplateEnv
 from promptreg.template.markers import MARKER
 from promptreg.template.prompt import Prompt
@@ -63,7 +63,7 @@ def read_prompt_file(
     """Read and check a prompt file on disk."""
     pf = PromptFile(path=path, shown=shown, name=name)
     data = pf.data = _read_bytes(pf, max_bytes, env.prompts_dir)
-    return pf if data is None else _parse(pf, data, env)
+    return pf if data is None else _parse(pf, data, env, on_disk=True)
 
 
 def read_front_matter(
@@ -80,7 +80,7 @@ def read_front_matter(
     data = _read_bytes(pf, max_bytes, prompts_dir)
     text = None if data is None else _decode(pf, data)
     if text is not None:
-        _parse_front_matter(pf, text, cache)
+        _parse_front_matter(pf, text, cache, on_disk=True)
     return pf
 
 
@@ -115,9 +115,9 @@ def load_light(
     )
 
 
-def _parse(pf: PromptFile, data: bytes, env: TemplateEnv) -> PromptFile:
+def _parse(pf: PromptFile, data: bytes, env: TemplateEnv, *, on_disk: bool = False) -> PromptFile:
     text = _decode(pf, data)
-    if text is None or not _parse_front_matter(pf, text, env.code_cache):
+    if text is None or not _parse_front_matter(pf, text, env.code_cache, on_disk=on_disk):
         return pf
     _read_template(pf, env)
     if pf.findings or pf.spec is None or pf.template is None or pf.closure is None or not pf.parts:
@@ -136,24 +136,55 @@ def _parse(pf: PromptFile, data: bytes, env: TemplateEnv) -> PromptFile:
     return pf
 
 
-def _parse_front_matter(pf: PromptFile, text: str, cache: CodeCache | None) -> bool:
-    """Split and check the front-matter; False when the template cannot even be looked at."""
+def _parse_front_matter(
+    pf: PromptFile, text: str, cache: CodeCache | None, *, on_disk: bool = False
+) -> bool:
+    """Split and check the front-matter; False when the template cannot even be looked at.
+    A `.prompty` file is read through its Prompty view (project/prompty.py); `on_disk`: a
+    sample file it names (`${file:...}`) can be read beside it."""
     problem = name_problem(pf.name)
     if problem:
         pf.add(1, 1, "PR005", problem)
     try:
         pf.parts = split_front_matter(text)
     except FrontMatterError as err:
-        pf.add(err.line, 1, err.code, err.message)
+        if not _foreign(pf, text, None):
+            pf.add(err.line, 1, err.code, err.message)
         return False
     try:
         pf.doc = read_yaml(pf.parts.front_matter, line_offset=1, cache=cache)
-    except YamlError as err:
+    except YamlError as err:  # said first, also in a Dotprompt file: `import` needs YAML too
         pf.add(err.line, err.col, _YAML_CODES[err.kind], err.message)
         return False
+    adapted = None
+    if pf.path.name.endswith(PROMPTY_SUFFIX):
+        from promptreg.project.prompty import adapt, disk_reader
+
+        reader = disk_reader(pf.path) if on_disk else None
+        adapted = adapt(pf.doc, pf.parts, pf.add, reader)
+        pf.doc, pf.parts = adapted.doc, adapted.parts
     pf.spec, spec_findings = parse_spec(pf.doc, pf.shown)
+    if spec_findings and _foreign(pf, text, pf.doc.data):
+        pf.spec = pf.doc = None  # nothing else to lint: the file is not a promptreg prompt
+        return False
     pf.findings.extend(spec_findings)
+    if adapted is not None and pf.spec is not None:
+        from promptreg.project.prompty import with_dialect
+
+        pf.spec = with_dialect(pf.spec, adapted)
     return True
+
+
+def _foreign(pf: PromptFile, text: str, front: object) -> bool:
+    """A Dotprompt file (same suffix, other format): one finding, PR090, naming `import`,
+    instead of the schema and Jinja errors it would otherwise raise. Asked only once the
+    file has failed as a promptreg prompt."""
+    from promptreg.frontmatter.foreign import CODE, dotprompt_finding
+
+    found = dotprompt_finding(text, front, pf.shown)
+    if found is not None:
+        pf.add(found[0], 1, CODE, found[1])
+    return found is not None
 
 
 def _read_bytes(pf: PromptFile, max_bytes: int, prompts_dir: Path | None) -> bytes | None:
@@ -224,6 +255,10 @@ def _read_template(pf: PromptFile, env: TemplateEnv) -> None:
     except jinja2.TemplateSyntaxError as err:
         code = getattr(err, "code", "PR040")  # PR055: cannot be compiled within limits
         line, col, message = syntax_error_position(body, err, env.env.preprocess(body))
+        if code == "PR040":
+            from promptreg.template.text_lint import raw_hint
+
+            message += raw_hint(body, line, message, offset + line)
         pf.add(offset + line, col, code, message)
         return
     except (ValueError, RecursionError) as err:  # Jinja's lexer and parser do not catch these

@@ -10,7 +10,14 @@ from pathlib import Path
 from promptreg.codecache import code_cache_for
 from promptreg.errors import PromptFileError, PromptNotFoundError, UsageError
 from promptreg.frontmatter.split import FrontMatterError, split_front_matter
-from promptreg.names import SUFFIX, name_for_path, name_problem, path_for_name
+from promptreg.names import (
+    PROMPTY_SUFFIX,
+    SUFFIXES,
+    name_for_path,
+    name_problem,
+    path_for_name,
+    strip_suffix,
+)
 from promptreg.project.config import Config, find_root, load_config
 from promptreg.project.loader import PromptFile, read_front_matter, read_prompt_file
 from promptreg.project.serving import add_serving_findings
@@ -63,7 +70,7 @@ class Project:
                 return name_for_path(path, self.prompts_dir)  # no symlinks to resolve
             return name_for_path(path.resolve(), self._real_prompts_dir)
         except ValueError:
-            return path.name[: -len(SUFFIX)] if path.name.endswith(SUFFIX) else path.name
+            return strip_suffix(path.name)
 
     def shown(self, path: Path) -> str:
         """How to print a path: relative to the working directory when it is below it."""
@@ -79,13 +86,15 @@ class Project:
         if not _can_name_a_file(ref):
             raise PromptNotFoundError(self._not_found(ref, name_problem(ref)))
         as_path = Path(ref)
-        if ref.endswith(SUFFIX) and as_path.is_file():
+        if ref.endswith(SUFFIXES) and as_path.is_file():
             # Not resolved: a symlink on the way must stay visible to be refused (PR006).
             return Path(os.path.abspath(as_path))
         problem = name_problem(ref)
         candidate = path_for_name(ref, self.prompts_dir) if problem is None else None
         if candidate is not None and is_file(candidate):
             return candidate
+        if candidate is not None and is_file(prompty := candidate.with_suffix(PROMPTY_SUFFIX)):
+            return prompty
         raise PromptNotFoundError(self._not_found(ref, problem))
 
     def _not_found(self, ref: str, problem: str | None) -> str:
@@ -182,7 +191,7 @@ class Project:
         root = Path(os.path.abspath(self.prompts_dir))
         texts: dict[str, str] = {}
         for path in walk_files(root):
-            if path.name.endswith(SUFFIX):
+            if path.name.endswith(SUFFIXES):
                 continue
             try:
                 texts[path.relative_to(root).as_posix()] = read_text(path)
@@ -222,7 +231,7 @@ def in_hidden_directory(path: Path, directory: Path) -> bool:
 
 def prompt_files_under(directory: Path) -> list[Path]:
     """The prompt files `walk_files` finds under `directory`, in path order."""
-    return sorted(p for p in walk_files(directory) if p.name.endswith(SUFFIX))
+    return sorted(p for p in walk_files(directory) if p.name.endswith(SUFFIXES))
 
 
 def load(path: str | os.PathLike[str]) -> Prompt:

@@ -56,7 +56,8 @@ def add_serving_findings(pf: PromptFile, allowed_models: Collection[str]) -> Non
     # As written: a declared name the schema refused (PR023) is not "undeclared" (PR041) too.
     written = {n for n in inputs if isinstance(n, str)}
     offset = pf.body_line - 1
-    for name in sorted(pf.closure.variables - set(declared_inputs(pf)) - written):
+    soft = pf.spec.soft_names if pf.spec is not None else frozenset()
+    for name in sorted(pf.closure.variables - set(declared_inputs(pf)) - written - soft):
         line, partial = pf.closure.uses.get(name, (1, None))
         where = f" (in {partial})" if partial else ""
         pf.add(

@@ -33,7 +33,7 @@ from promptreg.errors import (
     SignatureError,
     UsageError,
 )
-from promptreg.names import SUFFIX
+from promptreg.names import strip_suffix
 from promptreg.project.loader import load_light
 from promptreg.registry.bundle_read import Entry, parse_bundle, read_capped
 from promptreg.registry.selectors import parse_selector
@@ -54,10 +54,15 @@ def signature_path(bundle: Path) -> Path:
     return bundle.with_name(bundle.name + ".sig")
 
 
-def content_hash_of(body: str, partials: Mapping[str, str], front_matter: Mapping[str, Any]) -> str:
+def content_hash_of(
+    body: str,
+    partials: Mapping[str, str],
+    front_matter: Mapping[str, Any],
+    dialect: str | None = None,
+) -> str:
     """A bundled prompt's content hash, over the partials the bundle lists (no template is
     compiled): the one call into `environment.content_hash`, so its scheme lives in one place."""
-    return content_hash(body, dict(partials), front_matter=front_matter)
+    return content_hash(body, dict(partials), front_matter=front_matter, dialect=dialect)
 
 
 def records_hash(
@@ -204,7 +209,7 @@ def _prompt(entry: Entry, shown: str) -> Prompt:
             raise FileNotFoundError(partial)
         return partials[partial]
 
-    prompts_dir = entry.path[: len(entry.path) - len(entry.name + SUFFIX)].rstrip("/")
+    prompts_dir = strip_suffix(entry.path)[: -len(entry.name)].rstrip("/")
     env = TemplateEnv(Path(prompts_dir or "."), read)
     try:
         prompt = load_light(
@@ -215,7 +220,7 @@ def _prompt(entry: Entry, shown: str) -> Prompt:
             env=env,
             content_hash=entry.content_hash,  # stands only once `actual` below agrees
         )
-        actual = content_hash_of(prompt.body, partials, prompt.spec.raw)
+        actual = content_hash_of(prompt.body, partials, prompt.spec.raw, prompt.spec.dialect)
     except PromptFileError as err:
         first = err.findings[0]
         raise BundleError(

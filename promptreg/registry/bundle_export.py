@@ -42,7 +42,7 @@ def build_bundle(registry: Registry, env: str) -> dict[str, Any]:
         if data is None:
             raise BundleError(f"{name}: {path} does not exist at {prompt.revision[:12]}")
         partials = prompt.partial_sources()
-        actual = content_hash_of(prompt.body, partials, prompt.spec.raw)
+        actual = content_hash_of(prompt.body, partials, prompt.spec.raw, prompt.spec.dialect)
         if not records_hash(
             deployment.content_hash, actual, prompt.body, partials, prompt.spec.raw
         ):

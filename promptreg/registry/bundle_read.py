@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from promptreg.errors import BundleError
-from promptreg.names import SUFFIX, name_problem
+from promptreg.names import SUFFIXES, name_problem
 from promptreg.registry.tags import Deployment, deployment_tag, parse_deployment_name
 
 FORMAT = "promptreg-bundle/2"
@@ -295,7 +295,7 @@ class _Schema:
         e = self.obj(value, where, _ENTRY)
         path = self.text(e["path"], f"{where}.path")
         if (
-            not (path == name + SUFFIX or path.endswith("/" + name + SUFFIX))
+            not any(path == name + s or path.endswith("/" + name + s) for s in SUFFIXES)
             or path.startswith("/")
             or any(part in ("", ".", "..") for part in path.split("/"))
             or not _PARTIAL.match(path)

@@ -14,10 +14,10 @@ from collections import OrderedDict
 from promptreg.codecache import CodeCache
 from promptreg.errors import PromptFileError, PromptNotFoundError
 from promptreg.findings import Finding
-from promptreg.names import SUFFIX
 from promptreg.project.config import Config
 from promptreg.project.loader import load_light, parse_prompt_bytes
 from promptreg.registry.gitstore import GitStore
+from promptreg.registry.hashcache import with_known_hash
 from promptreg.template.environment import TemplateEnv
 from promptreg.template.prompt import Prompt
 from promptreg.template.sources import IncludeError, decode_source, symlink_message
@@ -40,15 +40,24 @@ class CommitPrompts:
         self._blobs: dict[tuple[str, str], bytes | None] = {}
         self._envs: OrderedDict[str, TemplateEnv] = OrderedDict()
 
-    def prefetch(self, wanted: list[tuple[str, str]]) -> None:
-        """Read the files of many (commit, path) in one pipelined exchange with git."""
+    def prefetch(self, wanted: list[tuple[str, str]], *, full: bool = False) -> None:
+        """Read the files of many (commit, path) in one pipelined exchange with git (for a
+        `full` load: those not loaded with every check yet)."""
         wanted = [
             key
             for key in dict.fromkeys(wanted)
-            if (*key, False) not in self._prompts and key not in self._blobs
+            if (*key, full) not in self._prompts and key not in self._blobs
         ]
         blobs = self._store.read_blobs([f"{commit}:{path}" for commit, path in wanted])
         self._blobs.update(zip(wanted, blobs, strict=True))
+
+    def load_hashed(self, commit: str, name: str, path: str) -> Prompt:
+        """`load(..., full=False)` with the content hash known: from the code cache when this
+        machine computed it for that commit and path before (see hashcache.py)."""
+        prompt = self.load(commit, name, path, full=False)
+        return with_known_hash(
+            prompt, self._code_cache, commit=commit, path=path, config=self._config
+        )
 
     def load(self, commit: str, name: str, path: str, *, full: bool) -> Prompt:
         """Read `name` at `commit` from `path`. `full`: every check `validate` makes on the
@@ -98,7 +107,7 @@ class CommitPrompts:
             depth = name.count("/") + 1
             under = "/".join(path.split("/")[:-depth])
             relative = link[len(under) + 1 :] if under else link
-            message = symlink_message("this prompt file", relative, name + SUFFIX)
+            message = symlink_message("this prompt file", relative, path.rsplit("/", 1)[-1])
             raise PromptFileError([Finding(shown, 1, 1, "PR006", message)])
 
     def _env_at(self, commit: str, path: str, name: str) -> TemplateEnv:

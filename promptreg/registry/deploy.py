@@ -22,17 +22,26 @@ from promptreg.errors import (
     TagExistsError,
     UsageError,
 )
+from promptreg.registry import readmany
 from promptreg.registry.deployed import Deployed, Gate, Released
 from promptreg.registry.refindex import RefIndex
 from promptreg.registry.release import check_releases, message_for_release, release_one
+from promptreg.registry.remote import (
+    env_patterns,
+    fetch_for_deploy,
+    parse_seq,
+    push_refs,
+)
 from promptreg.registry.runtime import Registry
+from promptreg.registry.state_ref import Entry, push_update
+from promptreg.registry.sync import push_existing
 from promptreg.registry.tagging import (
     MAX_ATTEMPTS,
     check_ref,
     create_deployment,
     head_commit,
     next_seq,
-    refuse_unless_it_counts,
+    refuse_if_rejected,
 )
 from promptreg.registry.tags import (
     PREFIX,
@@ -72,6 +81,8 @@ def promote(
     if force and not (reason and reason.strip()):
         raise UsageError("--force needs --reason: the reason is written into the deployment tag")
     released = None
+    if push is not None:  # what the team's remote says first: the environments involved
+        fetch_for_deploy(registry, push, env_patterns(registry, [name], to, from_env))
     if from_env is not None:
         registry.check_env(from_env)
         source = registry.current(name, from_env)
@@ -89,10 +100,14 @@ def promote(
 
     current = registry.current(name, to)
     if current is not None and _runs_already(prompt, current):
+        note = f"{to} already runs {name} {prompt.version} ({current.tag})"
+        # It may run in this clone only: then push what exists (`promptreg sync` for `name`).
+        done: tuple[str, ...] = (f"{note}: nothing to do",)
+        if push is not None:
+            done = push_existing(registry, push, name, note)
         return Deployed(
             name, to, None, prompt.version, commit, "promote", current.tag,
-            released=released,
-            notes=(f"{to} already runs {name} {prompt.version} ({current.tag}): nothing to do",),
+            pushed_to=push, released=released, notes=done,
         )  # fmt: skip
     refusals: list[str] = []
     index = envs.index(to)
@@ -187,6 +202,8 @@ def promote_many(
     before = envs[envs.index(to) - 1] if envs.index(to) > 0 else None
     if from_env is not None:
         registry.check_env(from_env)
+    if push is not None:  # what the team's remote says first: the environments involved
+        fetch_for_deploy(registry, push, env_patterns(registry, names, to, from_env))
     running = _running(registry, [e for e in (to, before, from_env) if e is not None], names)
     refusals: list[tuple[str, PromptregError]] = []
     sources: dict[str, tuple[Prompt, str, Released | None]] = {}
@@ -205,7 +222,9 @@ def promote_many(
             sources[name] = (prompt, source.commit, None)
     else:
         # Checked now, created with the deployment tags: a refusal leaves no release behind.
-        for r in check_releases(registry, names, head_commit(registry)):
+        checked = check_releases(registry, names, head_commit(registry))
+        registry._prefetch([(r.commit, registry.prompt_path(r.name)) for r in checked], full=True)
+        for r in checked:
             sources[r.name] = (registry.load_at(r.commit, r.name), r.commit, r)
     plans: list[_Plan] = []
     results: list[Deployed] = []
@@ -285,11 +304,13 @@ def _deploy_many(
     sign = sign or env in registry.project.config.signing.environments
     for attempt in range(1, MAX_ATTEMPTS + 1):
         items, made = [], []
+        with registry.lock:  # every prompt's log from one listing (readmany.py)
+            logs = readmany.logs(registry.reader, [p.prompt.name for p in plans], env)
         for plan in plans:
             prompt, name = plan.prompt, plan.prompt.name
             # The seq rule of a single promote (`next_seq`): above every valid deployment,
             # stepping over names rejected tags took.
-            tag = deployment_tag(name, env, next_seq(registry.deployment_log(name, env)))
+            tag = deployment_tag(name, env, next_seq(logs[name]))
             check_ref(tag)
             previous = plan.current.tag if plan.current is not None else None
             message = deployment_message(
@@ -319,8 +340,11 @@ def _deploy_many(
         items += [(r.tag, r.commit, message_for_release(registry, r), False) for r in releases]
         names = [tag for _, tag, _ in made] + [r.tag for r in releases]
         objects = store.make_tag_objects(items)
-        for (_, tag, _), obj in zip(made, objects, strict=False):
-            refuse_unless_it_counts(registry, tag, obj)  # as every reader will judge it
+        new_tags = [(tag, obj) for (_, tag, _), obj in zip(made, objects, strict=False)]
+        with registry.lock:  # as every reader will judge them, in one batch
+            verdicts = readmany.judge_refs(registry.reader, new_tags)
+        for (tag, _), verdict in zip(new_tags, verdicts, strict=True):
+            refuse_if_rejected(tag, verdict)
         if push is not None:
             refspecs = [f"{obj}:refs/tags/{tag}" for obj, tag in zip(objects, names, strict=True)]
             refspecs += [
@@ -328,11 +352,16 @@ def _deploy_many(
                 for p in plans
                 if p.released is not None and p.released not in releases
             ]
+            new = [
+                Entry(p.prompt.name, env, parse_seq(tag), obj)
+                for (p, tag, _), obj in zip(made, objects, strict=False)
+            ]
+            more, options = push_update(registry, push, new)  # and the state ref, atomically
             try:
-                store.push(push, refspecs)
+                push_refs(store, push, refspecs + more, options)
             except PushRejectedError:
-                store.fetch_tag_patterns(
-                    push, [deployments_prefix(p.prompt.name, env) + "*" for p in plans]
+                fetch_for_deploy(
+                    registry, push, [deployments_prefix(p.prompt.name, env) + "*" for p in plans]
                 )
                 continue  # the remote has some of those seqs already: take the next ones
         try:

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -57,6 +56,7 @@ from promptreg.registry.verdicts import (
     filed_scores,
     is_legacy_match,
     legacy_hint,
+    make_log,
     newest_first,
     one_line,
     rejection,
@@ -156,7 +156,9 @@ class DeploymentReader:
         prompt all the same (`<tree>:<path>` works), and a bundle would then record a tree as
         the deployed commit. Asked only for tags that passed everything else, so what is read
         is a commit (or a tree or tag a liar named), never a large blob; one exchange."""
-        passed = [tag.target for _, tag, v in judged if isinstance(v, Deployment) and tag]
+        passed = list(
+            dict.fromkeys(tag.target for _, tag, v in judged if isinstance(v, Deployment) and tag)
+        )  # (once per commit: a bulk promotion points thousands of tags at one)
         kinds = dict(zip(passed, self.store.object_types(passed), strict=True))
         out: list[tuple[Candidate, TagObject | None, Verdict]] = []
         for candidate, tag, verdict in judged:
@@ -180,6 +182,8 @@ class DeploymentReader:
         if len(tags) == 1:
             return [first]
         workers = min(8, os.cpu_count() or 1)
+        from concurrent.futures import ThreadPoolExecutor  # (not on an application's start)
+
         with ThreadPoolExecutor(max_workers=workers) as pool:
             return [first, *pool.map(checker.problem, tags[1:])]
 
@@ -206,15 +210,11 @@ class DeploymentReader:
     def log(self, name: str, env: str | None = None) -> DeploymentLog:
         """Every deployment tag of `name` (to `env`, or to every environment), judged."""
         candidates = self.candidates(name, [env] if env else None)
-        verdicts = self.judge(candidates)
-        valid = [v for v in verdicts if isinstance(v, Deployment)]
-        rejected = [v for v in verdicts if isinstance(v, Rejected)]
-        if env is not None:
-            valid.sort(key=lambda d: d.seq, reverse=True)
-        else:
-            valid.sort(key=lambda d: d.order, reverse=True)
-        rejected.sort(key=lambda r: (r.env or "", r.seq or 0, r.tag), reverse=True)
-        return DeploymentLog(valid, rejected)
+        return make_log(self.judge(candidates), env)
+
+    def rejected_seen(self) -> list[Rejected]:
+        """The tags judged so far that do not count (a follower's health reports them)."""
+        return [v for v in list(self._verdicts.values()) if isinstance(v, Rejected)]
 
     def judge_ref(self, ref: str, obj: str) -> Verdict | None:
         """The verdict on `ref` if it pointed at object `obj` (what a push would create);
@@ -333,19 +333,23 @@ class DeploymentReader:
         and the files they point at are read in two pipelined exchanges, not two per tag."""
         todo = [i for i in items if (i[2], i[3]) not in self._releases and i[4] == "tag"]
         data = self._read([i[3] for i in todo])
+        wanted = []
+        for name, _, _, obj, _ in todo:
+            raw = data.get(obj)
+            tag = parse_tag_object(obj, raw) if raw is not None else None
+            if tag is not None and tag.target_type == "commit":
+                wanted.append((tag.target, self._prompt_path(name)))
         if self._prefetch is not None and len(todo) > 1:
-            wanted = []
-            for name, _, _, obj, _ in todo:
-                raw = data.get(obj)
-                tag = parse_tag_object(obj, raw) if raw is not None else None
-                if tag is not None and tag.target_type == "commit":
-                    wanted.append((tag.target, self._prompt_path(name)))
             self._prefetch(wanted)
+        # What each target really is, once per commit and in one exchange (see `_release`).
+        targets = sorted({commit for commit, _ in wanted}) if len(todo) > 1 else []
+        kinds = dict(zip(targets, self.store.object_types(targets), strict=True))
         out = []
         for name, version, ref, obj, kind in items:
             key = (ref, obj)
             if key not in self._releases:
-                self._releases[key] = self._release(name, version, ref, obj, kind, data)
+                found = self._release(name, version, ref, obj, kind, data, kinds=kinds)
+                self._releases[key] = found
             out.append(self._releases[key])
         return out
 
@@ -357,6 +361,8 @@ class DeploymentReader:
         obj: str,
         kind: str,
         data_read: Mapping[str, bytes | None] | None = None,
+        *,
+        kinds: Mapping[str, str] | None = None,
     ) -> Release:
         if kind != "tag":
             return Release(ref, None, f"a lightweight tag (it points at a {kind}), not a release")
@@ -378,7 +384,8 @@ class DeploymentReader:
             recorded = recorded_hash(tag.message) or ""
             problem, _ = self._content_problem(tag.target, name, own_path, version, recorded)
         if problem is None:
-            kind = self.store.object_types([tag.target])[0]
+            known = kinds.get(tag.target) if kinds is not None else None
+            kind = known or self.store.object_types([tag.target])[0]
             if kind != "commit":  # see `_commits_only`
                 problem = f"the tag object says it points at a commit, but that object is a {kind}"
         return Release(ref, tag.target, problem)

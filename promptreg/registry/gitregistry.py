@@ -11,7 +11,7 @@ from typing import Self
 
 from promptreg.codecache import code_cache_for
 from promptreg.errors import GitError, PromptNotFoundError, UsageError
-from promptreg.names import SUFFIX
+from promptreg.names import PROMPTY_SUFFIX, SUFFIX
 from promptreg.project.config import CONFIG_FILE, config_from_text
 from promptreg.project.project import Project
 from promptreg.registry.commits import CommitPrompts
@@ -48,6 +48,7 @@ class GitRegistry:
         self._lock = threading.RLock()
         self._reader: DeploymentReader | None = None
         self._prompts_prefix: str | None = None
+        self._suffixes: dict[str, str] = {}
         self._commits_: CommitPrompts | None = None
         if self._store is not None:
             code_cache = code_cache_for(self._store.root)
@@ -106,9 +107,10 @@ class GitRegistry:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _prefetch(self, wanted: list[tuple[str, str]]) -> None:
-        """Read the files of many deployments in one pipelined exchange with git."""
-        self._commits.prefetch(wanted)
+    def _prefetch(self, wanted: list[tuple[str, str]], *, full: bool = False) -> None:
+        """Read the files of many deployments in one pipelined exchange with git (`full`:
+        for loads with every check)."""
+        self._commits.prefetch(wanted, full=full)
 
     def parse(self, text: str) -> Selector:
         return parse_selector(text, self.environments)
@@ -170,19 +172,56 @@ class GitRegistry:
         """The prompt `name` as committed in `commit` (fully checked)."""
         return self._at_commit(commit, name, path=path, full=True)
 
+    def read_at(self, commit: str, name: str) -> Prompt:
+        """The prompt `name` at `commit` as the read model reads a deployed one (front-matter
+        checked, template analysed when first needed): for showing a version (the site), and
+        shared with the deployments already judged, where `load_at` reads and checks again."""
+        return self._at_commit(commit, name, path=None, full=False)
+
+    def prefetch(self, wanted: list[tuple[str, str]]) -> None:
+        """Read the files of many (commit, name) in one exchange with git, for the `read_at`
+        calls that follow (a review of 2,000 changed prompts: one exchange, not 4,000)."""
+        with self._lock:
+            self._prefetch([(commit, self.prompt_path(name)) for commit, name in wanted])
+
     def prompt_path(self, name: str) -> str:
         """The prompt file's path relative to the repository root (the read model asks for
         it once per tag: the prompts directory is resolved once)."""
+        prefix = self.prompts_prefix
+        suffix = self._suffixes.get(name)
+        if suffix is None:
+            suffix = self._suffixes[name] = self._suffix_of(prefix, name)
+        return prefix + name + suffix
+
+    @property
+    def prompts_prefix(self) -> str:
+        """The prompts directory relative to the repository root, with a trailing `/` (empty
+        when it is the root)."""
         prefix = self._prompts_prefix
         if prefix is None:
             rel = self.project.prompts_dir.resolve().relative_to(self.store.root.resolve())
             prefix = self._prompts_prefix = "" if str(rel) == "." else rel.as_posix() + "/"
-        return prefix + name + SUFFIX
+        return prefix
+
+    def _suffix_of(self, prefix: str, name: str) -> str:
+        """`.prompty` when the prompt is a Prompty file (issue 12 §1), else `.prompt`: as the
+        working tree has it, or HEAD in a bare repository. A name is one file: the same name
+        with both suffixes is refused by `validate` (PR086)."""
+        if not self.store.bare:
+            base = self.project.prompts_dir.joinpath(*name.split("/"))
+            plain = base.with_name(base.name + SUFFIX)
+            prompty = base.with_name(base.name + PROMPTY_SUFFIX)
+            return PROMPTY_SUFFIX if not plain.exists() and prompty.is_file() else SUFFIX
+        if not self.store.has_head() or self.store.read("HEAD", prefix + name + SUFFIX) is not None:
+            return SUFFIX
+        found = self.store.read("HEAD", prefix + name + PROMPTY_SUFFIX) is not None
+        return PROMPTY_SUFFIX if found else SUFFIX
 
     def _load_deployed(self, commit: str, name: str, path: str) -> Prompt:
         """The prompt at `commit`, front-matter checked and content hash computed from what
-        is there (never taken from a tag message): the read model compares the two."""
-        return self._at_commit(commit, name, path=path, full=False)
+        is there (never taken from a tag message): the read model compares the two. The
+        hash of a commit's file seen before comes from the code cache (hashcache.py)."""
+        return self._commits.load_hashed(commit, name, path)
 
     def _at_commit(self, commit: str, name: str, *, path: str | None, full: bool) -> Prompt:
         """Read `name` at `commit` (see `CommitPrompts.load`), from its own path by default."""

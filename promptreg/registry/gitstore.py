@@ -6,11 +6,8 @@ Git is spoken to directly, as argv lists, never through a shell: reads go throug
 writes are `git mktag` + `git update-ref` with an empty old value, so creating a tag that
 already exists fails instead of moving it. GitPython is not used: its command layer is the same
 subprocess call behind a 67 ms import, and its object model costs 25–60 ms a call at 10,000
-tags.
-
-The pieces live beside it: the batch reader (catfile.py), symlink and submodule entries of
-trees (treelinks.py), where the repository is and git's environment (../repository.py), and tag
-objects as bytes (tagpack.py).
+tags. Beside it: catfile.py (the batch reader), treelinks.py (symlink and submodule entries),
+tagpack.py (tag objects as bytes); ../repository.py finds the repository.
 """
 
 from __future__ import annotations
@@ -37,6 +34,9 @@ from promptreg.repository import find_repository, git_env
 
 # Seconds to wait for another git's lock on a ref before calling it stale.
 LOCK_WAIT = 2.0
+# File times come from a coarse clock, a tick (1-10 ms) behind `time.time_ns()`: a ref directory
+# changed less than this long ago may change again with no trace in mtime, size or inode.
+SETTLE_NS = 50_000_000
 # How `update-ref --stdin` names the ref a transaction failed on.
 _LOCKED_REF = re.compile(r"cannot lock ref '([^']+)'")
 
@@ -148,6 +148,7 @@ class GitStore:
         (relative to refs/tags/). It changes whenever a ref in them is added, removed or packed:
         comparing stamps costs a few `stat` calls instead of a git process."""
         stamp: list[object] = []
+        settled = time.time_ns() - SETTLE_NS
         for path in (
             self.common_dir / "packed-refs",
             *(self.common_dir / "refs" / "tags" / d for d in subdirs),
@@ -157,7 +158,9 @@ class GitStore:
             except FileNotFoundError:
                 stamp.append(None)
             else:
-                stamp.append((st.st_mtime_ns, st.st_size, st.st_ino))
+                # Changed a moment ago proves nothing: `object()` equals no later stamp.
+                fresh = st.st_mtime_ns > settled
+                stamp.append(object() if fresh else (st.st_mtime_ns, st.st_size, st.st_ino))
         return tuple(stamp)
 
     def create_tag(self, name: str, commit: str, message: str) -> str:
@@ -285,11 +288,11 @@ class GitStore:
                     raise StaleLockError(name, lock) from None
                 time.sleep(0.05)
 
-    def push(self, remote: str, refspecs: Sequence[str]) -> None:
+    def push(self, remote: str, refspecs: Sequence[str], *, options: Sequence[str] = ()) -> None:
         """`git push --atomic`: all refs land or none. Raises `PushRejectedError` when the remote
-        refuses (e.g. a tag of that name already exists there)."""
+        refuses (e.g. a tag of that name exists there). `options`: the state ref's lease."""
         try:
-            self.run("push", "--atomic", remote, *refspecs)
+            self.run("push", "--atomic", *options, remote, *refspecs)
         except GitError as err:
             if (
                 "rejected" in err.stderr

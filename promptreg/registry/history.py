@@ -118,7 +118,7 @@ def log(registry: Registry, name: str) -> list[LogEntry]:
     paths = [path]
     try:
         prompt = registry.project.load(name, serving_checks=False)
-        prefix = path[: -len(name + ".prompt")]
+        prefix = registry.prompts_prefix
         paths += [prefix + partial for partial in prompt.partials]
     except PromptregError:
         pass

@@ -8,11 +8,9 @@ index holds names only: which of them count is the read model's job (deployments
 
 An index entry can be trusted while nothing could have changed it since the listing began:
 `packed-refs` is as it was, and neither the loose-ref directory of that (prompt, env) nor its
-parent was modified after the listing started (creating a tag touches those directories).
-That costs three `stat` calls. Directory times come from the kernel's coarse clock, a tick
-(~4-10 ms) behind the fine one the listing's start is read from, so a tag created just after
-the listing began can be dated before it: a directory modified within `MTIME_MARGIN_NS`
-before the listing is not trusted either.
+parent was modified after the listing started (creating a tag touches those directories; a
+change dated up to `SETTLE_NS` before the start counts as after it, since file times come
+from a coarse clock). That costs three `stat` calls.
 """
 
 from __future__ import annotations
@@ -23,11 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from promptreg.registry.deployments import DeploymentReader
-from promptreg.registry.gitstore import GitStore
+from promptreg.registry.gitstore import SETTLE_NS, GitStore
 from promptreg.registry.tags import PREFIX
 from promptreg.registry.verdicts import Candidate
-
-MTIME_MARGIN_NS = 20_000_000  # two ticks of a 100 Hz kernel clock
 
 
 @dataclass
@@ -53,7 +49,8 @@ class RefIndex:
             return False
         tags_dir = store.common_dir / "refs" / "tags"
         for directory in loose_dirs(name, env):
-            if _mtime_ns(tags_dir / directory) > self.listed_at_ns - MTIME_MARGIN_NS:
+            # (a change dated just before the listing may be after it: see SETTLE_NS)
+            if _mtime_ns(tags_dir / directory) > self.listed_at_ns - SETTLE_NS:
                 return False
         return True
 

@@ -13,7 +13,7 @@ from promptreg.errors import (
     ReleaseRefused,
     TagExistsError,
 )
-from promptreg.names import SUFFIX, name_problem
+from promptreg.names import name_problem
 from promptreg.registry.deployed import Released
 from promptreg.registry.runtime import Registry
 from promptreg.registry.tagging import check_ref, head_commit
@@ -79,6 +79,8 @@ def check_releases(registry: Registry, names: Sequence[str], head: str) -> list[
             item[0]: r for item, r in zip(listed, registry.reader.releases(listed), strict=True)
         }
     dirty = _changed_in_tree(registry)
+    new = [(head, registry.prompt_path(n)) for n in at_head if n not in judged]
+    registry._prefetch(new, full=True)  # a new release loads with every check: one exchange
     checked: list[Released] = []
     for name, prompt in at_head.items():
         try:
@@ -163,7 +165,7 @@ def _changed_in_tree(registry: Registry) -> frozenset[str] | None:
     store = registry.store
     if store.bare:
         return None
-    prefix = registry.prompt_path("x")[: -len("x" + SUFFIX)]
+    prefix = registry.prompts_prefix
     out = store.run("diff", "HEAD", "--name-only", "-z", "--no-renames", "--", prefix or ".")
     return frozenset(p for p in out.split("\0") if p)
 
@@ -195,7 +197,9 @@ def _uncommitted_note(
     HEAD has. `dirty`: the paths `git diff HEAD` lists; a prompt none of whose files is
     listed needs no second load."""
     if dirty is not None:
-        prefix = registry.prompt_path(name)[: -len(name + SUFFIX)]
+        if not dirty:
+            return None  # a clean tree: no need to read the closure
+        prefix = registry.prompts_prefix
         files = [registry.prompt_path(name), *(prefix + p for p in committed.partials)]
         if not dirty.intersection(files):
             return None

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 
 from promptreg.errors import DeployError
 from promptreg.registry.deployed import Deployed
+from promptreg.registry.remote import fetch_for_deploy
 from promptreg.registry.runtime import Registry
 from promptreg.registry.tagging import create_deployment
-from promptreg.registry.tags import Deployment
+from promptreg.registry.tags import Deployment, deployments_prefix
 from promptreg.registry.verdicts import content_matches
 from promptreg.versions import Version
 
@@ -33,6 +34,8 @@ def rollback(
     never deployed to `env` and older than what runs. Forward is `promote`.
     """
     registry.check_env(env)
+    if push is not None:  # what the team's remote says first
+        fetch_for_deploy(registry, push, [deployments_prefix(name, env) + "*"])
     log = registry.deployment_log(name, env)
     history = log.valid
     if not history:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from promptreg.errors import PromptNotFoundError
 from promptreg.registry.gitregistry import GitRegistry
+from promptreg.registry.gitstore import SETTLE_NS
 from promptreg.registry.refindex import RefIndex, loose_dirs
 from promptreg.registry.selectors import Selector
 from promptreg.registry.tags import Deployment
@@ -30,6 +31,7 @@ from promptreg.template.prompt import Prompt
 
 if TYPE_CHECKING:
     from promptreg.registry.bundle import BundleRegistry
+    from promptreg.registry.follower import Follower
 
 
 @dataclass
@@ -91,6 +93,31 @@ class Registry(GitRegistry):
             Path(path),
             allowed_signers=Path(allowed_signers) if allowed_signers is not None else None,
             signer=signer,
+        )
+
+    @classmethod
+    def from_remote(
+        cls,
+        url: str,
+        *,
+        cache_dir: str | os.PathLike[str],
+        refresh: float = 30.0,
+        fallback: str | os.PathLike[str] | None = None,
+        fallback_allowed_signers: str | os.PathLike[str] | None = None,
+    ) -> Follower:
+        """A registry that follows the one on the remote `url`, with no checkout: a partial
+        mirror under `cache_dir`, refreshed every `refresh` seconds off the request path,
+        serving its last verified state while the remote is down (`health()` says so), and
+        `fallback` (a bundle) when it has never reached the remote. See follower.py."""
+        from promptreg.registry.follower import Follower
+
+        return Follower(
+            url,
+            registry_class=cls,
+            cache_dir=cache_dir,
+            refresh=refresh,
+            fallback=fallback,
+            fallback_allowed_signers=fallback_allowed_signers,
         )
 
     # -- the runtime API -----------------------------------------------------------------------
@@ -190,7 +217,9 @@ class Registry(GitRegistry):
         files = [prompt.path, *(self.project.prompts_dir / p for p in prompt.partials)]
 
         def restamp() -> object:
-            return tuple(_mtime(f) for f in files)
+            stamp = tuple(_mtime(f) for f in files)
+            settled = time.time_ns() - SETTLE_NS  # a file saved a moment ago proves nothing
+            return object() if any(m is not None and m > settled for m in stamp) else stamp
 
         return self._entry(prompt, restamp)
 

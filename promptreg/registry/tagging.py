@@ -11,7 +11,9 @@ from typing import Any
 from promptreg.errors import DeployError, PushRejectedError, StaleLockError, TagExistsError
 from promptreg.names import ref_problem
 from promptreg.registry.deployed import Deployed, Released
+from promptreg.registry.remote import fetch_for_deploy, push_refs
 from promptreg.registry.runtime import Registry
+from promptreg.registry.state_ref import Entry, lost_state_race, push_update
 from promptreg.registry.tags import (
     MAX_SEQ,
     canonical_seq,
@@ -21,7 +23,7 @@ from promptreg.registry.tags import (
     release_tag,
     split_deployment_ref,
 )
-from promptreg.registry.verdicts import DeploymentLog, Rejected
+from promptreg.registry.verdicts import DeploymentLog, Rejected, Verdict
 from promptreg.template.prompt import Prompt
 
 MAX_ATTEMPTS = 25
@@ -53,7 +55,7 @@ def create_deployment(
     failed_seq, why = None, ""
     for attempt in range(1, MAX_ATTEMPTS + 1):
         if push is not None:
-            store.fetch_tags(push, deployments_prefix(name, env) + "*")
+            fetch_for_deploy(registry, push, [deployments_prefix(name, env) + "*"])
         log = registry.deployment_log(name, env)
         previous = log.valid[0].tag if log.valid else None
         seq = next_seq(log)
@@ -86,10 +88,12 @@ def create_deployment(
             refspecs = [f"{obj}:refs/tags/{tag}"]
             if prompt.version in registry.releases(name):
                 refspecs.append(f"refs/tags/{version_tag}:refs/tags/{version_tag}")
+            more, options = push_update(registry, push, [Entry(name, env, seq, obj)])
             try:
-                store.push(push, refspecs)
+                push_refs(store, push, refspecs + more, options)  # with the state ref
             except PushRejectedError as err:
-                failed_seq, why = seq, err.stderr
+                if not lost_state_race(err.stderr):  # (else the seq was free: keep it)
+                    failed_seq, why = seq, err.stderr
                 continue  # the remote has that seq already: fetch and take the next one
         try:
             store.publish_tag(tag, obj)
@@ -129,7 +133,11 @@ def refuse_unless_it_counts(registry: Registry, tag: str, obj: str) -> None:
     that would not count (signed by a key `allowed_signers` does not list for git, say)
     must not be published with "promoted" printed while the environment keeps running what
     it ran."""
-    verdict = registry.reader.judge_ref(tag, obj)
+    refuse_if_rejected(tag, registry.reader.judge_ref(tag, obj))
+
+
+def refuse_if_rejected(tag: str, verdict: Verdict | None) -> None:
+    """DeployError when the verdict on a new tag `tag` is a rejection (see above)."""
     if isinstance(verdict, Rejected):
         raise DeployError(
             f"{tag} would not count as a deployment ({verdict.reason}); nothing was created"

@@ -16,9 +16,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from promptreg.frontmatter._yaml import dump_yaml, read_yaml
-from promptreg.frontmatter.yamldoc import YamlError
 from promptreg.names import name_problem
+from promptreg.registry.tagmessage import read_message, write_message
 
 PREFIX = "prompts/"
 SEQ_WIDTH = 6
@@ -154,7 +153,7 @@ def release_message(*, name: str, version: str, content_hash: str, path: str) ->
         "content_hash": content_hash,
         "path": path,
     }
-    return f"# release {name} {version}\n" + dump_yaml(data)
+    return write_message(f"release {name} {version}", data)
 
 
 def deployment_message(
@@ -189,8 +188,7 @@ def deployment_message(
         "scores": dict(scores),
         **(extra or {}),
     }
-    summary = f"# {action} {name} {version} to {env}"
-    return summary + "\n" + dump_yaml(data)
+    return write_message(f"{action} {name} {version} to {env}", data)
 
 
 _KNOWN = frozenset(
@@ -315,81 +313,3 @@ def _scores(value: Any) -> dict[str, float]:
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
-
-
-_INT = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
-_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+(?:e[-+]?[0-9]+)?\Z")
-_PLAIN = re.compile(r"[A-Za-z0-9_./@:+-][A-Za-z0-9_./@:+ -]*\Z")
-
-
-def read_message(message: str) -> Any:
-    """A tag message's YAML, or None when it is not YAML that promptreg reads.
-
-    The messages promote writes are flat `key: value` lines, read here directly (~20x faster
-    than a YAML parser, which matters when `get_all` reads thousands); anything else (a
-    hand-written message, a multi-line reason, a key written twice, a character YAML treats
-    differently from `str.splitlines`) goes to the YAML reader, so both readers give one
-    answer on every input: the same value, or None."""
-    data: dict[str, Any] = {}
-    for line in message.split("\n"):
-        if not line or line.startswith("#"):
-            continue
-        key, sep, raw = line.partition(": ")
-        simple = sep and key not in data and _KEY.match(key) and line.isprintable()
-        value = _scalar(raw) if simple else _NOT_SIMPLE
-        if value is _NOT_SIMPLE:
-            return _read_yaml_message(message)
-        data[key] = value
-    return data if data else _read_yaml_message(message)  # no keys: YAML says what it is
-
-
-def _read_yaml_message(message: str) -> Any:
-    try:
-        return read_yaml(message).data
-    except (YamlError, RecursionError, ValueError, OverflowError):
-        # RecursionError: a message nested ~1000 deep; ValueError: an integer past Python's
-        # int-to-str limit. Neither is a message promptreg wrote.
-        return None
-
-
-# Keys the fast path may read: words YAML 1.2 reads as strings (not null/true/false).
-_KEY = re.compile(r"(?!(?:null|true|false)\Z)[a-z_][a-z0-9_]*\Z")
-# Plain scalars the YAML reader resolves to something other than a string (YAML 1.2's core
-# schema, as `_yaml_pyyaml` configures it): the fast path leaves them to that reader.
-# `test_tags.py` checks on random messages that both readers agree.
-_RESOLVED = re.compile(
-    r"""(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE
-        |[-+]?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+
-        |[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?
-        |[-+]?[0-9]+[eE][-+]?[0-9]+
-        |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\Z""",
-    re.X,
-)
-_MAX_NUMBER = 100  # digits; longer numbers go to the YAML reader (and its limits)
-
-
-_NOT_SIMPLE = object()
-
-
-def _scalar(raw: str) -> Any:
-    if raw in ("null", "~"):
-        return None
-    if raw in ("true", "false"):
-        return raw == "true"
-    if raw == "{}":
-        return {}
-    if len(raw) <= _MAX_NUMBER and _INT.match(raw):
-        return int(raw)
-    if len(raw) <= _MAX_NUMBER and _FLOAT.match(raw):
-        return float(raw)
-    if len(raw) >= 2 and raw[0] == raw[-1] == "'" and "'" not in raw[1:-1].replace("''", ""):
-        return raw[1:-1].replace("''", "'")
-    if (
-        _PLAIN.match(raw)
-        and raw[0] not in "-:?@"
-        and not raw.endswith((" ", ":"))
-        and ": " not in raw
-        and not _RESOLVED.match(raw)
-    ):
-        return raw
-    return _NOT_SIMPLE

@@ -91,6 +91,19 @@ class DeploymentLog:
     rejected: list[Rejected]
 
 
+def make_log(verdicts: Sequence[Verdict], env: str | None) -> DeploymentLog:
+    """The log of one prompt's judged tags (to `env`, or to every environment when None):
+    the valid ones newest first, then the rejected ones."""
+    valid = [v for v in verdicts if isinstance(v, Deployment)]
+    rejected = [v for v in verdicts if isinstance(v, Rejected)]
+    if env is not None:
+        valid.sort(key=lambda d: d.seq, reverse=True)
+    else:
+        valid.sort(key=lambda d: d.order, reverse=True)
+    rejected.sort(key=lambda r: (r.env or "", r.seq or 0, r.tag), reverse=True)
+    return DeploymentLog(valid, rejected)
+
+
 @dataclass(frozen=True)
 class Release:
     """A release tag, judged: `commit` it points at, `problem` None when it counts."""

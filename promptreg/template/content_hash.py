@@ -34,6 +34,7 @@ def content_hash(
     *,
     front_matter: Mapping[str, Any],
     cache: CodeCache | None = None,
+    dialect: str | None = None,
 ) -> str:
     """`sha256:` over exactly what decides the request sent to the model (scheme 2):
 
@@ -44,7 +45,10 @@ def content_hash(
     - the `model` block (provider, name, params) as canonical JSON (key order, YAML style
       and `0.20` vs `0.2` do not count);
     - every input's `default` that is not null (what the template sees for an input that is
-      not given; no default and `default: null` both render as null), by its Python value.
+      not given; no default and `default: null` both render as null), by its Python value;
+    - the request fields `output` and `tools` make (`response_format`, `tools`), when they
+      make any; `whitespace: keep`; a `.prompty` file's `dialect` (Prompty's render rules).
+      Each is absent when it does not apply, so the hashes of earlier prompts did not move.
 
     Not covered, because they never change a request that is made: version, description,
     owners, metadata, sample, budget, evals, and input types, `required`, `enum`,
@@ -59,16 +63,26 @@ def content_hash(
             default = decl.get("default") if isinstance(decl, Mapping) else None
             if default is not None:
                 defaults[str(name)] = repr(default)
+    payload = {
+        "scheme": HASH_SCHEME,
+        "body": template_digest(body, cache),
+        "partials": {name: template_digest(text, cache) for name, text in partial_sources.items()},
+        "model": front_matter.get("model"),
+        "defaults": defaults,
+    }
+    if dialect is not None:  # a .prompty file renders by Prompty's rules (project/prompty.py)
+        payload["dialect"] = dialect
+    if front_matter.get("whitespace") == "keep":  # messages byte for byte (issue 12 §3)
+        payload["whitespace"] = "keep"
+    if "output" in front_matter or "tools" in front_matter:
+        # Only then: a prompt without them keeps the hash it had (issue 12 §4).
+        from promptreg.frontmatter.structured import hashed_request
+
+        request = hashed_request(front_matter)
+        if request is not None:
+            payload["request"] = request
     canonical = json.dumps(
-        {
-            "scheme": HASH_SCHEME,
-            "body": template_digest(body, cache),
-            "partials": {
-                name: template_digest(text, cache) for name, text in partial_sources.items()
-            },
-            "model": front_matter.get("model"),
-            "defaults": defaults,
-        },
+        payload,
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),

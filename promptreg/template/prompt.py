@@ -23,6 +23,7 @@ from promptreg.template.render import (
     NoneOutputError,
     finish_text,
     render_raw,
+    restore,
     split_messages,
 )
 from promptreg.template.tokens import TokenCount, count_messages, upper_bound
@@ -154,8 +155,20 @@ class Prompt:
                 closure.sources,
                 front_matter=self.spec.raw,
                 cache=self._env.code_cache,
+                dialect=self.spec.dialect,
             )
         return lazy.content_hash
+
+    @property
+    def hash_known(self) -> bool:
+        """Whether the content hash is worked out already (or was given)."""
+        return self._lazy.content_hash is not None
+
+    def know_content_hash(self, value: str) -> None:
+        """Take `value` as the content hash without analysing the template: only for a hash
+        computed from this same content before (see hashcache.py)."""
+        if self._lazy.content_hash is None:
+            self._lazy.content_hash = value
 
     @property
     def legacy_content_hash(self) -> str:
@@ -170,7 +183,9 @@ class Prompt:
         where a record made by an earlier release must still be recognised."""
         if recorded is None:
             return False
-        return recorded == self.content_hash or recorded == self.legacy_content_hash
+        # Scheme 1 never covered `output`/`tools` (no release that wrote it knew them).
+        legacy = not _asks_structured(self.spec) and recorded == self.legacy_content_hash
+        return recorded == self.content_hash or legacy
 
     def is_legacy_match(self, recorded: str | None) -> bool:
         """Whether `recorded` matches only under scheme 1 *and* scheme 1 does not prove it is
@@ -179,7 +194,7 @@ class Prompt:
         defaults, scheme 1 covers everything that decides the request: a full match."""
         if recorded is None or recorded == self.content_hash or not self.has_input_defaults:
             return False
-        return recorded == self.legacy_content_hash
+        return not _asks_structured(self.spec) and recorded == self.legacy_content_hash
 
     @property
     def has_input_defaults(self) -> bool:
@@ -235,6 +250,12 @@ class Prompt:
     def evals(self) -> Evals | None:
         return self.spec.evals
 
+    def request(self, rendered: Rendered) -> dict[str, Any]:
+        """The body an OpenAI-compatible client posts for `rendered` (`request_body`)."""
+        from promptreg.frontmatter.structured import request_body
+
+        return request_body(self.spec, rendered.messages)
+
     @property
     def template(self) -> jinja2.Template:
         """The compiled template (compiled once, on first use)."""
@@ -268,11 +289,16 @@ class Prompt:
 
     def render_inputs(self, inputs: Mapping[str, Any], *, check_budget: bool = True) -> Rendered:
         values = resolve_inputs(self.spec.inputs, inputs, prompt=self.shown_path)
+        trim = None  # issue 12: `whitespace: keep`, and a .prompty file's rules
+        if self.spec.dialect is not None or self.spec.whitespace == "keep":
+            from promptreg.template.prompty_render import render_rules
+
+            trim = render_rules(self.spec, values, inputs, self.variables)
         values.update(self._env.globals)
         template = self.template
         try:
             raw, slots = render_raw(template, values)
-            messages = split_messages(raw, slots)
+            messages = split_messages(raw, slots, trim)
         except LeadingTextError as err:
             raise RenderError(
                 "text before the first role marker: put it under `system:` or `user:`",
@@ -282,7 +308,8 @@ class Prompt:
         except Exception as err:  # anything the template's code raised (limits.py: LimitExceeded)
             raise self._render_error(err) from err
         if messages is None:
-            text = finish_text(raw, slots)
+            keep = trim is not None and not self.spec.dialect  # `whitespace: keep`
+            text = restore(raw, slots) if keep else finish_text(raw, slots)
             rendered = Rendered([{"role": "user", "content": text}], text)
         else:
             rendered = Rendered(messages, None)
@@ -341,6 +368,10 @@ class Prompt:
         else:
             message = f"{type(err).__name__}: {err}"
         return RenderError(message, path=path, line=line)
+
+
+def _asks_structured(spec: PromptSpec) -> bool:
+    return "output" in spec.raw or "tools" in spec.raw
 
 
 def _template_frame(tb: TracebackType | None, prompts_dir: Path) -> tuple[str, int] | None:

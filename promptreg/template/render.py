@@ -12,6 +12,7 @@ never eats a value's own whitespace: a ticket comes back byte for byte.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, Literal, TypedDict
 
@@ -174,10 +175,16 @@ class LeadingTextError(Exception):
         self.line = line
 
 
-def split_messages(text: str, slots: list[str]) -> list[ChatMessage] | None:
+def split_messages(
+    text: str, slots: list[str], trim: Callable[[str, bool], str] | None = None
+) -> list[ChatMessage] | None:
     """Split rendered text at role sentinels; None when there is none (a text prompt).
 
-    Raises `LeadingTextError` when non-blank text comes before the first marker.
+    `trim(content, last)`: another whitespace rule, applied to each message with its values in
+    place: a `.prompty` file's (Prompty trims a message whole) or `whitespace: keep`
+    (`keep_edges`); by default the template's own whitespace is trimmed and values keep
+    theirs. Raises `LeadingTextError` when non-blank text comes before the
+    first marker.
     """
     if RESERVED_CHAR not in text:
         return None
@@ -191,12 +198,28 @@ def split_messages(text: str, slots: list[str]) -> list[ChatMessage] | None:
     messages: list[ChatMessage] = []
     for i, (_, end, letter) in enumerate(markers):
         stop = markers[i + 1][0] if i + 1 < len(markers) else len(text)
+        if trim is not None:
+            content = trim(restore(text[end:stop], slots), i + 1 == len(markers))
+            messages.append({"role": SENTINEL_ROLE[letter], "content": content})  # type: ignore[typeddict-item]
+            continue
         content = text[end:stop].strip()
         if RESERVED_CHAR in content:
             content = restore(content, slots)
         role = SENTINEL_ROLE[letter]
         messages.append({"role": role, "content": content})  # type: ignore[typeddict-item]
     return messages
+
+
+def keep_edges(content: str, last: bool) -> str:
+    """`whitespace: keep`: a message is the text between its marker line and the next marker
+    line, byte for byte: only the line break that ends the marker line, and the one that ends
+    the message's last line, are not part of it. (The body's final line break is not in the
+    rendered text at all: Jinja drops it, so the last message loses nothing more.)"""
+    if content.startswith("\n"):
+        content = content[1:]
+    if not last and content.endswith("\n"):
+        content = content[:-1]
+    return content
 
 
 def finish_text(text: str, slots: list[str]) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 import jinja2
 
 from promptreg.frontmatter.checks import RESERVED_CHAR
-from promptreg.names import SUFFIX
+from promptreg.names import SUFFIXES
 
 
 class IncludeError(jinja2.TemplateNotFound):
@@ -34,7 +34,7 @@ def include_problem(name: str) -> str | None:
         return f"include {name!r} must be a path relative to the prompts directory"
     if any(part in ("..", ".") for part in name.split("/")):
         return f"include {name!r} escapes the prompts directory (no `..`)"
-    if name.endswith(SUFFIX):
+    if name.endswith(SUFFIXES):
         return f"include {name!r} is a prompt file; move the shared text into a partial (.j2)"
     return None
 

@@ -14,8 +14,9 @@ what the code does) are explained in `mutation/equivalent.py`, matched on the mu
                                                                     (default: every module)
 
 `--resume` goes on from the module's last run instead of starting again: mutants it left
-unchecked (an interrupted run), functions changed since, and its survivors (against the tests
-as they are now, so a test written for a survivor is checked in seconds, not a full run).
+unchecked (an interrupted run), functions changed since, and its survivors not explained as
+equivalent (against the tests as they are now: a test written for a survivor is checked in
+seconds, not a full run). A changed test selection in MODULES makes mutmut start over.
 
 `--write` writes `mutation/RESULTS.md`: the table and the surviving mutants of the modules run,
 the previous results of the others kept (so modules can be run one at a time). Exit status:
@@ -278,7 +279,12 @@ def run_module(module: str, jobs: int, *, rerun: bool = True, resume: bool = Fal
     timing = work / "seconds.txt"
     if rerun:
         resume = resume and (work / "mutants").is_dir()
-        again = _listed(mutmut, work, env, ("survived", "no tests")) if resume else []
+        # the last run's survivors not explained as equivalent: new tests may kill them now
+        again = [
+            name
+            for name in (_listed(mutmut, work, env, ("survived", "no tests")) if resume else [])
+            if _explained(mutmut, work, env, module, name)[1] is None
+        ]
         work = _prepare(module, MODULES[module], resume=resume)
         start = time.perf_counter()
         proc = subprocess.run(
@@ -322,19 +328,26 @@ def run_module(module: str, jobs: int, *, rerun: bool = True, resume: bool = Fal
             outcome.status[name] = status
     if failed or not outcome.status:
         raise SystemExit(f"mutation: mutmut failed on {module}:\n{output[-3000:]}")
-    known = EQUIVALENT.get(module, {})
     for name in outcome.survivors:
-        shown = subprocess.run(
-            [mutmut, "show", name], cwd=work, env=env, capture_output=True, text=True, check=False
-        ).stdout
+        shown, why = _explained(mutmut, work, env, module, name)
         outcome.diffs[name] = shown
-        added = [line[1:].strip() for line in shown.splitlines() if _ADDED.match(line)]
-        if not added:  # a mutant that only removes a line: matched as `-<that line>`
-            added = ["-" + line[1:].strip() for line in shown.splitlines() if _REMOVED.match(line)]
-        why = next((known[a] for a in added if a in known), None)
         if why is not None and outcome.status[name] == "survived":
             outcome.explained[name] = why
     return outcome
+
+
+def _explained(
+    mutmut: str, work: Path, env: dict[str, str], module: str, name: str
+) -> tuple[str, str | None]:
+    """A surviving mutant's diff, and why it is equivalent (None: not explained)."""
+    shown = subprocess.run(
+        [mutmut, "show", name], cwd=work, env=env, capture_output=True, text=True, check=False
+    ).stdout
+    added = [line[1:].strip() for line in shown.splitlines() if _ADDED.match(line)]
+    if not added:  # a mutant that only removes a line: matched as `-<that line>`
+        added = ["-" + line[1:].strip() for line in shown.splitlines() if _REMOVED.match(line)]
+    known = EQUIVALENT.get(module, {})
+    return shown, next((known[a] for a in added if a in known), None)
 
 
 def _percent(score: float) -> str:

@@ -77,6 +77,10 @@ MODULES: dict[str, list[str]] = {
         "tests/test_render_properties.py",
         "tests/test_redteam_render.py",
         "tests/test_api.py",
+        # the other whitespace rules (`whitespace: keep`, a .prompty file's)
+        "tests/test_text_lint.py",
+        "tests/test_prompty_in_place.py",
+        "tests/test_prompty_conformance.py",
     ],
     "promptreg/template/markers.py": [
         "tests/test_printed_values.py",

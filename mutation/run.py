@@ -398,7 +398,8 @@ def report(
         "",
         "Written by `make mutation` (`mutation/run.py --write`): mutmut, one module at a time, "
         "with the tests listed for it in `mutation/run.py`. Score = mutants killed (or explained "
-        f"as equivalent) of all mutants; goal {GOAL:.0%}.",
+        f"as equivalent in `mutation/equivalent.py`) of all mutants tested (an interrupted run "
+        f"says how many it left unchecked); goal {GOAL:.0%}. `--resume` goes on from a run.",
         "",
         "| module | mutants | killed | equivalent | survived | score | time |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",

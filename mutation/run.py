@@ -52,6 +52,7 @@ _DEPLOY_TESTS = (
     "tests/test_deploy.py",
     "tests/test_bulk.py",
     "tests/test_rollback_path.py",
+    "tests/test_push_refusals.py",
     "tests/test_deploy_trust.py::test_a_stale_ref_lock_is_named_quickly_without_littering",
     "tests/test_deploy_trust.py::test_a_stale_lock_after_a_push_says_the_remote_has_the_tag",
 )

@@ -175,11 +175,6 @@ NOTES: dict[str, str] = {
         "`make mutation RESUME=1 MODULES=promptreg/registry/tagging.py` (the changed test "
         "selection makes it a full run)"
     ),
-    "promptreg/template/render.py": (
-        "run on the current code before the tests of its new trim path (`whitespace: keep`, "
-        ".prompty) were listed for it: the 28 survivors are in that path (split_messages' "
-        "`trim` branch, keep_edges); rerun pending"
-    ),
     "promptreg/app/secrets.py": (
         "run on promptreg/hooks/secrets.py, now the scanner (app/secrets.py) and the hook "
         "(hooks/no_secrets.py)"

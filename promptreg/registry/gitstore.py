@@ -30,7 +30,7 @@ from promptreg.errors import (
 from promptreg.registry.catfile import BatchReader
 from promptreg.registry.tagobject import parse_tag_object
 from promptreg.registry.treelinks import TreeLinks
-from promptreg.repository import find_repository, git_env
+from promptreg.repository import find_repository, git_env, remote_arg
 
 # Seconds to wait for another git's lock on a ref before calling it stale.
 LOCK_WAIT = 2.0
@@ -292,7 +292,7 @@ class GitStore:
         """`git push --atomic`: all refs land or none. Raises `PushRejectedError` when the remote
         refuses (e.g. a tag of that name exists there). `options`: the state ref's lease."""
         try:
-            self.run("push", "--atomic", *options, remote, *refspecs)
+            self.run("push", "--atomic", *options, remote_arg(remote), *refspecs)
         except GitError as err:
             if (
                 "rejected" in err.stderr
@@ -305,12 +305,12 @@ class GitStore:
     def fetch_tags(self, remote: str, pattern: str) -> None:
         """Fetch the remote's tags matching `refs/tags/<pattern>` (no force: a local tag is never
         moved)."""
-        self.run("fetch", "--no-tags", remote, f"refs/tags/{pattern}:refs/tags/{pattern}")
+        self.fetch_tag_patterns(remote, [pattern])
 
     def fetch_tag_patterns(self, remote: str, patterns: Sequence[str]) -> None:
         """`fetch_tags` for many patterns in one `git fetch`."""
         refspecs = [f"refs/tags/{p}:refs/tags/{p}" for p in patterns]
-        self.run("fetch", "--no-tags", remote, *refspecs)
+        self.run("fetch", "--no-tags", remote_arg(remote), *refspecs)
 
     def rev_parse_commit(self, rev: str) -> str | None:
         try:

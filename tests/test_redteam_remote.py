@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,6 +12,7 @@ import pytest
 
 from promptreg.errors import UsageError
 from promptreg.registry.gitstore import GitStore
+from promptreg.registry.probe import ProbeUnavailable, remote_ref
 from promptreg.registry.remote import choose_remote, fetch, ls_remote
 from tests.conftest import Result, Workspace, git
 
@@ -66,3 +70,68 @@ def test_every_network_call_of_the_store_checks_its_remote(repo: Workspace, bad:
             store.push(bad, ["refs/heads/main"])
     finally:
         store.close()
+
+
+class _Drip:
+    """A server on 127.0.0.1 that answers any connection with valid pkt-lines (empty ones),
+    one byte every 50 ms, forever: each read is quick, the answer never ends."""
+
+    def __init__(self, http: bool) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.http = http
+        self.stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        port = self.sock.getsockname()[1]
+        return f"http://127.0.0.1:{port}/r.git" if self.http else f"git://127.0.0.1:{port}/r.git"
+
+    def _serve(self) -> None:
+        self.sock.settimeout(0.2)
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)
+                if self.http:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: x\r\n\r\n")
+                while not self.stop.is_set():
+                    conn.sendall(b"0")
+                    time.sleep(0.05)
+                    conn.sendall(b"004"[:1])
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self.stop.set()
+        self.sock.close()
+
+
+@pytest.mark.parametrize("http", [False, True])
+def test_a_remote_that_drips_never_holds_the_probe(http: bool) -> None:
+    """The socket timeout bounded each read only: a remote sending a byte every 50 ms held
+    the follower's poll for hours (64 KB of them)."""
+    server = _Drip(http)
+    outcome: list[object] = []
+
+    def probe() -> None:
+        try:
+            outcome.append(remote_ref(server.url, "refs/promptreg/state", timeout=1.0))
+        except ProbeUnavailable as err:
+            outcome.append(err)
+
+    try:
+        worker = threading.Thread(target=probe, daemon=True)
+        worker.start()
+        worker.join(timeout=8)
+        assert not worker.is_alive(), "the probe is still reading"
+        assert isinstance(outcome[0], ProbeUnavailable)
+    finally:
+        server.close()

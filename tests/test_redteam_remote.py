@@ -5,12 +5,13 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from promptreg.errors import UsageError
+from promptreg.registry import gitstore
 from promptreg.registry.gitstore import GitStore
 from promptreg.registry.probe import ProbeUnavailable, remote_ref
 from promptreg.registry.remote import choose_remote, fetch, ls_remote
@@ -65,7 +66,7 @@ def test_every_network_call_of_the_store_checks_its_remote(repo: Workspace, bad:
         with pytest.raises(UsageError):
             ls_remote(store, bad, ["refs/tags/prompts/"])
         with pytest.raises(UsageError):
-            store.fetch_tag_patterns(bad, ["prompts/*"])
+            store.push(bad, ["refs/heads/main"], options=["--dry-run"])
         with pytest.raises(UsageError):
             store.push(bad, ["refs/heads/main"])
     finally:
@@ -135,3 +136,51 @@ def test_a_remote_that_drips_never_holds_the_probe(http: bool) -> None:
         assert isinstance(outcome[0], ProbeUnavailable)
     finally:
         server.close()
+
+
+@pytest.fixture
+def silent() -> Iterator[str]:
+    """A git:// URL on 127.0.0.1 whose server accepts connections and never says a word."""
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"git://127.0.0.1:{server.getsockname()[1]}/r.git"
+    stop.set()
+    server.close()
+    for conn in held:
+        conn.close()
+
+
+@pytest.mark.parametrize("command", ["mirror", "promote", "sync"])
+def test_a_remote_that_never_answers_is_a_remote_error_in_bounded_time(
+    repo: Workspace,
+    tmp_path: Path,
+    silent: str,
+    run: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+) -> None:
+    """git has no timeout for git://: `mirror`, a follower's poll and `promote` waited for a
+    silent remote forever."""
+    monkeypatch.setattr(gitstore, "NETWORK_TIMEOUT", 2.0)
+    git(repo.root, "remote", "add", "origin", silent)
+    argv = {
+        "mirror": ("mirror", silent, str(tmp_path / "m")),
+        "promote": ("promote", "triage", "--to", "dev"),
+        "sync": ("sync",),
+    }[command]
+    started = time.monotonic()
+    result = run(*argv)
+    assert time.monotonic() - started < 10
+    assert result.code in (1, 2) and "timed out" in result.err
+    assert git(repo.root, "tag", "--list", "prompts/triage@dev/*") == ""

@@ -34,6 +34,11 @@ from promptreg.repository import find_repository, git_env, remote_arg
 
 # Seconds to wait for another git's lock on a ref before calling it stale.
 LOCK_WAIT = 2.0
+# Seconds a git command that talks to a remote may take: git has no timeout of its own for
+# git:// or ssh, so a remote that accepts and then says nothing held `mirror`, a follower's
+# poll and `promote` forever. Over it: a GitError saying "timed out" (a RemoteError upstream).
+NETWORK_TIMEOUT = 300.0
+_NETWORK = frozenset({"fetch", "push", "ls-remote", "clone"})
 # File times come from a coarse clock, a tick (1-10 ms) behind `time.time_ns()`: a ref directory
 # changed less than this long ago may change again with no trace in mtime, size or inode.
 SETTLE_NS = 50_000_000
@@ -98,7 +103,11 @@ class GitStore:
                 input=stdin.encode("utf-8") if stdin is not None else None,
                 capture_output=True,
                 check=False,
+                timeout=NETWORK_TIMEOUT if _NETWORK.intersection(args) else None,
             )
+        except subprocess.TimeoutExpired:
+            what = f"git {min(_NETWORK.intersection(args))} timed out after {NETWORK_TIMEOUT:g} s"
+            raise GitError(what, stderr=what) from None
         except FileNotFoundError:
             raise GitError("git is not installed (or not on PATH)") from None
         except NotADirectoryError:
@@ -301,16 +310,6 @@ class GitStore:
             ):
                 raise PushRejectedError(remote, err.stderr) from None
             raise
-
-    def fetch_tags(self, remote: str, pattern: str) -> None:
-        """Fetch the remote's tags matching `refs/tags/<pattern>` (no force: a local tag is never
-        moved)."""
-        self.fetch_tag_patterns(remote, [pattern])
-
-    def fetch_tag_patterns(self, remote: str, patterns: Sequence[str]) -> None:
-        """`fetch_tags` for many patterns in one `git fetch`."""
-        refspecs = [f"refs/tags/{p}:refs/tags/{p}" for p in patterns]
-        self.run("fetch", "--no-tags", remote_arg(remote), *refspecs)
 
     def rev_parse_commit(self, rev: str) -> str | None:
         try:

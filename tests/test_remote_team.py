@@ -240,3 +240,32 @@ def test_a_recreated_deployment_steps_over_a_name_a_stray_local_tag_took(
     ]
     assert [s["tag"] for s in data["skipped"]] == ["prompts/triage@dev/000002"]
     assert "prompts/triage@dev/000003" in _tags(remote)
+
+
+def test_a_batch_promotion_that_loses_a_race_retries_with_the_state_ref(
+    repo: Workspace, remote: Path, run
+):
+    """The remote's pre-receive hook plays a racer: on the first push it takes
+    prompts/triage@dev/000001 itself (after promote fetched), so the atomic push of the batch
+    and the state ref is rejected; promote fetches and lands both on the next seqs."""
+    repo.prompt("other")
+    commit(repo, "another prompt")
+    git(repo.root, "push", "-q", "origin", "main")
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text(
+        "#!/bin/sh\n"
+        "cat > /dev/null\n"
+        'if [ ! -f "$GIT_DIR/raced" ]; then\n'
+        '  touch "$GIT_DIR/raced"\n'
+        "  unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES\n"
+        "  git update-ref refs/tags/prompts/triage@dev/000001 refs/heads/main\n"
+        "fi\n"
+    )
+    hook.chmod(0o755)
+    result = run("promote", "triage", "other", "--to", "dev", "--json")
+    assert result.code == 0, result.err
+    done = {p["name"]: p for p in json.loads(result.out)["promoted"]}
+    assert done["triage"]["tag"] == "prompts/triage@dev/000002"  # stepped over the racer's
+    assert done["triage"]["attempts"] == done["other"]["attempts"] == 2
+    state = _state(remote)
+    assert "triage dev 000002" in state and "other dev 000001" in state

@@ -183,9 +183,11 @@ class Prompt:
         where a record made by an earlier release must still be recognised."""
         if recorded is None:
             return False
-        # Scheme 1 never covered `output`/`tools` (no release that wrote it knew them).
-        legacy = not _asks_structured(self.spec) and recorded == self.legacy_content_hash
-        return recorded == self.content_hash or legacy
+        # Scheme 1 never covered `output`/`tools` (no release that wrote it knew them). The
+        # legacy hash is computed only when needed: it analyses the template.
+        return recorded == self.content_hash or (
+            not _asks_structured(self.spec) and recorded == self.legacy_content_hash
+        )
 
     def is_legacy_match(self, recorded: str | None) -> bool:
         """Whether `recorded` matches only under scheme 1 *and* scheme 1 does not prove it is

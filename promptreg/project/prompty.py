@@ -75,15 +75,13 @@ def disk_reader(prompt_path: Path) -> ReadFile:
     `MAX_SAMPLE_BYTES`, or None. No part of the way may be a symlink: a linked directory
     (`${file:link/s.json}`) would read a file outside the repository into the sample, which
     `render --sample`, `show` and the site print (PR006 says the same for the tree)."""
-    from promptreg.template.sources import read_regular
+    from promptreg.template.sources import beside, read_regular
 
     def read(relative: str) -> bytes | None:
-        path = prompt_path.parent
         try:
-            for part in Path(relative).parts:
-                path = path / part
-                if path.is_symlink():
-                    return None
+            path = beside(prompt_path.parent, relative)
+            if path is None:
+                return None
             data = read_regular(path, MAX_SAMPLE_BYTES)
         except OSError:
             return None

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import hashlib
 import hmac
 import marshal
 import os
-import secrets
 import sqlite3
 import stat
 import sys
@@ -82,6 +82,8 @@ def _load_or_create_key(path: Path) -> bytes | None:
         return None
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        import secrets  # (only to make a key: not on an application's start)
+
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}")
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
         fd = os.open(tmp, flags, 0o600)
@@ -122,6 +124,16 @@ def _read_key(path: Path) -> bytes | None:
     return data if len(data) == _KEY_BYTES else None
 
 
+@functools.cache
+def _versions_hash() -> Any:
+    """The start of every key: the format and the versions every entry depends on."""
+    h = hashlib.sha256()
+    for part in (FORMAT, jinja2.__version__, sys.version):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h
+
+
 class CodeCache:
     """A key -> bytes store in `directory/cache.sqlite`, shared by threads and processes.
 
@@ -139,11 +151,12 @@ class CodeCache:
     @staticmethod
     def key(*parts: str) -> str:
         """The entry for everything in `parts` (with the versions the entry depends on)."""
-        h = hashlib.sha256()
-        for part in (FORMAT, jinja2.__version__, sys.version, *parts):
+        h = _versions_hash().copy()  # (`get_all` makes thousands of keys)
+        for part in parts:
             h.update(part.encode("utf-8", "surrogatepass"))
             h.update(b"\0")
-        return h.hexdigest()
+        digest: str = h.hexdigest()
+        return digest
 
     def load(self, key: str) -> bytes | None:
         with self._lock:

@@ -20,27 +20,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Result, Workspace
+from tests.formats_support import external_root
 
 HERE = Path(__file__).parent
 VENDORED = HERE / "data" / "external"
-
-
-def _external_root() -> Path | None:
-    """shared/external: $PROMPTREG_EXTERNAL when set (set it empty to test without), else
-    beside this clone, else where the development machines keep it."""
-    override = os.environ.get("PROMPTREG_EXTERNAL")
-    candidates = (
-        [override]
-        if override is not None
-        else [str(HERE.parent.parent / "shared" / "external"), "/work/shared/external"]
-    )
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "README.md").is_file():
-            return Path(candidate)
-    return None
-
-
-EXTERNAL = _external_root()
+EXTERNAL = external_root()
 FINDING = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<code>PR\d{3}) (?P<msg>.+)$")
 SUFFIXES = (".prompt.yml", ".prompty", ".prompt", ".yml")
 

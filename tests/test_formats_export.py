@@ -182,3 +182,33 @@ def test_export_refuses_what_the_format_cannot_say(
         assert result.code == 2
         assert "cannot express" in result.err and "line 2" in result.err
     assert run("export", "shout", "--format", "prompty").code == 0  # Jinja: as it is
+
+
+def test_output_carried_both_ways(ws: Workspace, run: Callable[..., Result]) -> None:
+    """A response schema comes in as `output:` (Dotprompt `output`, GitHub Models
+    `responseFormat: json_schema`) and goes out in each format's own field."""
+    ws.write(
+        "in/a.prompt",
+        "---\nmodel: googleai/gemini-2.0-flash\noutput:\n  format: json\n  schema:\n"
+        "    label: string, the label\n    score?: number\n---\nClassify {{text}}\n",
+    )
+    schema = {"type": "object", "properties": {"label": {"type": "string"}}, "required": ["label"]}
+    ws.write(
+        "in/b.prompt.yml",
+        "model: openai/gpt-4o\nresponseFormat: json_schema\njsonSchema: '"
+        + json.dumps({"name": "lbl", "strict": True, "schema": schema})
+        + "'\nmessages:\n- role: user\n  content: Classify {{text}}\n",
+    )
+    result = run("import", "in", "--to", "s")
+    assert result.code == 0, result.out
+    a, b = promptreg.load("prompts/s/a.prompt"), promptreg.load("prompts/s/b.prompt")
+    assert a.spec.output is not None and a.spec.output.format == "json"
+    assert a.spec.output.schema is not None and "label" in a.spec.output.schema["properties"]
+    assert b.spec.output is not None and (b.spec.output.name, b.spec.output.strict) == ("lbl", True)
+    assert b.spec.output.schema == schema
+    dotprompt = run("export", "s/a", "--format", "dotprompt").out
+    assert "output:\n  format: json\n  schema:\n    label: string, the label" in dotprompt
+    github = run("export", "s/b", "--format", "prompt.yml").out
+    assert "responseFormat: json_schema" in github and '"name": "lbl"' in github
+    prompty = run("export", "s/b", "--format", "prompty").out
+    assert "response_format:" in prompty and "type: json_schema" in prompty

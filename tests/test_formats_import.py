@@ -240,3 +240,17 @@ def test_nothing_to_import_is_a_usage_error(ws: Workspace, run: Callable[..., Re
     result = run("import", "empty")
     assert result.code == 2 and "no prompt files to import" in result.err
     assert run("import", "missing-dir").code == 2
+
+
+def test_a_prompty_file_is_never_shadowed(ws: Workspace, run: Callable[..., Result]) -> None:
+    """`x.prompty` under prompts/ is a prompt as it is: importing it in place, or another
+    file to the same name, would make two files of one prompt name."""
+    prompty = "---\nname: x\nmodel: {id: gpt-4o-2024-08-06, provider: openai}\n---\nsystem:\nHi\n"
+    ws.write("prompts/x.prompty", prompty)
+    in_place = run("import", "prompts/x.prompty")
+    assert in_place.code == 1 and "is a prompt as it is" in in_place.out
+    ws.write("old/x.prompty", prompty)
+    other = run("import", "old/x.prompty")
+    assert other.code == 1 and "names the same prompt" in other.out
+    assert not (ws.prompts / "x.prompt").exists()
+    assert run("import", "prompts/x.prompty", "--to", "converted").code == 0

@@ -114,3 +114,6 @@ def test_a_known_hash_spares_the_template_work(repo: Workspace, run):
         assert again.hash_known and again.content_hash == first.content_hash
         assert again._lazy.closure is None  # judged without analysing the template
         assert again.render(ticket="t")[0]["content"] == "You triage tickets. Be brief."
+        # Compiling it for the render walked the closure: the partial came from the code
+        # cache, not from Jinja's loader compiling it again.
+        assert again._lazy.closure is not None

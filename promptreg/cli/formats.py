@@ -81,11 +81,7 @@ def import_(
                 continue
             click.echo(f"{r.source} ({r.format}): {verb} {', '.join(r.files)}")
             for note in r.notes:
-                click.echo(
-                    f"  not carried / changed: {note}"
-                    if not note.startswith("validate:")
-                    else f"  {note}"
-                )
+                click.echo(f"  {note}" if note.startswith("validate") else f"  - {note}")
         done = len(results) - len(refused)
         click.echo(
             f"{counted(done, 'file')} imported, {len(refused)} refused, "

@@ -39,7 +39,7 @@ def draft_dotprompt(
     """A Draft for Dotprompt source `text`. `input_block`: an `input:` block (schema,
     default) for a file that has none, as a user adds when importing. Raises Refused."""
     front_text, body = split_document(text, header=True)
-    front = mapping(parse_yaml(front_text or "", "front-matter"), "the front-matter")
+    front = dict(mapping(parse_yaml(front_text or "", "front-matter"), "the front-matter"))
     if front_text is not None:
         body = body.strip()  # as Dotprompt reads a body under front-matter
     draft = Draft(name=name, body="", model={}, notes=notes)
@@ -59,6 +59,7 @@ def draft_dotprompt(
     for var, kind in translation.used.items():
         if var not in draft.inputs:
             draft.inputs[var] = _inferred(kind)
+    _output(front, draft)
     carried = {key: front[key] for key in _CARRIED if key in front}
     if isinstance(front.get("metadata"), Mapping):
         carried["metadata"] = front["metadata"]
@@ -72,6 +73,24 @@ def draft_dotprompt(
             + ", ".join(f"`{k}`" for k in carried)
         )
     return draft
+
+
+def _output(front: dict[str, Any], draft: Draft) -> None:
+    """Dotprompt's `output` (format json/text, a schema) is promptreg's `output:`; its other
+    formats (media, array, enum, jsonl) stay under metadata.dotprompt."""
+    output = front.get("output")
+    if not isinstance(output, Mapping):
+        return
+    fmt = output.get("format", "json" if "schema" in output else None)
+    if fmt not in ("json", "text") or set(output) - {"format", "schema"}:
+        return
+    try:
+        to_json_schema(output.get("schema"))
+    except Refused as err:
+        draft.note(f"`output` kept under metadata.dotprompt: its {err}")
+        return
+    draft.output = {"format": fmt, **({"schema": output["schema"]} if "schema" in output else {})}
+    front.pop("output")
 
 
 def _inputs(front: Mapping[str, Any], draft: Draft) -> None:

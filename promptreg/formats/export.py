@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from promptreg.formats.hbs_write import handlebars
 from promptreg.formats.jinja_read import Piece, Reading, read_template
 from promptreg.formats.report import Refused
 from promptreg.frontmatter._yaml import dump_yaml
@@ -161,12 +162,39 @@ def _github(data: PromptData, reading: Reading, notes: list[str]) -> str:
                 content += piece.value
         messages.append({"role": role, "content": content})
     doc["messages"] = messages
+    _github_output(data.front, doc)
     for name, decl in (data.front.get("inputs") or {}).items():
         if isinstance(decl, Mapping) and "default" in decl:
             notes.append(f"input `{name}`: prompt.yml has no defaults (its default is dropped)")
     _github_evals(data, doc, notes)
     notes.extend(_unused_front(data.front, ("inputs", "sample")))
     return dump_yaml(doc)
+
+
+def _response_format(front: Mapping[str, Any]) -> dict[str, Any] | None:
+    """OpenAI's `response_format` for the prompt's `output:` (None: text, or none)."""
+    from promptreg.formats.picoschema import to_json_schema
+
+    output = front.get("output")
+    if not isinstance(output, Mapping) or output.get("format", "json") == "text":
+        return None
+    if "schema" not in output:
+        return {"type": "json_object"}
+    spec: dict[str, Any] = {"name": output.get("name") or "output"}
+    schema = output["schema"]
+    spec["schema"] = schema if isinstance(schema, bool) else to_json_schema(schema)
+    if "strict" in output:
+        spec["strict"] = output["strict"]
+    return {"type": "json_schema", "json_schema": spec}
+
+
+def _github_output(front: Mapping[str, Any], doc: dict[str, Any]) -> None:
+    response = _response_format(front)
+    if response is None:
+        return
+    doc["responseFormat"] = response["type"]
+    if "json_schema" in response:
+        doc["jsonSchema"] = json.dumps(response["json_schema"])
 
 
 def _github_evals(data: PromptData, doc: dict[str, Any], notes: list[str]) -> None:
@@ -204,11 +232,16 @@ def _dotprompt(data: PromptData, reading: Reading, notes: list[str]) -> str:
     inputs = data.front.get("inputs") or {}
     if inputs:
         front["input"] = _json_schema_input(inputs)
+    output = data.front.get("output")
+    if isinstance(output, Mapping):
+        front["output"] = {k: v for k, v in output.items() if k in ("format", "schema")}
+        if set(output) - {"format", "schema"}:
+            notes.append("output: only `format` and `schema` have a place in Dotprompt")
     carried = (data.front.get("metadata") or {}).get("dotprompt") or {}
     for key, value in carried.items():
         front.setdefault(key, value)
     notes.extend(_unused_front(data.front, ("sample",)))
-    body = _handlebars(reading.pieces, notes)
+    body = handlebars(reading.pieces, notes)
     return "---\n" + dump_yaml(front) + "---\n" + body
 
 
@@ -237,88 +270,6 @@ def _json_schema_input(inputs: Mapping[str, Any]) -> dict[str, Any]:
     return block
 
 
-def _handlebars(pieces: list[Piece], notes: list[str]) -> str:
-    out: list[str] = []
-    loops: list[str] = []
-    opened: list[str] = []
-    for piece in pieces:
-        kind = piece.kind
-        if kind == "text":
-            out.append(piece.value.replace("{{", "\\{{"))
-        elif kind == "literal":
-            out.append(piece.value.replace("{{", "\\{{"))
-            if not piece.value.strip():
-                notes.append("whitespace printed at a message edge may be trimmed by `~`")
-        elif kind == "marker":
-            role = {"assistant": "model"}.get(piece.value, piece.value)
-            out.append('{{~role "' + role + '"~}}')
-        elif kind == "var":
-            out.append("{{" + _hbs_path(piece.value, loops) + "}}")
-        elif kind == "if":
-            helper, args = _hbs_condition(piece, loops)
-            opened.append(helper)
-            out.append("{{#" + helper + " " + args + "}}")
-        elif kind == "elif":
-            helper, args = _hbs_condition(piece, loops)
-            if helper != "if":
-                notes.append("cannot express an `elif` other than on a name in Dotprompt")
-            out.append("{{else if " + args + "}}")
-        elif kind == "else":
-            out.append("{{else}}")
-        elif kind == "endif":
-            out.append("{{/" + (opened.pop() if opened else "if") + "}}")
-        elif kind == "for":
-            out.append("{{#each " + _hbs_path(piece.extra, loops) + "}}")
-            loops.append(piece.value)
-        elif kind == "endfor":
-            loops.pop()
-            out.append("{{/each}}")
-    return _keep_lines("".join(out).strip() + "\n", notes)
-
-
-def _hbs_condition(piece: Piece, loops: list[str]) -> tuple[str, str]:
-    """(block helper, its arguments) for an `{% if %}` test."""
-    path = _hbs_path(piece.value, loops)
-    if not piece.extra:
-        return "if", path
-    if piece.extra == "not":
-        return "unless", path
-    op, _, literal = piece.extra.partition(" ")
-    return ("ifEquals" if op == "==" else "unlessEquals"), f"{path} {literal}"
-
-
-def _hbs_path(path: str, loops: list[str]) -> str:
-    head, _, rest = path.partition(".")
-    if loops and head == loops[-1]:
-        return "this" + (f".{rest}" if rest else "")
-    if head in loops:
-        ups = "../" * (len(loops) - 1 - loops.index(head))
-        return ups + "this" + (f".{rest}" if rest else "")
-    if head == "loop" and rest == "index0":
-        return "@index"
-    if head == "loop" and rest in ("first", "last"):
-        return f"@{rest}"
-    if loops:
-        return "@root." + path
-    return f"this.{path}" if head in _HELPERS else path  # `{{history}}` would be the helper
-
-
-_HELPER_NAMES = "history role media json section ifEquals unlessEquals else if unless each with"
-_HELPERS = frozenset(_HELPER_NAMES.split())
-# A block tag alone on its line: Handlebars drops that line's indentation and line end,
-# which Jinja keeps. Writing the line end twice leaves the one Jinja renders.
-_STANDALONE = re.compile(r"^([ \t]*)(\{\{(?:#|/|else\b|\^)[^{}]*\}\})[ \t]*\n", re.M)
-
-
-def _keep_lines(text: str, notes: list[str]) -> str:
-    def fix(match: re.Match[str]) -> str:
-        if match.group(1):
-            notes.append("the indentation of a block tag alone on its line is dropped")
-        return match.group(0) + "\n"
-
-    return _STANDALONE.sub(fix, text)
-
-
 # -- Prompty ---------------------------------------------------------------------------------
 _PROMPTY_ROLE = re.compile(
     r"^[ \t]*#?[ \t]*(system|user|assistant|developer|function|tool)[ \t]*:[ \t]*$", re.I | re.M
@@ -338,8 +289,12 @@ def _prompty(data: PromptData, reading: Reading, notes: list[str]) -> str:
         front["description"] = data.front["description"]
     front["version"] = data.front.get("version")
     front["model"] = {"api": "chat", "configuration": configuration}
-    if _params(data.front):
-        front["model"]["parameters"] = _params(data.front)
+    params = _params(data.front)
+    response = _response_format(data.front)
+    if response is not None:
+        params["response_format"] = response
+    if params:
+        front["model"]["parameters"] = params
     inputs = data.front.get("inputs") or {}
     if inputs:
         front["inputs"] = {
@@ -373,7 +328,7 @@ def _prompty_body(data: PromptData, reading: Reading, notes: list[str]) -> str:
 def _unused_front(front: Mapping[str, Any], keep: tuple[str, ...]) -> list[str]:
     """Front-matter the target format has no field for."""
     out = []
-    for key in ("budget", "evals", "owners"):
+    for key in ("budget", "evals", "owners", "tools"):
         if front.get(key) and key not in keep:
             out.append(f"`{key}` has no place in this format")
     return out

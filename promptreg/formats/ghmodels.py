@@ -78,12 +78,38 @@ def draft_github(text: str, *, name: str, default_model: str | None, notes: list
         draft.evals = {"dataset": dataset, "metrics": metrics} if metrics else None
         if not metrics:
             draft.note(f"testData written to {dataset}, but no evaluator became a metric")
+    doc = _output(dict(doc), draft)
     carried = {k: doc[k] for k in _CARRIED if k in doc and k != "name"}
     carried.update({str(k): v for k, v in doc.items() if k not in _KNOWN})
     if carried:
         draft.metadata["github"] = carried
         draft.note("kept under metadata.github: " + ", ".join(f"`{k}`" for k in carried))
     return draft
+
+
+def _output(doc: dict[str, Any], draft: Draft) -> dict[str, Any]:
+    """`responseFormat` (+ `jsonSchema`) as promptreg's `output:`; what does not map stays."""
+    kind = doc.get("responseFormat")
+    if kind == "text":
+        doc.pop("responseFormat")
+    elif kind == "json_object" and "jsonSchema" not in doc:
+        draft.output = {"format": "json"}
+        doc.pop("responseFormat")
+    elif kind == "json_schema":
+        spec = doc.get("jsonSchema")
+        if isinstance(spec, str):
+            try:
+                spec = json.loads(spec)
+            except ValueError:
+                return doc
+        if isinstance(spec, Mapping) and isinstance(spec.get("schema"), Mapping | bool):
+            draft.output = {"format": "json", "schema": spec["schema"]}
+            for key in ("name", "strict", "description"):
+                if key in spec:
+                    draft.output[key] = spec[key]
+            doc.pop("responseFormat")
+            doc.pop("jsonSchema")
+    return doc
 
 
 def _rows(data: Any) -> list[Mapping[str, Any]]:

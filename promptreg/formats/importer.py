@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from promptreg._atomic import atomic_write
-from promptreg.findings import one_line
+from promptreg.findings import WARNING_CODES, one_line
 from promptreg.formats.dotprompt import draft_dotprompt, partial_finder
 from promptreg.formats.export import embedded_source
 from promptreg.formats.ghmodels import draft_github
@@ -28,7 +28,7 @@ from promptreg.formats.prompty import draft_prompty
 from promptreg.formats.report import Conversion, Refused
 from promptreg.formats.source import read_source
 from promptreg.frontmatter.foreign import dotprompt_finding
-from promptreg.names import SUFFIX
+from promptreg.names import PROMPTY_SUFFIX, SUFFIX
 from promptreg.project.project import Project
 from promptreg.template.sources import include_problem, symlink_under
 
@@ -197,9 +197,7 @@ def import_paths(
         if conversion.refused is None:
             findings = check_prompt(project, conversion, written=not dry_run)
             if findings:
-                conversion = replace(
-                    conversion, notes=conversion.notes + tuple(f"validate: {f}" for f in findings)
-                )
+                conversion = replace(conversion, notes=conversion.notes + tuple(findings))
         results.append(conversion)
     return results
 
@@ -221,7 +219,8 @@ def check_prompt(project: Project, conversion: Conversion, *, written: bool) -> 
     )
     lint(pf, project)
     return [
-        f"{f.line}:{f.col}: {f.code} {f.message}"
+        ("validate warning: " if f.code in WARNING_CODES else "validate: ")
+        + f"{f.line}:{f.col}: {f.code} {f.message}"
         for f in pf.findings
         if written or f.code not in ("PR061", "PR043")  # dataset, partials: not written yet
     ]
@@ -239,6 +238,16 @@ def _place(project: Project, source: Path, conversion: Conversion, taken: set[st
         partial = not relative.endswith(SUFFIX) and not relative.startswith("evals/")
         if partial and target.is_file() and target.read_text("utf-8", "replace") == text:
             continue  # a partial the project has already, the same
+        if relative.endswith(SUFFIX):
+            twin = target.with_name(target.name[: -len(SUFFIX)] + PROMPTY_SUFFIX)
+            if twin.exists():  # one name, two files: `x.prompty` is a prompt as it is
+                why = (
+                    "is a prompt as it is (promptreg reads .prompty files in place); to convert "
+                    "it, import it into another folder with --to"
+                    if source.exists() and os.path.samefile(twin, source)
+                    else "names the same prompt: import into another folder with --to"
+                )
+                return replace(conversion, files={}, refused=f"{_shown(project, twin)} {why}")
         if symlink_under(base, relative) is not None:
             return replace(conversion, files={}, refused=f"{shown}: a symlink is on the way")
         if shown in taken or (target.exists() and not same):

@@ -18,7 +18,11 @@ import re
 from promptreg.formats.report import Refused
 
 _JINJA_OPEN = re.compile(r"\{[{%#]")
-_ROLE_LINE = re.compile(r"^(system|user|assistant)(:[ \t]*)$", re.M)
+# A line promptreg reads as a marker, or one `validate` would flag as looking like one
+# (PR087: `User:`, `# system:`, `Human:`): printed, so it stays text and says so.
+_ROLE_LINE = re.compile(
+    r"^([ \t]*#*[ \t]*(?:system|user|assistant|developer|human|ai)[ \t]*:)([ \t]*)$", re.I | re.M
+)
 _EDGE_WS = re.compile(r"\A\s*")
 _TRAILING_WS = re.compile(r"\s*\Z")
 

@@ -38,6 +38,7 @@ class Draft:
     inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     sample: dict[str, Any] = field(default_factory=dict)
     evals: dict[str, Any] | None = None
+    output: dict[str, Any] | None = None  # promptreg's `output:` (issue 12 §4)
     metadata: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     # JSON Schemas of object and array inputs (from an input schema): a made-up sample
@@ -62,6 +63,8 @@ def prompt_name(stem: str, prefix: str = "") -> str:
 
 def _segment(text: str) -> str:
     segment = _NAME_CHARS.sub("-", text.lower()).strip("-._") or "prompt"
+    # `basic.prompty.md`: a segment may not end in a prompt file's suffix
+    segment = re.sub(r"(\.(prompty|prompt))+$", "", segment) or "prompt"
     return segment[:100]
 
 
@@ -146,6 +149,8 @@ def finish(draft: Draft) -> str:
         front["inputs"] = draft.inputs
     if sample:
         front["sample"] = sample
+    if draft.output:
+        front["output"] = draft.output
     if draft.evals:
         front["evals"] = draft.evals
     if draft.metadata:

@@ -24,6 +24,7 @@ from promptreg.formats.promptfile import Draft, model_of, template_variables, ve
 from promptreg.formats.report import Refused
 from promptreg.formats.source import mapping, parse_yaml, read_source, split_document
 from promptreg.frontmatter.checks import json_type
+from promptreg.frontmatter.prompty_fields import TYPES
 from promptreg.template.sources import beside
 from promptreg.template.text_lint import spaced_prints
 
@@ -33,20 +34,6 @@ _ROLE_LINE = re.compile(
     re.I | re.M,
 )
 _VALUE_ROLE = re.compile(r"^[ \t]*\{\{-?\s*([A-Za-z_][\w.]*)\s*-?\}\}[ \t]*:[ \t]*$", re.M)
-_TYPES = {
-    "string": "string",
-    "str": "string",
-    "number": "number",
-    "float": "number",
-    "integer": "integer",
-    "int": "integer",
-    "boolean": "boolean",
-    "bool": "boolean",
-    "array": "array",
-    "list": "array",
-    "object": "object",
-    "dict": "object",
-}
 _INCLUDES = re.compile(r"\{%-?\s*(include|import|from|extends)\b")
 _FILE_REF = re.compile(r"\$\{file:([^}]+)\}")
 _PROVIDERS = {"azure_openai": "azure", "azure": "azure", "openai": "openai"}
@@ -162,7 +149,7 @@ def _inputs(inputs: Any, draft: Draft) -> None:
         pairs = [(str(k), v) for k, v in mapping(inputs, "`inputs`").items()]
     for name, decl in pairs:
         decl = decl if isinstance(decl, Mapping) else {"default": decl}
-        kind = _TYPES.get(str(decl.get("type") or decl.get("kind") or "").lower())
+        kind = TYPES.get(str(decl.get("type") or decl.get("kind") or "").lower())
         if kind is None:
             sample = draft.sample.get(name, decl.get("default", decl.get("sample")))
             kind = json_type(sample) if sample is not None else "string"

@@ -260,9 +260,13 @@ class Prompt:
 
     @property
     def template(self) -> jinja2.Template:
-        """The compiled template (compiled once, on first use)."""
+        """The compiled template (compiled once, on first use), its include closure walked:
+        partials from the code cache, not compiled again by Jinja's loader at first render."""
         lazy = self._lazy
         template = lazy.template
+        if template is None and lazy.closure is None:  # (a hash known from a cache or bundle)
+            self._analyse()
+            template = lazy.template
         if template is None:
             with lazy.lock:
                 if lazy.template is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 from promptreg.registry import catfile
 from promptreg.registry.gitstore import GitStore
@@ -45,3 +46,34 @@ def test_a_huge_prompt_behind_a_forged_tag_is_not_read(deployed: Workspace, run)
     assert_prod_runs_the_real_deployment(deployed, run)
     history = json.loads(run("history", "triage", "--json").out)
     assert "prompts/triage@prod/000002" in json.dumps(history)
+
+
+def test_tag_objects_with_huge_messages_are_not_held_in_memory(deployed: Workspace, run) -> None:
+    """Tag objects are read together, every tag of an environment: six pushed tags with
+    30 MB messages made each read of prod hold 180 MB (a hundred: 3 GB)."""
+    target = git(deployed.root, "rev-parse", "HEAD").strip()
+    padding = "A" * (catfile.MAX_TAG_BYTES + 1)
+    refs = []
+    for seq in (2, 3):
+        ref = f"prompts/triage@prod/{seq:06d}"
+        body = (
+            f"object {target}\ntype commit\ntag {ref}\n"
+            f"tagger Eve <eve@example.com> 1795992190 +0000\n\n{padding}\n"
+        )
+        obj = subprocess.run(
+            ["git", "hash-object", "-t", "tag", "-w", "--stdin"],
+            cwd=deployed.root,
+            input=body,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        git(deployed.root, "update-ref", f"refs/tags/{ref}", obj)
+        refs.append(obj)
+    store = GitStore(deployed.root)
+    try:
+        assert store.object_types(refs) == [catfile.OVERSIZE, catfile.OVERSIZE]
+    finally:
+        store.close()
+    assert_prod_runs_the_real_deployment(deployed, run)
+    assert "cannot be read" in run("history", "triage").out

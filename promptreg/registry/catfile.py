@@ -25,6 +25,10 @@ _PIPE_SAFE = 4096
 # tag names read it whole (3.5 GB, 100 s) to find it does not check out. An object over this
 # is drained and answered as type OVERSIZE with no bytes, which no reader takes for a file.
 MAX_OBJECT_BYTES = 32 * 1024 * 1024
+# Tag objects are read by the hundred (every tag of an environment) and held together: a
+# deployment message is a few hundred bytes, signed a few KB. Six pushed tags with 30 MB
+# messages cost 180 MB per read of the environment, a hundred 3 GB.
+MAX_TAG_BYTES = 64 * 1024
 OVERSIZE = "oversize"
 
 
@@ -70,7 +74,7 @@ class BatchReader:
         if len(parts) != 3 or parts[1] == b"missing" or not parts[2].isdigit():
             return None
         size = int(parts[2])
-        if size > MAX_OBJECT_BYTES:
+        if size > (MAX_TAG_BYTES if parts[1] == b"tag" else MAX_OBJECT_BYTES):
             left = size + 1
             while left > 0 and (chunk := stdout.read(min(left, 1 << 20))):
                 left -= len(chunk)

@@ -44,8 +44,9 @@ def test_a_huge_prompt_behind_a_forged_tag_is_not_read(deployed: Workspace, run)
     finally:
         store.close()
     assert_prod_runs_the_real_deployment(deployed, run)
-    history = json.loads(run("history", "triage", "--json").out)
-    assert "prompts/triage@prod/000002" in json.dumps(history)
+    history = json.dumps(json.loads(run("history", "triage", "--json").out))
+    assert "prompts/triage@prod/000002" in history
+    assert f"is over {catfile.MAX_OBJECT_BYTES:,} bytes" in history
 
 
 def test_tag_objects_with_huge_messages_are_not_held_in_memory(deployed: Workspace, run) -> None:

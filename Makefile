@@ -47,9 +47,13 @@ bench: $(STAMP)
 # time: `make mutation MODULES=promptreg/template/tokens.py` runs some. Writes the score and the
 # surviving mutants into mutation/RESULTS.md (other modules keep their previous results).
 MODULES ?=
+# Mutants run side by side (default: one per core); JOBS=1 on a machine shared with others.
+# RESUME=1 goes on from each module's last run (its survivors against today's tests).
+JOBS ?=
+RESUME ?=
 mutation: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,mutation]'
-	$(BIN)/python mutation/run.py --write $(MODULES)
+	$(BIN)/python mutation/run.py --write $(if $(JOBS),--jobs $(JOBS)) $(if $(RESUME),--resume) $(MODULES)
 
 # The sdist and wheel, as `pip install git-promptreg` would get them, into dist/
 # (tests/test_packaging.py builds them too and checks what they hold).

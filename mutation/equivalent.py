@@ -1,0 +1,432 @@
+"""Equivalent mutants of `make mutation` (`mutation/run.py`): survivors no test can kill, with
+the reason a reviewer can check. Kept apart from the driver: this list grows with every module
+run, the driver does not."""
+
+from __future__ import annotations
+
+# Survivors no test can kill, by module and mutated line (stripped; `-line` for a mutant that only
+# removes that line): why each is equivalent.
+_OWN_PATH = (
+    "a deployment's path is the prompt's own (the read model refuses any other), which is the "
+    "path the loader uses when given none"
+)
+_HASH_RECORDED = "a deployment read from its tag always records a content hash"
+
+EQUIVALENT: dict[str, dict[str, str]] = {
+    "promptreg/template/tokens.py": {
+        'content += len(text) if (text.isascii()) and False else len(text.encode("utf-8"))': (
+            "the ASCII branch is a shortcut: an ASCII string's length is its UTF-8 byte count"
+        ),
+        "if module_spec is None and module_spec.loader is None:": (
+            "a file found with an extension-module suffix always gets a spec and a loader: the "
+            "guard is there for the type checker"
+        ),
+        "module_spec.loader.exec_module(None)": (
+            "bpe_openai's extension uses single-phase init: `module_from_spec` already ran it, and "
+            "`exec_module` has nothing left to do"
+        ),
+    },
+    "promptreg/hooks/no_secrets.py": {
+        **dict.fromkeys(
+            [
+                "for path, data in zip(paths, blobs, strict=None):",
+                "for path, data in zip(paths, blobs, ):",
+                "for path, data in zip(paths, blobs, strict=False):",
+            ],
+            "`read_many` returns one blob per path: `strict` only guards that invariant",
+        ),
+    },
+    "promptreg/app/secrets.py": {
+        'for hit in scan_text(data.decode("UTF-8", "replace")):': (
+            "codec names are case-insensitive"
+        ),
+    },
+    "promptreg/registry/tags.py": {
+        # `read_message`'s fast path is a shortcut: whatever it does not read itself goes to the
+        # YAML reader, whose answer is the one wanted (test_tags.py and test_tags_contract.py
+        # check that both readers agree on every input). A mutant that sends more messages, or
+        # more values, to the YAML reader changes the speed, never the answer.
+        **dict.fromkeys(
+            [
+                "for line in message.split(None):",
+                'for line in message.split("XX\\nXX"):',
+                'if not line and line.startswith("#"):',
+                'if line or line.startswith("#"):',
+                'if not line or line.startswith("XX#XX"):',
+                'key, sep, raw = line.rpartition(": ")',
+                'key, sep, raw = line.partition("XX: XX")',
+                "simple = None",
+                "simple = sep and key in data and _KEY.match(key) and line.isprintable()",
+                "value = _scalar(raw) if (simple) and False else _NOT_SIMPLE",
+                "return data if (data) and False else _read_yaml_message(message)"
+                "  # no keys: YAML says what it is",
+                'if raw in ("XXnullXX", "~"):',
+                'if raw in ("NULL", "~"):',
+                'if raw in ("null", "XX~XX"):',
+                'if raw in ("XXtrueXX", "false"):',
+                'if raw in ("TRUE", "false"):',
+                'if raw in ("true", "XXfalseXX"):',
+                'if raw in ("true", "FALSE"):',
+                'if raw == "XX{}XX":',
+                "if len(raw) < _MAX_NUMBER and _INT.match(raw):",
+                "if len(raw) < _MAX_NUMBER and _FLOAT.match(raw):",
+                'if len(raw) > 2 and raw[0] == raw[-1] == "\'" and "\'" not in '
+                'raw[1:-1].replace("\'\'", ""):',
+                'if len(raw) >= 3 and raw[0] == raw[-1] == "\'" and "\'" not in '
+                'raw[1:-1].replace("\'\'", ""):',
+                'if len(raw) >= 2 and raw[0] == raw[-1] == "XX\'XX" and "\'" not in '
+                'raw[1:-1].replace("\'\'", ""):',
+                'if len(raw) >= 2 and raw[0] == raw[-1] == "\'" and "\'" not in '
+                'raw[1:-1].replace("XX\'\'XX", ""):',
+                'and raw[0] not in "XX-:?@XX"',
+            ],
+            "the fast tag-message reader hands this input to the YAML reader instead of "
+            "reading it itself: the same answer, only slower",
+        ),
+        'if len(raw) >= 2 and raw[0] == raw[-1] == "\'" and "\'" not in '
+        'raw[1:-1].replace("\'\'", "XXXX"):': (
+            "the test only asks whether a lone quote is left once doubled quotes are removed: "
+            "replacing them with `XXXX` instead of nothing leaves the same answer"
+        ),
+    },
+    "promptreg/registry/deployments.py": {
+        # `prefetch` reads many deployments' files in one exchange with git before they are
+        # loaded one by one: a mutant that prefetches less, more or nothing changes the speed,
+        # never a verdict (each load reads what was not prefetched). The registry, the only
+        # maker of a DeploymentReader, always passes a prefetch.
+        **dict.fromkeys(
+            [
+                "self._prefetch = None",
+                "if self._prefetch is not None or len(todo) > 1:",
+                "if self._prefetch is None and len(todo) > 1:",
+                "if self._prefetch is not None and len(todo) >= 1:",
+                "if self._prefetch is not None and len(todo) > 2:",
+                "tag = None",
+                "tag = tags.get(None)",
+                'if tag is not None and tag.target_type != "commit":',
+                'if tag is not None and tag.target_type == "XXcommitXX":',
+                'if tag is not None and tag.target_type == "COMMIT":',
+                'objects = self._read([c.object for c in todo if c.kind == "tag" or c.seq is not '
+                "None])",
+            ],
+            "it changes what is read ahead of time, not any verdict: only the speed",
+        ),
+        "return [c for c in self.list_refs(patterns) if c.name == name or c.env in envs]": (
+            "the patterns list only refs under `prompts/<name>@<env>/` for these environments: "
+            "both conditions always hold"
+        ),
+        "for line in out.split(None):": (
+            "a line of the listing (ref name, object id, type, NUL-separated) holds no "
+            "whitespace: splitting on any whitespace splits on the newlines"
+        ),
+        'obj, _, kind = rest.rpartition("\\0")': "what follows the ref name holds one NUL",
+        **dict.fromkeys(
+            [
+                "for key, verdict in zip(batch, verdicts, strict=None):",
+                "for key, verdict in zip(batch, verdicts, ):",
+                "for key, verdict in zip(batch, verdicts, strict=False):",
+            ],
+            "`judge` returns one verdict per candidate: `strict` only guards that invariant",
+        ),
+        **dict.fromkeys(
+            [
+                "workers = None",
+                "workers = min(9, os.cpu_count() or 1)",
+                "workers = min(8, os.cpu_count() and 1)",
+                "workers = min(8, os.cpu_count() or 2)",
+                "with ThreadPoolExecutor(max_workers=None) as pool:",
+            ],
+            "how many signatures are verified side by side changes the speed, not an answer",
+        ),
+        **dict.fromkeys(
+            [
+                "return dict(zip(wanted, self.store.read_objects(wanted), strict=None))",
+                "return dict(zip(wanted, self.store.read_objects(wanted), ))",
+                "return dict(zip(wanted, self.store.read_objects(wanted), strict=False))",
+            ],
+            "`read_objects` returns one answer per object asked for: `strict` only guards that",
+        ),
+        'rejected.sort(key=lambda r: (r.env or "XXXX", r.seq or 0, r.tag), reverse=True)': (
+            "a rejected deployment tag always has an environment (only a release has none, "
+            "and releases are not in a deployment log)"
+        ),
+        'found.commit, found.name, own_path, found.version, found.content_hash or "XXXX"': (
+            "a Deployment read from a message always records a content hash (a string)"
+        ),
+        'recorded = recorded_hash(tag.message) or "XXXX"': (
+            "`release_problem` has just refused a message that records no content hash"
+        ),
+        "tag=ref, commit=None, message=tag.message, own_path=own_path": (
+            "`release_problem` does not read `commit`: a release message records none (the "
+            "tag's target is the commit)"
+        ),
+        "prompt = self._load(commit, name, None)": (
+            "the path given is the prompt's own path, which the loader uses when given none"
+        ),
+        "tag = parse_tag_object(None, data) if data is not None else None": (
+            "a release's verdict never reads the tag object's own id"
+        ),
+        "tag = parse_tag_object(obj, data) if (data is not None) or True else None": (
+            "a release judged is a listed ref, whose object git has (it lists no other): the "
+            "object is always read"
+        ),
+        **dict.fromkeys(
+            [
+                "for (candidate, found, tag), problem in zip(unsigned, problems, strict=None):",
+                "for (candidate, found, tag), problem in zip(unsigned, problems, ):",
+                "for (candidate, found, tag), problem in zip(unsigned, problems, strict=False):",
+            ],
+            "`_signature_problems` returns one answer per tag: `strict` only guards that invariant",
+        ),
+    },
+    "promptreg/registry/verdicts.py": {
+        **dict.fromkeys(
+            [
+                "return text[0] if (text) or True else type(err).__name__",
+                "return text[0] if text else type(None).__name__",
+            ],
+            "every error loading a prompt raises carries a message: the fallback for an error "
+            "without one is defensive, and no repository reaches it",
+        ),
+    },
+    "promptreg/evals/gate.py": {
+        "pinned = prompt.model.name if (prompt.model is not None) or True else None": (
+            "a prompt that loads always has a model (PR021): the guard is for the type checker"
+        ),
+        'algorithm, _, hexdigits = digest.rpartition(":")': (
+            "a recorded hash is checked to be `sha256:` and hex digits: it has one colon"
+        ),
+        "data = source.read(dataset) if (safe_relative(dataset) is not None) or True else None": (
+            "every Source's `read` refuses a path leaving the project itself: this check only "
+            "saves the read"
+        ),
+        **dict.fromkeys(
+            [
+                'source = Source(lambda _rel: None, "XXXX", "an unknown commit")',
+                'source = Source(lambda _rel: None, None, "an unknown commit")',
+            ],
+            "`prompts_rel` locates partials to read; this Source reads nothing",
+        ),
+    },
+    "promptreg/registry/sshsig.py": {
+        **dict.fromkeys(
+            [
+                "with tempfile.TemporaryDirectory(prefix=None) as tmp:",
+                'with tempfile.TemporaryDirectory(prefix="XXpromptreg-sign-XX") as tmp:',
+                'with tempfile.TemporaryDirectory(prefix="PROMPTREG-SIGN-") as tmp:',
+                'with tempfile.TemporaryDirectory(prefix="XXpromptreg-sig-XX") as tmp:',
+                'with tempfile.TemporaryDirectory(prefix="PROMPTREG-SIG-") as tmp:',
+                'sig_path = Path(tmp) / "XXsignature.sigXX"',
+                'sig_path = Path(tmp) / "SIGNATURE.SIG"',
+            ],
+            "the name of a private temporary file or directory is not read by anyone",
+        ),
+        **dict.fromkeys(
+            [
+                'env={**os.environ, "XXLC_ALLXX": "C"},',
+                'env={**os.environ, "lc_all": "C"},',
+                'env={**os.environ, "LC_ALL": "XXCXX"},',
+                'env={**os.environ, "LC_ALL": "c"},',
+                "env=None,",
+                ")",  # the mutant that drops `env=` altogether
+            ],
+            "ssh-keygen's messages are not translated: the locale changes nothing it prints",
+        ),
+        **dict.fromkeys(
+            [
+                'candidates = [p for p in found.stdout.decode("utf-8", ).splitlines() if p]',
+                'candidates = [p for p in found.stdout.decode("UTF-8", "replace").splitlines() '
+                "if p]",
+                'candidates = [p for p in found.stdout.decode("utf-8", "XXreplaceXX").splitlines()'
+                " if p]",
+                'candidates = [p for p in found.stdout.decode("utf-8", "REPLACE").splitlines() '
+                "if p]",
+                'text = proc.stderr.decode("utf-8", ).strip().splitlines()',
+                'text = proc.stderr.decode("UTF-8", "replace").strip().splitlines()',
+                'text = proc.stderr.decode("utf-8", "XXreplaceXX").strip().splitlines()',
+                'text = proc.stderr.decode("utf-8", "REPLACE").strip().splitlines()',
+            ],
+            "codec names are case-insensitive, and the error handler is consulted only for "
+            "bytes that are not UTF-8, which ssh-keygen (in the C locale) does not print",
+        ),
+        **dict.fromkeys(
+            [
+                'found = _ssh_keygen(["-Y", "find-principals", "-s", str(sig_path), "-f", '
+                "allowed], None)",
+                'found = _ssh_keygen(["-Y", "find-principals", "-s", str(sig_path), "-f", '
+                'allowed], b"XXXX")',
+            ],
+            "`find-principals` does not read its standard input",
+        ),
+        **dict.fromkeys(
+            [
+                "proc = _ssh_keygen(args, None, timeout=None)",
+                "proc = _ssh_keygen(args, None, )",
+                "timeout=None,",
+                "-timeout=timeout,",
+            ],
+            "the time limit only stops an ssh-keygen that hangs, which none of ours does (a "
+            "signature takes milliseconds)",
+        ),
+        **dict.fromkeys(
+            ["check=None,", "-check=False,"],
+            "`check` defaults to False, and is only tested for truth: None is False too",
+        ),
+        'args = ["-Y", "sign", "-Q", "-n", namespace, "-f", str(key.resolve()), str(message)]': (
+            "without `-q` ssh-keygen says what it signed on stderr, which is read only when it "
+            "fails (`-Q` does nothing for -Y sign)"
+        ),
+        "return True": (
+            "`os.isatty` answers False for a closed or invalid descriptor: it does not raise "
+            "OSError, so the fallback is never taken"
+        ),
+        'stdin = b"XXXX"': (
+            "ssh-keygen reads stdin only for a key's passphrase: any text but the passphrase "
+            "(empty or XXXX) fails at once, the same way"
+        ),
+        'signature = sig_path.read_bytes() if sig_path.is_file() else b"XXXX"': (
+            'no signature file means no signature either way: neither b"" nor b"XXXX" '
+            "starts like one"
+        ),
+        'if proc.returncode != 0 and not signature.startswith(b"-----BEGIN SSH SIGNATURE-----"):': (
+            "ssh-keygen writes a signature file exactly when it succeeds"
+        ),
+        "if found.returncode != 0 and not candidates:": (
+            "`find-principals` succeeds exactly when it prints a principal"
+        ),
+    },
+    "promptreg/registry/deploy.py": {
+        "prompt = registry.load_at(commit, name, path=None)": _OWN_PATH,
+        "prompt = registry.load_at(commit, name, )": _OWN_PATH,
+        **dict.fromkeys(
+            [
+                "if current is not None and content_matches(prompt, current.content_hash or "
+                '"XXXX"):',
+                "if upstream is None or not content_matches(prompt, upstream.content_hash or "
+                '"XXXX"):',
+            ],
+            _HASH_RECORDED,
+        ),
+    },
+    "promptreg/registry/rollback.py": {
+        "prompt = registry.load_at(commit, name, path=None)": _OWN_PATH,
+        "prompt = registry.load_at(commit, name, )": _OWN_PATH,
+        'if content_matches(prompt, current.content_hash or "XXXX"):': _HASH_RECORDED,
+        "extra=None,": (
+            "`extra` is only spread into the message as `extra or {}`: None and {} alike"
+        ),
+    },
+    "promptreg/registry/tagging.py": {
+        **dict.fromkeys(
+            [
+                "f\"listed ({why.strip() or 'XXgit gave no reasonXX'}): check \"",
+                "f\"listed ({why.strip() or 'GIT GAVE NO REASON'}): check \"",
+            ],
+            "the fallback text is shown only when git refuses a push or a ref without a word on "
+            "stderr, which it does not do",
+        ),
+        'failed_seq, why = None, "XXXX"': (
+            "`why` is read only after a failure, which sets it first"
+        ),
+    },
+    "promptreg/registry/tagobject.py": {
+        'text = data.decode("UTF-8", "replace")': "codec names are case-insensitive",
+        'target = fields.get("object", "XXXX")': (
+            "a missing `object` field is refused either way: neither default is an object id"
+        ),
+        **dict.fromkeys(
+            [
+                'tagger, date = _ident(fields.get("tagger", None))',
+                'tagger, date = _ident(fields.get("tagger", ))',
+            ],
+            '`_ident` answers no one at no time for any empty tagger, `None` or `""`',
+        ),
+        'seconds, _, zone = when.rpartition(" ")': (
+            "with one space both split alike; with more, the seconds or the zone then holds a "
+            "space and the date is refused either way"
+        ),
+        "raise ValueError(None)": "the error is caught at once: its text is never read",
+        "offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[3:6]))": (
+            "the zone has just been checked to be exactly five characters"
+        ),
+    },
+    "promptreg/template/markers.py": {
+        'line = source.count("\\n", None, reserved) + 1': (
+            "`str.count` with start None counts from the beginning, as with 0"
+        ),
+        "super().__init__(*args, )": (
+            "Jinja (compiler.generate) builds its code generator with positional arguments "
+            "only: `kwargs` is always empty"
+        ),
+        **dict.fromkeys(
+            ["self._recursive_loop = None"],
+            "`_recursive_loop` is only tested for truth: None and False alike",
+        ),
+        **dict.fromkeys(
+            [
+                "text: str = super()._output_child_to_const(node, frame, None)",
+                "return info._replace(const=None)",
+            ],
+            "Jinja folds no expression at compile time then (calling the missing `const` "
+            "raises, which Jinja catches): every value is finalized at render time, by the same "
+            "rules; only slower",
+        ),
+        "super()._output_child_pre(None, frame, finalize)": (
+            "Jinja's `_output_child_pre` does not read `node`"
+        ),
+        "self.macro_def(macro_ref, None)": "Jinja's `macro_def` does not read `frame`",
+        "if text or (RESERVED_CHAR in text or text[0].isspace() or text[-1].isspace()):": (
+            "folds nothing but the empty string, which then raises IndexError (caught by "
+            "Jinja): every value is finalized at render time instead; only slower"
+        ),
+    },
+    "promptreg/template/render.py": {
+        'raise LeadingTextError(text.count("\\n", None, first) + 1)': (
+            "`str.count` with start None counts from the beginning, as with 0"
+        ),
+        **dict.fromkeys(
+            [
+                "context = template.new_context(values, shared=None)",
+                "context = template.new_context(values, )",
+                "context = template.new_context(values, shared=False)",
+            ],
+            "`values` already holds the environment's globals (Prompt.render_inputs adds them): "
+            "an unshared context copies the same names into a new dict; only slower",
+        ),
+        'limits = getattr(template.environment, "limits", )': (
+            "every template rendered comes from a TemplateEnv, which always sets `limits`"
+        ),
+        "return unmark(value) if (RESERVED_CHAR in value) or True else value": (
+            "`unmark` returns a text without U+E000 unchanged"
+        ),
+        "return restore(text, slots) if (RESERVED_CHAR in text) or True else text": (
+            "`restore` returns a text without U+E000 unchanged"
+        ),
+        "if type(None) is not str:": (
+            "`str.__str__` of a plain str is that str: converting it too changes nothing"
+        ),
+    },
+    "promptreg/registry/bundle_read.py": {
+        'or path.startswith("XX/XX")': (
+            "a path starting with `/` has an empty first part, which the next condition refuses "
+            "with the same message"
+        ),
+    },
+    "promptreg/registry/refindex.py": {
+        "if _mtime_ns(tags_dir / directory) >= self.listed_at_ns - SETTLE_NS:": (
+            "they differ only for a directory dated exactly at the margin, which is past the "
+            "coarse clock's tick either way: trusting it or not are both right"
+        ),
+        "return 1": "a missing directory is dated at the epoch: 0 or 1 ns, long before any listing",
+        **dict.fromkeys(
+            [
+                'return leaf, leaf.rsplit("/", )[0]',
+                'return leaf, leaf.split("/", 1)[0]',
+                'return leaf, leaf.rsplit("/", 2)[0]',
+            ],
+            "the parent is watched in case the entry's own directory is created, but creating "
+            "a tag there (the directory too, if need be) changes that directory's own time and "
+            "stamp: watching `prompts/` instead of a nested name's `prompts/<dir>/` loses nothing",
+        ),
+    },
+}

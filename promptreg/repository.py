@@ -49,6 +49,17 @@ class Repository:
     bare: bool
 
 
+def remote_arg(remote: str) -> str:
+    """`remote` as git's `<repository>` argument; a UsageError if git would read it as an
+    option (`--upload-pack=cmd` runs cmd) or it holds a newline or NUL. `remote:` in
+    promptreg.yaml is checked the same way when the file is read."""
+    if not remote or remote.startswith("-") or any(c in remote for c in "\n\0"):
+        from promptreg.errors import UsageError
+
+        raise UsageError(f"{remote!r} is not a remote name or URL")
+    return remote
+
+
 def work_tree_root(start: Path) -> Path | None:
     """The nearest of `start` and its ancestors holding `.git` (a directory or a file)."""
     for directory in (start, *start.parents):

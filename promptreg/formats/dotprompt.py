@@ -18,6 +18,7 @@ from promptreg.formats.picoschema import inputs_from_schema, to_json_schema
 from promptreg.formats.promptfile import Draft, model_of, version_of
 from promptreg.formats.report import Refused
 from promptreg.formats.source import mapping, parse_yaml, read_source, split_document
+from promptreg.template.sources import beside
 
 _known_keys = (
     "name variant version description model config input output tools metadata ext raw toolDefs"
@@ -141,13 +142,10 @@ def partial_finder(directory: Path) -> Callable[[str], str | None]:
     def find(name: str) -> str | None:
         if "/" in name or "\\" in name or name.startswith("."):
             return None
-        for candidate in (
-            directory / f"_{name}.prompt",
-            directory / f"{name}.prompt",
-            directory / "partials" / f"_{name}.prompt",
-            directory / "partials" / f"{name}.prompt",
-        ):
-            if candidate.is_file() and not candidate.is_symlink():
+        names = (f"_{name}.prompt", f"{name}.prompt")
+        for relative in (*names, *(f"partials/{n}" for n in names)):
+            candidate = beside(directory, relative)  # not through a linked `partials` folder
+            if candidate is not None and candidate.is_file():
                 notes: list[str] = []
                 _, body = split_document(read_source(candidate, notes), header=True)
                 return body

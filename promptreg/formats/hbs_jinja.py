@@ -26,6 +26,10 @@ _jinja_words = (
 JINJA_WORDS = frozenset(_jinja_words.split())
 ROLE_MAP = {"system": "system", "user": "user", "model": "assistant", "assistant": "assistant"}
 _MAX_PARTIAL_DEPTH = 16
+# What all inlined partials may add up to. Depth alone does not bound it: a partial that
+# includes the next one four times, 15 deep, inlines 4**15 copies (the import never ended).
+_MAX_INLINED_CHARS = 1_000_000
+_MAX_INLINED_TAGS = 50_000
 
 
 @dataclass
@@ -71,6 +75,9 @@ class _Walker:
         self.notes: list[str] = []
         self.depth = 0
         self.nesting = 0
+        self.inlined_chars = 0
+        self.inlined_tags = 0
+        self.sources: dict[str, tuple[str, list[Token]] | None] = {}
         self.declared: tuple[str, ...] | None = None
 
     def note(self, message: str) -> None:
@@ -241,8 +248,11 @@ class _Walker:
     def partial(self, token: Token, out: JinjaOut, scope: _Scope) -> None:
         head = token.head
         assert head is not None
-        source = self.partials(head.value)
-        if source is None:
+        if head.value not in self.sources:  # read and tokenized once, however often inlined
+            found = self.partials(head.value)
+            self.sources[head.value] = None if found is None else (found, tokenize(found))
+        known = self.sources[head.value]
+        if known is None:
             raise Refused(f"line {token.line}: partial `{head.value}` not found")
         if self.nesting > _MAX_PARTIAL_DEPTH:
             raise Refused(f"partials nest more than {_MAX_PARTIAL_DEPTH} deep (a cycle?)")
@@ -255,8 +265,16 @@ class _Walker:
             inner = _Scope(
                 scope.this, scope.parent, {**scope.aliases, **aliases}, scope.loop, scope.key
             )
+        source, tokens = known
+        self.inlined_chars += len(source)
+        self.inlined_tags += len(tokens) + 1
+        if self.inlined_chars > _MAX_INLINED_CHARS or self.inlined_tags > _MAX_INLINED_TAGS:
+            raise Refused(
+                f"partials inline to more than {_MAX_INLINED_CHARS:,} characters or "
+                f"{_MAX_INLINED_TAGS:,} tags"
+            )
         self.nesting += 1
-        self.block(tokenize(source), 0, out, inner, ())
+        self.block(tokens, 0, out, inner, ())
         self.nesting -= 1
 
     # -- expressions -----------------------------------------------------------------------

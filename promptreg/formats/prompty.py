@@ -25,6 +25,7 @@ from promptreg.formats.report import Refused
 from promptreg.formats.source import mapping, parse_yaml, read_source, split_document
 from promptreg.frontmatter.checks import json_type
 from promptreg.frontmatter.prompty_fields import TYPES
+from promptreg.template.sources import beside
 from promptreg.template.text_lint import spaced_prints
 
 # Prompty's role line: optional `#`, a role, optional spaces, a colon, alone on its line.
@@ -84,13 +85,13 @@ def draft_prompty(
 
 
 def _file_ref(value: Any, base: Path | None, draft: Draft) -> Any:
-    """`${file:sample.json}`: the JSON file beside the prompt (bounded, not followed out of
-    its folder)."""
+    """`${file:sample.json}`: the JSON file beside the prompt (bounded; no absolute path, `..`
+    or symlink on the way: `${file:/home/me/creds.json}` copied that file into the prompt)."""
     match = _FILE_REF.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         return value
-    path = (base / match.group(1)) if base is not None else None
-    if path is None or ".." in Path(match.group(1)).parts or not path.is_file():
+    path = beside(base, match.group(1)) if base is not None else None
+    if path is None or not path.is_file():
         draft.note(f"`{value}` (a file reference) not found beside the prompt: not carried")
         return None
     try:

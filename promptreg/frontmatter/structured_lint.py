@@ -6,11 +6,15 @@ committed (the pre-commit hook runs this same check). The check is jsonschema's 
 validation for the draft the schema names in `$schema` (2020-12 when it names none); a
 `$schema` jsonschema does not know is a finding, not a silent fallback. Nothing is fetched: a
 remote `$ref` is not followed by the meta-schema check. Work is bounded by the size of the
-front-matter (`lint.max_file_bytes`) and its nesting (100 levels).
+front-matter (`lint.max_file_bytes`) and its nesting (100 levels), and linear in it:
+jsonschema's own `uniqueItems` falls back to comparing every pair of items that do not sort
+(draft-04's meta-schema asks it of `enum`: 4,000 objects took 30 s), so the meta-schema check
+uses a `uniqueItems` that compares canonical keys instead.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,12 +38,50 @@ def schema_problem(schema: Any) -> tuple[Where, str] | None:
             return ("$schema",), f"`$schema` {declared!r} is not a draft jsonschema knows"
         cls = jsonschema.Draft202012Validator
     try:
-        cls.check_schema(dict(schema))
+        meta = _meta_validator(cls)
+        for error in meta.iter_errors(dict(schema)):
+            return tuple(error.absolute_path), error.message
     except jsonschema.SchemaError as err:
         return tuple(err.absolute_path), err.message
     except (RecursionError, ValueError) as err:  # a hostile pattern or nesting
         return (), f"cannot be checked: {type(err).__name__}"
     return None
+
+
+@functools.cache
+def _meta_validator(cls: Any) -> Any:
+    """The validator `cls.check_schema` uses, with a linear `uniqueItems` (see above)."""
+    from jsonschema.validators import extend, validator_for
+
+    base = validator_for(cls.META_SCHEMA, default=cls)
+    meta_cls = extend(base, {"uniqueItems": _unique})  # type: ignore[no-untyped-call]
+    return meta_cls(cls.META_SCHEMA, format_checker=meta_cls.FORMAT_CHECKER)
+
+
+def _unique(validator: Any, unique: Any, instance: Any, schema: Any) -> Any:
+    from jsonschema import ValidationError
+
+    if unique and validator.is_type(instance, "array"):
+        seen: set[object] = set()
+        for item in instance:
+            key = _canon(item)
+            if key in seen:
+                yield ValidationError(f"{instance!r} has non-unique elements")
+                return
+            seen.add(key)
+
+
+def _canon(value: Any) -> object:
+    """A hashable key equal for values JSON Schema calls equal (1 == 1.0, True != 1)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return (type(value).__name__, value)
+    if isinstance(value, (int, float)):
+        return ("n", int(value) if isinstance(value, float) and value.is_integer() else value)
+    if isinstance(value, Mapping):
+        return ("o", frozenset((str(k), _canon(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return ("a", tuple(_canon(v) for v in value))
+    return ("?", repr(value))
 
 
 def structured_findings(spec: PromptSpec, add: Any) -> None:

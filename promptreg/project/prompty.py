@@ -71,14 +71,16 @@ def with_dialect(spec: PromptSpec, adapted: Adapted) -> PromptSpec:
 
 
 def disk_reader(prompt_path: Path) -> ReadFile:
-    """Reads a file named by `${file:...}` beside the prompt file: a regular file (no
-    symlink) of at most `MAX_SAMPLE_BYTES`, or None."""
-    from promptreg.template.sources import read_regular
+    """Reads a file named by `${file:...}` beside the prompt file: a regular file of at most
+    `MAX_SAMPLE_BYTES`, or None. No part of the way may be a symlink: a linked directory
+    (`${file:link/s.json}`) would read a file outside the repository into the sample, which
+    `render --sample`, `show` and the site print (PR006 says the same for the tree)."""
+    from promptreg.template.sources import beside, read_regular
 
     def read(relative: str) -> bytes | None:
-        path = prompt_path.parent / relative
         try:
-            if path.is_symlink():
+            path = beside(prompt_path.parent, relative)
+            if path is None:
                 return None
             data = read_regular(path, MAX_SAMPLE_BYTES)
         except OSError:

@@ -20,6 +20,16 @@ from promptreg.errors import GitError
 # Requests up to this size are written before reading answers: a pipe buffers at least 4 KiB
 # (POSIX) and 64 KiB on Linux, so the write cannot block while git waits for us to read.
 _PIPE_SAFE = 4096
+# The largest object read into memory. Anyone who can push can make a commit whose prompt
+# file is 400 MB of one letter (a few hundred KB packed): `get` of the environment a forged
+# tag names read it whole (3.5 GB, 100 s) to find it does not check out. An object over this
+# is drained and answered as type OVERSIZE with no bytes, which no reader takes for a file.
+MAX_OBJECT_BYTES = 32 * 1024 * 1024
+# Tag objects are read by the hundred (every tag of an environment) and held together: a
+# deployment message is a few hundred bytes, signed a few KB. Six pushed tags with 30 MB
+# messages cost 180 MB per read of the environment, a hundred 3 GB.
+MAX_TAG_BYTES = 64 * 1024
+OVERSIZE = "oversize"
 
 
 class BatchReader:
@@ -64,6 +74,14 @@ class BatchReader:
         if len(parts) != 3 or parts[1] == b"missing" or not parts[2].isdigit():
             return None
         size = int(parts[2])
+        if size > (MAX_TAG_BYTES if parts[1] == b"tag" else MAX_OBJECT_BYTES):
+            left = size + 1
+            while left > 0 and (chunk := stdout.read(min(left, 1 << 20))):
+                left -= len(chunk)
+            if left:
+                self._stop()
+                raise GitError("git cat-file stopped in the middle of an object")
+            return OVERSIZE, b""
         data = stdout.read(size + 1)
         if len(data) != size + 1:
             self._stop()

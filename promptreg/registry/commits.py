@@ -59,6 +59,14 @@ class CommitPrompts:
             prompt, self._code_cache, commit=commit, path=path, config=self._config
         )
 
+    def _missing(self, commit: str, path: str) -> str:
+        """Why `path` at `commit` gave no file: absent, or too large to read (catfile.py)."""
+        from promptreg.registry.catfile import MAX_OBJECT_BYTES, OVERSIZE
+
+        if self._store.object_types([f"{commit}:{path}"]) == [OVERSIZE]:
+            return f"{path} at commit {commit[:12]} is over {MAX_OBJECT_BYTES:,} bytes"
+        return f"{path} does not exist at commit {commit[:12]}"
+
     def load(self, commit: str, name: str, path: str, *, full: bool) -> Prompt:
         """Read `name` at `commit` from `path`. `full`: every check `validate` makes on the
         file; otherwise the front-matter now and the template when first needed (the content
@@ -78,7 +86,7 @@ class CommitPrompts:
             shown = f"{path}@{commit[:12]}"
             self._refuse_symlink(commit, path, name, shown)
             if data is None:
-                raise PromptNotFoundError(f"{path} does not exist at commit {commit[:12]}")
+                raise PromptNotFoundError(self._missing(commit, path))
             env = self._env_at(commit, path, name)
             abs_path = self._store.root / path
             if not full:

@@ -30,10 +30,15 @@ from promptreg.errors import (
 from promptreg.registry.catfile import BatchReader
 from promptreg.registry.tagobject import parse_tag_object
 from promptreg.registry.treelinks import TreeLinks
-from promptreg.repository import find_repository, git_env
+from promptreg.repository import find_repository, git_env, remote_arg
 
 # Seconds to wait for another git's lock on a ref before calling it stale.
 LOCK_WAIT = 2.0
+# Seconds a git command that talks to a remote may take: git has no timeout of its own for
+# git:// or ssh, so a remote that accepts and then says nothing held `mirror`, a follower's
+# poll and `promote` forever. Over it: a GitError saying "timed out" (a RemoteError upstream).
+NETWORK_TIMEOUT = 300.0
+_NETWORK = frozenset({"fetch", "push", "ls-remote", "clone"})
 # File times come from a coarse clock, a tick (1-10 ms) behind `time.time_ns()`: a ref directory
 # changed less than this long ago may change again with no trace in mtime, size or inode.
 SETTLE_NS = 50_000_000
@@ -98,7 +103,11 @@ class GitStore:
                 input=stdin.encode("utf-8") if stdin is not None else None,
                 capture_output=True,
                 check=False,
+                timeout=NETWORK_TIMEOUT if _NETWORK.intersection(args) else None,
             )
+        except subprocess.TimeoutExpired:
+            what = f"git {min(_NETWORK.intersection(args))} timed out after {NETWORK_TIMEOUT:g} s"
+            raise GitError(what, stderr=what) from None
         except FileNotFoundError:
             raise GitError("git is not installed (or not on PATH)") from None
         except NotADirectoryError:
@@ -292,7 +301,7 @@ class GitStore:
         """`git push --atomic`: all refs land or none. Raises `PushRejectedError` when the remote
         refuses (e.g. a tag of that name exists there). `options`: the state ref's lease."""
         try:
-            self.run("push", "--atomic", *options, remote, *refspecs)
+            self.run("push", "--atomic", *options, remote_arg(remote), *refspecs)
         except GitError as err:
             if (
                 "rejected" in err.stderr

@@ -14,6 +14,7 @@ delay a follower, as a stale state ref can, never make it serve anything.
 from __future__ import annotations
 
 import socket
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -77,13 +78,15 @@ def _answer(data: bytes, ref: str) -> str | None:
             found = oid
 
 
-def _read_flushed(sock: socket.socket) -> bytes:
-    """Read pkt-lines up to (and including) a flush packet, at most _MAX_BYTES."""
+def _read_flushed(sock: socket.socket, deadline: float) -> bytes:
+    """Read pkt-lines up to (and including) a flush packet, at most _MAX_BYTES, by
+    `deadline` (a `time.monotonic()`): the socket's timeout bounds one read, and a remote
+    that sends a byte just before each would hold the follower's poll for days."""
     data = b""
     pos = 0
     while True:
         while len(data) < pos + 4:
-            data += _recv(sock)
+            data += _recv(sock, deadline)
         try:
             size = int(data[pos : pos + 4], 16)
         except ValueError:
@@ -94,11 +97,15 @@ def _read_flushed(sock: socket.socket) -> bytes:
             return data[: pos + 4]
         step = 4 if size == 1 else size
         while len(data) < pos + step:
-            data += _recv(sock)
+            data += _recv(sock, deadline)
         pos += step
 
 
-def _recv(sock: socket.socket) -> bytes:
+def _recv(sock: socket.socket, deadline: float) -> bytes:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise ProbeUnavailable("the remote answers too slowly")
+    sock.settimeout(left)
     chunk = sock.recv(8192)
     if not chunk:
         raise ProbeUnavailable("the remote closed the connection")
@@ -109,14 +116,15 @@ def _git_daemon(parsed: urllib.parse.SplitResult, ref: str, timeout: float) -> s
     host, port = parsed.hostname or "", parsed.port or 9418
     hello = b"git-upload-pack " + parsed.path.encode() + b"\0host=" + host.encode()
     hello += (b":%d" % port if parsed.port else b"") + b"\0\0version=2\0"
+    deadline = time.monotonic() + timeout
     try:
         with socket.create_connection((host, port), timeout=timeout) as sock:
             sock.sendall(_pkt(hello))
-            caps = _read_flushed(sock)  # the capability advertisement
+            caps = _read_flushed(sock, deadline)  # the capability advertisement
             if b"version 2" not in caps or b"ls-refs" not in caps:
                 raise ProbeUnavailable("the remote does not speak protocol v2")
             sock.sendall(_request(ref))
-            answer = _read_flushed(sock)
+            answer = _read_flushed(sock, deadline)
             sock.sendall(b"0000")
     except OSError as err:
         raise ProbeUnavailable(str(err)) from None
@@ -135,9 +143,14 @@ def _smart_http(url: str, ref: str, timeout: float) -> str | None:
         },
         method="POST",
     )
+    deadline = time.monotonic() + timeout
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            data = response.read(_MAX_BYTES + 1)
+            data = b""
+            while len(data) <= _MAX_BYTES and (chunk := response.read1(8192)):
+                data += chunk
+                if time.monotonic() > deadline:
+                    raise ProbeUnavailable("the remote answers too slowly")
     except (urllib.error.URLError, OSError, ValueError) as err:
         raise ProbeUnavailable(str(err)) from None
     if len(data) > _MAX_BYTES:

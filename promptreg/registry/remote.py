@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from promptreg.errors import GitError, RemoteError
 from promptreg.registry.gitstore import GitStore
+from promptreg.repository import remote_arg
 
 if TYPE_CHECKING:
     from promptreg.registry.runtime import Registry
@@ -52,7 +53,7 @@ def choose_remote(
 
         raise UsageError("give --push or --no-push, not both")
     if explicit is not None:
-        return PushChoice(explicit, "--push")
+        return PushChoice(remote_arg(explicit), "--push")
     if no_push:
         return PushChoice(None, "--no-push")
     if not push_default:
@@ -77,7 +78,15 @@ def fetch(
     if not refspecs:
         return []
     try:
-        store.run(*_NETWORK_CONFIG, "fetch", "--no-tags", *_QUIET_FETCH, *extra, remote, *refspecs)
+        store.run(
+            *_NETWORK_CONFIG,
+            "fetch",
+            "--no-tags",
+            *_QUIET_FETCH,
+            *extra,
+            remote_arg(remote),
+            *refspecs,
+        )
     except GitError as err:
         clobbered = _clobbered(err.stderr)
         if clobbered and all(
@@ -92,7 +101,7 @@ def ls_remote(store: GitStore, remote: str, patterns: Sequence[str]) -> dict[str
     """{ref: object id} of the remote's refs under the given prefixes (`refs/tags/prompts/`),
     without fetching anything. Peeled entries (`^{}`) are left out."""
     try:
-        out = store.run(*_NETWORK_CONFIG, "ls-remote", "--refs", remote, *patterns)
+        out = store.run(*_NETWORK_CONFIG, "ls-remote", "--refs", remote_arg(remote), *patterns)
     except GitError as err:
         raise _remote_error(remote, err) from None
     found: dict[str, str] = {}

@@ -144,6 +144,22 @@ def read_text(path: Path) -> str:
     return decode_source(read_regular(path))
 
 
+def beside(base: Path, relative: str) -> Path | None:
+    """`base / relative` when `relative` stays under `base` with no symlink anywhere on the way
+    (None otherwise): a file a prompt names beside itself (`${file:x.json}`, a Dotprompt
+    partial) must not be an absolute path, `..`, or reached through a linked directory, which
+    would read a file from elsewhere on the machine into a sample or a prompt."""
+    parts = Path(relative).parts
+    if not parts or Path(relative).is_absolute() or ".." in parts or "\\" in relative:
+        return None
+    path = base
+    for part in parts:
+        path = path / part
+        if path.is_symlink():
+            return None
+    return path
+
+
 def read_regular(path: Path, limit: int | None = None) -> bytes:
     """The bytes of `path` if it is a regular file (at most `limit` + 1 of them). A FIFO,
     a device or a socket under the prompts directory would block `validate` forever or

@@ -129,3 +129,13 @@ def _max_output_tokens(prompt: Prompt) -> int | None:
         if isinstance(value, int) and not isinstance(value, bool) and value > 0:
             return value
     return None
+
+
+def limit_text(value: int | None) -> str:
+    """A budget limit as `show` and the site print it."""
+    return "unlimited" if value is None else f"{value:,}"
+
+
+def tokens_text(count: TokenCount) -> str:
+    """A sample's token count, and how it was counted, as `show` and the site print it."""
+    return f"{count.tokens:,} ({'exact, ' + count.method if count.exact else count.method})"

@@ -161,6 +161,8 @@ def show(state: State, name: str, as_json: bool) -> None:
 
 
 def _print_report(result: PromptReport) -> None:
+    from promptreg.app.report import limit_text, tokens_text
+
     p = result.prompt
     spec = p.spec
     rows: list[tuple[str, str]] = [("file", p.shown_path)]
@@ -183,15 +185,13 @@ def _print_report(result: PromptReport) -> None:
         rows.append(
             (
                 "budget",
-                f"{_num(spec.budget.max_input_tokens)} input tokens, "
-                f"{_num(spec.budget.max_output_tokens)} output tokens",
+                f"{limit_text(spec.budget.max_input_tokens)} input tokens, "
+                f"{limit_text(spec.budget.max_output_tokens)} output tokens",
             )
         )
     if result.sample_tokens:
         t = result.sample_tokens
-        rows.append(
-            ("sample tokens", f"{t.tokens:,} ({'exact, ' + t.method if t.exact else t.method})")
-        )
+        rows.append(("sample tokens", tokens_text(t)))
     elif result.sample_error:
         from promptreg.findings import one_line  # one row: the error may hold any character
 
@@ -245,10 +245,6 @@ def _print_report(result: PromptReport) -> None:
                 facts.append(f"max {s.max_chars:,} chars")
             table.append((name, s.type, ", ".join(facts), s.description or ""))
         print_table(None, table, indent="    ")
-
-
-def _num(value: int | None) -> str:
-    return "unlimited" if value is None else f"{value:,}"
 
 
 # -- validate --------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from promptreg.app.diff import PromptDiff
+from promptreg.app.report import limit_text, tokens_text
 from promptreg.errors import PromptregError
 from promptreg.site.chart import score_chart
 from promptreg.site.html import Html, el
@@ -94,13 +95,11 @@ def _budget(entry: PromptEntry) -> list[Html]:
     budget = r.prompt.spec.budget
     facts: list[tuple[str, str]] = []
     if budget:
-        facts.append(("max input tokens", _num(budget.max_input_tokens)))
-        facts.append(("max output tokens", _num(budget.max_output_tokens)))
+        facts.append(("max input tokens", limit_text(budget.max_input_tokens)))
+        facts.append(("max output tokens", limit_text(budget.max_output_tokens)))
     if r.sample_tokens:
         t = r.sample_tokens
-        facts.append(
-            ("sample tokens", f"{t.tokens:,} ({'exact, ' + t.method if t.exact else t.method})")
-        )
+        facts.append(("sample tokens", tokens_text(t)))
     elif r.sample_error:
         facts.append(("sample tokens", f"the sample does not render: {r.sample_error}"))
     if r.cost:
@@ -122,10 +121,6 @@ def _budget(entry: PromptEntry) -> list[Html]:
         el("h2", None, "Budget and cost"),
         el("dl", {"class": "facts"}, [[el("dt", None, k), el("dd", None, v)] for k, v in facts]),
     ]
-
-
-def _num(value: int | None) -> str:
-    return "unlimited" if value is None else f"{value:,}"
 
 
 def _sample(p: Prompt) -> list[Html]:

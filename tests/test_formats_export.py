@@ -212,3 +212,33 @@ def test_output_carried_both_ways(ws: Workspace, run: Callable[..., Result]) -> 
     assert "responseFormat: json_schema" in github and '"name": "lbl"' in github
     prompty = run("export", "s/b", "--format", "prompty").out
     assert "response_format:" in prompty and "type: json_schema" in prompty
+
+
+def test_json_helper_round_trip(ws: Workspace, run: Callable[..., Result], tmp_path: Path) -> None:
+    """`{{json x}}` comes in as the `json` filter (JSON.stringify's text, key order kept),
+    goes back out to Dotprompt as `{{json x}}` (also `this` and `indent=`), and the second
+    import is the first; Prompty and GitHub Models have no such helper: refused."""
+    ws.write(
+        "in/j.prompt",
+        "---\nmodel: googleai/gemini-2.0-flash\ninput:\n  schema:\n    order(object): {}\n"
+        "    n?: integer\n---\nOrder: {{json order}}\nAll: {{json this indent=2}}\n",
+    )
+    assert run("import", "in/j.prompt", "--to", "s").code == 0
+    first = promptreg.load("prompts/s/j.prompt")
+    order = {"b": 1, "a": [1.0, "é"]}
+    content = first.render(order=order, n=2)[0]["content"]
+    assert content.startswith('Order: {"b":1,"a":[1,"é"]}\nAll: {\n  "order": {\n    "b": 1,')
+    text = export(prompt_data(first, ws.root), "dotprompt", embed=False).text
+    assert "{{json order}}" in text and "{{json this indent=2}}" in text
+    again = tmp_path / "j.prompt"
+    again.write_text(text, encoding="utf-8")
+    conversion, _ = convert_file(again, prefix="", default_model=MODEL, shown="j")
+    assert not conversion.refused
+    path = tmp_path / "back.prompt"
+    path.write_text(next(v for k, v in conversion.files.items() if k.endswith(".prompt")))
+    back = promptreg.load(path)
+    assert back.content_hash == first.content_hash
+    assert back.render(order=order, n=2) == first.render(order=order, n=2)
+    for fmt in ("prompty", "prompt.yml"):
+        refused = run("export", "s/j", "--format", fmt)
+        assert refused.code == 2 and "`json` filter" in refused.err

@@ -51,6 +51,7 @@ def export(data: PromptData, fmt: str, *, embed: bool = True) -> Exported:
     reading = read_template(data.body, data.partials)
     if reading.cannot and fmt != "prompty":  # Prompty takes the Jinja body as it is
         raise Refused(f"{fmt} cannot express " + "; ".join(reading.cannot[:5]))
+    _check_json(data, reading, fmt)
     notes: list[str] = []
     if reading.partials:
         notes.append("partials inlined: " + ", ".join(reading.partials))
@@ -59,6 +60,21 @@ def export(data: PromptData, fmt: str, *, embed: bool = True) -> Exported:
     if embed:
         text = embed_source(text, data)
     return Exported(text, notes)
+
+
+def _check_json(data: PromptData, reading: Reading, fmt: str) -> None:
+    """The `json` filter is Dotprompt's `{{json}}`: the other formats have no such thing
+    (Prompty's Jinja has `tojson`, whose text differs). `{{json this}}` is all the inputs:
+    a mapping of some of them, or in another order, is not."""
+    if fmt != "dotprompt" and reading.json_filter:
+        raise Refused(f"{fmt} cannot express the `json` filter (Dotprompt's `{{{{json}}}}`)")
+    inputs = tuple(data.front.get("inputs") or {})
+    for names in reading.this_names:
+        if names != inputs:
+            raise Refused(
+                "dotprompt cannot express `{...}|json` other than of all the inputs, in their "
+                f"order ({', '.join(inputs) or 'none'}), as `{{{{json this}}}}`"
+            )
 
 
 def embed_source(text: str, data: PromptData) -> str:

@@ -129,10 +129,14 @@ class _Walker:
         elif name == "section":
             self.note("`{{section}}`: promptreg has no message sections; it was left out")
         elif name == "json" and len(token.args) == 2:
+            # Dotprompt's helper is JSON.stringify(x, null, indent): the sandbox's `json`
+            # filter writes the same text (template/json_text.py), `tojson` would not.
             indent = token.hash.get("indent")
             arg = self.expr(token.args[1], scope, "any")
-            out.expr(f"{arg}|tojson(indent={indent.value})" if indent else f"{arg}|tojson")
-            self.note("`{{json}}` became `|tojson`, which sorts keys and spaces items")
+            if indent is None:
+                out.expr(f"{arg}|json")
+            else:
+                out.expr(f"{arg}|json(indent={self.expr(indent, scope, 'any')})")
         elif len(token.args) == 1 and not token.hash:
             value = self.expr(head, scope, "string")
             # Handlebars prints a missing field as nothing; Jinja's StrictUndefined refuses it.

@@ -20,6 +20,7 @@ from promptreg.formats.report import Refused
 from promptreg.frontmatter._yaml import dump_yaml
 from promptreg.frontmatter.pinning import pinned_snapshot, pinning_problem
 from promptreg.names import name_problem
+from promptreg.template.json_text import json_text
 
 _SEMVER = re.compile(
     r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?\Z"
@@ -159,6 +160,7 @@ def finish(draft: Draft) -> str:
 
 
 _PLAIN = jinja2.Environment()
+_PLAIN.filters["json"] = json_text  # the sandbox's own filter (Dotprompt's `{{json}}`)
 
 
 def template_variables(body: str) -> set[str]:

@@ -52,7 +52,7 @@ def draft_dotprompt(
         front = {**front, "input": input_block}
     _inputs(front, draft)
     declared = tuple(draft.inputs) if "schema" in mapping(front.get("input"), "`input`") else None
-    translation = translate(body, partials=partials, declared=declared)
+    translation = translate(body, partials=partials, declared=declared, implicit_history=True)
     draft.body = translation.source
     for note in translation.notes:
         draft.note(note)

@@ -69,6 +69,8 @@ def _check_json(data: PromptData, reading: Reading, fmt: str) -> None:
     if fmt != "dotprompt" and reading.json_filter:
         raise Refused(f"{fmt} cannot express the `json` filter (Dotprompt's `{{{{json}}}}`)")
     inputs = tuple(data.front.get("inputs") or {})
+    if any(piece.kind == "history" for piece in reading.pieces):  # Dotprompt's `messages`
+        inputs = tuple(name for name in inputs if name != "history")
     for names in reading.this_names:
         if names != inputs:
             raise Refused(
@@ -127,9 +129,13 @@ def _messages(reading: Reading, notes: list[str]) -> list[tuple[str, list[Piece]
     """Static messages (role, pieces); a body without markers is one user message."""
     messages: list[tuple[str, list[Piece]]] = []
     for piece in reading.pieces:
-        if piece.kind == "marker":
+        if piece.kind == "history":
+            notes.append("the conversation (`history`) has no place in a message list: left out")
+        elif piece.kind == "marker":
             messages.append((piece.value, []))
         elif piece.kind in ("text", "literal", "var"):
+            if not messages and piece.kind == "text" and not piece.value.strip():
+                continue  # layout before the first marker (after a history left out)
             if not messages:
                 messages.append(("user", []))
             messages[-1][1].append(piece)
@@ -245,7 +251,14 @@ def _dotprompt(data: PromptData, reading: Reading, notes: list[str]) -> str:
         front["description"] = data.front["description"]
     if _params(data.front):
         front["config"] = _params(data.front)
-    inputs = data.front.get("inputs") or {}
+    inputs = dict(data.front.get("inputs") or {})
+    if any(piece.kind == "history" for piece in reading.pieces):
+        inputs.pop("history", None)  # `{{history}}` renders Dotprompt's `messages`
+    else:
+        notes.append(
+            "Dotprompt adds the conversation (`messages`) to a template without `{{history}}`;"
+            " importing this file back gives the prompt an input `history` for it"
+        )
     if inputs:
         front["input"] = _json_schema_input(inputs)
     output = data.front.get("output")

@@ -7,12 +7,14 @@ what the target cannot express, with its line.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import jinja2
 from jinja2 import nodes
 
+from promptreg.formats.jinja_out import history_source
 from promptreg.formats.report import Refused
 from promptreg.template.markers import MARKER
 
@@ -34,7 +36,8 @@ _MAX_DEPTH = 32
 
 @dataclass
 class Piece:
-    # text, literal (a printed string), marker, var, json, if, elif, else, endif, for, endfor
+    # text, literal (a printed string), marker, var, json, history, if, elif, else, endif,
+    # for, endfor
     kind: str
     value: str = ""
     # for: the iterable's path; if/elif: "==" / "!=" comparison operand; json: its indent
@@ -86,6 +89,8 @@ def _body(body: list[nodes.Node], partials: Mapping[str, str], out: Reading, dep
                     if path is None:
                         out.cannot.append(f"line {child.lineno}: an expression other than a name")
                     out.pieces.append(Piece("var", path or "?"))
+        elif isinstance(node, nodes.For) and node == _history_for():
+            out.pieces.append(Piece("history"))  # Dotprompt's `{{history}}`, as imported
         elif isinstance(node, nodes.If):
             _if(node, partials, out, depth)
         elif isinstance(node, nodes.For) and _simple_for(node):
@@ -183,6 +188,13 @@ def _path(node: nodes.Node) -> str | None:
         base = _path(node.node)
         return f"{base}.{node.arg.value}" if base is not None else None
     return None
+
+
+@functools.cache
+def _history_for() -> nodes.For:
+    """The loop `jinja_out.history_block` writes (Jinja nodes compare by their fields)."""
+    tree = _PLAIN.parse(history_source())
+    return next(tree.find_all(nodes.For))
 
 
 def _json(node: nodes.Node, out: Reading) -> Piece | None:

@@ -107,7 +107,7 @@ def test_conversion_is_a_fixpoint(demo: Workspace, tmp_path: Path, fmt: str) -> 
 
 
 def test_external_fixpoint(ws: Workspace, run: Callable[..., Result], tmp_path: Path) -> None:
-    """The same over every external file that imports (117): stable after one round in
+    """The same over every external file that imports (105): stable after one round in
     each format the prompt can be written in."""
     external = external_root()
     if external is None:
@@ -122,7 +122,7 @@ def test_external_fixpoint(ws: Workspace, run: Callable[..., Result], tmp_path: 
             if once is not None:
                 assert twice is not None and twice.content_hash == once.content_hash
                 stable += 1
-    assert stable >= 330
+    assert stable >= 300
 
 
 def test_edited_export_is_converted(demo: Workspace, run: Callable[..., Result]) -> None:

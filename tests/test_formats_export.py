@@ -242,3 +242,86 @@ def test_json_helper_round_trip(ws: Workspace, run: Callable[..., Result], tmp_p
     for fmt in ("prompty", "prompt.yml"):
         refused = run("export", "s/j", "--format", fmt)
         assert refused.code == 2 and "`json` filter" in refused.err
+
+
+_TOOLS = """\
+---
+version: 1.2.0
+owners: [ana]
+model: {provider: openai, name: gpt-4o-2024-08-06}
+inputs: {q: {type: string, required: true}}
+sample: {q: where is my order?}
+tools:
+  - type: function
+    function:
+      name: lookup_order
+      description: Look an order up by its id
+      parameters:
+        type: object
+        properties: {order_id: {type: string}}
+        required: [order_id]
+  - type: function
+    function: {name: ping, parameters: {type: object, properties: {}}%s}
+---
+system:
+Help.
+user:
+{{ q }}
+"""
+
+
+@pytest.mark.parametrize(
+    ("fmt", "strict", "carried"),
+    [
+        ("prompty", "", True),
+        ("prompty", ", strict: true", True),
+        ("dotprompt", "", True),
+        ("dotprompt", ", strict: true", False),  # a Dotprompt tool definition has no strict
+        ("prompt.yml", "", False),  # GitHub Models' prompt file has no tools
+    ],
+)
+def test_tools_round_trip(
+    ws: Workspace, tmp_path: Path, fmt: str, strict: str, carried: bool
+) -> None:
+    """A prompt's `tools` go out where the format keeps them (Prompty v1
+    `model.parameters.tools`, Dotprompt `toolDefs` and the names in `tools`) and come back
+    the same where the format can carry them, with the same content hash (Dotprompt: once it
+    holds the conversation Dotprompt adds, after one round); what it cannot is reported."""
+    prompt = promptreg.load(ws.prompt("t", _TOOLS % strict))
+    out = export(prompt_data(prompt, ws.root), fmt, embed=False)
+    back = _round(prompt, ws.root, fmt, tmp_path / "1")
+    assert back is not None
+    tools = [t.to_openai() for t in prompt.spec.tools]
+    assert ([t.to_openai() for t in back.spec.tools] == tools) is carried
+    if fmt == "prompty":
+        assert back.content_hash == prompt.content_hash
+        assert "  parameters:\n    tools:\n" in out.text and "authors:\n- ana" in out.text
+    if fmt == "dotprompt":
+        again = _round(back, ws.root, fmt, tmp_path / "2")
+        assert again is not None and again.content_hash == back.content_hash
+        assert "tools:\n- lookup_order\n- ping\ntoolDefs:" in out.text
+        assert any("no `strict`" in n for n in out.notes) is bool(strict)
+    if fmt == "prompt.yml":
+        assert "`tools` has no place in this format" in out.notes
+        assert back.spec.tools == ()
+
+
+def test_dotprompt_tool_names_without_definitions(
+    ws: Workspace, run: Callable[..., Result]
+) -> None:
+    """Names in `tools` that `toolDefs` defines become promptreg tools; the others (Genkit's
+    registered tools) stay under metadata.dotprompt and go back out in `tools`."""
+    ws.write(
+        "in/d.prompt",
+        "---\nmodel: googleai/gemini-2.0-flash\ntools: [weather, search]\ntoolDefs:\n"
+        "  - name: weather\n    description: The weather\n    inputSchema:\n"
+        "      city: string, the city\n---\nWeather in {{city}}?\n",
+    )
+    result = run("import", "in/d.prompt", "--to", "s")
+    assert result.code == 0, result.out
+    prompt = promptreg.load("prompts/s/d.prompt")
+    (tool,) = prompt.spec.tools
+    assert tool.to_openai()["function"]["parameters"]["properties"]["city"]["type"] == "string"
+    assert prompt.spec.raw["metadata"]["dotprompt"] == {"tools": ["search"]}
+    out = run("export", "s/d", "--format", "dotprompt").out
+    assert "tools:\n- weather\n- search\ntoolDefs:\n- name: weather" in out

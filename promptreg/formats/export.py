@@ -19,6 +19,7 @@ from typing import Any
 from promptreg.formats.hbs_write import handlebars
 from promptreg.formats.jinja_read import Piece, Reading, read_template
 from promptreg.formats.report import Refused
+from promptreg.formats.tools import to_dotprompt
 from promptreg.frontmatter._yaml import dump_yaml
 
 FORMATS = ("prompty", "prompt.yml", "dotprompt")
@@ -266,10 +267,13 @@ def _dotprompt(data: PromptData, reading: Reading, notes: list[str]) -> str:
         front["output"] = {k: v for k, v in output.items() if k in ("format", "schema")}
         if set(output) - {"format", "schema"}:
             notes.append("output: only `format` and `schema` have a place in Dotprompt")
+    front.update(to_dotprompt(data.front, notes))
     carried = (data.front.get("metadata") or {}).get("dotprompt") or {}
     for key, value in carried.items():
+        if key == "tools" and isinstance(value, list) and "tools" in front:
+            front["tools"] += [name for name in value if name not in front["tools"]]
         front.setdefault(key, value)
-    notes.extend(_unused_front(data.front, ("sample",)))
+    notes.extend(_unused_front(data.front, ("sample", "tools")))
     body = handlebars(reading.pieces, notes)
     return "---\n" + dump_yaml(front) + "---\n" + body
 
@@ -316,12 +320,16 @@ def _prompty(data: PromptData, reading: Reading, notes: list[str]) -> str:
     front: dict[str, Any] = {"name": data.name}
     if data.front.get("description"):
         front["description"] = data.front["description"]
+    if data.front.get("owners"):
+        front["authors"] = list(data.front["owners"])
     front["version"] = data.front.get("version")
     front["model"] = {"api": "chat", "configuration": configuration}
     params = _params(data.front)
     response = _response_format(data.front)
     if response is not None:
         params["response_format"] = response
+    if data.front.get("tools"):
+        params["tools"] = list(data.front["tools"])  # what Prompty's executor sends
     if params:
         front["model"]["parameters"] = params
     inputs = data.front.get("inputs") or {}

@@ -61,7 +61,8 @@ def draft_prompty(
     samples (read as in place: beside the file, no `..`, no symlink). Raises Refused."""
     front_text, body = split_document(text)
     doc = _front(front_text)
-    reader = disk_reader(base / "x.prompty") if base is not None else None
+    # `${file:...}` is read beside the file, as in place (the reader takes the prompt's path)
+    reader = disk_reader(base / "_.prompty") if base is not None else None
     translated = read_front(doc, reader)
     from_env = _findings(translated)
     _body_findings(body, translated)
@@ -79,7 +80,7 @@ def draft_prompty(
         draft.owners = list(front["owners"])
     _model(front.get("model"), doc.data, default_model, draft, from_env=from_env)
     sample = front.get("sample")
-    if sample is None and "sample" in doc.data:
+    if sample is None and isinstance(doc.data.get("sample"), str):
         draft.note(f"`sample` ({doc.data['sample']}) cannot be read beside the file: not carried")
     if isinstance(sample, Mapping):
         draft.sample = dict(sample)

@@ -15,15 +15,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from promptreg.formats.handlebars import Arg, Token, show, tokenize
-from promptreg.formats.jinja_out import JinjaOut, string_literal
+from promptreg.formats.hbs_paths import IDENT, JINJA_WORDS, access, uses_key
+from promptreg.formats.jinja_out import (
+    JinjaOut,
+    history_block,
+    string_literal,
+    with_implicit_history,
+)
 from promptreg.formats.report import Refused
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_jinja_words = (
-    "and or not in is if else elif for endfor true false none True "
-    "False None loop self range lipsum dict cycler joiner namespace super caller varargs kwargs"
-)
-JINJA_WORDS = frozenset(_jinja_words.split())
 ROLE_MAP = {"system": "system", "user": "user", "model": "assistant", "assistant": "assistant"}
 _MAX_PARTIAL_DEPTH = 16
 # What all inlined partials may add up to. Depth alone does not bound it: a partial that
@@ -55,15 +55,20 @@ def translate(
     roles: bool = True,
     declared: tuple[str, ...] | None = None,
     edges: bool = True,
+    implicit_history: bool = False,
 ) -> Translation:
     """Jinja source for a Handlebars `template`. `partials(name)` gives a partial's source
     (None: not found). `roles` off (plain Mustache): `{{role}}` is not a helper. `declared`:
     the inputs a schema declares, which `this` at the top level stands for. `edges` off:
-    whitespace at a message's edges is trimmed (Prompty trims it, Dotprompt keeps it)."""
+    whitespace at a message's edges is trimmed (Prompty trims it, Dotprompt keeps it).
+    `implicit_history` (Dotprompt): a template that never says `{{history}}` gets the
+    conversation where Dotprompt inserts it."""
     walker = _Walker(partials, roles)
     walker.declared = declared
     out = JinjaOut()
     walker.block(tokenize(template), 0, out, _Scope(None), ())
+    if implicit_history and roles:
+        walker.implicit_history(out)
     return Translation(out.source(edges=edges), walker.used, walker.notes)
 
 
@@ -129,10 +134,14 @@ class _Walker:
         elif name == "section":
             self.note("`{{section}}`: promptreg has no message sections; it was left out")
         elif name == "json" and len(token.args) == 2:
+            # Dotprompt's helper is JSON.stringify(x, null, indent): the sandbox's `json`
+            # filter writes the same text (template/json_text.py), `tojson` would not.
             indent = token.hash.get("indent")
             arg = self.expr(token.args[1], scope, "any")
-            out.expr(f"{arg}|tojson(indent={indent.value})" if indent else f"{arg}|tojson")
-            self.note("`{{json}}` became `|tojson`, which sorts keys and spaces items")
+            if indent is None:
+                out.expr(f"{arg}|json")
+            else:
+                out.expr(f"{arg}|json(indent={self.expr(indent, scope, 'any')})")
         elif len(token.args) == 1 and not token.hash:
             value = self.expr(head, scope, "string")
             # Handlebars prints a missing field as nothing; Jinja's StrictUndefined refuses it.
@@ -150,18 +159,31 @@ class _Walker:
             raise Refused("`{{history}}` and an input named `history` cannot both be carried")
         self.used["history"] = "history"
         self.note("`{{history}}` became the input `history`: a list of {role, content}")
-        out.stmt('{% for turn in history %}{% if turn.role == "system" %}')
-        out.marker("system")
-        out.stmt('{% elif turn.role == "user" %}')
-        out.marker("user")
-        out.stmt("{% else %}")
-        out.marker("assistant")
-        out.stmt("{% endif %}")
-        out.expr(
-            'turn.content if turn.content is string else turn.content|map(attribute="text")|join'
-        )
-        out.stmt("{% endfor %}")
+        history_block(out)
         out.marker("assistant")  # Dotprompt: text after the history is the model's turn
+
+    def implicit_history(self, out: JinjaOut) -> None:
+        """Dotprompt adds the conversation (`messages`) to a template that does not place
+        it; the import writes that down, so the prompt renders what Dotprompt sends."""
+        if "history" in self.used or "history" in (self.declared or ()):
+            if self.used.get("history") != "history":
+                self.note(
+                    "Dotprompt adds the conversation history to a template without "
+                    "`{{history}}`; the input `history` of this one has that name: not added"
+                )
+            return
+        out.items, exact = with_implicit_history(out.items)
+        self.used["history"] = "history"
+        self.note(
+            "Dotprompt adds the conversation history to a template without `{{history}}`: "
+            "it became the input `history` (a list of {role, content}), where Dotprompt puts it"
+            + (
+                ""
+                if exact
+                else "; which message is last is decided at render time, so it is after "
+                "everything (Dotprompt puts it before a last user message)"
+            )
+        )
 
     def open_block(self, tokens: list[Token], i: int, out: JinjaOut, scope: _Scope) -> int:
         token = tokens[i]
@@ -220,7 +242,7 @@ class _Walker:
         self.depth += 1
         item, key = f"item{self.depth}", f"key{self.depth}"
         target = self.expr(token.args[1], scope, "array")
-        as_map = _uses_key(tokens, i)
+        as_map = uses_key(tokens, i)
         if as_map:
             out.stmt(f"{{% for {key}, {item} in {target}.items() %}}")
         else:
@@ -303,20 +325,20 @@ class _Walker:
             if scope.this is None and rest:
                 return self.path(".".join(rest), scope, use)  # `this.x` at the top: input x
             if scope.this is None:
-                return _access(self.top(), rest)
-            return _access(scope.this, rest)
+                return access(self.top(), rest)
+            return access(scope.this, rest)
         first, rest = parts[0], parts[1:]
         if first in scope.aliases:
-            return _access(scope.aliases[first], rest)
+            return access(scope.aliases[first], rest)
         if scope.this is not None:
-            return _access(scope.this, parts)
-        if not _IDENT.match(first) or first in JINJA_WORDS:
+            return access(scope.this, parts)
+        if not IDENT.match(first) or first in JINJA_WORDS:
             raise Refused(f"`{first}` cannot be a promptreg input name")
         kind = "object" if rest else use
         previous = self.used.get(first)
         if previous is None or previous == "any" or (previous == "string" and kind != "any"):
             self.used[first] = kind
-        return _access(first, rest)
+        return access(first, rest)
 
     def top(self) -> str:
         """`this` at the top level: the declared inputs as one mapping."""
@@ -337,7 +359,7 @@ class _Walker:
             loop = loop.parent
         if name == "root":
             return self.path(rest or "this", _Scope(None), "any")
-        if rest and _IDENT.match(name) and name not in ("index", "first", "last", "key"):
+        if rest and IDENT.match(name) and name not in ("index", "first", "last", "key"):
             # Dotprompt's context (`@state`, `@auth`): an object input of that name.
             self.note(f"`@{name}` (Dotprompt context) became the input `{name}`")
             value = self.path(f"{name}.{rest}", _Scope(None), "object")
@@ -351,36 +373,3 @@ class _Walker:
             f"`{{{{{path}}}}}`: data variables other than @index, @first, @last, @key "
             "and @root have no promptreg equivalent"
         )
-
-
-# Jinja's `.` finds a mapping's method before its key: `order.items` is dict.items.
-_METHODS = frozenset(name for name in dir(dict) if not name.startswith("_"))
-
-
-def _access(base: str, rest: list[str]) -> str:
-    out = base
-    for i, part in enumerate(rest):
-        if part == "length" and i == len(rest) - 1:  # JavaScript's array length
-            return f"({out}|length)"
-        plain = _IDENT.match(part) and part not in JINJA_WORDS and part not in _METHODS
-        out += f".{part}" if plain else f"[{_key(part)}]"
-    return out
-
-
-def _key(part: str) -> str:
-    part = part.strip("[]")
-    return part if part.isdigit() else string_literal(part)
-
-
-def _uses_key(tokens: list[Token], i: int) -> bool:
-    depth = 0
-    for token in tokens[i + 1 :]:
-        if token.kind == "open":
-            depth += 1
-        elif token.kind == "close":
-            if depth == 0:
-                return False
-            depth -= 1
-        elif depth == 0 and "@key" in token.text:
-            return True
-    return False

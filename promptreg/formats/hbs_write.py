@@ -27,6 +27,11 @@ def handlebars(pieces: list[Piece], notes: list[str]) -> str:
             out.append('{{~role "' + role + '"~}}')
         elif kind == "var":
             out.append("{{" + _hbs_path(piece.value, loops) + "}}")
+        elif kind == "history":
+            out.append("{{history}}")
+        elif kind == "json":
+            indent = f" indent={piece.extra}" if piece.extra else ""
+            out.append("{{json " + _hbs_path(piece.value, loops) + indent + "}}")
         elif kind == "if":
             helper, args = _hbs_condition(piece, loops)
             opened.append(helper)

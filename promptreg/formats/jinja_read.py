@@ -7,12 +7,14 @@ what the target cannot express, with its line.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import jinja2
 from jinja2 import nodes
 
+from promptreg.formats.jinja_out import history_source
 from promptreg.formats.report import Refused
 from promptreg.template.markers import MARKER
 
@@ -34,9 +36,12 @@ _MAX_DEPTH = 32
 
 @dataclass
 class Piece:
-    kind: str  # text, literal (a printed string), marker, var, if, elif, else, endif, for, endfor
+    # text, literal (a printed string), marker, var, json, history, if, elif, else, endif,
+    # for, endfor
+    kind: str
     value: str = ""
-    extra: str = ""  # for: the iterable's path; if/elif: "==" / "!=" comparison operand
+    # for: the iterable's path; if/elif: "==" / "!=" comparison operand; json: its indent
+    extra: str = ""
 
 
 @dataclass
@@ -44,6 +49,10 @@ class Reading:
     pieces: list[Piece] = field(default_factory=list)
     cannot: list[str] = field(default_factory=list)  # constructs the target cannot express
     partials: list[str] = field(default_factory=list)
+    # `{{ {"a": a, "b": b}|json }}`: the names of each such mapping (Dotprompt's `this`
+    # at the top level, when they are all the inputs, in order)
+    this_names: list[tuple[str, ...]] = field(default_factory=list)
+    json_filter: bool = False  # the `json` filter anywhere (Prompty's Jinja has none)
 
 
 def read_template(body: str, partials: Mapping[str, str]) -> Reading:
@@ -59,6 +68,8 @@ def _read(source: str, partials: Mapping[str, str], reading: Reading, depth: int
         tree = _PLAIN.parse(source)
     except jinja2.TemplateSyntaxError as err:
         raise Refused(f"line {err.lineno}: {err.message}") from None
+    if any(node.name == "json" for node in tree.find_all(nodes.Filter)):
+        reading.json_filter = True
     _body(tree.body, partials, reading, depth)
 
 
@@ -71,11 +82,15 @@ def _body(body: list[nodes.Node], partials: Mapping[str, str], out: Reading, dep
                 elif isinstance(child, nodes.Const) and isinstance(child.value, str):
                     # `{{ "{{" }}`, `{{ "\n" }}`: text, and a value (never trimmed)
                     out.pieces.append(Piece("literal", child.value))
+                elif (json := _json(child, out)) is not None:
+                    out.pieces.append(json)
                 else:
                     path = _path(child)
                     if path is None:
                         out.cannot.append(f"line {child.lineno}: an expression other than a name")
                     out.pieces.append(Piece("var", path or "?"))
+        elif isinstance(node, nodes.For) and node == _history_for():
+            out.pieces.append(Piece("history"))  # Dotprompt's `{{history}}`, as imported
         elif isinstance(node, nodes.If):
             _if(node, partials, out, depth)
         elif isinstance(node, nodes.For) and _simple_for(node):
@@ -173,6 +188,43 @@ def _path(node: nodes.Node) -> str | None:
         base = _path(node.node)
         return f"{base}.{node.arg.value}" if base is not None else None
     return None
+
+
+@functools.cache
+def _history_for() -> nodes.For:
+    """The loop `jinja_out.history_block` writes (Jinja nodes compare by their fields)."""
+    tree = _PLAIN.parse(history_source())
+    return next(tree.find_all(nodes.For))
+
+
+def _json(node: nodes.Node, out: Reading) -> Piece | None:
+    """`{{ x.y|json }}`, `{{ x|json(indent=2) }}` (Dotprompt's `{{json}}`): a json piece of
+    the path (`this` for a mapping of names to themselves) and the indent, if any."""
+    if not isinstance(node, nodes.Filter) or node.name != "json" or node.node is None:
+        return None
+    indent = ""
+    if node.args or node.dyn_args or node.dyn_kwargs or len(node.kwargs) > 1:
+        return None
+    if node.kwargs:
+        pair = node.kwargs[0]
+        if pair.key != "indent" or not isinstance(pair.value, nodes.Const):
+            return None
+        if not isinstance(pair.value.value, int) or isinstance(pair.value.value, bool):
+            return None
+        indent = str(pair.value.value)
+    path = _path(node.node)
+    if path is None and isinstance(node.node, nodes.Dict):
+        names = [
+            item.value.name
+            for item in node.node.items
+            if isinstance(item.key, nodes.Const)
+            and isinstance(item.value, nodes.Name)
+            and item.key.value == item.value.name
+        ]
+        if len(names) == len(node.node.items):
+            out.this_names.append(tuple(names))
+            path = "this"
+    return None if path is None else Piece("json", path, indent)
 
 
 def _simple_for(node: nodes.For) -> bool:

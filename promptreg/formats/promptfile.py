@@ -20,6 +20,7 @@ from promptreg.formats.report import Refused
 from promptreg.frontmatter._yaml import dump_yaml
 from promptreg.frontmatter.pinning import pinned_snapshot, pinning_problem
 from promptreg.names import name_problem
+from promptreg.template.json_text import json_text
 
 _SEMVER = re.compile(
     r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?\Z"
@@ -39,6 +40,8 @@ class Draft:
     sample: dict[str, Any] = field(default_factory=dict)
     evals: dict[str, Any] | None = None
     output: dict[str, Any] | None = None  # promptreg's `output:` (issue 12 §4)
+    tools: list[Any] | None = None  # promptreg's `tools:`, OpenAI's shape
+    owners: list[str] | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     # JSON Schemas of object and array inputs (from an input schema): a made-up sample
@@ -144,6 +147,8 @@ def finish(draft: Draft) -> str:
     front: dict[str, Any] = {"version": draft.version}
     if draft.description:
         front["description"] = draft.description
+    if draft.owners:
+        front["owners"] = draft.owners
     front["model"] = draft.model
     if draft.inputs:
         front["inputs"] = draft.inputs
@@ -151,6 +156,8 @@ def finish(draft: Draft) -> str:
         front["sample"] = sample
     if draft.output:
         front["output"] = draft.output
+    if draft.tools:
+        front["tools"] = draft.tools
     if draft.evals:
         front["evals"] = draft.evals
     if draft.metadata:
@@ -159,6 +166,7 @@ def finish(draft: Draft) -> str:
 
 
 _PLAIN = jinja2.Environment()
+_PLAIN.filters["json"] = json_text  # the sandbox's own filter (Dotprompt's `{{json}}`)
 
 
 def template_variables(body: str) -> set[str]:

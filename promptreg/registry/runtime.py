@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ from promptreg._record import record
 from promptreg.errors import PromptNotFoundError
 from promptreg.registry.gitregistry import GitRegistry
 from promptreg.registry.gitstore import SETTLE_NS
+from promptreg.registry.objectmemo import ObjectMemo
 from promptreg.registry.refindex import RefIndex, loose_dirs
 from promptreg.registry.selectors import Selector
 from promptreg.registry.tags import Deployment
@@ -138,10 +140,18 @@ class Registry(GitRegistry):
                 if entry.restamp() == entry.stamp:
                     entry.fresh_until = now + self.refresh
                     return entry.prompt
-            entry = self._resolve_entry(self._with_default_env(selector))
-            _ = entry.prompt.template  # compile now: a broken template fails here, not mid-request
+            with self._remembering():
+                entry = self._resolve_entry(self._with_default_env(selector))
+                _ = entry.prompt.template  # compile now: a broken template fails here
             self._cache[selector] = entry
             return entry.prompt
+
+    def _remembering(self) -> AbstractContextManager[None]:
+        """Objects read by a lookup are kept in the code cache, so that the next start of the
+        application reads them without git (objectmemo.py); bulk reads are not kept."""
+        if self._store is None or self._code_cache is None:
+            return nullcontext()
+        return self._store.remembering(ObjectMemo(self._code_cache))
 
     def get_all(self, env: str) -> dict[str, Prompt]:
         """Every prompt deployed to `env`, by name: the newest valid deployment of each. Each

@@ -1,17 +1,22 @@
 """The name checks that replaced patterns on the runtime path accept exactly what the patterns
-accepted (they compile nothing at an application's start: ~0.05-0.3 ms a pattern)."""
+accepted (they compile nothing at an application's start: ~0.05-0.3 ms a pattern), and a
+prompt's name worked out by string is the one pathlib gives (validate asks 2,000 times)."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from promptreg._lazyre import DIGITS, LETTERS, LOWER, is_digest, is_word
+from promptreg.names import name_for_path
+from promptreg.project.project import Project
 from promptreg.registry.tagobject import is_object_id
 from promptreg.registry.tags import canonical_seq
 from promptreg.versions import SEMVER, is_semver
+from tests.conftest import Workspace
 
 # Characters that sit at the edges of the sets: Unicode digits and letters, `\n` (which `$`
 # would accept at the end), upper case, separators.
@@ -50,3 +55,17 @@ def test_is_semver_is_the_pattern(parts: list[str]):
     version = ".".join(parts)
     assert is_semver(version) == bool(SEMVER.match(version))
     assert is_semver("1.4.0") and not is_semver("01.4.0") and not is_semver("1.٣.0")
+
+
+@given(st.lists(st.sampled_from(["a", "b.c", "x-1", "..", ".", "é", "p.prompt"]), max_size=4))
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_a_prompts_name_by_string_is_the_name_pathlib_gives(ws: Workspace, parts: list[str]):
+    project = Project.open(ws.root)
+    for suffix in (".prompt", ".prompty", ".j2"):
+        path = project.prompts_dir.joinpath(*parts, "n" + suffix)
+        expected = name_for_path(path, project.prompts_dir)  # what name_for answered before
+        assert project.name_for(path) == expected
+    assert project.name_for(ws.root / "elsewhere" / "n.prompt") == "n"
+    assert project.name_for(Path("prompts") / "r.prompt") == "r"  # relative: resolved

@@ -38,6 +38,8 @@ def name_problem(name: str) -> str | None:
 def ref_problem(tag: str) -> str | None:
     """Why the tag `tag` (without refs/tags/) cannot be a git ref on every file system, or
     None when it can (rule PR007)."""
+    if len(tag) <= MAX_REF_PART and tag.isascii():  # the usual case: every part fits, and all
+        return None  # of it (validate asks 2,000 prompts x (environments + 1))
     ref = f"refs/tags/{tag}"
     if len(ref.encode("utf-8")) > MAX_REF:
         return (

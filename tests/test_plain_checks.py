@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from promptreg._lazyre import DIGITS, LETTERS, LOWER, is_digest, is_word
-from promptreg.names import name_for_path
+from promptreg.names import MAX_REF, MAX_REF_PART, name_for_path, ref_problem
 from promptreg.project.project import Project
 from promptreg.registry.tagobject import is_object_id
 from promptreg.registry.tags import canonical_seq
@@ -69,3 +69,15 @@ def test_a_prompts_name_by_string_is_the_name_pathlib_gives(ws: Workspace, parts
         assert project.name_for(path) == expected
     assert project.name_for(ws.root / "elsewhere" / "n.prompt") == "n"
     assert project.name_for(Path("prompts") / "r.prompt") == "r"  # relative: resolved
+
+
+@given(
+    st.lists(st.integers(1, 300), min_size=1, max_size=5),
+    st.sampled_from(["a", "é", "日"]),
+)
+@settings(max_examples=150, deadline=None)
+def test_ref_problem_says_what_the_sizes_say(sizes: list[int], char: str):
+    tag = "/".join(char * n for n in sizes)
+    too_long = len(f"refs/tags/{tag}".encode()) > MAX_REF
+    part_too_long = any(len((char * n).encode()) > MAX_REF_PART for n in sizes)
+    assert (ref_problem(tag) is None) == (not too_long and not part_too_long)

@@ -138,3 +138,31 @@ def test_only_names_that_cannot_change_are_kept(repo: Workspace):
     ]
     with GitStore(repo.root) as store, store.remembering(ObjectMemo(cache)):
         assert store.read_typed(names) == answers  # the same answers, some from the cache
+
+
+def test_where_git_replaces_objects_nothing_is_remembered(repo: Workspace, run):
+    assert run("promote", "triage", "--to", "dev").code == 0
+    first = ("prompts/triage@dev/000001", "You triage tickets. Be brief.")
+    assert start(repo.root) == (*first, True)
+    assert start(repo.root) == (*first, False)  # remembered
+    # `git replace` makes git read the deployed file's id as other bytes: the read model
+    # judges what git answers now (a partial, no front-matter: rejected), with or without
+    # the cache, never the bytes remembered before.
+    blob = git(repo.root, "rev-parse", f"HEAD:{PATH}").strip()
+    other = git(repo.root, "rev-parse", "HEAD:prompts/partials/tone.j2").strip()
+    git(repo.root, "replace", blob, other)
+    answers = []
+    for env in ({}, {"PROMPTREG_NO_CACHE": "1"}):
+        proc = subprocess.run(
+            [sys.executable, "-c", APP],
+            cwd=repo.root,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode != 0 and "PR002 no front-matter" in proc.stderr
+        answers.append(proc.stderr.strip().splitlines()[-1])
+    assert answers[0] == answers[1]
+    git(repo.root, "replace", "-d", blob)
+    assert start(repo.root)[:2] == first

@@ -13,13 +13,16 @@ it reads exactly as it judges what git sends (deployments.py).
 Only `Registry.get` remembers objects (`GitStore.remembering`): bulk paths (`get_all`,
 `release`, the site) read thousands, and writing an entry for each would cost them more than
 it saves. Only objects that were found and are at most `MAX_BYTES` are kept: a missing
-object may arrive later (a fetch), and a large one is no faster from the cache.
+object may arrive later (a fetch), and a large one is no faster from the cache. In a
+repository where git may answer an id with other bytes (replace refs, `git replace`; grafts)
+nothing is remembered (`replaces_objects`).
 """
 
 from __future__ import annotations
 
 import marshal
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from promptreg.registry.tagobject import is_object_id
@@ -60,6 +63,20 @@ class ObjectMemo:
                 if i in keys and answer is not None and _keeps(answer):
                     self._cache.store(keys[i], marshal.dumps(answer))
         return out
+
+
+def replaces_objects(common_dir: Path) -> bool:
+    """Whether git may read an object id as other bytes than its own here: a replace ref
+    (loose or packed) or a grafts file. Then what it answered once is no fact."""
+    if (common_dir / "refs" / "replace").exists() or (common_dir / "info" / "grafts").exists():
+        return True
+    try:
+        packed = (common_dir / "packed-refs").read_bytes()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    return b" refs/replace/" in packed
 
 
 def _fixed(spec: str) -> bool:

@@ -82,8 +82,8 @@ def _finish(cls: type[Any], frozen: bool) -> None:
 
 def _init(cls: type[Any], fields: tuple[dataclasses.Field[Any], ...], frozen: bool) -> Any:
     """`__init__` as `dataclass` writes it: the one method compiled (see the module doc)."""
-    env: dict[str, Any] = {"__factory__": _FACTORY, "__object__": object}
-    params, body = ["self"], []
+    env: dict[str, Any] = {"__factory__": _FACTORY}
+    params, body, values = ["self"], [], []
     for f in fields:
         value = f.name
         if f.default_factory is not dataclasses.MISSING:
@@ -104,10 +104,15 @@ def _init(cls: type[Any], fields: tuple[dataclasses.Field[Any], ...], frozen: bo
             raise TypeError(f"non-default argument {f.name!r} follows default argument")
         else:
             params.append(f.name)
-        if frozen:
-            body.append(f"__object__.__setattr__(self, {f.name!r}, {value})")
-        else:
-            body.append(f"self.{f.name} = {value}")
+        values.append((f.name, value))
+    if frozen or getattr(cls, "__setattr__", None) is object.__setattr__:
+        # What `object.__setattr__` of each field does (no field is a descriptor: its class
+        # attribute is its default), in one statement: a third of the compile time, and of
+        # the time per instance.
+        if values:
+            body.append(f"self.__dict__.update({', '.join(f'{n}={v}' for n, v in values)})")
+    else:  # a class that wrote its own __setattr__ gets it called, as `dataclass` does
+        body += [f"self.{n} = {v}" for n, v in values]
     if hasattr(cls, "__post_init__"):  # (no InitVar: it takes no argument)
         body.append("self.__post_init__()")
     source = f"def __init__({', '.join(params)}):\n    " + ("\n    ".join(body) or "pass")

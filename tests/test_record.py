@@ -151,3 +151,32 @@ def test_order_and_post_init_match_dataclass(a: tuple[Any, ...], b: tuple[Any, .
 
             def __lt__(self, other: object) -> bool:
                 return True
+
+
+def test_an_own_setattr_sees_what_init_sets_as_with_dataclass():
+    class Doubling:
+        def __setattr__(self, name: str, value: Any) -> None:
+            object.__setattr__(self, name, value * 2)
+
+    def body(decorate: Any, base: type) -> type:
+        @decorate
+        class Pair(base):  # type: ignore[valid-type,misc]
+            a: int
+            b: int = 1
+
+        return Pair
+
+    for base in (object, Doubling):
+        ref, ours = body(dataclasses.dataclass, base), body(record, base)
+        assert (
+            vars(ours(3))
+            == vars(ref(3))
+            == (
+                {"a": 6, "b": 2}
+                if base is Doubling
+                else {
+                    "a": 3,
+                    "b": 1,
+                }
+            )
+        )

@@ -50,6 +50,8 @@ RUNTIME_MODULES = {
     "promptreg.registry.gitregistry",
     "promptreg.registry.gitstore",
     "promptreg.registry.hashcache",
+    "promptreg.registry.objectmemo",  # a warm start reads git's objects from the code cache
+    "promptreg.registry.reffiles",  # a first get lists its prompt's tags without git
     "promptreg.registry.refindex",
     "promptreg.registry.runtime",
     "promptreg.registry.selectors",

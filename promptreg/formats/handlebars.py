@@ -45,6 +45,7 @@ class Arg:
 
 
 _TAG = re.compile(r"(\\)?\{\{(~?)(\{|!--|!|#|\^|/|>|&)?", re.S)
+_TAG_NO_ESCAPE = re.compile(r"()\{\{(~?)(\{|!--|!|#|\^|/|>|&)?", re.S)  # a `\` is text
 _ARG = re.compile(
     r"""\s*(?:
         (?P<hash>[A-Za-z_][\w-]*)=
@@ -65,22 +66,23 @@ def show(text: str, limit: int = 40) -> str:
     return first if len(first) <= limit and first == text else first[:limit] + "…"
 
 
-def tokenize(source: str) -> list[Token]:
-    """Tokens of a Handlebars template, whitespace control applied. Raises Refused."""
-    tokens = _scan(source)
+def tokenize(source: str, *, escapes: bool = True) -> list[Token]:
+    """Tokens of a Handlebars template, whitespace control applied. Raises Refused.
+    `escapes` off (Prompty's Mustache, which has none): `\\{{x}}` is a backslash, then x."""
+    tokens = _scan(source, _TAG if escapes else _TAG_NO_ESCAPE)
     _standalone(tokens)
     _tilde(tokens)
     return [t for t in tokens if t.kind != "text" or t.text]
 
 
-def _scan(source: str) -> list[Token]:
+def _scan(source: str, tag: re.Pattern[str]) -> list[Token]:
     tokens: list[Token] = []
     pos = 0
     line = 1
     while True:
         if len(tokens) > _MAX_TOKENS:
             raise Refused(f"template has more than {_MAX_TOKENS:,} tags")
-        match = _TAG.search(source, pos)
+        match = tag.search(source, pos)
         if match is None:
             tokens.append(Token("text", source[pos:], line))
             return tokens

@@ -57,6 +57,7 @@ def translate(
     edges: bool = True,
     implicit_history: bool = False,
     taken: tuple[str, ...] = (),
+    escapes: bool = True,
 ) -> Translation:
     """Jinja source for a Handlebars `template`. `partials(name)` gives a partial's source
     (None: not found). `roles` off (plain Mustache): `{{role}}` is not a helper. `declared`:
@@ -64,12 +65,13 @@ def translate(
     whitespace at a message's edges is trimmed (Prompty trims it, Dotprompt keeps it).
     `implicit_history` (Dotprompt): a template that never says `{{history}}` gets the
     conversation where Dotprompt inserts it. `taken`: the inputs the front-matter declares
-    (a schema or a default), whose names the conversation cannot also have."""
+    (a schema or a default), whose names the conversation cannot also have. `escapes` off:
+    `\\{{x}}` is not a literal mustache (Prompty's Mustache has no such escape)."""
     walker = _Walker(partials, roles)
     walker.declared = declared
     walker.taken = tuple(taken) + tuple(declared or ())
     out = JinjaOut()
-    walker.block(tokenize(template), 0, out, _Scope(None), ())
+    walker.block(tokenize(template, escapes=escapes), 0, out, _Scope(None), ())
     if implicit_history and roles:
         walker.implicit_history(out)
     return Translation(out.source(edges=edges), walker.used, walker.notes)

@@ -88,6 +88,8 @@ def draft_prompty(
         raise Refused("`sample` is not a mapping")
     _inputs(front.get("inputs"), draft)
     if front.get("tools"):
+        if not isinstance(front["tools"], list):
+            raise Refused("`tools` is not a list")
         draft.tools = list(front["tools"])
     if isinstance(front.get("output"), Mapping):
         draft.output = dict(front["output"])
@@ -152,7 +154,10 @@ def _model(
     deployment name, an environment reference) or there is none."""
     model = model if isinstance(model, Mapping) else {}
     provider, name = model.get("provider"), model.get("name")
-    params = dict(model.get("params") or {})
+    params = model.get("params") or {}
+    if not isinstance(params, Mapping):  # the in-place check (PR022) comes after the reader
+        raise Refused("the model's parameters are not a mapping")
+    params = dict(params)
     written = source.get("model")
     config = written.get("configuration") if isinstance(written, Mapping) else None
     deployment = isinstance(config, Mapping) and name == config.get("azure_deployment")

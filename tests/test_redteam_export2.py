@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from promptreg.formats.export import export
+from promptreg.formats.importer import convert_file
 from promptreg.formats.source_prompt import prompt_data
 from promptreg.project.project import Project
 from tests.conftest import Workspace
@@ -30,6 +32,9 @@ inputs:
   q:
     type: string
     default: v
+  l:
+    type: array
+    default: [a]
 ---
 """
 LINES = [
@@ -90,3 +95,30 @@ def test_the_exported_prompty_renders_the_prompt_or_says_why_not(ws: Workspace, 
     if not any(line.strip() and line != "---" for line in lines):
         return
     _check(ws, ["Rules.", *lines])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{% if q %}yes{% endif %}system:\nafter",
+        "user:\n{{ q }}assistant:\nafter",
+        "user:\n{% for i in l %}{{ i }}{% endfor %}system:\nafter",
+    ],
+)
+def test_a_role_word_after_a_tag_on_its_line_stays_text_in_dotprompt(
+    ws: Workspace, body: str
+) -> None:
+    """The export read each text chunk's start as a line start: `system:` after `{% endif %}`
+    on the same line (text to promptreg) became `{{role "system"}}`, a new message."""
+    path = ws.write("prompts/t.prompt", HEAD + body)
+    pf = Project.open(ws.root).read(path)
+    assert pf.prompt is not None, pf.findings
+    want = [dict(m) for m in pf.prompt.render()]
+    text = export(prompt_data(pf.prompt, ws.root), "dotprompt", embed=False).text
+    source = ws.write("src/t.prompt", text)
+    conversion, _ = convert_file(source, prefix="", default_model=None, shown="t")
+    assert conversion.refused is None, conversion.refused
+    written = next(v for k, v in conversion.files.items() if k.endswith(".prompt"))
+    imported = Project.open(ws.root).read(ws.write("prompts/r.prompt", written))
+    assert imported.prompt is not None
+    assert [dict(m) for m in imported.prompt.render()] == want

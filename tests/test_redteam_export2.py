@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from promptreg.formats.export import export
 from promptreg.formats.importer import convert_file
+from promptreg.formats.report import Refused
 from promptreg.formats.source_prompt import prompt_data
 from promptreg.project.project import Project
 from tests.conftest import Workspace
@@ -122,3 +123,62 @@ def test_a_role_word_after_a_tag_on_its_line_stays_text_in_dotprompt(
     imported = Project.open(ws.root).read(ws.write("prompts/r.prompt", written))
     assert imported.prompt is not None
     assert [dict(m) for m in imported.prompt.render()] == want
+
+
+def _round_trip(ws: Workspace, body: str) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    pf = Project.open(ws.root).read(ws.write("prompts/t.prompt", HEAD + body))
+    assert pf.prompt is not None, pf.findings
+    want = [dict(m) for m in pf.prompt.render()]
+    text = export(prompt_data(pf.prompt, ws.root), "dotprompt", embed=False).text
+    conversion, _ = convert_file(
+        ws.write("src/t.prompt", text), prefix="", default_model=None, shown="t"
+    )
+    assert conversion.refused is None, (conversion.refused, text)
+    written = next(v for k, v in conversion.files.items() if k.endswith(".prompt"))
+    imported = Project.open(ws.root).read(ws.write("prompts/r.prompt", written))
+    assert imported.prompt is not None, imported.findings
+    return [dict(m) for m in imported.prompt.render()], want
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "user:\nC:\\{% if q %}yes{% endif %}",  # `\{{#if`: the block became literal text
+        "user:\nC:\\\\{{ q }} and \\{{ q }}",
+        "user:\n@{{ '{{' }}{{ q }}",  # `\{{{{q}}`: Handlebars' escape ends before the next `{{`
+        "user:\n{{ '{{' }}{% raw %}{{x}}{% endraw %}{{ '{{' }}",
+    ],
+)
+def test_backslashes_and_literal_braces_survive_the_dotprompt_round_trip(
+    ws: Workspace, body: str
+) -> None:
+    got, want = _round_trip(ws, body)
+    assert got == want
+
+
+def test_a_backslash_before_a_literal_brace_is_refused(ws: Workspace) -> None:
+    """Handlebars has no way to write `\\` then a literal `{{` (`\\\\{{` starts a tag)."""
+    pf = Project.open(ws.root).read(ws.write("prompts/t.prompt", HEAD + "user:\n\\{{ '{{' }}x"))
+    assert pf.prompt is not None
+    with pytest.raises(Refused, match="backslash right before a literal"):
+        export(prompt_data(pf.prompt, ws.root), "dotprompt", embed=False)
+
+
+@pytest.mark.parametrize(
+    ("template", "text"),
+    [
+        ("a \\\\{{q}} b", "a \\v b"),  # two backslashes: one printed, then the value
+        ("\\{{{{q}}", "{{v"),  # the escape stops where the next `{{` starts
+        ("\\{{x}} {{q}}", "{{x}} v"),
+    ],
+)
+def test_the_import_reads_handlebars_escapes_as_handlebars_does(
+    ws: Workspace, template: str, text: str
+) -> None:
+    source = ws.write("src/d.prompt", "---\nmodel: openai/gpt-4o-2024-08-06\n---\n" + template)
+    conversion, _ = convert_file(source, prefix="", default_model=None, shown="d")
+    assert conversion.refused is None, conversion.refused
+    written = next(v for k, v in conversion.files.items() if k.endswith(".prompt"))
+    pf = Project.open(ws.root).read(ws.write("prompts/d.prompt", written))
+    assert pf.prompt is not None, pf.findings
+    assert [m["content"] for m in pf.prompt.render(q="v")] == [text]

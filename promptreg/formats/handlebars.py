@@ -44,7 +44,9 @@ class Arg:
     sub: tuple[Arg, ...] = ()
 
 
-_TAG = re.compile(r"(\\)?\{\{(~?)(\{|!--|!|#|\^|/|>|&)?", re.S)
+# Handlebars' escapes: `\{{` starts literal text (up to the next `{{`); `\\{{` prints one
+# backslash and starts a tag. Only the last two backslashes before `{{` matter.
+_TAG = re.compile(r"(\\{0,2})\{\{(~?)(\{|!--|!|#|\^|/|>|&)?", re.S)
 _TAG_NO_ESCAPE = re.compile(r"()\{\{(~?)(\{|!--|!|#|\^|/|>|&)?", re.S)  # a `\` is text
 _ARG = re.compile(
     r"""\s*(?:
@@ -58,6 +60,18 @@ _ARG = re.compile(
     )""",
     re.X,
 )
+
+
+def _escaped_end(source: str, start: int) -> int:
+    """Where the literal text of `\\{{` that starts at `start` (its `{{`) ends: at least two
+    characters on, before the next `{{` and the one or two backslashes right before it."""
+    following = source.find("{{", start + 2)
+    if following < 0:
+        return len(source)
+    end = following
+    while end > start + 2 and following - end < 2 and source[end - 1] == "\\":
+        end -= 1
+    return end
 
 
 def show(text: str, limit: int = 40) -> str:
@@ -86,15 +100,16 @@ def _scan(source: str, tag: re.Pattern[str]) -> list[Token]:
         if match is None:
             tokens.append(Token("text", source[pos:], line))
             return tokens
-        if match.group(1):  # `\{{x}}`: a literal mustache
+        backslashes = len(match.group(1))
+        if backslashes == 1:  # `\{{x}}`: literal text up to the next `{{` (Handlebars' emu)
             tokens.append(Token("text", source[pos : match.start()], line))
-            end = source.find("}}", match.end())
-            end = len(source) if end < 0 else end + 2
+            end = _escaped_end(source, match.start() + 1)
             tokens.append(Token("text", source[match.start() + 1 : end], line))
             line += source.count("\n", pos, end)
             pos = end
             continue
-        tokens.append(Token("text", source[pos : match.start()], line))
+        # `\\{{x}}`: one backslash printed, then the tag
+        tokens.append(Token("text", source[pos : match.start()] + "\\" * (backslashes // 2), line))
         line += source.count("\n", pos, match.start())
         sigil = match.group(3) or ""
         closer = {"{": "}}}", "!--": "--}}"}.get(sigil, "}}")

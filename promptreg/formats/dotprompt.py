@@ -54,7 +54,13 @@ def draft_dotprompt(
         front = {**front, "input": input_block}
     _inputs(front, draft)
     declared = tuple(draft.inputs) if "schema" in mapping(front.get("input"), "`input`") else None
-    translation = translate(body, partials=partials, declared=declared, implicit_history=True)
+    translation = translate(
+        body,
+        partials=partials,
+        declared=declared,
+        implicit_history=True,
+        taken=tuple(draft.inputs),
+    )
     draft.body = translation.source
     for note in translation.notes:
         draft.note(note)

@@ -307,6 +307,7 @@ def _json_schema_input(inputs: Mapping[str, Any]) -> dict[str, Any]:
 _PROMPTY_ROLE = re.compile(
     r"^[ \t]*#?[ \t]*(system|user|assistant|developer|function|tool)[ \t]*:[ \t]*$", re.I | re.M
 )
+_MARKER_LINE = re.compile(r"(system|user|assistant):[ \t]*")  # promptreg's (markers.py)
 _INCLUDE = re.compile(r"\{%-?\s*include\s+(['\"])([^'\"]+)\1\s*-?%\}")
 
 
@@ -355,8 +356,8 @@ def _prompty_body(data: PromptData, reading: Reading, notes: list[str]) -> str:
             notes.append("an include promptreg could not inline")
     for match in _PROMPTY_ROLE.finditer(body):
         line = match.group(0)
-        if line.strip() not in ("system:", "user:", "assistant:"):
-            notes.append(f"the text line {line.strip()!r} reads as a role line to Prompty")
+        if not _MARKER_LINE.fullmatch(line):  # indented, `#`, capitalised: text to promptreg
+            notes.append(f"the text line {line.rstrip()!r} reads as a role line to Prompty")
     if not any(p.kind == "marker" for p in reading.pieces):
         body = "user:\n" + body  # Prompty makes a body with no role a system message
     return body

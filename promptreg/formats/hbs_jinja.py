@@ -56,20 +56,33 @@ def translate(
     declared: tuple[str, ...] | None = None,
     edges: bool = True,
     implicit_history: bool = False,
+    taken: tuple[str, ...] = (),
+    escapes: bool = True,
 ) -> Translation:
     """Jinja source for a Handlebars `template`. `partials(name)` gives a partial's source
     (None: not found). `roles` off (plain Mustache): `{{role}}` is not a helper. `declared`:
     the inputs a schema declares, which `this` at the top level stands for. `edges` off:
     whitespace at a message's edges is trimmed (Prompty trims it, Dotprompt keeps it).
     `implicit_history` (Dotprompt): a template that never says `{{history}}` gets the
-    conversation where Dotprompt inserts it."""
+    conversation where Dotprompt inserts it. `taken`: the inputs the front-matter declares
+    (a schema or a default), whose names the conversation cannot also have. `escapes` off:
+    `\\{{x}}` is not a literal mustache (Prompty's Mustache has no such escape)."""
     walker = _Walker(partials, roles)
     walker.declared = declared
+    walker.taken = tuple(taken) + tuple(declared or ())
     out = JinjaOut()
-    walker.block(tokenize(template), 0, out, _Scope(None), ())
+    walker.block(tokenize(template, escapes=escapes), 0, out, _Scope(None), ())
     if implicit_history and roles:
         walker.implicit_history(out)
     return Translation(out.source(edges=edges), walker.used, walker.notes)
+
+
+# Dotprompt's `{{history}}` is the conversation (its `messages`), never the data field
+# `history`; promptreg has one namespace, so the import refuses a file that needs both.
+HISTORY_TAKEN = (
+    "`{{history}}` (the conversation) and an input named `history` cannot both be carried: "
+    "rename the input"
+)
 
 
 class _Walker:
@@ -84,6 +97,7 @@ class _Walker:
         self.inlined_tags = 0
         self.sources: dict[str, tuple[str, list[Token]] | None] = {}
         self.declared: tuple[str, ...] | None = None
+        self.taken: tuple[str, ...] = ()  # inputs the front-matter declares (schema, default)
 
     def note(self, message: str) -> None:
         if message not in self.notes:
@@ -155,8 +169,8 @@ class _Walker:
         """`{{history}}`: the conversation so far, from the input `history` (a list of
         `{role, content}`, content a string or Dotprompt's `[{text}]` parts), each message
         under a marker line picked at render time."""
-        if self.used.get("history", "history") != "history":
-            raise Refused("`{{history}}` and an input named `history` cannot both be carried")
+        if self.used.get("history", "history") != "history" or "history" in self.taken:
+            raise Refused(HISTORY_TAKEN)
         self.used["history"] = "history"
         self.note("`{{history}}` became the input `history`: a list of {role, content}")
         history_block(out)
@@ -165,7 +179,7 @@ class _Walker:
     def implicit_history(self, out: JinjaOut) -> None:
         """Dotprompt adds the conversation (`messages`) to a template that does not place
         it; the import writes that down, so the prompt renders what Dotprompt sends."""
-        if "history" in self.used or "history" in (self.declared or ()):
+        if "history" in self.used or "history" in self.taken:
             if self.used.get("history") != "history":
                 self.note(
                     "Dotprompt adds the conversation history to a template without "
@@ -336,6 +350,8 @@ class _Walker:
             raise Refused(f"`{first}` cannot be a promptreg input name")
         kind = "object" if rest else use
         previous = self.used.get(first)
+        if previous == "history":  # `{{history}}` took the name: data can no longer have it
+            raise Refused(HISTORY_TAKEN)
         if previous is None or previous == "any" or (previous == "string" and kind != "any"):
             self.used[first] = kind
         return access(first, rest)

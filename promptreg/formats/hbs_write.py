@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from promptreg.formats.jinja_read import Piece
+from promptreg.formats.report import Refused
 
 
 def handlebars(pieces: list[Piece], notes: list[str]) -> str:
@@ -16,11 +17,11 @@ def handlebars(pieces: list[Piece], notes: list[str]) -> str:
     opened: list[str] = []
     for piece in pieces:
         kind = piece.kind
-        if kind == "text":
-            out.append(piece.value.replace("{{", "\\{{"))
-        elif kind == "literal":
-            out.append(piece.value.replace("{{", "\\{{"))
-            if not piece.value.strip():
+        if kind not in ("text", "literal") and out and out[-1].endswith("\\"):
+            out[-1] += "\\"  # `\\{{tag}}`: Handlebars prints one backslash, then the tag
+        if kind in ("text", "literal"):
+            out.append(_text(piece.value, out))
+            if kind == "literal" and not piece.value.strip():
                 notes.append("whitespace printed at a message edge may be trimmed by `~`")
         elif kind == "marker":
             role = {"assistant": "model"}.get(piece.value, piece.value)
@@ -52,6 +53,15 @@ def handlebars(pieces: list[Piece], notes: list[str]) -> str:
             loops.pop()
             out.append("{{/each}}")
     return _keep_lines("".join(out).strip() + "\n", notes)
+
+
+def _text(text: str, out: list[str]) -> str:
+    """Text with each `{{` escaped (`\\{{`). A backslash right before a literal `{{` has no
+    Handlebars form (`\\\\{{` starts a tag), so that is refused."""
+    before = out[-1][-1:] if out else ""
+    if re.search(r"\\\{\{", before + text):
+        raise Refused("dotprompt cannot express a backslash right before a literal `{{`")
+    return text.replace("{{", "\\{{")
 
 
 def _hbs_condition(piece: Piece, loops: list[str]) -> tuple[str, str]:

@@ -81,7 +81,7 @@ class JinjaOut:
         if items and self.has_marker and items[0][0] != "marker" and items[0] != _HISTORY_START:
             if items[0][0] == "text" and not items[0][1].strip():
                 items.pop(0)  # whitespace before the first message is no message
-            if items[0][0] != "marker":
+            if items and items[0][0] != "marker":  # (every message may have been blank)
                 items.insert(0, ("marker", "user"))
         kept = _edge_whitespace(items) if edges else {}
         out: list[str] = []

@@ -53,6 +53,9 @@ class Reading:
     # at the top level, when they are all the inputs, in order)
     this_names: list[tuple[str, ...]] = field(default_factory=list)
     json_filter: bool = False  # the `json` filter anywhere (Prompty's Jinja has none)
+    # the marker lines of the source being read: a text chunk that starts with `user:` is a
+    # marker only if its line is one (after `{% endif %}` on the same line it is text)
+    marker_lines: frozenset[int] = frozenset()
 
 
 def read_template(body: str, partials: Mapping[str, str]) -> Reading:
@@ -70,7 +73,12 @@ def _read(source: str, partials: Mapping[str, str], reading: Reading, depth: int
         raise Refused(f"line {err.lineno}: {err.message}") from None
     if any(node.name == "json" for node in tree.find_all(nodes.Filter)):
         reading.json_filter = True
+    outer = reading.marker_lines
+    reading.marker_lines = frozenset(
+        source.count("\n", 0, m.start()) + 1 for m in MARKER.finditer(source)
+    )
     _body(tree.body, partials, reading, depth)
+    reading.marker_lines = outer
 
 
 def _body(body: list[nodes.Node], partials: Mapping[str, str], out: Reading, depth: int) -> None:
@@ -78,7 +86,7 @@ def _body(body: list[nodes.Node], partials: Mapping[str, str], out: Reading, dep
         if isinstance(node, nodes.Output):
             for child in node.nodes:
                 if isinstance(child, nodes.TemplateData):
-                    _text(child.data, out)
+                    _text(child.data, out, child.lineno)
                 elif isinstance(child, nodes.Const) and isinstance(child.value, str):
                     # `{{ "{{" }}`, `{{ "\n" }}`: text, and a value (never trimmed)
                     out.pieces.append(Piece("literal", child.value))
@@ -119,9 +127,11 @@ def _merge_text(value: str, out: Reading) -> None:
         out.pieces.append(Piece("text", value))
 
 
-def _text(data: str, out: Reading) -> None:
+def _text(data: str, out: Reading, line: int) -> None:
     pos = 0
     for match in MARKER.finditer(data):
+        if match.start() == 0 and line not in out.marker_lines:
+            continue  # the chunk starts mid-line (after a tag): text
         if match.start() > pos:
             _merge_text(data[pos : match.start()], out)
         out.pieces.append(Piece("marker", match.group(1)))

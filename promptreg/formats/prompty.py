@@ -88,6 +88,8 @@ def draft_prompty(
         raise Refused("`sample` is not a mapping")
     _inputs(front.get("inputs"), draft)
     if front.get("tools"):
+        if not isinstance(front["tools"], list):
+            raise Refused("`tools` is not a list")
         draft.tools = list(front["tools"])
     if isinstance(front.get("output"), Mapping):
         draft.output = dict(front["output"])
@@ -132,10 +134,11 @@ def _findings(translated: Translated) -> bool:
 def _body_findings(body: str, translated: Translated) -> None:
     """What the in-place reader refuses in the body (PR084: an image, a role promptreg does
     not send, role attributes) refuses the import too. Its PR085 (a value deciding a role) is
-    not: the import writes such a line as marker lines under `{% if %}` (`_role_choice`)."""
+    not in a Jinja body: the import writes such a line as marker lines under `{% if %}`
+    (`_role_choice`); a Mustache body has no such rewrite, so it is refused there too."""
     read = translate_body(body, generation=translated.generation, engine=translated.engine)
     for number, code, message in read.findings:
-        if code == "PR084":
+        if code == "PR084" or (code == "PR085" and translated.engine == "mustache"):
             raise Refused(f"body line {number}: {message}")
 
 
@@ -151,7 +154,10 @@ def _model(
     deployment name, an environment reference) or there is none."""
     model = model if isinstance(model, Mapping) else {}
     provider, name = model.get("provider"), model.get("name")
-    params = dict(model.get("params") or {})
+    params = model.get("params") or {}
+    if not isinstance(params, Mapping):  # the in-place check (PR022) comes after the reader
+        raise Refused("the model's parameters are not a mapping")
+    params = dict(params)
     written = source.get("model")
     config = written.get("configuration") if isinstance(written, Mapping) else None
     deployment = isinstance(config, Mapping) and name == config.get("azure_deployment")
@@ -216,8 +222,11 @@ def _carry(source: Mapping[str, Any], draft: Draft) -> None:
 
 def _body(body: str, fmt: str, draft: Draft) -> str:
     if fmt == "mustache":
+        lead = _text_first(body)
         body = _ROLE_LINE.sub(lambda m: '{{role "' + _role(m.group(1), draft) + '"}}', body)
-        translation = translate(body, partials=lambda _: None, edges=False)
+        if lead:  # the Handlebars reader would make it a user message (Dotprompt's rule)
+            body = '{{role "system"}}' + body
+        translation = translate(body, partials=lambda _: None, edges=False, escapes=False)
         for note in translation.notes:
             draft.note(note)
         return translation.source
@@ -225,9 +234,20 @@ def _body(body: str, fmt: str, draft: Draft) -> str:
         raise Refused(f"template format {fmt!r} is not supported (jinja2 and mustache are)")
     body = _ROLE_LINE.sub(lambda m: _role(m.group(1), draft) + ":", body)
     body = _VALUE_ROLE.sub(_role_choice, body)
-    if not _ROLE_LINE.search(body):
+    if _text_first(body):
         body = "system:\n" + body
     return spaced_prints(body)
+
+
+# What renders nothing by itself: a statement, a comment, a section tag.
+_SILENT = re.compile(r"\{%.*?%\}|\{#.*?#\}|\{\{[#^/!].*?\}\}", re.S)
+
+
+def _text_first(body: str) -> bool:
+    """Whether text comes before the first role line (or there is none): Prompty sends it as
+    a system message, in both template formats; blank lines before it make no message."""
+    first = _ROLE_LINE.search(body)
+    return first is None or _SILENT.sub("", body[: first.start()]).strip() != ""
 
 
 def _role(word: str, draft: Draft) -> str:

@@ -80,7 +80,8 @@ def from_dotprompt(front: dict[str, Any], notes: list[str]) -> list[dict[str, An
     defined = {tool["function"]["name"] for tool in out}
     names = front.get("tools")
     if isinstance(names, list):
-        left = [name for name in names if name not in defined]
+        # a name may be any YAML value (a list, a mapping): compared as text, never hashed
+        left = [name for name in names if not (isinstance(name, str) and name in defined)]
         if left:
             front["tools"] = left
         else:

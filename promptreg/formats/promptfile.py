@@ -21,6 +21,7 @@ from promptreg.frontmatter._yaml import dump_yaml
 from promptreg.frontmatter.pinning import pinned_snapshot, pinning_problem
 from promptreg.names import name_problem
 from promptreg.template.json_text import json_text
+from promptreg.template.media import MediaTag
 
 _SEMVER = re.compile(
     r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?\Z"
@@ -165,7 +166,7 @@ def finish(draft: Draft) -> str:
     return "---\n" + dump_yaml(front) + "---\n" + draft.body
 
 
-_PLAIN = jinja2.Environment()
+_PLAIN = jinja2.Environment(extensions=[MediaTag])
 _PLAIN.filters["json"] = json_text  # the sandbox's own filter (Dotprompt's `{{json}}`)
 
 

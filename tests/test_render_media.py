@@ -220,7 +220,7 @@ def test_values_fill_parts_but_never_make_or_split_one(make: Make, v: str, u: st
     byte, the value's text (also its edge whitespace) in the text parts around it."""
     prompt = _shared(make, "system:\nRules.\nuser:\n{{ v }}\n{% media u %}\n{{ v }}\n")
     messages = prompt.render(u=u, v=v)
-    around = [text(v)] if v else []
+    around = [text(v)] if v.strip() else []  # a whitespace-only part is left out
     assert messages == [
         {"role": "system", "content": "Rules."},
         {"role": "user", "content": [*around, image(u), *around]},

@@ -256,7 +256,7 @@ def _parts(
 ) -> list[ContentPart]:
     """A message's content with media parts: its text split at the part sentinels, each text
     piece trimmed as a message is (by default the template's whitespace at its edges), empty
-    pieces left out."""
+    and whitespace-only pieces (a value's too) left out."""
     if trim is None:
         text = text.strip()
     parts: list[ContentPart] = []
@@ -268,7 +268,7 @@ def _parts(
             piece = restore(piece.strip(), slots)
         else:
             piece = trim(restore(piece, slots), last and found is None)
-        if piece:
+        if piece and not piece.isspace():  # as Dotprompt: no whitespace-only part
             parts.append({"type": "text", "text": piece})
         if found is not None:
             start = found.end()

@@ -135,11 +135,14 @@ def test_parts_in_loops_conditions_and_partials(make: Make) -> None:
         "{% set s %}{% media u %}{% endset %}{{ s }}",
         "{% filter upper %}{% media u %}{% endfilter %}",
         "{% macro w() %}{{ caller() }}{% endmacro %}{% call w() %}{% media u %}{% endcall %}",
+        "{% set s %}{% include 'partials/pic.j2' %}{% endset %}{{ s }}",  # a partial's part
+        "{% macro m() %}{% include 'partials/pic.j2' %}{% endmacro %}{{ m() }}",
     ],
 )
 def test_a_captured_part_is_an_error_not_a_silent_loss(make: Make, body: str) -> None:
-    with pytest.raises(RenderError, match="can only be output by the template itself"):
-        make("user:\n" + body + "\n").render(u=IMG)
+    for text in ("user:\n" + body + "\n", body):  # a chat prompt, and a text prompt
+        with pytest.raises(RenderError, match="can only be output by the template itself"):
+            make(text).render(u=IMG)
 
 
 @pytest.mark.parametrize(
@@ -204,7 +207,14 @@ SPELLINGS = [
 @pytest.mark.parametrize("line", SPELLINGS)
 @pytest.mark.parametrize("v", ["0", "m0", " m1 ", "image_url", "media"])
 def test_no_value_makes_a_part(make: Make, line: str, v: str) -> None:
-    messages = make("user:\nbefore\n{% media u %}\n" + line + "\n").render(u=IMG, v=v)
+    """Text the template builds to spell a part's sentinel is plain text; one that names
+    the slot of a real part (`m0` here) is the error a captured part is. Never a part."""
+    prompt = make("user:\nbefore\n{% media u %}\n" + line + "\n")
+    try:
+        messages = prompt.render(u=IMG, v=v)
+    except RenderError as err:
+        assert "57344" in line and "can only be output by the template itself" in err.message
+        return
     assert len(messages) == 1
     parts = messages[0]["content"]
     assert [p["type"] for p in parts] == ["text", "image_url", "text"]

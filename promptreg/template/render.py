@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 import jinja2
 import markupsafe
@@ -23,8 +23,11 @@ from promptreg.frontmatter.checks import RESERVED_CHAR
 from promptreg.limits import output
 from promptreg.template.estimates import check_printable
 from promptreg.template.markers import SENTINEL_ROLE, unmark
-from promptreg.template.media import ContentPart, MediaPart, RenderSlots, current_slots, part_of
+from promptreg.template.media import MediaPart, RenderSlots, current_slots, part_of
 from promptreg.template.media import render_slots as _slots
+
+if TYPE_CHECKING:
+    from promptreg.template.media import ContentPart
 
 __all__ = [
     "ChatMessage",
@@ -37,6 +40,7 @@ __all__ = [
     "finalize_volatile",
     "finish_text",
     "render_raw",
+    "rendered_messages",
     "restore",
     "split_messages",
 ]
@@ -172,13 +176,17 @@ def restore(text: str, slots: list[Any]) -> str:
     """Put placeholder values back (they nest when a macro's output is printed again).
 
     A placeholder a filter has mangled (`replace` on a set block's text) may name no slot: it
-    is dropped, never an IndexError; any other U+E000 left over is dropped too.
+    is dropped, never an IndexError; any other U+E000 left over is dropped too. A media part
+    inside a value (a `{% media %}` in a partial included inside a `{% set %}` block) raises
+    MediaError: a value never makes a part, and the part is not lost in silence either.
     """
     done: dict[int, str] = {}
 
     def restored(value: str, depth: int) -> str:
         if RESERVED_CHAR not in value:
             return value
+        if _MEDIA_HEAD in value:
+            _no_captured_part(value, slots)
         if depth > _MAX_NESTING:
             return value.replace(RESERVED_CHAR, "")
 
@@ -192,6 +200,15 @@ def restore(text: str, slots: list[Any]) -> str:
         return unmark(_SLOT.sub(slot, value)).replace(RESERVED_CHAR, "")
 
     return restored(text, 0)
+
+
+def _no_captured_part(value: str, slots: list[Any]) -> None:
+    for found in _PART.finditer(value):
+        index = found[1]
+        if index is not None and int(index) < len(slots):
+            part = slots[int(index)]
+            if type(part) is MediaPart:
+                str(part)  # raises MediaError
 
 
 class LeadingTextError(Exception):
@@ -277,6 +294,18 @@ def _parts(
             if type(part) is MediaPart:
                 parts.append(part_of(part))
     return parts
+
+
+def rendered_messages(
+    raw: str, slots: list[Any], trim: Callable[[str, bool], str] | None, *, keep: bool
+) -> tuple[list[ChatMessage], str | None]:
+    """A render's messages, and its text when it is a text prompt (one user message; `keep`:
+    `whitespace: keep`, nothing trimmed)."""
+    messages = split_messages(raw, slots, trim)
+    if messages is not None:
+        return messages, None
+    text = restore(raw, slots) if keep else finish_text(raw, slots)
+    return [{"role": "user", "content": text}], text
 
 
 def keep_edges(content: str, last: bool) -> str:

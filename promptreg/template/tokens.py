@@ -21,11 +21,14 @@ import importlib.util
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from promptreg._record import record
-from promptreg.template.media import MEDIA_PART_TOKENS, ContentPart
+from promptreg.template.media import MEDIA_PART_TOKENS
 from promptreg.template.render import ChatMessage
+
+if TYPE_CHECKING:
+    from promptreg.template.media import ContentPart
 
 PER_MESSAGE = 3
 PER_ROLE = 1

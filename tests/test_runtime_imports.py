@@ -66,6 +66,7 @@ RUNTIME_MODULES = {
     "promptreg.template.environment",
     "promptreg.template.estimates",
     "promptreg.template.markers",
+    "promptreg.template.media",  # `{% media %}`: the extension every environment has (~0.2 ms)
     "promptreg.template.prompt",
     "promptreg.template.render",
     "promptreg.template.sandbox",

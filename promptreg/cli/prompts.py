@@ -330,11 +330,13 @@ def render(
     elif rendered.text is not None:
         click.echo(rendered.text)
     else:
+        from promptreg.template.media import content_text
+
         for i, message in enumerate(rendered.messages):
             if i:
                 click.echo()
             click.echo(click.style(f"── {message['role']} ──", bold=True))
-            click.echo(message["content"])
+            click.echo(content_text(message["content"]))  # a media part: `[image: URL]`
 
 
 def _read_vars(handle: Any, max_chars: int) -> dict[str, Any]:

@@ -53,6 +53,8 @@ def export(data: PromptData, fmt: str, *, embed: bool = True) -> Exported:
     if reading.cannot and fmt != "prompty":  # Prompty takes the Jinja body as it is
         raise Refused(f"{fmt} cannot express " + "; ".join(reading.cannot[:5]))
     _check_json(data, reading, fmt)
+    if reading.media and fmt != "dotprompt":
+        raise Refused(f"{fmt} cannot express a `{{% media %}}` part (its messages are text)")
     notes: list[str] = []
     if reading.partials:
         notes.append("partials inlined: " + ", ".join(reading.partials))

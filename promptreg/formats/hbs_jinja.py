@@ -143,8 +143,8 @@ class _Walker:
             out.marker(role)
         elif self.roles and name == "history" and len(token.args) == 1:
             self.history(out)
-        elif name == "media":
-            self.note("`{{media}}`: promptreg messages are text; the media part was left out")
+        elif name == "media" and len(token.args) == 1 and "url" in token.hash:
+            self.media(token, out, scope)
         elif name == "section":
             self.note("`{{section}}`: promptreg has no message sections; it was left out")
         elif name == "json" and len(token.args) == 2:
@@ -164,6 +164,16 @@ class _Walker:
             raise Refused(
                 f"line {token.line}: helper `{{{{{show(token.text)}}}}}` is not supported"
             )
+
+    def media(self, token: Token, out: JinjaOut, scope: _Scope) -> None:
+        """`{{media url=x contentType=y}}`: promptreg's `{% media x, y %}` (template/media.py)."""
+        unknown = sorted(set(token.hash) - {"url", "contentType"})
+        if unknown:
+            raise Refused(f"line {token.line}: `{{{{media}}}}` takes url= and contentType=")
+        args = [self.expr(token.hash["url"], scope, "string")]
+        if "contentType" in token.hash:
+            args.append(self.expr(token.hash["contentType"], scope, "string"))
+        out.stmt("{% media " + ", ".join(args) + " %}")
 
     def history(self, out: JinjaOut) -> None:
         """`{{history}}`: the conversation so far, from the input `history` (a list of

@@ -30,6 +30,10 @@ def handlebars(pieces: list[Piece], notes: list[str]) -> str:
             out.append("{{" + _hbs_path(piece.value, loops) + "}}")
         elif kind == "history":
             out.append("{{history}}")
+        elif kind == "media":
+            url = "url=" + _hbs_arg(piece.value, loops)
+            kind_arg = f" contentType={_hbs_arg(piece.extra, loops)}" if piece.extra else ""
+            out.append("{{media " + url + kind_arg + "}}")
         elif kind == "json":
             indent = f" indent={piece.extra}" if piece.extra else ""
             out.append("{{json " + _hbs_path(piece.value, loops) + indent + "}}")
@@ -73,6 +77,11 @@ def _hbs_condition(piece: Piece, loops: list[str]) -> tuple[str, str]:
         return "unless", path
     op, _, literal = piece.extra.partition(" ")
     return ("ifEquals" if op == "==" else "unlessEquals"), f"{path} {literal}"
+
+
+def _hbs_arg(arg: str, loops: list[str]) -> str:
+    """A path, or a JSON string literal as it is (Handlebars reads `"..."` the same way)."""
+    return arg if arg.startswith('"') else _hbs_path(arg, loops)
 
 
 def _hbs_path(path: str, loops: list[str]) -> str:

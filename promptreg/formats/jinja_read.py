@@ -17,8 +17,9 @@ from jinja2 import nodes
 from promptreg.formats.jinja_out import history_source
 from promptreg.formats.report import Refused
 from promptreg.template.markers import MARKER
+from promptreg.template.media import MediaTag
 
-_PLAIN = jinja2.Environment(keep_trailing_newline=False)
+_PLAIN = jinja2.Environment(keep_trailing_newline=False, extensions=[MediaTag])
 _STATEMENTS = {
     "FromImport": "from … import",
     "Import": "import",
@@ -36,11 +37,12 @@ _MAX_DEPTH = 32
 
 @dataclass
 class Piece:
-    # text, literal (a printed string), marker, var, json, history, if, elif, else, endif,
-    # for, endfor
+    # text, literal (a printed string), marker, var, json, history, media, if, elif, else,
+    # endif, for, endfor
     kind: str
     value: str = ""
-    # for: the iterable's path; if/elif: "==" / "!=" comparison operand; json: its indent
+    # for: the iterable's path; if/elif: "==" / "!=" comparison operand; json: its indent;
+    # media: its content type (a path or a JSON string literal; value: the url, likewise)
     extra: str = ""
 
 
@@ -56,6 +58,7 @@ class Reading:
     # the marker lines of the source being read: a text chunk that starts with `user:` is a
     # marker only if its line is one (after `{% endif %}` on the same line it is text)
     marker_lines: frozenset[int] = frozenset()
+    media: bool = False  # a `{% media %}` part (only Dotprompt has one)
 
 
 def read_template(body: str, partials: Mapping[str, str]) -> Reading:
@@ -92,6 +95,9 @@ def _body(body: list[nodes.Node], partials: Mapping[str, str], out: Reading, dep
                     out.pieces.append(Piece("literal", child.value))
                 elif (json := _json(child, out)) is not None:
                     out.pieces.append(json)
+                elif (media := _media(child)) is not None:
+                    out.media = True
+                    out.pieces.append(media)
                 else:
                     path = _path(child)
                     if path is None:
@@ -235,6 +241,32 @@ def _json(node: nodes.Node, out: Reading) -> Piece | None:
             out.this_names.append(tuple(names))
             path = "this"
     return None if path is None else Piece("json", path, indent)
+
+
+def _media(node: nodes.Node) -> Piece | None:
+    """`{% media url, type %}` (template/media.py compiles it to a call of the tag's method):
+    a media piece, its url and content type each a path or a JSON string literal ("" when
+    the content type is not given)."""
+    if not (isinstance(node, nodes.Call) and isinstance(node.node, nodes.ExtensionAttribute)):
+        return None
+    if node.node.name != "_part" or len(node.args) != 2:
+        return None
+    url, kind = (_arg(arg) for arg in node.args)
+    if url is None or kind is None:
+        raise Refused(f"line {node.lineno}: `{{% media %}}` of an expression other than a name")
+    return Piece("media", url, kind)
+
+
+def _arg(node: nodes.Node) -> str | None:
+    if isinstance(node, nodes.Const):
+        if node.value is None:
+            return ""
+        if isinstance(node.value, str):
+            import json
+
+            return json.dumps(node.value, ensure_ascii=False)
+        return None
+    return _path(node)
 
 
 def _simple_for(node: nodes.For) -> bool:

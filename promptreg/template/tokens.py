@@ -21,10 +21,14 @@ import importlib.util
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from promptreg._record import record
+from promptreg.template.media import MEDIA_PART_TOKENS
 from promptreg.template.render import ChatMessage
+
+if TYPE_CHECKING:
+    from promptreg.template.media import ContentPart
 
 PER_MESSAGE = 3
 PER_ROLE = 1
@@ -66,7 +70,14 @@ def count_messages(messages: Sequence[ChatMessage], *, provider: str, model: str
     tokenizer = _tokenizer(encoding) if encoding else None
     if tokenizer is None:
         return TokenCount(upper_bound(messages), False, ESTIMATE_METHOD)
-    total = sum(tokenizer.count(m["content"]) for m in messages)
+    total = 0
+    for m in messages:
+        content = m["content"]
+        if isinstance(content, str):
+            total += tokenizer.count(content)
+            continue
+        for part in content:  # template/media.py: a media part counts a fixed amount
+            total += tokenizer.count(part["text"]) if part["type"] == "text" else MEDIA_PART_TOKENS
     total += (PER_MESSAGE + PER_ROLE) * len(messages) + REPLY_PRIMING
     return TokenCount(total, True, str(encoding))
 
@@ -78,8 +89,22 @@ def upper_bound(messages: Sequence[ChatMessage]) -> int:
     content = 0
     for m in messages:
         text = m["content"]
+        if not isinstance(text, str):
+            content += _parts_bound(text)
+            continue
         content += len(text) if text.isascii() else len(text.encode("utf-8"))
     return content + (PER_MESSAGE + PER_ROLE) * len(messages) + REPLY_PRIMING
+
+
+def _parts_bound(parts: list[ContentPart]) -> int:
+    """A message with media parts: its text parts' bytes, and `MEDIA_PART_TOKENS` a part."""
+    total = 0
+    for part in parts:
+        if part["type"] == "text":
+            total += len(part["text"].encode("utf-8"))
+        else:
+            total += MEDIA_PART_TOKENS
+    return total
 
 
 _lock = threading.Lock()

@@ -4,8 +4,8 @@ Handlebars resolves a name in the current context (`{{#each}}` and `{{#with}}` c
 here every name becomes a Jinja expression: a top-level name is an input (collected in
 `Translation.used`, with what its use says of its type), a name inside `{{#each xs}}` is an
 attribute of the loop item. Partials are inlined (their hash arguments become aliases), so
-the result is one self-contained template. What has no promptreg equivalent (media parts,
-sections, `@state`, tool roles) is left out and listed in `notes`.
+the result is one self-contained template. What has no promptreg equivalent (sections,
+`@state`, tool roles) is left out and listed in `notes`.
 """
 
 from __future__ import annotations
@@ -30,6 +30,10 @@ _MAX_PARTIAL_DEPTH = 16
 # includes the next one four times, 15 deep, inlines 4**15 copies (the import never ended).
 _MAX_INLINED_CHARS = 1_000_000
 _MAX_INLINED_TAGS = 50_000
+_HISTORY_AT_END = (
+    "after everything: which message is last is decided at render time (Dotprompt puts it "
+    "before a last user message)"
+)
 
 
 @dataclass
@@ -198,15 +202,10 @@ class _Walker:
             return
         out.items, exact = with_implicit_history(out.items)
         self.used["history"] = "history"
+        where = "where Dotprompt puts it" if exact else _HISTORY_AT_END
         self.note(
             "Dotprompt adds the conversation history to a template without `{{history}}`: "
-            "it became the input `history` (a list of {role, content}), where Dotprompt puts it"
-            + (
-                ""
-                if exact
-                else "; which message is last is decided at render time, so it is after "
-                "everything (Dotprompt puts it before a last user message)"
-            )
+            f"it became the input `history` (a list of {{role, content}}), {where}"
         )
 
     def open_block(self, tokens: list[Token], i: int, out: JinjaOut, scope: _Scope) -> int:

@@ -280,6 +280,26 @@ def _cache_at(directory: Path) -> CodeCache | None:
         return cache
 
 
+_inherited: list[sqlite3.Connection] = []
+
+
+def _after_fork_in_child() -> None:
+    """A forked child (a `validate` worker, an application server's worker) opens its own
+    connection: SQLite forbids using one across `fork`. The parent's connection stays
+    referenced and is never closed here (closing it could checkpoint the parent's WAL), and
+    the entries the parent had pending are the parent's to write."""
+    global _caches_lock, _keys_lock
+    _caches_lock, _keys_lock = threading.Lock(), threading.Lock()  # (held by another thread?)
+    for cache in _caches.values():
+        if cache._db is not None:
+            _inherited.append(cache._db)
+        cache._db, cache._pending, cache._lock = None, {}, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 @atexit.register
 def flush_all() -> None:
     """Write every cache's pending entries (worker processes call this themselves: they end

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from promptreg.app.fanout import can_fork, fan_out
 from promptreg.codecache import flush_all
 from promptreg.errors import BudgetError, InputError, LimitError, RenderError, UsageError
 from promptreg.evals.lint import lint_evals, prompts_using_datasets
@@ -141,16 +141,35 @@ def _refuse_unused(project: Project, partials: Sequence[str], including: Sequenc
 
 
 def validate(project: Project, files: Sequence[Path], *, jobs: int | None = None) -> Report:
+    """Every check on `files`, in `jobs` processes (default: one per CPU) when there are
+    enough files to pay for them: this one and forked children (see fanout.py)."""
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
         findings = _validate_chunk(project, files)
     else:
         chunks = [list(files[i::jobs]) for i in range(jobs)]
-        with ProcessPoolExecutor(
-            max_workers=jobs, initializer=_init_worker, initargs=(project,)
-        ) as pool:
-            findings = [f for chunk in pool.map(_validate_in_worker, chunks) for f in chunk]
+        findings = [f for chunk in _run_chunks(project, chunks) for f in chunk]
     return Report(len(files), sorted(set(findings)))
+
+
+def _run_chunks(project: Project, chunks: list[list[Path]]) -> list[list[Finding]]:
+    if can_fork():
+        return fan_out(lambda chunk: _validate_and_flush(project, chunk), chunks)
+    from concurrent.futures import ProcessPoolExecutor  # spawned workers (not Linux)
+
+    with ProcessPoolExecutor(
+        max_workers=len(chunks), initializer=_init_worker, initargs=(project,)
+    ) as pool:
+        return list(pool.map(_validate_in_worker, chunks))
+
+
+def _validate_and_flush(project: Project, files: list[Path]) -> list[Finding]:
+    """A forked child ends without running atexit handlers: it writes its cache entries
+    itself (in this process too they are written as soon as its chunk is done)."""
+    try:
+        return _validate_chunk(project, files)
+    finally:
+        flush_all()
 
 
 _worker_project: Project | None = None

@@ -1,0 +1,148 @@
+"""`validate` says the same thing however it runs: one process or forked workers, with no
+cache, filling the cache (cold) or reading it (warm). Same codes, lines, columns, messages
+and order, on a set that trips most of the loader's and the lints' rules."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import promptreg.app.validate as validate_module
+from promptreg import codecache
+from promptreg.app.fanout import can_fork, fan_out
+from tests.conftest import VALID_PROMPT, Result, Workspace
+
+HEAD = """\
+---
+version: 1.0.0
+description: d
+model: {provider: openai, name: gpt-4o-2024-08-06}
+inputs:
+  ticket: {type: string, required: true}
+"""
+
+VARIANTS = {
+    "ok": VALID_PROMPT,
+    "syntax": HEAD + "sample: {ticket: t}\n---\nuser:\n{{ ticket }\n",  # PR040
+    "unused": HEAD + "  extra: {type: string}\nsample: {ticket: t}\n---\nuser:\n{{ ticket }}\n",
+    "nosample": HEAD + "---\nuser:\n{{ ticket }}\n",  # PR051
+    "leading": HEAD + "sample: {ticket: t}\n---\nhello\nuser:\n{{ ticket }}\n",  # PR048
+    "missing": HEAD
+    + 'sample: {ticket: t}\n---\nuser:\n{% include "partials/no.j2" %}{{ ticket }}\n',
+    "undeclared": HEAD + "sample: {ticket: t}\n---\nuser:\n{{ ticket }} {{ other }}\n",
+    "yaml": "---\nversion: 1.0.0\nversion: 2.0.0\n---\nuser:\nx\n",  # PR011
+    "badyaml": "---\nversion: [1.0.0\n---\nuser:\nx\n",  # PR010
+    "secret": HEAD
+    + "sample: {ticket: t}\n---\nuser:\n{{ ticket }} AKIAIOSFODNN7EXAMPLE\n",  # PR074
+    "lookalike": HEAD + "sample: {ticket: t}\n---\nuser:\n{{ ticket }}\nSystem :\nmore\n",
+    "private": HEAD + "sample: {ticket: t}\n---\nuser:\n{{ ticket.__class__ }}\n",  # PR047
+    "empty": HEAD
+    + "sample: {ticket: t}\n---\nsystem:\n{% if false %}x{% endif %}\nuser:\n{{ ticket }}\n",
+}
+
+
+@pytest.fixture
+def varied(ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    monkeypatch.delenv("PROMPTREG_NO_CACHE", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setattr(validate_module, "PARALLEL_THRESHOLD", 2)
+    for copy in range(3):  # each variant in every worker's share, each copy its own text
+        for name, text in VARIANTS.items():
+            ws.prompt(f"team{copy}/{name}", text.replace("---\n", f"---\n# copy {copy}\n", 1))
+    return ws
+
+
+def findings(run: Callable[..., Result], *args: str) -> list[dict[str, object]]:
+    result = run("validate", "--json", *args)
+    assert result.code == 1, result.err
+    found: list[dict[str, object]] = json.loads(result.out)["findings"]
+    return found
+
+
+def cache_file(ws: Workspace) -> Path:
+    return ws.root / ".promptreg" / "cache" / "code" / "cache.sqlite"
+
+
+def cache_entries(ws: Workspace) -> int:
+    codecache.flush_all()
+    db = sqlite3.connect(cache_file(ws))
+    try:
+        return int(db.execute("SELECT count(*) FROM entries").fetchone()[0])
+    finally:
+        db.close()
+
+
+def test_same_findings_cold_warm_one_process_and_workers(
+    varied: Workspace, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = findings(run, "--jobs", "1")
+    entries = cache_entries(varied)
+    assert entries > 3 * len(VARIANTS)
+    db = sqlite3.connect(cache_file(varied))
+    with db:
+        db.execute("DELETE FROM entries")
+    db.close()
+    cold = findings(run, "--jobs", "3")  # forked workers fill the cache
+    assert cache_entries(varied) == entries  # every worker's entries were written
+    warm = findings(run, "--jobs", "3")
+    warm_one = findings(run, "--jobs", "1")
+    monkeypatch.setenv("PROMPTREG_NO_CACHE", "1")
+    uncached = findings(run, "--jobs", "1")
+    uncached_workers = findings(run, "--jobs", "2")
+    assert one == cold == warm == warm_one == uncached == uncached_workers
+    codes = {f["code"] for f in cold}
+    expected = {"PR040", "PR042", "PR051", "PR048", "PR043", "PR041", "PR011", "PR010"}
+    assert expected | {"PR074", "PR087", "PR047", "PR052"} <= codes
+    assert len({f["path"] for f in cold}) == 3 * (len(VARIANTS) - 1)  # all but "ok", each copy
+
+
+def test_fan_out_keeps_the_order_of_the_chunks() -> None:
+    if not can_fork():
+        pytest.skip("fan_out forks only where multiprocessing does")
+    pids = fan_out(lambda n: (n, os.getpid()), [0, 1, 2, 3])
+    assert [n for n, _ in pids] == [0, 1, 2, 3]
+    assert pids[0][1] == os.getpid()
+    assert len({pid for _, pid in pids}) == 4  # every other chunk in a child of its own
+
+
+class Refused(Exception):
+    pass
+
+
+def test_fan_out_raises_a_childs_exception_here() -> None:
+    if not can_fork():
+        pytest.skip("fan_out forks only where multiprocessing does")
+
+    def work(n: int) -> int:
+        if n == 2:
+            raise Refused(f"chunk {n}")
+        return n
+
+    with pytest.raises(Refused, match="chunk 2"):
+        fan_out(work, [0, 1, 2])
+
+    def unpicklable(n: int) -> int:
+        if n:
+            raise Refused(lambda: n)  # the lambda does not pickle: its text comes back
+        return n
+
+    with pytest.raises(RuntimeError, match="Refused"):
+        fan_out(unpicklable, [0, 1])
+
+
+def test_a_child_that_dies_without_an_answer_is_an_error() -> None:
+    if not can_fork():
+        pytest.skip("fan_out forks only where multiprocessing does")
+
+    def work(n: int) -> int:
+        if n:
+            os._exit(7)
+        return n
+
+    with pytest.raises(RuntimeError, match="without an answer"):
+        fan_out(work, [0, 1])

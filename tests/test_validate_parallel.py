@@ -7,14 +7,15 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 
 import promptreg.app.validate as validate_module
 from promptreg import codecache
-from promptreg.app.fanout import can_fork, fan_out
+from promptreg.app.fanout import batches_of, can_fork, fan_out
 from tests.conftest import VALID_PROMPT, Result, Workspace
 
 HEAD = """\
@@ -101,13 +102,28 @@ def test_same_findings_cold_warm_one_process_and_workers(
     assert len({f["path"] for f in cold}) == 3 * (len(VARIANTS) - 1)  # all but "ok", each copy
 
 
-def test_fan_out_keeps_the_order_of_the_chunks() -> None:
+def test_fan_out_runs_every_batch_once_in_this_process_and_children() -> None:
     if not can_fork():
         pytest.skip("fan_out forks only where multiprocessing does")
-    pids = fan_out(lambda n: (n, os.getpid()), [0, 1, 2, 3])
-    assert [n for n, _ in pids] == [0, 1, 2, 3]
-    assert pids[0][1] == os.getpid()
-    assert len({pid for _, pid in pids}) == 4  # every other chunk in a child of its own
+    items = list(range(100))
+    batches = batches_of(items, 3)
+    assert [i for batch in batches for i in batch] == items
+    finished: list[int] = []
+
+    def work(batch: Sequence[int]) -> list[tuple[int, int]]:
+        time.sleep(0.005)  # long enough for every process to take some
+        return [(i, os.getpid()) for i in batch]
+
+    done = fan_out(
+        work,
+        batches,
+        processes=3,
+        finish=lambda: finished.append(os.getpid()),
+    )
+    assert sorted(i for i, _ in done) == items
+    assert os.getpid() in {pid for _, pid in done}  # this process takes batches too
+    assert finished == [os.getpid()]  # (the children's calls happened in the children)
+    assert batches_of([], 2) == [] and len(batches_of(list(range(10**6)), 2)) <= 1024
 
 
 class Refused(Exception):
@@ -118,31 +134,36 @@ def test_fan_out_raises_a_childs_exception_here() -> None:
     if not can_fork():
         pytest.skip("fan_out forks only where multiprocessing does")
 
-    def work(n: int) -> int:
-        if n == 2:
-            raise Refused(f"chunk {n}")
-        return n
+    def work(batch: list[int]) -> list[int]:
+        if os.getpid() != parent:
+            raise Refused(f"batch {batch}")
+        time.sleep(0.01)  # leave batches to the child
+        return batch
 
-    with pytest.raises(Refused, match="chunk 2"):
-        fan_out(work, [0, 1, 2])
+    parent = os.getpid()
+    with pytest.raises(Refused, match="batch"):
+        fan_out(work, [[0], [1], [2]], processes=2)
 
-    def unpicklable(n: int) -> int:
-        if n:
-            raise Refused(lambda: n)  # the lambda does not pickle: its text comes back
-        return n
+    def unpicklable(batch: list[int]) -> list[int]:
+        if os.getpid() != parent:
+            raise Refused(lambda: batch)  # the lambda does not pickle: its text comes back
+        time.sleep(0.01)
+        return batch
 
     with pytest.raises(RuntimeError, match="Refused"):
-        fan_out(unpicklable, [0, 1])
+        fan_out(unpicklable, [[0], [1], [2]], processes=2)
 
 
 def test_a_child_that_dies_without_an_answer_is_an_error() -> None:
     if not can_fork():
         pytest.skip("fan_out forks only where multiprocessing does")
+    parent = os.getpid()
 
-    def work(n: int) -> int:
-        if n:
+    def work(batch: list[int]) -> list[int]:
+        if os.getpid() != parent:
             os._exit(7)
-        return n
+        time.sleep(0.01)
+        return batch
 
     with pytest.raises(RuntimeError, match="without an answer"):
-        fan_out(work, [0, 1])
+        fan_out(work, [[0], [1], [2]], processes=2)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from promptreg.app.fanout import can_fork, fan_out
+from promptreg.app.fanout import batches_of, can_fork, fan_out
 from promptreg.codecache import flush_all
 from promptreg.errors import BudgetError, InputError, LimitError, RenderError, UsageError
 from promptreg.evals.lint import lint_evals, prompts_using_datasets
@@ -146,30 +146,23 @@ def validate(project: Project, files: Sequence[Path], *, jobs: int | None = None
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
         findings = _validate_chunk(project, files)
-    else:
+    elif can_fork():
+        scanned: set[Path] = set()  # each process's own copy: a partial scanned once in each
+        findings = fan_out(
+            lambda batch: _validate_chunk(project, batch, scanned),
+            batches_of(files, jobs),
+            processes=jobs,
+            finish=flush_all,  # a forked child ends without running atexit handlers
+        )
+    else:  # spawned workers (not Linux)
+        from concurrent.futures import ProcessPoolExecutor
+
         chunks = [list(files[i::jobs]) for i in range(jobs)]
-        findings = [f for chunk in _run_chunks(project, chunks) for f in chunk]
+        with ProcessPoolExecutor(
+            max_workers=jobs, initializer=_init_worker, initargs=(project,)
+        ) as pool:
+            findings = [f for chunk in pool.map(_validate_in_worker, chunks) for f in chunk]
     return Report(len(files), sorted(set(findings)))
-
-
-def _run_chunks(project: Project, chunks: list[list[Path]]) -> list[list[Finding]]:
-    if can_fork():
-        return fan_out(lambda chunk: _validate_and_flush(project, chunk), chunks)
-    from concurrent.futures import ProcessPoolExecutor  # spawned workers (not Linux)
-
-    with ProcessPoolExecutor(
-        max_workers=len(chunks), initializer=_init_worker, initargs=(project,)
-    ) as pool:
-        return list(pool.map(_validate_in_worker, chunks))
-
-
-def _validate_and_flush(project: Project, files: list[Path]) -> list[Finding]:
-    """A forked child ends without running atexit handlers: it writes its cache entries
-    itself (in this process too they are written as soon as its chunk is done)."""
-    try:
-        return _validate_chunk(project, files)
-    finally:
-        flush_all()
 
 
 _worker_project: Project | None = None
@@ -188,9 +181,11 @@ def _validate_in_worker(files: list[Path]) -> list[Finding]:
         flush_all()  # a pool worker ends without running atexit handlers
 
 
-def _validate_chunk(project: Project, files: Sequence[Path]) -> list[Finding]:
+def _validate_chunk(
+    project: Project, files: Sequence[Path], scanned: set[Path] | None = None
+) -> list[Finding]:
     findings: list[Finding] = []
-    scanned: set[Path] = set()
+    scanned = set() if scanned is None else scanned
     for path in files:
         pf = project.read(path)
         lint(pf, project)

@@ -1,5 +1,7 @@
 """Analysed templates and parsed front-matter kept on disk (see analysis.py and _yaml.py), so
-neither a restarted application nor the next `promptreg validate` redoes work it has done.
+neither a restarted application nor the next `promptreg validate` redoes work it has done
+(also: `validate`'s exact token counts of sample renders, tokens.py; content hashes, git
+objects and deployment verdicts of the registry).
 
 Compiling a prompt's template (parse + generate + Python compile) costs ~1 ms; reading it back
 costs ~10 µs. Entries live in one SQLite file: a file per entry cost 0.1–0.8 ms to create on

@@ -16,6 +16,7 @@ import pytest
 import promptreg.app.validate as validate_module
 from promptreg import codecache
 from promptreg.app.fanout import batches_of, can_fork, fan_out
+from promptreg.template import tokens
 from tests.conftest import VALID_PROMPT, Result, Workspace
 
 HEAD = """\
@@ -42,6 +43,8 @@ VARIANTS = {
     + "sample: {ticket: t}\n---\nuser:\n{{ ticket }} AKIAIOSFODNN7EXAMPLE\n",  # PR074
     "lookalike": HEAD + "sample: {ticket: t}\n---\nuser:\n{{ ticket }}\nSystem :\nmore\n",
     "private": HEAD + "sample: {ticket: t}\n---\nuser:\n{{ ticket.__class__ }}\n",  # PR047
+    "budget": HEAD.replace("inputs:", "budget: {max_input_tokens: 9}\ninputs:")
+    + "sample: {ticket: one two three four five six}\n---\nuser:\n{{ ticket }}\n",  # PR053
     "empty": HEAD
     + "sample: {ticket: t}\n---\nsystem:\n{% if false %}x{% endif %}\nuser:\n{{ ticket }}\n",
 }
@@ -98,7 +101,7 @@ def test_same_findings_cold_warm_one_process_and_workers(
     assert one == cold == warm == warm_one == uncached == uncached_workers
     codes = {f["code"] for f in cold}
     expected = {"PR040", "PR042", "PR051", "PR048", "PR043", "PR041", "PR011", "PR010"}
-    assert expected | {"PR074", "PR087", "PR047", "PR052"} <= codes
+    assert expected | {"PR074", "PR087", "PR047", "PR052", "PR053"} <= codes
     assert len({f["path"] for f in cold}) == 3 * (len(VARIANTS) - 1)  # all but "ok", each copy
 
 
@@ -167,3 +170,21 @@ def test_a_child_that_dies_without_an_answer_is_an_error() -> None:
 
     with pytest.raises(RuntimeError, match="without an answer"):
         fan_out(work, [[0], [1], [2]], processes=2)
+
+
+def test_a_warm_validate_loads_no_tokenizer_and_a_new_sample_is_counted_again(
+    varied: Workspace, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The exact counts of the sample renders (PR053) come from the cache when warm."""
+    cold = [str(f["message"]) for f in findings(run, "--jobs", "1") if f["code"] == "PR053"]
+    assert len(cold) == 3 and "tokens, over the budget of 9" in cold[0]
+    monkeypatch.setattr(tokens, "_loaded", {})
+    warm = [f["message"] for f in findings(run, "--jobs", "1") if f["code"] == "PR053"]
+    assert warm == cold
+    assert tokens._loaded == {}  # every count came from the cache
+    path = varied.prompts / "team0" / "budget.prompt"
+    path.write_text(path.read_text().replace("five six", "five six seven"))
+    changed = [f for f in findings(run, "--jobs", "1") if f["code"] == "PR053"]
+    assert "o200k_base" in tokens._loaded  # a text not counted before
+    counted = {f["path"]: f["message"] for f in changed}
+    assert counted[str(Path("prompts/team0/budget.prompt"))] != cold[0]

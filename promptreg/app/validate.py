@@ -300,7 +300,7 @@ def _check_sample(pf: PromptFile) -> None:
                 f"message {i + 1} ({message['role']}) is empty with the sample inputs",
             )
     try:
-        prompt.check_budget(rendered)
+        prompt.check_budget(rendered, kept=True)  # exact counts from the cache when warm
     except BudgetError as err:
         line, col = doc.position(("budget", "max_input_tokens"))
         pf.add(line, col, "PR053", f"sample: {err.message}")

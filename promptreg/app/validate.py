@@ -16,7 +16,6 @@ from pathlib import Path
 from promptreg.app.fanout import batches_of, can_fork, fan_out
 from promptreg.codecache import flush_all
 from promptreg.errors import BudgetError, InputError, LimitError, RenderError, UsageError
-from promptreg.evals.lint import lint_evals, prompts_using_datasets
 from promptreg.findings import Finding
 from promptreg.frontmatter.checks import dotted
 from promptreg.frontmatter.spec import PromptSpec
@@ -86,6 +85,8 @@ def select_files(project: Project, paths: Sequence[str], *, strict: bool = False
             _refuse_unused(project, partials, including)
         selected.update((p, None) for p in including)
     if datasets:
+        from promptreg.evals.lint import prompts_using_datasets
+
         selected.update((p, None) for p in prompts_using_datasets(project, datasets))
     return list(selected)
 
@@ -240,7 +241,10 @@ def lint(pf: PromptFile, project: Project) -> None:
     _lint_twin(pf)
     _lint_text(pf)
     if spec is not None:
-        lint_evals(pf, project)
+        if spec.evals is not None:  # (its lints and their imports only then)
+            from promptreg.evals.lint import lint_evals
+
+            lint_evals(pf, project)
         if spec.output is not None or spec.tools:
             _lint_structured(pf, spec)
     inputs = data.get("inputs", {})

@@ -11,7 +11,6 @@ import click
 
 from promptreg.cli._base import State, cli, emit_json, json_option, print_table
 from promptreg.errors import ExitCode, UsageError
-from promptreg.frontmatter.structured import structured_rows
 
 if TYPE_CHECKING:
     from promptreg.app.report import PromptReport
@@ -179,6 +178,8 @@ def _print_report(result: PromptReport) -> None:
             )
         )
     rows.append(("content hash", p.content_hash))
+    from promptreg.frontmatter.structured import structured_rows  # (not on other commands)
+
     rows.extend(structured_rows(spec.output, spec.tools))
     rows.append(("includes", ", ".join(p.partials) or "none"))
     if spec.budget:

@@ -317,20 +317,20 @@ class Prompt:
             self.check_budget(rendered)
         return rendered
 
-    def count_tokens(self, rendered: Rendered) -> TokenCount:
+    def count_tokens(self, rendered: Rendered, *, kept: bool = False) -> TokenCount:
+        """`kept`: in the code cache (validate's samples, not an app's renders: each new)."""
         model = self.spec.model
         provider, name = (model.provider, model.name) if model else ("", "")
-        return count_messages(rendered.messages, provider=provider, model=name)
+        cache = self._env.code_cache if kept else None
+        return count_messages(rendered.messages, provider=provider, model=name, cache=cache)
 
-    def check_budget(self, rendered: Rendered) -> None:
+    def check_budget(self, rendered: Rendered, *, kept: bool = False) -> None:
         """Raise BudgetError when `rendered` is over `budget.max_input_tokens`."""
         budget = self.spec.budget
         limit = budget.max_input_tokens if budget else None
-        if limit is None:
+        if limit is None or upper_bound(rendered.messages) <= limit:
             return
-        if upper_bound(rendered.messages) <= limit:
-            return
-        count = self.count_tokens(rendered)
+        count = self.count_tokens(rendered, kept=kept)
         if count.tokens > limit:
             how = "" if count.exact else " (estimated)"
             raise BudgetError(

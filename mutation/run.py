@@ -60,14 +60,17 @@ _DEPLOY_TESTS = (
 # module -> the tests that exercise it (pytest arguments). Fast subsets: in-process tests first.
 MODULES: dict[str, list[str]] = {
     "promptreg/template/tokens.py": ["tests/test_tokens.py", "tests/test_budget.py"],
-    **{
-        module: [
-            "tests/test_secrets.py",
-            "tests/test_hooks_units.py",
-            "tests/test_hooks_git.py::test_no_secrets_scans_what_is_staged",
-        ]
-        for module in ("promptreg/app/secrets.py", "promptreg/hooks/no_secrets.py")
-    },
+    "promptreg/app/secrets.py": [
+        "tests/test_secrets.py",
+        "tests/test_hooks_units.py",
+        "tests/test_hooks_git.py::test_no_secrets_scans_what_is_staged",
+    ],
+    # the hook itself (test_hooks_units.py never calls it)
+    "promptreg/hooks/no_secrets.py": [
+        "tests/test_no_secrets_hook_files.py",
+        "tests/test_secrets.py",
+        "tests/test_hooks_git.py::test_no_secrets_scans_what_is_staged",
+    ],
     "promptreg/registry/selectors.py": ["tests/test_selectors.py"],
     "promptreg/template/render.py": [
         "tests/test_printed_values.py",

@@ -122,12 +122,11 @@ MODULES: dict[str, list[str]] = {
         "tests/test_deploy.py",
         "tests/test_deployments.py",
     ],
+    # status and log (test_deploy, test_deployments, test_rollback_path never call them)
     "promptreg/registry/history.py": [
-        "tests/test_deploy.py",
+        "tests/test_status_rows.py",
         "tests/test_diff_status.py",
         "tests/test_cli_unknown.py",
-        "tests/test_deployments.py",
-        "tests/test_rollback_path.py",
     ],
     "promptreg/evals/gate.py": [
         "tests/test_gate_stale_fields.py",

@@ -151,6 +151,7 @@ MODULES: dict[str, list[str]] = {
         for module in ("promptreg/registry/bundle.py", "promptreg/registry/bundle_export.py")
     },
     "promptreg/registry/signing.py": [
+        "tests/test_signing_reasons.py",
         "tests/test_deploy_signing.py",
         "tests/test_legacy_hashes.py",
     ],

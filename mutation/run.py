@@ -147,7 +147,11 @@ MODULES: dict[str, list[str]] = {
         "tests/test_bundle_integrity.py",
     ],
     **{
-        module: ["tests/test_bundle_integrity.py", "tests/test_registry.py"]
+        module: [
+            "tests/test_bundle_serving.py",
+            "tests/test_bundle_integrity.py",
+            "tests/test_registry.py",
+        ]
         for module in ("promptreg/registry/bundle.py", "promptreg/registry/bundle_export.py")
     },
     "promptreg/registry/signing.py": [

@@ -4,6 +4,9 @@ version that needs none, or trust a release tag that is not one)."""
 
 from __future__ import annotations
 
+import pytest
+
+from promptreg.errors import PromptFileError
 from promptreg.registry import Registry
 from promptreg.registry.history import log, status
 from tests.conftest import VALID_PROMPT, Workspace, commit, git
@@ -41,12 +44,15 @@ def test_each_marker_says_what_the_tree_is_against_the_tags(repo: Workspace, run
     )
 
 
-def test_behind_and_equal_to_the_last_environment_are_not_ahead(repo: Workspace, run):
-    assert run("promote", "triage", "--to", "dev").code == 0  # releases 1.0.0
+def test_ahead_is_against_the_last_environment_only(repo: Workspace, run):
+    for env in ("dev", "staging", "prod"):
+        assert run("promote", "triage", "--to", env).code == 0  # releases 1.0.0
     repo.prompt("triage", V110)
     commit(repo, "1.1.0")
-    for env in ("dev", "staging", "prod"):
+    for env in ("dev", "staging"):
         assert run("promote", "triage", "--to", env).code == 0
+    assert _rows(repo)["triage"] == ("1.1.0", ("ahead of prod",))  # staging has it already
+    assert run("promote", "triage", "--to", "prod").code == 0
     assert _rows(repo)["triage"] == ("1.1.0", ())  # equal: not ahead
     repo.prompt("triage", VALID_PROMPT)  # 1.0.0 again: released, behind prod
     assert _rows(repo)["triage"] == ("1.0.0", ())
@@ -106,11 +112,17 @@ def test_log_versions_at_each_commit(repo: Workspace):
     assert entries[0].author and entries[0].date.startswith("20")
 
 
-def test_log_follows_the_partials_of_a_prompt_that_loads(repo: Workspace):
+def test_log_follows_the_partials_of_a_prompt_that_reads(repo: Workspace):
+    """Even one that could not be served (an undeclared variable): log shows a file's past."""
+    repo.prompt("triage", VALID_PROMPT.replace("{{ ticket }}", "{{ ticket }} {{ undeclared }}"))
+    commit(repo, "an undeclared variable")
     repo.write("prompts/partials/tone.j2", "Be kind.\n")
     commit(repo, "tone")
     with Registry(repo.root) as reg:
-        assert [e.subject for e in log(reg, "triage")] == ["tone", "add triage"]
+        with pytest.raises(PromptFileError):
+            reg.project.load("triage")  # not servable
+        subjects = [e.subject for e in log(reg, "triage")]
+    assert subjects == ["tone", "an undeclared variable", "add triage"]
 
 
 def test_log_of_a_repository_without_commits_is_empty(ws: Workspace, isolated_git: None):

@@ -156,6 +156,7 @@ MODULES: dict[str, list[str]] = {
     },
     "promptreg/registry/signing.py": [
         "tests/test_signing_reasons.py",
+        "tests/test_signing_openpgp.py",
         "tests/test_deploy_signing.py",
         "tests/test_legacy_hashes.py",
     ],

@@ -92,10 +92,20 @@ def test_signature_refusals_word_for_word(exported: Exported, tmp_path: Path):
     )
     sig = signature_path(path)
     good = sig.read_bytes()
+    with pytest.raises(BundleError) as err:  # signed, but not by the principal asked for
+        Registry.from_bundle(path, allowed_signers=allowed, signer="mallory@example.com")
+    assert str(err.value).startswith(f"{path}: signature refused: ")
     sig.write_bytes(b"x" * (MAX_SIGNATURE_BYTES + 1))
     assert _message(path, allowed_signers=allowed) == (
         f"{path}: signature file is {MAX_SIGNATURE_BYTES + 1:,} bytes: not a signature"
     )
+    sig.unlink()
+    sig.symlink_to("/proc/self/smaps")  # a file that says it is empty, then reads on and on
+    assert len(Path("/proc/self/smaps").read_bytes()) > MAX_SIGNATURE_BYTES
+    assert _message(path, allowed_signers=allowed) == (
+        f"{path}: signature file is too large: not a signature"
+    )
+    sig.unlink()
     sig.write_bytes(b"x" * MAX_SIGNATURE_BYTES)  # at the limit: read, and refused as garbage
     assert _message(path, allowed_signers=allowed).startswith(f"{path}: signature refused: ")
     sig.unlink()
@@ -170,6 +180,13 @@ def test_template_refusals_name_the_prompt_and_the_partial(exported: Exported):
         )
         with pytest.raises(BundleError):
             Registry.from_bundle(path).check()
+    path = _edited(exported, lambda e: (e["partials"].clear(), rehashed(e)))
+    with pytest.raises(BundleError) as err:
+        Registry.from_bundle(path).get("triage")
+    assert str(err.value) == (
+        f"{path}: {T}: the template does not compile: {path}:triage:14: PR043 included "
+        "template 'partials/tone.j2' not found under prompts/"
+    )
     path = _edited(
         exported,
         lambda e: (e.update(source=e["source"].replace("{% include", "{% if %}{% include")),
@@ -200,6 +217,16 @@ def test_export_says_what_it_wrote_and_keeps_the_file_readable(exported: Exporte
         done = export_bundle(reg, "dev", out, sign_key=exported.key)
     assert (done.signature, done.removed_signature) == (stale, None)
     assert Registry.from_bundle(out, allowed_signers=exported.allowed).signed_by
+
+
+def test_export_that_cannot_sign_writes_nothing(exported: Exported, tmp_path: Path):
+    where = tmp_path / "export"
+    where.mkdir()
+    out, key = where / "b.json", tmp_path / "no-key"
+    with Registry(exported.ws.root) as reg, pytest.raises(BundleError) as err:
+        export_bundle(reg, "dev", out, sign_key=key)
+    assert str(err.value) == f"cannot sign the bundle: {key}: signing key not found"
+    assert list(where.iterdir()) == []
 
 
 def test_export_refuses_to_leave_a_signature_it_cannot_remove(exported: Exported, tmp_path):

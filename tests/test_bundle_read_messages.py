@@ -1,9 +1,9 @@
 """What a bundle's reader answers for a file it refuses before its schema, word for word.
 
 Each refusal is the one line a user sees when a shipped bundle is refused at start-up: it must
-say what was wrong and what to do. These bundles are written by hand (no git needed): a file
-that is not JSON, of an older format, without an integrity hash, with a value JSON can write
-but promptreg never does."""
+say what was wrong and what to do. Most of these bundles are written by hand (no git needed):
+a file that is not JSON, of an older format, without an integrity hash, with a value JSON can
+write but promptreg never does; the last edits a real export."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ import pytest
 from promptreg.errors import BundleError
 from promptreg.registry import Registry
 from promptreg.registry.bundle_read import FORMAT, integrity, parse_bundle
+from tests.test_bundle_integrity import Exported, exported, made, rehash, write
+
+__all__ = ["exported", "made"]  # the module-scoped export, shared with test_bundle_integrity
 
 
 def _refusal(path: Path) -> str:
@@ -128,3 +131,50 @@ def test_the_integrity_hash_covers_every_field_but_itself() -> None:
     with pytest.raises(BundleError) as err:
         parse_bundle(b"\xff", "b.json")
     assert str(err.value) == ("b.json: not a promptreg bundle (not UTF-8: invalid start byte)")
+
+
+def test_what_integrity_refuses_to_hash() -> None:
+    """Only a caller's own dict can hold these (JSON read from a file cannot): the export
+    path is refused rather than a bundle written that no reader accepts."""
+    for value, why in [
+        (float("nan"), "Out of range float values are not JSON compliant"),
+        (float("inf"), "Out of range float values are not JSON compliant"),
+        ({1, 2}, "Object of type set is not JSON serializable"),
+    ]:
+        with pytest.raises(BundleError) as err:
+            integrity({"format": FORMAT, "x": value})
+        assert str(err.value).startswith(f"bundle: not canonical JSON: {why}")  # (3.13: ": nan")
+
+
+def test_an_empty_bundle_keeps_its_creation_time(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle.json"
+    created = "2026-01-02T03:04:05Z"
+    bundle.write_bytes(
+        _sealed({"format": FORMAT, "environment": "dev", "created_at": created, "prompts": {}})
+    )
+    served = Registry.from_bundle(bundle)
+    assert (served.environment, served.created_at, served.get_all("dev")) == ("dev", created, {})
+
+
+def test_a_malformed_value_is_shown_by_its_first_80_characters(tmp_path: Path) -> None:
+    keys = ("version", "tag", "commit", "source", "deployment")
+    entry = {**dict.fromkeys(keys, ""), "path": "prompts/t.prompt", "partials": {}}
+    bad = "sha256:" + "z" * 100
+    bundle = tmp_path / "bundle.json"
+    body = {"format": FORMAT, "environment": "dev", "created_at": "2026-01-02T03:04:05Z"}
+    bundle.write_bytes(_sealed({**body, "prompts": {"t": {**entry, "content_hash": bad}}}))
+    assert _refusal(bundle) == f"prompts.t.content_hash: malformed value {bad[:80]!r}"
+
+
+def test_a_deployment_that_disagrees_with_its_entry_says_with_what(exported: Exported) -> None:
+    """The deployment block repeats the entry's version and path: each disagreement names
+    both values, word for word."""
+    for field, value, refusal in [
+        ("version", "9.9.9", "'9.9.9' disagrees with version '1.1.0'"),
+        ("path", "prompts/x/triage.prompt", "'prompts/x/triage.prompt' disagrees with path "
+         "'prompts/triage.prompt'"),
+    ]:  # fmt: skip
+        data = exported.data(exported.signed)
+        data["prompts"]["triage"]["deployment"][field] = value
+        write(exported.bundle, rehash(data))
+        assert _refusal(exported.bundle) == f"prompts.triage.deployment.{field}: {refusal}"

@@ -411,6 +411,18 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "a path starting with `/` has an empty first part, which the next condition refuses "
             "with the same message"
         ),
+        'body, sort_keys=True, ensure_ascii=None, separators=(",", ":"), allow_nan=False': (
+            "json.dumps reads `ensure_ascii` by its truth value: None is False"
+        ),
+        'body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=None': (
+            "json.dumps reads `allow_nan` by its truth value: None is False"
+        ),
+        ').encode("UTF-8")': "codec names are case-insensitive",
+        "self.obj(data, None, _TOP)": (
+            "`obj` reads `where` by its truth value only (a top-level key is named without a "
+            "dot either way), and its `fail(where, ...)` needs a non-object, which "
+            "`_parse_json` already refused"
+        ),
     },
     "promptreg/registry/refindex.py": {
         "if _mtime_ns(tags_dir / directory) >= self.listed_at_ns - SETTLE_NS:": (

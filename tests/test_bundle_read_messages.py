@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 
 from promptreg.errors import BundleError
 from promptreg.registry import Registry
-from promptreg.registry.bundle_read import FORMAT, integrity, parse_bundle
+from promptreg.registry.bundle_read import FORMAT, MAX_BUNDLE_BYTES, integrity, parse_bundle
 from tests.test_bundle_integrity import Exported, exported, made, rehash, write
 
 __all__ = ["exported", "made"]  # the module-scoped export, shared with test_bundle_integrity
@@ -70,8 +71,18 @@ REFUSALS: list[tuple[str, bytes, str]] = [
     ),
     (
         "a duplicate key",
-        b'{"format": 1, "format": 2}',
+        b'{"a": 0, "format": 1, "format": 2}',
         "not a promptreg bundle (duplicate key 'format')",
+    ),
+    (
+        "a long duplicate key",
+        json.dumps({"k" * 100: 1}).replace("}", ', "' + "k" * 100 + '": 2}').encode(),
+        f"not a promptreg bundle (duplicate key {'k' * 80!r})",
+    ),
+    (
+        "too deep",
+        b'{"a": ' + b"[" * 40 + b"]" * 40 + b"}",
+        "nested deeper than 32 levels",
     ),
     ("NaN", b'{"format": NaN}', "not a promptreg bundle (NaN is not a JSON number)"),
     (
@@ -178,3 +189,21 @@ def test_a_deployment_that_disagrees_with_its_entry_says_with_what(exported: Exp
         data["prompts"]["triage"]["deployment"][field] = value
         write(exported.bundle, rehash(data))
         assert _refusal(exported.bundle) == f"prompts.triage.deployment.{field}: {refusal}"
+
+
+def test_a_file_that_cannot_be_read_says_why(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.json"
+    assert _refusal(missing) == "bundle not found"
+    assert _refusal(tmp_path) == "cannot read the bundle: not a regular file"
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    assert _refusal(fifo) == "cannot read the bundle: not a regular file"
+    long = tmp_path / ("b" * 300)
+    assert _refusal(long) == "cannot read the bundle: File name too long"
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as handle:
+        handle.truncate(MAX_BUNDLE_BYTES + 1)  # sparse: costs no disk
+    assert _refusal(huge) == (
+        f"file is {MAX_BUNDLE_BYTES + 1:,} bytes, over the {MAX_BUNDLE_BYTES:,}-byte limit for "
+        "a bundle"
+    )

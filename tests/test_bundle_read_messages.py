@@ -80,6 +80,17 @@ REFUSALS: list[tuple[str, bytes, str]] = [
         f"not a promptreg bundle (duplicate key {'k' * 80!r})",
     ),
     (
+        "100,000 brackets",
+        b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        "nested deeper than 32 levels",
+    ),
+    (
+        "a lone surrogate",
+        b'{"format": "promptreg-bundle/2", "integrity": "sha256:' + b"0" * 64 + b'", '
+        b'"x": "\\udcff"}',
+        "holds text that is not valid Unicode (a lone surrogate escape)",
+    ),
+    (
         "too deep",
         b'{"a": ' + b"[" * 40 + b"]" * 40 + b"}",
         "nested deeper than 32 levels",
@@ -207,3 +218,12 @@ def test_a_file_that_cannot_be_read_says_why(tmp_path: Path) -> None:
         f"file is {MAX_BUNDLE_BYTES + 1:,} bytes, over the {MAX_BUNDLE_BYTES:,}-byte limit for "
         "a bundle"
     )
+
+
+def test_a_bundle_of_exactly_the_size_limit_is_read_whole(tmp_path: Path) -> None:
+    body = {"format": FORMAT, "environment": "dev", "created_at": "2026-01-02T03:04:05Z"}
+    sealed = _sealed({**body, "prompts": {}})
+    bundle = tmp_path / "bundle.json"
+    bundle.write_bytes(b" " * (MAX_BUNDLE_BYTES - len(sealed)) + sealed)  # JSON allows it
+    assert bundle.stat().st_size == MAX_BUNDLE_BYTES
+    assert Registry.from_bundle(bundle).created_at == body["created_at"]

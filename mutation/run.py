@@ -175,12 +175,6 @@ NOTES: dict[str, str] = {
     "promptreg/registry/deployments.py": (
         f"{_BEFORE_SPLIT}: the read model and its records, now deployments.py and verdicts.py"
     ),
-    "promptreg/registry/bundle_read.py": (
-        "one run on the code before `Layout:` moved it (promptreg/bundle_read.py), interrupted "
-        "after 412 of its 765 mutants, its survivors rechecked with the new tests; since then "
-        "`_Schema.entry` accepts every prompt file suffix (SUFFIXES): that function's result is "
-        "for the code before"
-    ),
     "promptreg/registry/tagging.py": (
         "run on the current code before tests/test_push_refusals.py was written for its "
         "survivors (a push the remote refuses, a remote that wins every race): rerun with "

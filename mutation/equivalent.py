@@ -445,6 +445,16 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "`_parse_json` already refused"
         ),
     },
+    "promptreg/registry/history.py": {
+        "return True": (
+            "`_newer` compares two semver versions: the tree's loaded (PR024 refuses any "
+            "other), and a deployment's, which counts only if the file at its commit loads "
+            "with that version; `Version` never raises on them"
+        ),
+        "prompt = registry.project.load(name, serving_checks=None)": (
+            "`serving_checks` is read by its truth value (`if serving_checks:`): None is False"
+        ),
+    },
     "promptreg/registry/refindex.py": {
         "if _mtime_ns(tags_dir / directory) >= self.listed_at_ns - SETTLE_NS:": (
             "they differ only for a directory dated exactly at the margin, which is past the "

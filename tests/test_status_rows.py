@@ -34,14 +34,19 @@ def test_each_marker_says_what_the_tree_is_against_the_tags(repo: Workspace, run
         "other": ("1.0.0", ("unreleased",)),
         "triage": ("1.0.0", ()),
     }
-    # a hand-made lightweight release tag for the tree's version: not a release
+    with Registry(repo.root) as reg:
+        broken = next(r for r in status(reg) if r.name == "broken")
+    assert broken.to_json()["working_tree"] == {"version": None, "content_hash": None}
+    # hand-made release tags for the tree's version, lightweight or annotated by hand: not
+    # releases, even on the very commit and content
     repo.prompt("triage", V110)
     commit(repo, "1.1.0")
+    rejected = ("1.1.0", ("release tag rejected (see `promptreg verify`)", "ahead of prod"))
     git(repo.root, "tag", "prompts/triage@v1.1.0")
-    assert _rows(repo)["triage"] == (
-        "1.1.0",
-        ("release tag rejected (see `promptreg verify`)", "ahead of prod"),
-    )
+    assert _rows(repo)["triage"] == rejected
+    git(repo.root, "tag", "-d", "prompts/triage@v1.1.0")
+    git(repo.root, "tag", "-a", "-m", "release triage 1.1.0", "prompts/triage@v1.1.0")
+    assert _rows(repo)["triage"] == rejected
 
 
 def test_ahead_is_against_the_last_environment_only(repo: Workspace, run):

@@ -445,6 +445,34 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "`_parse_json` already refused"
         ),
     },
+    # build_bundle exports what `get_all` serves: deployments the read model counted, whose
+    # message names the prompt's own path, at a commit holding it there with the recorded
+    # content hash (deployments.py). Its own checks of the same are a second line that no
+    # deployment the read model serves can reach.
+    "promptreg/registry/bundle_export.py": {
+        **dict.fromkeys(
+            [
+                "if deployment is None and prompt.revision is None:",
+                "raise BundleError(None)",
+                "path = deployment.path and registry.prompt_path(name)",
+                "path = deployment.path or registry.prompt_path(None)",
+                'raise BundleError(f"{name}: {path} does not exist at {prompt.revision[:13]}")',
+                "None, actual, prompt.body, partials, prompt.spec.raw",
+                "deployment.content_hash, actual, None, partials, prompt.spec.raw",
+                "deployment.content_hash, actual, prompt.body, None, prompt.spec.raw",
+                "deployment.content_hash, actual, prompt.body, partials, None",
+                "None",
+            ],
+            "a prompt `get_all` serves was resolved through a deployment (both set) whose "
+            "message records the prompt's own path (a missing one is rejected: `message "
+            "records path None`) at a commit holding that file with the recorded content "
+            "hash: this second check cannot fail for it",
+        ),
+        '"source": data.decode("UTF-8"),': "codec names are case-insensitive",
+        "json.dumps(value, allow_nan=None)": (
+            "json.dumps reads `allow_nan` by its truth value: None is False"
+        ),
+    },
     "promptreg/registry/history.py": {
         "return True": (
             "`_newer` compares two semver versions: the tree's loaded (PR024 refuses any "

@@ -468,6 +468,22 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "records path None`) at a commit holding that file with the recorded content "
             "hash: this second check cannot fail for it",
         ),
+        **dict.fromkeys(
+            [
+                f"load_bundle(_encode(bundle), {a}), {b}"
+                for a, b in [
+                    ('"the bundle being exported"', "None"),
+                    ('"the bundle being exported"', '"XXthe bundle being exportedXX"'),
+                    ('"the bundle being exported"', '"THE BUNDLE BEING EXPORTED"'),
+                    ("None", '"the bundle being exported"'),
+                    ('"XXthe bundle being exportedXX"', '"the bundle being exported"'),
+                    ('"THE BUNDLE BEING EXPORTED"', '"the bundle being exported"'),
+                ]
+            ],
+            "the name only shows in a refusal of the bundle just built, which holds what the "
+            "read model served: prompts that load (a template that does not compile is "
+            "rejected as a deployment) with the partials they include, so it is never refused",
+        ),
         '"source": data.decode("UTF-8"),': "codec names are case-insensitive",
         "json.dumps(value, allow_nan=None)": (
             "json.dumps reads `allow_nan` by its truth value: None is False"

@@ -5,6 +5,7 @@ real repository and export (test_bundle_integrity's), edited as anyone can edit 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -238,3 +239,27 @@ def test_export_refuses_to_leave_a_signature_it_cannot_remove(exported: Exported
         f"{signature_path(out)}: cannot remove the signature of an earlier export: Is a "
         "directory; it no longer matches the bundle"
     )
+
+
+def test_an_export_is_dated_in_utc_whatever_the_machine_zone(
+    exported: Exported, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    before = os.environ.get("TZ")
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14: never the same hour as UTC
+    time.tzset()
+    try:
+        assert time.localtime().tm_gmtoff == 14 * 3600
+        with Registry(exported.ws.root) as reg:
+            export_bundle(reg, "dev", tmp_path / "b.json")
+    finally:
+        if before is None:
+            monkeypatch.delenv("TZ")
+        else:
+            monkeypatch.setenv("TZ", before)
+        time.tzset()
+    created = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))["created_at"]
+    stamp = datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert abs(datetime.now(UTC) - stamp) < timedelta(minutes=5)

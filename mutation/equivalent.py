@@ -485,6 +485,8 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "rejected as a deployment) with the partials they include, so it is never refused",
         ),
         '"source": data.decode("UTF-8"),': "codec names are case-insensitive",
+        "return (json.dumps(bundle, indent=1, ensure_ascii=None, sort_keys=True)"
+        ' + "\\n").encode()': ("json.dumps reads `ensure_ascii` by its truth value: None is False"),
         "json.dumps(value, allow_nan=None)": (
             "json.dumps reads `allow_nan` by its truth value: None is False"
         ),

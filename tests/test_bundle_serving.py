@@ -263,3 +263,19 @@ def test_an_export_is_dated_in_utc_whatever_the_machine_zone(
     created = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))["created_at"]
     stamp = datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     assert abs(datetime.now(UTC) - stamp) < timedelta(minutes=5)
+
+
+def test_an_exported_prompt_reads_as_written(repo, run, tmp_path: Path):
+    """Text in the bundle as in the prompt file (UTF-8, not \\u escapes): a reviewer reads and
+    diffs what production will send."""
+    from tests.conftest import VALID_PROMPT, commit
+
+    repo.prompt(
+        "triage", VALID_PROMPT.replace("You triage tickets.", "Vous triez les tickets — é.")
+    )
+    commit(repo, "en français")
+    assert run("promote", "triage", "--to", "dev").code == 0
+    out = tmp_path / "b.json"
+    with Registry(repo.root) as reg:
+        export_bundle(reg, "dev", out)
+    assert "Vous triez les tickets — é." in out.read_text(encoding="utf-8")

@@ -491,6 +491,16 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "json.dumps reads `allow_nan` by its truth value: None is False"
         ),
     },
+    "promptreg/registry/bundle.py": {
+        'if sel.kind == "tree" or (sel.kind == "env" or sel.ref == self.environment):': (
+            "the selector is parsed knowing only the bundle's environment: a selector of kind "
+            "`env` names that environment, and one naming it is of kind `env`"
+        ),
+        "self._compiled.add(None)": (
+            "only whether a prompt was checked is remembered: checking it again on every `get` "
+            "compiles the same template (cached on the prompt) and finds the same partials"
+        ),
+    },
     "promptreg/registry/history.py": {
         "return True": (
             "`_newer` compares two semver versions: the tree's loaded (PR024 refuses any "

@@ -179,8 +179,9 @@ def test_template_refusals_name_the_prompt_and_the_partial(exported: Exported):
             f"{path}: {T}.partials: the partials listed are not those the template includes "
             f"({refusal})"
         )
-        with pytest.raises(BundleError):
-            Registry.from_bundle(path).check()
+        with pytest.raises(BundleError) as checked:
+            Registry.from_bundle(path).check()  # every template at once, as verify-bundle does
+        assert str(checked.value) == str(err.value)
     path = _edited(exported, lambda e: (e["partials"].clear(), rehashed(e)))
     with pytest.raises(BundleError) as err:
         Registry.from_bundle(path).get("triage")

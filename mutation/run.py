@@ -97,6 +97,8 @@ MODULES: dict[str, list[str]] = {
         module: [
             "tests/test_deployments.py",
             "tests/test_deployment_verdict_details.py",
+            "tests/test_verdict_scores.py",
+            "tests/test_legacy_hashes.py",
             # ssh only: the OpenPGP variants take most of the time, through the same code here
             "tests/test_deploy_signing.py::test_only_deployments_signed_by_an_allowed_key_are_served[ssh]",
             "tests/test_deploy_signing.py::test_get_all_verifies_many_signatures_side_by_side[ssh]",

@@ -323,6 +323,66 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             _HASH_RECORDED,
         ),
     },
+    "promptreg/registry/release.py": {
+        **dict.fromkeys(
+            [
+                "store.publish_tags([(r.tag, obj) for r, obj in zip(new, objects, strict=None)])",
+                "store.publish_tags([(r.tag, obj) for r, obj in zip(new, objects, )])",
+                "store.publish_tags([(r.tag, obj) for r, obj in zip(new, objects, strict=False)])",
+                "item[0]: r for item, r in zip(listed, registry.reader.releases(listed), "
+                "strict=None)",
+                "item[0]: r for item, r in zip(listed, registry.reader.releases(listed), )",
+                "item[0]: r for item, r in zip(listed, registry.reader.releases(listed), "
+                "strict=False)",
+            ],
+            "`make_tag_objects` and `releases` return one answer per item: `strict` only guards "
+            "that invariant",
+        ),
+        **dict.fromkeys(
+            [
+                "registry._prefetch([(head, registry.prompt_path(n)) for n in names if "
+                "name_problem(n)])",
+                "registry._prefetch([(head, registry.prompt_path(n)) for n in names if not "
+                "name_problem(None)])",
+                "new = [(head, registry.prompt_path(n)) for n in at_head if n in judged]",
+                "registry._prefetch(new, full=None)  # a new release loads with every check: one "
+                "exchange",
+                "registry._prefetch(new, )  # a new release loads with every check: one exchange",
+                "registry._prefetch(new, full=False)  # a new release loads with every check: one "
+                "exchange",
+            ],
+            "`_prefetch` only reads files ahead in one exchange (CommitPrompts.prefetch); a load "
+            "reads whatever was not read ahead itself: what is loaded is the same, only slower",
+        ),
+        "at_head[name] = _load_for_release(registry, name, head, full=None)": (
+            "`full` is only tested for truth: None is False"
+        ),
+        **dict.fromkeys(
+            [
+                "dirty = None",
+                "checked.append(_plan_release(registry, prompt, judged.get(name), head, None))",
+                "note = _uncommitted_note(registry, name, prompt, None)",
+                "note = _uncommitted_note(registry, name, prompt, )",
+                "name, prompt.version, tag, commit, False, _uncommitted_note(registry, name, "
+                "prompt, None)",
+                "name, prompt.version, tag, commit, False, _uncommitted_note(registry, name, "
+                "prompt, )",
+                "if dirty is None:",
+            ],
+            "`dirty` (what `git diff HEAD` lists) only spares loading the tree copy of a prompt "
+            "none of whose tracked files differ from HEAD; without it every tree copy is loaded "
+            "and compared with HEAD's, and one that git sees unchanged compares equal: the "
+            "same note, only slower",
+        ),
+        **dict.fromkeys(
+            [
+                "prefix = None",
+                'out = store.run("diff", "HEAD", "--name-only", "-z", "--no-renames", "--", )',
+            ],
+            "a diff of the whole tree lists a superset of the prompts directory's paths, and "
+            "only the paths of a prompt's own files are looked up in it: the same note",
+        ),
+    },
     "promptreg/registry/rollback.py": {
         "prompt = registry.load_at(commit, name, path=None)": _OWN_PATH,
         "prompt = registry.load_at(commit, name, )": _OWN_PATH,

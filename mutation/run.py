@@ -105,15 +105,10 @@ MODULES: dict[str, list[str]] = {
         ]
         for module in ("promptreg/registry/deployments.py", "promptreg/registry/verdicts.py")
     },
-    **{
-        module: list(_DEPLOY_TESTS)
-        for module in (
-            "promptreg/registry/deploy.py",
-            "promptreg/registry/release.py",
-            "promptreg/registry/rollback.py",
-            "promptreg/registry/tagging.py",
-        )
-    },
+    "promptreg/registry/deploy.py": list(_DEPLOY_TESTS),
+    "promptreg/registry/release.py": [*_DEPLOY_TESTS, "tests/test_release_records.py"],
+    "promptreg/registry/rollback.py": list(_DEPLOY_TESTS),
+    "promptreg/registry/tagging.py": list(_DEPLOY_TESTS),
     "promptreg/registry/refindex.py": [
         "tests/test_refindex_trust_edges.py",
         "tests/test_refindex.py",

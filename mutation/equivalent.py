@@ -387,6 +387,14 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         "prompt = registry.load_at(commit, name, path=None)": _OWN_PATH,
         "prompt = registry.load_at(commit, name, )": _OWN_PATH,
         'if content_matches(prompt, current.content_hash or "XXXX"):': _HASH_RECORDED,
+        'deployed = [d for d in history if content_matches(wanted, d.content_hash or "XXXX")]': (
+            _HASH_RECORDED
+        ),
+        "return True": (
+            "both versions are a loaded prompt's (the deployment's is checked against its "
+            "file by the read model), and a prompt's version is semver or it does not load "
+            "(PR024): `Version` never raises here"
+        ),
         "extra=None,": (
             "`extra` is only spread into the message as `extra or {}`: None and {} alike"
         ),

@@ -107,7 +107,7 @@ MODULES: dict[str, list[str]] = {
     },
     "promptreg/registry/deploy.py": list(_DEPLOY_TESTS),
     "promptreg/registry/release.py": [*_DEPLOY_TESTS, "tests/test_release_records.py"],
-    "promptreg/registry/rollback.py": list(_DEPLOY_TESTS),
+    "promptreg/registry/rollback.py": [*_DEPLOY_TESTS, "tests/test_rollback_records.py"],
     "promptreg/registry/tagging.py": list(_DEPLOY_TESTS),
     "promptreg/registry/refindex.py": [
         "tests/test_refindex_trust_edges.py",

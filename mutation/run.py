@@ -108,7 +108,7 @@ MODULES: dict[str, list[str]] = {
     "promptreg/registry/deploy.py": list(_DEPLOY_TESTS),
     "promptreg/registry/release.py": [*_DEPLOY_TESTS, "tests/test_release_records.py"],
     "promptreg/registry/rollback.py": [*_DEPLOY_TESTS, "tests/test_rollback_records.py"],
-    "promptreg/registry/tagging.py": list(_DEPLOY_TESTS),
+    "promptreg/registry/tagging.py": [*_DEPLOY_TESTS, "tests/test_tag_creation.py"],
     "promptreg/registry/refindex.py": [
         "tests/test_refindex_trust_edges.py",
         "tests/test_refindex.py",

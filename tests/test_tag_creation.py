@@ -5,7 +5,9 @@ that it refuses to publish a tag that would not count."""
 
 from __future__ import annotations
 
+import json
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import pytest
 import promptreg.registry.tagging as tagging
 from promptreg.registry import Registry
 from promptreg.registry.gitstore import GitStore
+from promptreg.registry.state_ref import read_state
 from promptreg.registry.tags import MAX_SEQ
 from tests.conftest import VALID_PROMPT, Workspace, commit, git
 
@@ -166,3 +169,41 @@ def test_a_tag_signed_by_a_key_not_allowed_is_never_published(repo: Workspace, r
     assert error.startswith(f"promptreg: error: {DEV}000001 would not count as a deployment (")
     assert error.endswith("); nothing was created")
     assert git(repo.root, "tag", "--list", f"{DEV}*") == ""
+
+
+def test_a_state_ref_moved_meanwhile_is_built_on_not_overwritten(
+    repo: Workspace, run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A teammate's `promote --push` of another prompt moves the remote's state ref between
+    our fetch and our push: our push (with its lease) is refused on the state ref alone, the
+    seq we chose stays free, and the retry adds our deployment to the teammate's state."""
+    repo.prompt("other")
+    commit(repo, "a second prompt")
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    git(repo.root, "remote", "add", "origin", str(bare))
+    git(repo.root, "push", "-q", "origin", "main")
+    teammate = tmp_path / "teammate"
+    git(tmp_path, "clone", "-q", str(bare), str(teammate))
+
+    def racer(tag: str, obj: str) -> None:
+        subprocess.run(
+            [sys.executable, "-m", "promptreg", "promote", "other", "--to", "dev", "--push"],
+            cwd=teammate,
+            check=True,
+            capture_output=True,
+        )
+
+    raced = _racing(monkeypatch, repo, racer)
+    result = run("promote", "triage", "--to", "dev", "--push", "--json")
+    assert result.code == 0, result.err
+    assert raced == [f"{DEV}000001"]
+    assert json.loads(result.out)["tag"] == f"{DEV}000001"  # the seq was free: kept
+    with GitStore(bare) as remote:
+        found = read_state(remote)
+        assert found is not None
+        state = found[1]
+        tags = {ref: obj for ref, obj, _ in remote.ref_objects("prompts/")}
+    assert sorted(state) == [("other", "dev"), ("triage", "dev")]
+    for entry in state.values():
+        assert entry.seq == 1 and tags[entry.tag] == entry.object

@@ -411,6 +411,14 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         'failed_seq, why = None, "XXXX"': (
             "`why` is read only after a failure, which sets it first"
         ),
+        "parts = split_deployment_ref(r.tag) if (r.seq is None) or True else None": (
+            "a rejected tag with a seq has a canonical name, six or more digits and nothing "
+            "after them: no `/` below it, so it adds nothing to the names taken"
+        ),
+        'below = canonical_seq(parts[1], parts[1], parts[2].partition("/")[0])': (
+            "the tags judged are the prompt's own, whose name is valid; an environment name "
+            "(`[a-z][a-z0-9_-]*`) is a valid prompt name too, so the check passes either way"
+        ),
     },
     "promptreg/registry/tagobject.py": {
         'text = data.decode("UTF-8", "replace")': "codec names are case-insensitive",

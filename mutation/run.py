@@ -57,6 +57,17 @@ _DEPLOY_TESTS = (
     "tests/test_deploy_trust.py::test_a_stale_lock_after_a_push_says_the_remote_has_the_tag",
 )
 
+# The tests of the read model of deployments (deployments.py, verdicts.py).
+_READ_MODEL_TESTS = (
+    "tests/test_deployments.py",
+    "tests/test_deployment_verdict_details.py",
+    "tests/test_verdict_scores.py",
+    "tests/test_legacy_hashes.py",
+    # ssh only: the OpenPGP variants take most of the time, through the same code here
+    "tests/test_deploy_signing.py::test_only_deployments_signed_by_an_allowed_key_are_served[ssh]",
+    "tests/test_deploy_signing.py::test_get_all_verifies_many_signatures_side_by_side[ssh]",
+)
+
 # module -> the tests that exercise it (pytest arguments). Fast subsets: in-process tests first.
 MODULES: dict[str, list[str]] = {
     "promptreg/template/tokens.py": ["tests/test_tokens.py", "tests/test_budget.py"],
@@ -93,18 +104,8 @@ MODULES: dict[str, list[str]] = {
     "promptreg/registry/tags.py": ["tests/test_tags_contract.py", "tests/test_tags.py"],
     "promptreg/registry/tagobject.py": ["tests/test_tagobject.py", "tests/test_tags.py"],
     # the read model of deployments (deployments.py) and what it returns (verdicts.py)
-    **{
-        module: [
-            "tests/test_deployments.py",
-            "tests/test_deployment_verdict_details.py",
-            "tests/test_verdict_scores.py",
-            "tests/test_legacy_hashes.py",
-            # ssh only: the OpenPGP variants take most of the time, through the same code here
-            "tests/test_deploy_signing.py::test_only_deployments_signed_by_an_allowed_key_are_served[ssh]",
-            "tests/test_deploy_signing.py::test_get_all_verifies_many_signatures_side_by_side[ssh]",
-        ]
-        for module in ("promptreg/registry/deployments.py", "promptreg/registry/verdicts.py")
-    },
+    "promptreg/registry/deployments.py": [*_READ_MODEL_TESTS, "tests/test_signature_verdicts.py"],
+    "promptreg/registry/verdicts.py": list(_READ_MODEL_TESTS),
     "promptreg/registry/deploy.py": list(_DEPLOY_TESTS),
     "promptreg/registry/release.py": [*_DEPLOY_TESTS, "tests/test_release_records.py"],
     "promptreg/registry/rollback.py": [*_DEPLOY_TESTS, "tests/test_rollback_records.py"],

@@ -322,6 +322,57 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             ],
             _HASH_RECORDED,
         ),
+        "prompt = registry.load_at(source.commit, name, path=None)": _OWN_PATH,
+        "prompt = registry.load_at(source.commit, name, )": _OWN_PATH,
+        'if upstream is not None and content_matches(prompt, upstream.content_hash or "XXXX"):': (
+            _HASH_RECORDED
+        ),
+        'recorded = current.content_hash or "XXXX"': _HASH_RECORDED,
+        **dict.fromkeys(
+            [
+                "new_tags = [(tag, obj) for (_, tag, _), obj in zip(made, objects, strict=None)]",
+                "new_tags = [(tag, obj) for (_, tag, _), obj in zip(made, objects, )]",
+                "for (p, tag, _), obj in zip(made, objects, strict=None)",
+                "for (p, tag, _), obj in zip(made, objects, )",
+            ],
+            "`strict` is False by default and only tested for truth: None and False alike",
+        ),
+        **dict.fromkeys(
+            [
+                "for (tag, _), verdict in zip(new_tags, verdicts, strict=None):",
+                "for (tag, _), verdict in zip(new_tags, verdicts, ):",
+                "for (tag, _), verdict in zip(new_tags, verdicts, strict=False):",
+                'refspecs = [f"{obj}:refs/tags/{tag}" for obj, tag in zip(objects, names, '
+                "strict=None)]",
+                'refspecs = [f"{obj}:refs/tags/{tag}" for obj, tag in zip(objects, names, )]',
+                'refspecs = [f"{obj}:refs/tags/{tag}" for obj, tag in zip(objects, names, '
+                "strict=False)]",
+                "store.publish_tags(list(zip(names, objects, strict=None)))",
+                "store.publish_tags(list(zip(names, objects, )))",
+                "store.publish_tags(list(zip(names, objects, strict=False)))",
+            ],
+            "`make_tag_objects` and `judge_refs` return one answer per item: `strict` only "
+            "guards that invariant",
+        ),
+        **dict.fromkeys(
+            [
+                "registry._prefetch([(r.commit, registry.prompt_path(r.name)) for r in checked], "
+                "full=None)",
+                "registry._prefetch([(r.commit, registry.prompt_path(r.name)) for r in checked], )",
+                "registry._prefetch([(r.commit, registry.prompt_path(r.name)) for r in checked], "
+                "full=False)",
+            ],
+            "`_prefetch` only reads files ahead in one exchange (CommitPrompts.prefetch); a load "
+            "reads whatever was not read ahead itself: what is loaded is the same, only slower",
+        ),
+        "upstream = running.get((name, before)) if (before is not None) or True else None": (
+            "`running` is keyed by (name, environment): with no environment before, the "
+            "lookup of (name, None) finds nothing, as the guard's None says"
+        ),
+        "groups = {k: c for k, c in index.groups.items() if k[1] in envs or k[0] in wanted}": (
+            "more groups judged (other prompts, other environments) only add entries to "
+            "`running` that are never looked up: the same results, only slower"
+        ),
     },
     "promptreg/registry/release.py": {
         **dict.fromkeys(

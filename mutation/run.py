@@ -106,7 +106,11 @@ MODULES: dict[str, list[str]] = {
     # the read model of deployments (deployments.py) and what it returns (verdicts.py)
     "promptreg/registry/deployments.py": [*_READ_MODEL_TESTS, "tests/test_signature_verdicts.py"],
     "promptreg/registry/verdicts.py": list(_READ_MODEL_TESTS),
-    "promptreg/registry/deploy.py": list(_DEPLOY_TESTS),
+    "promptreg/registry/deploy.py": [
+        *_DEPLOY_TESTS,
+        "tests/test_bulk_promotion.py",
+        "tests/test_legacy_hashes.py",
+    ],
     "promptreg/registry/release.py": [*_DEPLOY_TESTS, "tests/test_release_records.py"],
     "promptreg/registry/rollback.py": [*_DEPLOY_TESTS, "tests/test_rollback_records.py"],
     "promptreg/registry/tagging.py": [*_DEPLOY_TESTS, "tests/test_tag_creation.py"],

@@ -203,6 +203,13 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             ],
             "`float()` reads infinity case-insensitively: float('INF') is float('inf')",
         ),
+        'if value != value and value in (float("inf"), float("-inf")):': (
+            "a non-finite score compared instead of left out compares equal all the same: an "
+            "infinity equals itself, and a `.nan` read from the file and from the message is "
+            "one object (PyYAML's constructor returns its single nan value, and `float()` of "
+            "a float returns it as it is), which dict equality tests by identity first "
+            "(tests/test_verdict_scores.py deploys all three)"
+        ),
     },
     "promptreg/evals/gate.py": {
         "pinned = prompt.model.name if (prompt.model is not None) or True else None": (

@@ -330,3 +330,139 @@ def test_the_api_neither_forces_nor_signs_unless_asked(two: Workspace, run):
         done = deploy.promote_many(reg, list(NAMES), to="dev", gate=lambda p, c: [])
     assert [d.tag for d in done] == ["prompts/triage@dev/000001", "prompts/other@dev/000001"]
     assert "SIGNATURE" not in git(two.root, "cat-file", "tag", "prompts/triage@dev/000001")
+
+
+def test_usage_errors_say_exactly_what_to_do(two: Workspace, run):
+    result = run("promote", *NAMES, "--to", "prod", "--force")
+    assert result.err.strip().endswith(
+        "error: --force needs --reason: the reason is written into the deployment tag"
+    ), result.err
+    single = run("promote", "triage", "--to", "prod", "--force")
+    assert single.err.strip().endswith(
+        "error: --force needs --reason: the reason is written into the deployment tag"
+    ), single.err
+    both = run("promote", "triage", "--to", "staging", "--version", "1.0.0", "--from", "dev")
+    assert both.err.strip().endswith("error: give --version or --from, not both"), both.err
+
+
+def test_the_messages_record_scores_and_overrides_only_where_there_are_some(two: Workspace, run):
+    two.prompt(
+        "other", VALID_PROMPT.replace("sample:", "evals:\n  scores: {accuracy: 0.9}\nsample:")
+    )
+    commit(two, "other records a score")
+    done = promoted(run, "--to", "dev")
+    assert 'scores: {"accuracy": 0.9}' in message(two, done["other"]["tag"])
+    assert "overrides" not in message(two, done["triage"]["tag"])
+    forced = promoted(run, "--to", "prod", "--force", "--reason", "hotfix")
+    for name in NAMES:
+        note = f"overridden: {name} 1.0.0 is not what staging runs (staging runs nothing yet)"
+        assert forced[name]["notes"] == [note + ": promote it to staging first"]
+        text = message(two, forced[name]["tag"])
+        assert "overrides:" in text and "reason: hotfix" in text
+
+
+def test_a_bulk_promotion_re_records_legacy_deployments(two: Workspace, run):
+    """A scheme-1 record of the same version is re-recorded, with the reason saying so."""
+    from tests.test_legacy_hashes import scheme1_tag
+
+    scheme1_tag(two, "dev", head(two))
+    done = promoted(run, "--to", "dev")
+    assert done["triage"]["tag"] == "prompts/triage@dev/000002"
+    text = message(two, "prompts/triage@dev/000002")
+    assert f"reason: {deploy.RERECORD_REASON}\n" in text
+    assert "reason: null" in message(two, done["other"]["tag"])
+
+
+def test_a_bulk_promotion_signed_by_a_key_not_allowed_creates_nothing(
+    two: Workspace, run, tmp_path: Path
+):
+    keys = {}
+    for who in ("ada", "eve"):
+        keys[who] = tmp_path / who
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", who, "-f", str(keys[who])],
+            check=True,
+        )
+    public = keys["ada"].with_suffix(".pub").read_text(encoding="utf-8").strip()
+    two.write(".promptreg/allowed_signers", f'ada@example.com namespaces="git" {public}\n')
+    two.write(
+        "promptreg.yaml",
+        "prompts_dir: prompts\nsigning:\n  environments: [dev]\n"
+        "  allowed_signers: .promptreg/allowed_signers\n",
+    )
+    commit(two, "dev deployments must be signed by ada")
+    git(two.root, "config", "gpg.format", "ssh")
+    git(two.root, "config", "user.signingkey", str(keys["eve"]))
+    result = run("promote", *NAMES, "--to", "dev")
+    assert result.code == 1
+    assert "error: prompts/triage@dev/000001 would not count as a deployment (" in result.err
+    assert git(two.root, "tag", "--list", "prompts/*@dev/*") == ""
+
+
+def test_from_an_environment_further_back_is_fetched_first(two: Workspace, run, tmp_path: Path):
+    """`--from dev --to prod`: dev is not the environment before prod, and what it runs is
+    known only to the remote (a teammate deployed it): it is fetched all the same."""
+    bare = with_remote(two, tmp_path)
+    teammate = tmp_path / "teammate"
+    git(tmp_path, "clone", "-q", str(bare), str(teammate))
+    subprocess.run(
+        [sys.executable, "-m", "promptreg", "promote", *NAMES, "--to", "dev", "--push"],
+        cwd=teammate,
+        check=True,
+        capture_output=True,
+    )
+    done = promoted(run, "--to", "prod", "--from", "dev", "--push", "--force", "--reason", "r")
+    assert sorted(d["tag"] for d in done.values()) == [
+        "prompts/other@prod/000001",
+        "prompts/triage@prod/000001",
+    ]
+
+
+def test_a_remote_that_wins_every_race_is_given_up_on(two: Workspace, run, tmp_path: Path):
+    """Each push is beaten by a tag of the same name made on the remote (the pushed tag's
+    own message, tagged by someone else): promote fetches, takes the next seqs, and stops
+    after MAX_ATTEMPTS pushes."""
+    from promptreg.registry.tagging import MAX_ATTEMPTS
+
+    bare = with_remote(two, tmp_path)
+    hook = bare / "hooks" / "pre-receive"
+    hook.write_text(
+        '#!/bin/sh\necho push >> "$GIT_DIR/pushes"\n'
+        "while read old new ref; do\n"
+        '  case "$ref" in refs/tags/prompts/*@dev/*) ;; *) continue ;; esac\n'
+        '  msg=$(git cat-file tag "$new" | sed "1,/^$/d")\n'
+        '  commit=$(git cat-file tag "$new" | sed -n "s/^object //p")\n'
+        "  (\n"
+        "  unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES\n"
+        '  obj=$(printf "object %s\\ntype commit\\ntag %s\\ntagger Bob <bob@example.com> '
+        '1700000000 +0000\\n\\n%s\\n" "$commit" "${ref#refs/tags/}" "$msg" | git mktag)\n'
+        '  git update-ref "$ref" "$obj"\n'
+        "  )\n"
+        "done\n",
+        encoding="utf-8",
+    )
+    hook.chmod(0o755)
+    result = run("promote", *NAMES, "--to", "dev", "--push")
+    assert result.code == 1
+    assert result.err.strip() == (
+        f"promptreg: error: gave up after {MAX_ATTEMPTS} attempts: dev keeps changing under us"
+    )
+    pushes = (bare / "pushes").read_text(encoding="utf-8").splitlines()
+    assert len(pushes) == MAX_ATTEMPTS
+
+
+def test_a_release_made_meanwhile_is_left_as_it_is(
+    two: Workspace, run, monkeypatch: pytest.MonkeyPatch
+):
+    """`release other` from the same HEAD runs while we promote: its release tag (the same
+    content) is taken as it is, not created a second time."""
+    from promptreg.registry.release import release
+
+    def racer() -> None:
+        with Registry(two.root) as reg:
+            release(reg, ["other"])
+
+    _racing(monkeypatch, "readmany.logs", racer)
+    done = promoted(run, "--to", "dev")
+    assert done["other"]["attempts"] == 1 and done["triage"]["attempts"] == 1
+    assert "prompts/other@v1.0.0" in git(two.root, "tag", "--list").split()

@@ -158,10 +158,6 @@ MODULES: dict[str, list[str]] = {
 # (a result stays valid for code moved unchanged; a split module is measured again by a run).
 _BEFORE_SPLIT = "run before `Layout: split modules over 400 lines` (44401ef), on the whole module"
 NOTES: dict[str, str] = {
-    "promptreg/registry/deploy.py": (
-        f"{_BEFORE_SPLIT}: promote, release, rollback and the tag transaction, now deploy.py, "
-        "release.py, rollback.py and tagging.py (tests have been added since that run)"
-    ),
     "promptreg/registry/deployments.py": (
         f"{_BEFORE_SPLIT}: the read model and its records, now deployments.py and verdicts.py"
     ),

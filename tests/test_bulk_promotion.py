@@ -184,7 +184,8 @@ def test_a_bulk_push_publishes_tags_releases_and_state(two: Workspace, run, tmp_
         tags = {ref: obj for ref, obj, _ in remote.ref_objects("prompts/")}
     assert found is not None
     assert {("other", "staging"), ("triage", "staging")} <= set(found[1])
-    for entry in found[1].values():
+    for name in NAMES:
+        entry = found[1][(name, "staging")]
         assert tags[entry.tag] == entry.object
     fromed = promoted(run, "--to", "prod", "--from", "staging", "--push")
     assert all(d["tag"].endswith("@prod/000001") for d in fromed.values())

@@ -415,6 +415,13 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         "at_head[name] = _load_for_release(registry, name, head, full=None)": (
             "`full` is only tested for truth: None is False"
         ),
+        "tree = registry.project.load(name, serving_checks=None)": (
+            "`serving_checks` is only tested for truth: None is False"
+        ),
+        "released = registry._load_deployed(release.commit, None, registry.prompt_path(name))": (
+            "the read model has just loaded that file at that commit to judge the release tag, "
+            "and CommitPrompts caches a load by commit and path: the name is not read again"
+        ),
         **dict.fromkeys(
             [
                 "dirty = None",

@@ -168,10 +168,17 @@ NOTES: dict[str, str] = {
         "for the code before"
     ),
     "promptreg/registry/tagging.py": (
-        "run on the current code before tests/test_push_refusals.py was written for its "
-        "survivors (a push the remote refuses, a remote that wins every race): rerun with "
-        "`make mutation RESUME=1 MODULES=promptreg/registry/tagging.py` (the changed test "
-        "selection makes it a full run)"
+        "run on the current code before tests/test_push_refusals.py and "
+        "tests/test_tag_creation.py were written for its survivors; each of them applied by "
+        "hand is killed by those two files but the two explained in equivalent.py: rerun "
+        "with `make mutation MODULES=promptreg/registry/tagging.py` (a full run: the test "
+        "selection changed)"
+    ),
+    "promptreg/registry/release.py": (
+        "run on the current code before tests/test_release_records.py was written for its "
+        "survivors; each of them applied by hand is killed by that file but those explained "
+        "in equivalent.py: rerun with `make mutation MODULES=promptreg/registry/release.py` "
+        "(a full run: the test selection changed)"
     ),
     "promptreg/app/secrets.py": (
         "run on promptreg/hooks/secrets.py, now the scanner (app/secrets.py) and the hook "

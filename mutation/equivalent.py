@@ -372,6 +372,22 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "`_prefetch` only reads files ahead in one exchange (CommitPrompts.prefetch); a load "
             "reads whatever was not read ahead itself: what is loaded is the same, only slower",
         ),
+        **dict.fromkeys(
+            [
+                "and not is_legacy_match(prompt, None)",
+                "recorded = None",
+                'recorded = current.content_hash and ""',
+                "if current.legacy and is_legacy_match(prompt, recorded):",
+                "if current.legacy or is_legacy_match(None, recorded):",
+                "if current.legacy or is_legacy_match(prompt, None):",
+                "if current.legacy or is_legacy_match(recorded):",
+                "if current.legacy or is_legacy_match(prompt, ):",
+            ],
+            "`current` runs the same version as `prompt` here, and a version is released with "
+            "one content only (release refuses another before promote gets here): the read "
+            "model's `current.legacy` is this same legacy test on that same file, so the "
+            "second test never decides",
+        ),
         "upstream = running.get((name, before)) if (before is not None) or True else None": (
             "`running` is keyed by (name, environment): with no environment before, the "
             "lookup of (name, None) finds nothing, as the guard's None says"

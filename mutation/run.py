@@ -174,12 +174,6 @@ NOTES: dict[str, str] = {
         "with `make mutation MODULES=promptreg/registry/tagging.py` (a full run: the test "
         "selection changed)"
     ),
-    "promptreg/registry/release.py": (
-        "run on the current code before tests/test_release_records.py was written for its "
-        "survivors; each of them applied by hand is killed by that file but those explained "
-        "in equivalent.py: rerun with `make mutation MODULES=promptreg/registry/release.py` "
-        "(a full run: the test selection changed)"
-    ),
     "promptreg/app/secrets.py": (
         "run on promptreg/hooks/secrets.py, now the scanner (app/secrets.py) and the hook "
         "(hooks/no_secrets.py)"

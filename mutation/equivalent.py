@@ -188,6 +188,28 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "every error loading a prompt raises carries a message: the fallback for an error "
             "without one is defensive, and no repository reaches it",
         ),
+        'rejected.sort(key=lambda r: (r.env or "XXXX", r.seq or 0, r.tag), reverse=True)': (
+            "a log holds the verdicts on refs under `prompts/<name>@<env>/`, whose env is never "
+            "empty (`split_deployment_ref`): the fallback for None is for the type checker"
+        ),
+        "if not isinstance(score, int | float) and isinstance(score, bool):": (
+            "`Prompt.evals.scores` holds floats only (schema_evals.py converts every score with "
+            "`float()` and drops the rest): neither the original condition nor this is ever true"
+        ),
+        **dict.fromkeys(
+            [
+                'if value != value or value in (float("INF"), float("-inf")):',
+                'if value != value or value in (float("inf"), float("-INF")):',
+            ],
+            "`float()` reads infinity case-insensitively: float('INF') is float('inf')",
+        ),
+        'if value != value and value in (float("inf"), float("-inf")):': (
+            "a non-finite score compared instead of left out compares equal all the same: an "
+            "infinity equals itself, and a `.nan` read from the file and from the message is "
+            "one object (PyYAML's constructor returns its single nan value, and `float()` of "
+            "a float returns it as it is), which dict equality tests by identity first "
+            "(tests/test_verdict_scores.py deploys all three)"
+        ),
     },
     "promptreg/evals/gate.py": {
         "pinned = prompt.model.name if (prompt.model is not None) or True else None": (
@@ -307,11 +329,153 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             ],
             _HASH_RECORDED,
         ),
+        "prompt = registry.load_at(source.commit, name, path=None)": _OWN_PATH,
+        "prompt = registry.load_at(source.commit, name, )": _OWN_PATH,
+        'if upstream is not None and content_matches(prompt, upstream.content_hash or "XXXX"):': (
+            _HASH_RECORDED
+        ),
+        'recorded = current.content_hash or "XXXX"': _HASH_RECORDED,
+        **dict.fromkeys(
+            [
+                "new_tags = [(tag, obj) for (_, tag, _), obj in zip(made, objects, strict=None)]",
+                "new_tags = [(tag, obj) for (_, tag, _), obj in zip(made, objects, )]",
+                "for (p, tag, _), obj in zip(made, objects, strict=None)",
+                "for (p, tag, _), obj in zip(made, objects, )",
+            ],
+            "`strict` is False by default and only tested for truth: None and False alike",
+        ),
+        **dict.fromkeys(
+            [
+                "for (tag, _), verdict in zip(new_tags, verdicts, strict=None):",
+                "for (tag, _), verdict in zip(new_tags, verdicts, ):",
+                "for (tag, _), verdict in zip(new_tags, verdicts, strict=False):",
+                'refspecs = [f"{obj}:refs/tags/{tag}" for obj, tag in zip(objects, names, '
+                "strict=None)]",
+                'refspecs = [f"{obj}:refs/tags/{tag}" for obj, tag in zip(objects, names, )]',
+                'refspecs = [f"{obj}:refs/tags/{tag}" for obj, tag in zip(objects, names, '
+                "strict=False)]",
+                "store.publish_tags(list(zip(names, objects, strict=None)))",
+                "store.publish_tags(list(zip(names, objects, )))",
+                "store.publish_tags(list(zip(names, objects, strict=False)))",
+            ],
+            "`make_tag_objects` and `judge_refs` return one answer per item: `strict` only "
+            "guards that invariant",
+        ),
+        **dict.fromkeys(
+            [
+                "registry._prefetch([(r.commit, registry.prompt_path(r.name)) for r in checked], "
+                "full=None)",
+                "registry._prefetch([(r.commit, registry.prompt_path(r.name)) for r in checked], )",
+                "registry._prefetch([(r.commit, registry.prompt_path(r.name)) for r in checked], "
+                "full=False)",
+            ],
+            "`_prefetch` only reads files ahead in one exchange (CommitPrompts.prefetch); a load "
+            "reads whatever was not read ahead itself: what is loaded is the same, only slower",
+        ),
+        **dict.fromkeys(
+            [
+                "and not is_legacy_match(prompt, None)",
+                "recorded = None",
+                'recorded = current.content_hash and ""',
+                "if current.legacy and is_legacy_match(prompt, recorded):",
+                "if current.legacy or is_legacy_match(None, recorded):",
+                "if current.legacy or is_legacy_match(prompt, None):",
+                "if current.legacy or is_legacy_match(recorded):",
+                "if current.legacy or is_legacy_match(prompt, ):",
+            ],
+            "`current` runs the same version as `prompt` here, and a version is released with "
+            "one content only (release refuses another before promote gets here): the read "
+            "model's `current.legacy` is this same legacy test on that same file, so the "
+            "second test never decides",
+        ),
+        "upstream = running.get((name, before)) if (before is not None) or True else None": (
+            "`running` is keyed by (name, environment): with no environment before, the "
+            "lookup of (name, None) finds nothing, as the guard's None says"
+        ),
+        "groups = {k: c for k, c in index.groups.items() if k[1] in envs or k[0] in wanted}": (
+            "more groups judged (other prompts, other environments) only add entries to "
+            "`running` that are never looked up: the same results, only slower"
+        ),
+    },
+    "promptreg/registry/release.py": {
+        **dict.fromkeys(
+            [
+                "store.publish_tags([(r.tag, obj) for r, obj in zip(new, objects, strict=None)])",
+                "store.publish_tags([(r.tag, obj) for r, obj in zip(new, objects, )])",
+                "store.publish_tags([(r.tag, obj) for r, obj in zip(new, objects, strict=False)])",
+                "item[0]: r for item, r in zip(listed, registry.reader.releases(listed), "
+                "strict=None)",
+                "item[0]: r for item, r in zip(listed, registry.reader.releases(listed), )",
+                "item[0]: r for item, r in zip(listed, registry.reader.releases(listed), "
+                "strict=False)",
+            ],
+            "`make_tag_objects` and `releases` return one answer per item: `strict` only guards "
+            "that invariant",
+        ),
+        **dict.fromkeys(
+            [
+                "registry._prefetch([(head, registry.prompt_path(n)) for n in names if "
+                "name_problem(n)])",
+                "registry._prefetch([(head, registry.prompt_path(n)) for n in names if not "
+                "name_problem(None)])",
+                "new = [(head, registry.prompt_path(n)) for n in at_head if n in judged]",
+                "registry._prefetch(new, full=None)  # a new release loads with every check: one "
+                "exchange",
+                "registry._prefetch(new, )  # a new release loads with every check: one exchange",
+                "registry._prefetch(new, full=False)  # a new release loads with every check: one "
+                "exchange",
+            ],
+            "`_prefetch` only reads files ahead in one exchange (CommitPrompts.prefetch); a load "
+            "reads whatever was not read ahead itself: what is loaded is the same, only slower",
+        ),
+        "at_head[name] = _load_for_release(registry, name, head, full=None)": (
+            "`full` is only tested for truth: None is False"
+        ),
+        "tree = registry.project.load(name, serving_checks=None)": (
+            "`serving_checks` is only tested for truth: None is False"
+        ),
+        "released = registry._load_deployed(release.commit, None, registry.prompt_path(name))": (
+            "the read model has just loaded that file at that commit to judge the release tag, "
+            "and CommitPrompts caches a load by commit and path: the name is not read again"
+        ),
+        **dict.fromkeys(
+            [
+                "dirty = None",
+                "checked.append(_plan_release(registry, prompt, judged.get(name), head, None))",
+                "note = _uncommitted_note(registry, name, prompt, None)",
+                "note = _uncommitted_note(registry, name, prompt, )",
+                "name, prompt.version, tag, commit, False, _uncommitted_note(registry, name, "
+                "prompt, None)",
+                "name, prompt.version, tag, commit, False, _uncommitted_note(registry, name, "
+                "prompt, )",
+                "if dirty is None:",
+            ],
+            "`dirty` (what `git diff HEAD` lists) only spares loading the tree copy of a prompt "
+            "none of whose tracked files differ from HEAD; without it every tree copy is loaded "
+            "and compared with HEAD's, and one that git sees unchanged compares equal: the "
+            "same note, only slower",
+        ),
+        **dict.fromkeys(
+            [
+                "prefix = None",
+                'out = store.run("diff", "HEAD", "--name-only", "-z", "--no-renames", "--", )',
+            ],
+            "a diff of the whole tree lists a superset of the prompts directory's paths, and "
+            "only the paths of a prompt's own files are looked up in it: the same note",
+        ),
     },
     "promptreg/registry/rollback.py": {
         "prompt = registry.load_at(commit, name, path=None)": _OWN_PATH,
         "prompt = registry.load_at(commit, name, )": _OWN_PATH,
         'if content_matches(prompt, current.content_hash or "XXXX"):': _HASH_RECORDED,
+        'deployed = [d for d in history if content_matches(wanted, d.content_hash or "XXXX")]': (
+            _HASH_RECORDED
+        ),
+        "return True": (
+            "both versions are a loaded prompt's (the deployment's is checked against its "
+            "file by the read model), and a prompt's version is semver or it does not load "
+            "(PR024): `Version` never raises here"
+        ),
         "extra=None,": (
             "`extra` is only spread into the message as `extra or {}`: None and {} alike"
         ),
@@ -327,6 +491,14 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         ),
         'failed_seq, why = None, "XXXX"': (
             "`why` is read only after a failure, which sets it first"
+        ),
+        "parts = split_deployment_ref(r.tag) if (r.seq is None) or True else None": (
+            "a rejected tag with a seq has a canonical name, six or more digits and nothing "
+            "after them: no `/` below it, so it adds nothing to the names taken"
+        ),
+        'below = canonical_seq(parts[1], parts[1], parts[2].partition("/")[0])': (
+            "the tags judged are the prompt's own, whose name is valid; an environment name "
+            "(`[a-z][a-z0-9_-]*`) is a valid prompt name too, so the check passes either way"
         ),
     },
     "promptreg/registry/tagobject.py": {

@@ -57,6 +57,17 @@ _DEPLOY_TESTS = (
     "tests/test_deploy_trust.py::test_a_stale_lock_after_a_push_says_the_remote_has_the_tag",
 )
 
+# The tests of the read model of deployments (deployments.py, verdicts.py).
+_READ_MODEL_TESTS = (
+    "tests/test_deployments.py",
+    "tests/test_deployment_verdict_details.py",
+    "tests/test_verdict_scores.py",
+    "tests/test_legacy_hashes.py",
+    # ssh only: the OpenPGP variants take most of the time, through the same code here
+    "tests/test_deploy_signing.py::test_only_deployments_signed_by_an_allowed_key_are_served[ssh]",
+    "tests/test_deploy_signing.py::test_get_all_verifies_many_signatures_side_by_side[ssh]",
+)
+
 # module -> the tests that exercise it (pytest arguments). Fast subsets: in-process tests first.
 MODULES: dict[str, list[str]] = {
     "promptreg/template/tokens.py": ["tests/test_tokens.py", "tests/test_budget.py"],
@@ -96,25 +107,16 @@ MODULES: dict[str, list[str]] = {
     "promptreg/registry/tags.py": ["tests/test_tags_contract.py", "tests/test_tags.py"],
     "promptreg/registry/tagobject.py": ["tests/test_tagobject.py", "tests/test_tags.py"],
     # the read model of deployments (deployments.py) and what it returns (verdicts.py)
-    **{
-        module: [
-            "tests/test_deployments.py",
-            "tests/test_deployment_verdict_details.py",
-            # ssh only: the OpenPGP variants take most of the time, through the same code here
-            "tests/test_deploy_signing.py::test_only_deployments_signed_by_an_allowed_key_are_served[ssh]",
-            "tests/test_deploy_signing.py::test_get_all_verifies_many_signatures_side_by_side[ssh]",
-        ]
-        for module in ("promptreg/registry/deployments.py", "promptreg/registry/verdicts.py")
-    },
-    **{
-        module: list(_DEPLOY_TESTS)
-        for module in (
-            "promptreg/registry/deploy.py",
-            "promptreg/registry/release.py",
-            "promptreg/registry/rollback.py",
-            "promptreg/registry/tagging.py",
-        )
-    },
+    "promptreg/registry/deployments.py": [*_READ_MODEL_TESTS, "tests/test_signature_verdicts.py"],
+    "promptreg/registry/verdicts.py": list(_READ_MODEL_TESTS),
+    "promptreg/registry/deploy.py": [
+        *_DEPLOY_TESTS,
+        "tests/test_bulk_promotion.py",
+        "tests/test_legacy_hashes.py",
+    ],
+    "promptreg/registry/release.py": [*_DEPLOY_TESTS, "tests/test_release_records.py"],
+    "promptreg/registry/rollback.py": [*_DEPLOY_TESTS, "tests/test_rollback_records.py"],
+    "promptreg/registry/tagging.py": [*_DEPLOY_TESTS, "tests/test_tag_creation.py"],
     "promptreg/registry/refindex.py": [
         "tests/test_refindex_trust_edges.py",
         "tests/test_refindex.py",
@@ -168,18 +170,15 @@ MODULES: dict[str, list[str]] = {
 # (a result stays valid for code moved unchanged; a split module is measured again by a run).
 _BEFORE_SPLIT = "run before `Layout: split modules over 400 lines` (44401ef), on the whole module"
 NOTES: dict[str, str] = {
-    "promptreg/registry/deploy.py": (
-        f"{_BEFORE_SPLIT}: promote, release, rollback and the tag transaction, now deploy.py, "
-        "release.py, rollback.py and tagging.py (tests have been added since that run)"
-    ),
     "promptreg/registry/deployments.py": (
         f"{_BEFORE_SPLIT}: the read model and its records, now deployments.py and verdicts.py"
     ),
     "promptreg/registry/tagging.py": (
-        "run on the current code before tests/test_push_refusals.py was written for its "
-        "survivors (a push the remote refuses, a remote that wins every race): rerun with "
-        "`make mutation RESUME=1 MODULES=promptreg/registry/tagging.py` (the changed test "
-        "selection makes it a full run)"
+        "run on the current code before tests/test_push_refusals.py and "
+        "tests/test_tag_creation.py were written for its survivors; each of them applied by "
+        "hand is killed by those two files but the two explained in equivalent.py: rerun "
+        "with `make mutation MODULES=promptreg/registry/tagging.py` (a full run: the test "
+        "selection changed)"
     ),
     "promptreg/app/secrets.py": (
         "run on promptreg/hooks/secrets.py, now the scanner (app/secrets.py) and the hook "

@@ -312,7 +312,10 @@ def _deploy_many(
             # stepping over names rejected tags took.
             tag = deployment_tag(name, env, next_seq(logs[name]))
             check_ref(tag)
-            previous = plan.current.tag if plan.current is not None else None
+            # What runs now, as read this attempt (a teammate's deployment that beat us in a
+            # race is what ours follows; `plan.current` is from before the race).
+            log = logs[name]
+            previous = log.valid[0].tag if log.valid else None
             message = deployment_message(
                 action="promote",
                 name=name,

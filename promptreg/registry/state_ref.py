@@ -154,7 +154,10 @@ def push_update(
         if old is None or old.seq <= entry.seq:
             entries[(entry.name, entry.env)] = entry
     commit = write_state(store, entries.values())
-    return [f"+{commit}:{STATE_REF}"], [f"--force-with-lease={STATE_REF}:{base}"]
+    # No `+`: a forced refspec overrides the lease (git then updates the ref whatever its
+    # value), and a concurrent promoter's state would be overwritten. A lease that holds
+    # allows the update, though a state commit has no parent to fast-forward from.
+    return [f"{commit}:{STATE_REF}"], [f"--force-with-lease={STATE_REF}:{base}"]
 
 
 def lost_state_race(stderr: str) -> bool:

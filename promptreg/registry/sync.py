@@ -295,7 +295,8 @@ def _state_update(
         return [], []
     result.state = "created" if fetched is None else "updated"
     commit = write_state(store, want.values())
-    return [f"+{commit}:refs/promptreg/state"], [f"--force-with-lease=refs/promptreg/state:{base}"]
+    # (no `+`: it would override the lease; see state_ref.push_update)
+    return [f"{commit}:refs/promptreg/state"], [f"--force-with-lease=refs/promptreg/state:{base}"]
 
 
 def push_existing(registry: Registry, remote: str, name: str, note: str) -> tuple[str, ...]:

@@ -28,12 +28,11 @@ def is_legacy_match(prompt: Prompt, recorded: str) -> bool:
     return prompt.is_legacy_match(recorded)
 
 
-def legacy_hint(name: str, env: str | None, version: str) -> str:
-    """What to do about a legacy record: re-record it under scheme 2."""
-    to = env or "ENV"
+def legacy_hint(name: str, env: str, version: str) -> str:
+    """What to do about a legacy record (a deployment to `env`): re-record it under scheme 2."""
     return (
         "recorded under content-hash scheme 1, which does not cover input defaults: "
-        f"re-record it with `promptreg promote {name} --to {to} --version {version}`"
+        f"re-record it with `promptreg promote {name} --to {env} --version {version}`"
     )
 
 

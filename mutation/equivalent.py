@@ -208,7 +208,7 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "infinity equals itself, and a `.nan` read from the file and from the message is "
             "one object (PyYAML's constructor returns its single nan value, and `float()` of "
             "a float returns it as it is), which dict equality tests by identity first "
-            "(tests/test_verdict_scores.py deploys all three)"
+            "(tests/registry/test_verdict_scores.py deploys all three)"
         ),
     },
     "promptreg/evals/gate.py": {

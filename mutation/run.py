@@ -48,121 +48,133 @@ _REMOVED = re.compile(r"-(?!-- )")  # a line it removes
 
 # The tests of the modules that create tags (deploy.py, release.py, rollback.py, tagging.py).
 _DEPLOY_TESTS = (
-    "tests/test_deploy_rules.py",
-    "tests/test_deploy.py",
-    "tests/test_bulk.py",
-    "tests/test_rollback_path.py",
-    "tests/test_push_refusals.py",
-    "tests/test_deploy_trust.py::test_a_stale_ref_lock_is_named_quickly_without_littering",
-    "tests/test_deploy_trust.py::test_a_stale_lock_after_a_push_says_the_remote_has_the_tag",
+    "tests/registry/test_deploy_rules.py",
+    "tests/registry/test_deploy.py",
+    "tests/registry/test_bulk.py",
+    "tests/registry/test_rollback_path.py",
+    "tests/registry/test_push_refusals.py",
+    "tests/registry/test_deploy_trust.py::test_a_stale_ref_lock_is_named_quickly_without_littering",
+    "tests/registry/test_deploy_trust.py::test_a_stale_lock_after_a_push_says_the_remote_has_the_tag",
 )
 
 # The tests of the read model of deployments (deployments.py, verdicts.py).
 _READ_MODEL_TESTS = (
-    "tests/test_deployments.py",
-    "tests/test_deployment_verdict_details.py",
-    "tests/test_verdict_scores.py",
-    "tests/test_legacy_hashes.py",
+    "tests/registry/test_deployments.py",
+    "tests/registry/test_deployment_verdict_details.py",
+    "tests/registry/test_verdict_scores.py",
+    "tests/registry/test_legacy_hashes.py",
     # ssh only: the OpenPGP variants take most of the time, through the same code here
-    "tests/test_deploy_signing.py::test_only_deployments_signed_by_an_allowed_key_are_served[ssh]",
-    "tests/test_deploy_signing.py::test_get_all_verifies_many_signatures_side_by_side[ssh]",
+    "tests/registry/test_deploy_signing.py::test_only_deployments_signed_by_an_allowed_key_are_served[ssh]",
+    "tests/registry/test_deploy_signing.py::test_get_all_verifies_many_signatures_side_by_side[ssh]",
 )
 
 # module -> the tests that exercise it (pytest arguments). Fast subsets: in-process tests first.
 MODULES: dict[str, list[str]] = {
-    "promptreg/template/tokens.py": ["tests/test_tokens.py", "tests/test_budget.py"],
+    "promptreg/template/tokens.py": [
+        "tests/template/test_tokens.py",
+        "tests/template/test_budget.py",
+    ],
     "promptreg/app/secrets.py": [
-        "tests/test_secrets.py",
-        "tests/test_hooks_units.py",
-        "tests/test_hooks_git.py::test_no_secrets_scans_what_is_staged",
+        "tests/hooks/test_secrets.py",
+        "tests/hooks/test_hooks_units.py",
+        "tests/hooks/test_hooks_git.py::test_no_secrets_scans_what_is_staged",
     ],
     # the hook itself (test_hooks_units.py never calls it)
     "promptreg/hooks/no_secrets.py": [
-        "tests/test_no_secrets_hook_files.py",
-        "tests/test_secrets.py",
-        "tests/test_hooks_git.py::test_no_secrets_scans_what_is_staged",
+        "tests/hooks/test_no_secrets_hook_files.py",
+        "tests/hooks/test_secrets.py",
+        "tests/hooks/test_hooks_git.py::test_no_secrets_scans_what_is_staged",
     ],
-    "promptreg/registry/selectors.py": ["tests/test_selectors.py"],
+    "promptreg/registry/selectors.py": ["tests/registry/test_selectors.py"],
     "promptreg/template/render.py": [
-        "tests/test_printed_values.py",
-        "tests/test_template_error_locations.py",
-        "tests/test_placeholder_nesting.py",
-        "tests/test_render_markers.py",
-        "tests/test_render_structure.py",
-        "tests/test_render_properties.py",
-        "tests/test_redteam_render.py",
+        "tests/template/test_printed_values.py",
+        "tests/template/test_template_error_locations.py",
+        "tests/template/test_placeholder_nesting.py",
+        "tests/template/test_render_markers.py",
+        "tests/template/test_render_structure.py",
+        "tests/template/test_render_properties.py",
+        "tests/template/test_redteam_render.py",
         "tests/test_api.py",
         # the other whitespace rules (`whitespace: keep`, a .prompty file's)
-        "tests/test_text_lint.py",
-        "tests/test_prompty_in_place.py",
-        "tests/test_prompty_conformance.py",
+        "tests/template/test_text_lint.py",
+        "tests/formats/test_prompty_in_place.py",
+        "tests/formats/test_prompty_conformance.py",
     ],
     "promptreg/template/markers.py": [
-        "tests/test_printed_values.py",
-        "tests/test_template_error_locations.py",
-        "tests/test_render_markers.py",
-        "tests/test_render_structure.py",
-        "tests/test_redteam_render.py",
+        "tests/template/test_printed_values.py",
+        "tests/template/test_template_error_locations.py",
+        "tests/template/test_render_markers.py",
+        "tests/template/test_render_structure.py",
+        "tests/template/test_redteam_render.py",
     ],
-    "promptreg/registry/tags.py": ["tests/test_tags_contract.py", "tests/test_tags.py"],
-    "promptreg/registry/tagobject.py": ["tests/test_tagobject.py", "tests/test_tags.py"],
+    "promptreg/registry/tags.py": [
+        "tests/registry/test_tags_contract.py",
+        "tests/registry/test_tags.py",
+    ],
+    "promptreg/registry/tagobject.py": [
+        "tests/registry/test_tagobject.py",
+        "tests/registry/test_tags.py",
+    ],
     # the read model of deployments (deployments.py) and what it returns (verdicts.py)
-    "promptreg/registry/deployments.py": [*_READ_MODEL_TESTS, "tests/test_signature_verdicts.py"],
+    "promptreg/registry/deployments.py": [
+        *_READ_MODEL_TESTS,
+        "tests/registry/test_signature_verdicts.py",
+    ],
     "promptreg/registry/verdicts.py": list(_READ_MODEL_TESTS),
     "promptreg/registry/deploy.py": [
         *_DEPLOY_TESTS,
-        "tests/test_bulk_promotion.py",
-        "tests/test_legacy_hashes.py",
+        "tests/registry/test_bulk_promotion.py",
+        "tests/registry/test_legacy_hashes.py",
     ],
-    "promptreg/registry/release.py": [*_DEPLOY_TESTS, "tests/test_release_records.py"],
-    "promptreg/registry/rollback.py": [*_DEPLOY_TESTS, "tests/test_rollback_records.py"],
-    "promptreg/registry/tagging.py": [*_DEPLOY_TESTS, "tests/test_tag_creation.py"],
+    "promptreg/registry/release.py": [*_DEPLOY_TESTS, "tests/registry/test_release_records.py"],
+    "promptreg/registry/rollback.py": [*_DEPLOY_TESTS, "tests/registry/test_rollback_records.py"],
+    "promptreg/registry/tagging.py": [*_DEPLOY_TESTS, "tests/registry/test_tag_creation.py"],
     "promptreg/registry/refindex.py": [
-        "tests/test_refindex_trust_edges.py",
-        "tests/test_refindex.py",
-        "tests/test_registry.py",
-        "tests/test_deploy.py",
-        "tests/test_deployments.py",
+        "tests/registry/test_refindex_trust_edges.py",
+        "tests/registry/test_refindex.py",
+        "tests/registry/test_registry.py",
+        "tests/registry/test_deploy.py",
+        "tests/registry/test_deployments.py",
     ],
     # status and log (test_deploy, test_deployments, test_rollback_path never call them)
     "promptreg/registry/history.py": [
-        "tests/test_status_rows.py",
-        "tests/test_diff_status.py",
-        "tests/test_cli_unknown.py",
+        "tests/registry/test_status_rows.py",
+        "tests/app/test_diff_status.py",
+        "tests/cli/test_cli_unknown.py",
     ],
     "promptreg/evals/gate.py": [
-        "tests/test_gate_stale_fields.py",
-        "tests/test_gate_tolerance_config.py",
-        "tests/test_gate_contract.py",
-        "tests/test_evals_gate.py",
-        "tests/test_evals_provenance.py",
+        "tests/evals/test_gate_stale_fields.py",
+        "tests/evals/test_gate_tolerance_config.py",
+        "tests/evals/test_gate_contract.py",
+        "tests/evals/test_evals_gate.py",
+        "tests/evals/test_evals_provenance.py",
     ],
     "promptreg/registry/sshsig.py": [
-        "tests/test_sshsig.py",
-        "tests/test_signing_without_a_terminal.py",
+        "tests/registry/test_sshsig.py",
+        "tests/registry/test_signing_without_a_terminal.py",
     ],
     # the reader's own refusals first: hand-written files, no git (test_fuzz_readers.py does
     # not reach bundles)
     "promptreg/registry/bundle_read.py": [
-        "tests/test_bundle_read_messages.py",
-        "tests/test_bundle_field_errors.py",
-        "tests/test_bundle_integrity.py",
+        "tests/registry/test_bundle_read_messages.py",
+        "tests/registry/test_bundle_field_errors.py",
+        "tests/registry/test_bundle_integrity.py",
     ],
     **{
         module: [
-            "tests/test_bundle_serving.py",
-            "tests/test_bundle_integrity.py",
-            "tests/test_registry.py",
+            "tests/registry/test_bundle_serving.py",
+            "tests/registry/test_bundle_integrity.py",
+            "tests/registry/test_registry.py",
             # a .prompty file's dialect is under its content hash
-            "tests/test_prompty_in_place.py::test_release_promote_get_and_the_version_hook",
+            "tests/formats/test_prompty_in_place.py::test_release_promote_get_and_the_version_hook",
         ]
         for module in ("promptreg/registry/bundle.py", "promptreg/registry/bundle_export.py")
     },
     "promptreg/registry/signing.py": [
-        "tests/test_signing_reasons.py",
-        "tests/test_signing_openpgp.py",
-        "tests/test_deploy_signing.py",
-        "tests/test_legacy_hashes.py",
+        "tests/registry/test_signing_reasons.py",
+        "tests/registry/test_signing_openpgp.py",
+        "tests/registry/test_deploy_signing.py",
+        "tests/registry/test_legacy_hashes.py",
     ],
 }
 
@@ -174,10 +186,10 @@ NOTES: dict[str, str] = {
         f"{_BEFORE_SPLIT}: the read model and its records, now deployments.py and verdicts.py"
     ),
     "promptreg/registry/tagging.py": (
-        "run on the current code before tests/test_push_refusals.py and "
-        "tests/test_tag_creation.py were written for its survivors; each of them applied by "
-        "hand is killed by those two files but the two explained in equivalent.py: rerun "
-        "with `make mutation MODULES=promptreg/registry/tagging.py` (a full run: the test "
+        "run on the current code before tests/registry/test_push_refusals.py and "
+        "tests/registry/test_tag_creation.py were written for its survivors; each of them "
+        "applied by hand is killed by those two files but the two explained in equivalent.py: "
+        "rerun with `make mutation MODULES=promptreg/registry/tagging.py` (a full run: the test "
         "selection changed)"
     ),
     "promptreg/app/secrets.py": (

@@ -262,3 +262,12 @@ def test_the_readme_map_reader_reads_what_it_should():
     assert {"errors.py", "__main__.py"} <= listed[""]
     assert "limits.py" not in listed["template"]  # named in a description, listed at the top
     assert {"sandbox.py", "estimates.py"} <= listed["template"]
+
+
+def test_the_tests_mirror_the_layers():
+    """A test directory names the layer (subpackage) whose code its tests exercise, so a
+    reader finds a module's tests where its code is."""
+    layers = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    directories = {p.name for p in (ROOT / "tests").iterdir() if p.is_dir()}
+    directories -= {"data", "__pycache__"}
+    assert directories and directories <= layers, directories - layers

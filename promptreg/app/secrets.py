@@ -56,7 +56,7 @@ _ASSIGNED = re.compile(
 )
 # Cheap tests on the lower-cased text before any per-line work: a substring every `_KNOWN`
 # match contains, and where `_ASSIGNED` could match (a secret-ish word, `:` or `=`, then 16
-# value characters). Keep them in step with the patterns above (tests/test_secrets.py).
+# value characters). Keep them in step with the patterns above (tests/hooks/test_secrets.py).
 _KNOWN_HINTS = (
     "-----begin", "sk-", "akia", "asia", "abia", "acca", "aws", "ghp_", "gho_", "ghu_",
     "ghs_", "ghr_", "github_pat_", "xox", "hooks.slack.com",

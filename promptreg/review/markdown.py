@@ -5,7 +5,7 @@ summary table and each prompt's facts are kept, the diffs are cuttable. Over the
 largest diff is shortened first, then diffs are left out whole, largest first, then whole
 prompt sections from the end, then table rows: each with a note saying what was left out and
 the command that shows it. What is kept is never cut mid-way: every code fence is closed and
-every table row is whole (tests/test_review.py checks this over generated reviews).
+every table row is whole (tests/review/test_review.py checks this over generated reviews).
 
 Everything a user wrote is escaped: inline text by `text()`, code inside fences longer than
 any run of backticks it contains.

@@ -10,7 +10,7 @@ import yaml
 
 from promptreg.frontmatter.picoschema import PicoschemaError, is_json_schema, to_json_schema
 
-SPEC = Path(__file__).parent / "data" / "picoschema" / "picoschema.yaml"
+SPEC = Path(__file__).parent.parent / "data" / "picoschema" / "picoschema.yaml"
 CASES = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
 
 

@@ -19,7 +19,7 @@ import pytest
 import promptreg
 from promptreg.errors import SignatureError
 from promptreg.registry.sshsig import _ssh_keygen, sign, verify
-from tests.test_bundle_integrity import Exported, exported, made
+from tests.registry.test_bundle_integrity import Exported, exported, made
 
 __all__ = ["exported", "made"]  # the module-scoped export, shared with test_bundle_integrity
 

@@ -32,7 +32,7 @@ from tests.evals_support import (
     label_reply,
     python_runner,
 )
-from tests.test_hooks_git import git_run, install
+from tests.hooks.test_hooks_git import git_run, install
 
 PINNED = "gpt-4o-2024-08-06"
 EDITED = jsonl([*CASES, {"id": "e", "inputs": {"ticket": "bug: new case"}, "expected": "bug"}])

@@ -20,7 +20,7 @@ from promptreg.project.project import Project
 from promptreg.template.environment import TemplateEnv
 from tests.conftest import VALID_PROMPT, Workspace
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parent.parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 MANIFEST = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
 

@@ -10,7 +10,7 @@ import pytest
 
 from promptreg.registry import Registry
 from tests.conftest import Workspace, git
-from tests.test_deploy_signing import hand_made, signed
+from tests.registry.test_deploy_signing import hand_made, signed
 
 __all__ = ["signed"]  # the signing fixture (prod requires ada's signature), ssh keys only
 

@@ -17,7 +17,7 @@ import pytest
 
 from promptreg.registry import Registry
 from tests.conftest import Workspace, commit, git
-from tests.test_signing_reasons import _forged, _reasons, _signed_repo
+from tests.registry.test_signing_reasons import _forged, _reasons, _signed_repo
 
 GPG = ["gpg", "--batch", "--quiet", "--pinentry-mode", "loopback", "--passphrase", ""]
 PAST = "--faked-system-time=20200101T120000!"  # a key made then, valid one day, has expired

@@ -21,7 +21,7 @@ import pytest
 from promptreg.hooks import HOOK_IDS
 from tests.conftest import GIT_IDENTITY, VALID_PROMPT, Workspace, bump, commit, git
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parent.parent.parent
 CHANGE = ("You triage tickets.", "You triage tickets carefully.")
 KEY = "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zQ7"
 

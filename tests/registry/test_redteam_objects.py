@@ -8,7 +8,7 @@ import subprocess
 from promptreg.registry import catfile
 from promptreg.registry.gitstore import GitStore
 from tests.conftest import VALID_PROMPT, Workspace, git
-from tests.test_deploy_trust import (
+from tests.registry.test_deploy_trust import (
     assert_prod_runs_the_real_deployment,
     deployed,
     unreviewed_commit,

@@ -798,8 +798,8 @@ NOT_REACHABLE: dict[str, str] = {
     "PR073": "promptreg hook evals-fresh",
     "PR075": "promptreg hook pre-push",
     "PR076": "the evals gate for an environment: promote, check --against, hook pre-push",
-    "PR077": "promptreg hook pre-push (tests/test_deploy_trust.py)",
-    "PR078": "promptreg hook pre-push (tests/test_deploy_signing.py)",
+    "PR077": "promptreg hook pre-push (tests/registry/test_deploy_trust.py)",
+    "PR078": "promptreg hook pre-push (tests/registry/test_deploy_signing.py)",
 }
 
 

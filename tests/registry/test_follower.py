@@ -243,7 +243,7 @@ def test_a_follower_serves_only_signed_deployments_where_signing_requires_them(
 ):
     """dev requires ada's ssh signature; Eve, who can push, promotes unsigned and then signed
     with her own key: the follower keeps serving ada's deployment and reports Eve's tags."""
-    from tests.test_deploy_signing import ssh_key
+    from tests.registry.test_deploy_signing import ssh_key
 
     ada, eve = ssh_key(tmp_path / "ada"), ssh_key(tmp_path / "eve")
     public = (tmp_path / "ada.pub").read_text(encoding="utf-8").strip()

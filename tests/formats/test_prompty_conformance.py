@@ -24,7 +24,7 @@ from promptreg.project.loader import PromptFile
 from promptreg.project.project import Project
 from tests.conftest import Workspace
 
-DATA = Path(__file__).parent / "data" / "prompty"
+DATA = Path(__file__).parent.parent / "data" / "prompty"
 EXPECTED = json.loads((DATA / "EXPECTED_v1_outputs.json").read_text(encoding="utf-8"))
 V2 = DATA / "v2_vectors"
 

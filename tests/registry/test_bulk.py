@@ -10,7 +10,7 @@ import pytest
 from promptreg.errors import GitError, TagExistsError
 from promptreg.registry.gitstore import GitStore
 from tests.conftest import VALID_PROMPT, Workspace, bump, commit, git
-from tests.test_deploy_signing import signed  # noqa: F401  (a fixture)
+from tests.registry.test_deploy_signing import signed  # noqa: F401  (a fixture)
 
 
 def tags(ws: Workspace) -> list[str]:

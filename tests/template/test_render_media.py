@@ -14,7 +14,7 @@ from promptreg.errors import BudgetError, InputError, LimitError, RenderError
 from promptreg.template.media import MEDIA_PART_TOKENS, MediaPart, content_text
 from promptreg.template.prompt import Prompt
 from promptreg.template.tokens import count_messages, upper_bound
-from tests.test_render_properties import VALUES
+from tests.template.test_render_properties import VALUES
 
 HEAD = """\
 ---

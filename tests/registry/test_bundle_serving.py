@@ -16,7 +16,7 @@ from promptreg.registry import Registry
 from promptreg.registry.bundle import signature_path
 from promptreg.registry.bundle_export import export_bundle
 from promptreg.registry.sshsig import MAX_SIGNATURE_BYTES
-from tests.test_bundle_integrity import Exported, exported, made, rehash, write
+from tests.registry.test_bundle_integrity import Exported, exported, made, rehash, write
 
 __all__ = ["exported", "made"]  # the module-scoped export, shared with test_bundle_integrity
 

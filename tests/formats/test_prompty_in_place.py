@@ -202,7 +202,9 @@ def test_v2_outputs_are_the_response_format_prompty_sends(ws: Workspace) -> None
     `response_format` its OpenAI executor sends: strict JSON Schema `structured_output`."""
     from pathlib import Path
 
-    fixture = Path(__file__).parent / "data" / "prompty" / "v2_fixtures" / "structured.prompty"
+    fixture = (
+        Path(__file__).parent.parent / "data" / "prompty" / "v2_fixtures" / "structured.prompty"
+    )
     text = fixture.read_text(encoding="utf-8").replace("---\n", "---\nversion: 1.0.0\n", 1)
     path = ws.write("prompts/structured.prompty", text)
     pf = Project.open().read(path)

@@ -18,7 +18,7 @@ import pytest
 from promptreg.errors import BundleError
 from promptreg.registry import Registry
 from promptreg.registry.bundle_read import FORMAT, MAX_BUNDLE_BYTES, integrity, parse_bundle
-from tests.test_bundle_integrity import Exported, exported, made, rehash, write
+from tests.registry.test_bundle_integrity import Exported, exported, made, rehash, write
 
 __all__ = ["exported", "made"]  # the module-scoped export, shared with test_bundle_integrity
 

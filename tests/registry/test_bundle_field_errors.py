@@ -13,7 +13,7 @@ import pytest
 
 from promptreg.errors import BundleError
 from promptreg.registry import Registry
-from tests.test_bundle_integrity import Exported, _set, exported, made, rehash, write
+from tests.registry.test_bundle_integrity import Exported, _set, exported, made, rehash, write
 
 __all__ = ["exported", "made"]  # the module-scoped export, shared with test_bundle_integrity
 

@@ -20,9 +20,9 @@ from promptreg.registry import Registry
 from promptreg.registry.gitstore import GitStore
 from promptreg.registry.tags import deployment_message, release_message
 from tests.conftest import VALID_PROMPT, Workspace, commit, git
-from tests.test_deploy_signing import signed  # noqa: F401 (a fixture)
-from tests.test_deploy_trust import EVIL, deployed  # noqa: F401 (a fixture)
-from tests.test_hooks_git import EVALS, git_run, install
+from tests.hooks.test_hooks_git import EVALS, git_run, install
+from tests.registry.test_deploy_signing import signed  # noqa: F401 (a fixture)
+from tests.registry.test_deploy_trust import EVIL, deployed  # noqa: F401 (a fixture)
 
 V110 = VALID_PROMPT.replace("version: 1.0.0", "version: 1.1.0").replace("tickets.", "tickets!")
 
@@ -325,7 +325,7 @@ def test_the_hook_s_baseline_is_the_deployment_replaced_not_the_message_s_previo
 ):
     """A hand-made tag saying `previous: null` skipped the regression check in the pre-push
     hook: the baseline was looked up by the name the message gave."""
-    from tests.test_evals_gate import _prompt
+    from tests.evals.test_evals_gate import _prompt
 
     project = _prompt(repo, "{accuracy: 0.9, tone: 0.6}")
     commit(repo, "scored")

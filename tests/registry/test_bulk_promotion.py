@@ -366,7 +366,7 @@ def test_the_messages_record_scores_and_overrides_only_where_there_are_some(two:
 
 def test_a_bulk_promotion_re_records_legacy_deployments(two: Workspace, run):
     """A scheme-1 record of the same version is re-recorded, with the reason saying so."""
-    from tests.test_legacy_hashes import scheme1_tag
+    from tests.registry.test_legacy_hashes import scheme1_tag
 
     scheme1_tag(two, "dev", head(two))
     done = promoted(run, "--to", "dev")

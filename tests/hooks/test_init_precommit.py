@@ -20,7 +20,7 @@ import yaml
 from promptreg.app.scaffold import LOCAL_HOOKS, pre_commit_config
 from tests.conftest import Workspace, commit, git
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 BIN = str(Path(sys.executable).parent)
 
 

@@ -363,7 +363,7 @@ def test_default_limits_are_the_documented_ones(ws: Workspace):
         max_template_nodes=20_000,
         max_total_chars=100_000_000,
     )
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).parent.parent.parent / "README.md").read_text(encoding="utf-8")
     for line in (
         "render_timeout: 2 ",
         "max_output_chars: 1000000 ",

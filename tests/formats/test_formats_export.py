@@ -24,7 +24,7 @@ from promptreg.project.project import Project
 from tests.conftest import Result, Workspace
 from tests.formats_support import external_root
 
-REPO = Path(__file__).parent.parent
+REPO = Path(__file__).parent.parent.parent
 MODEL = "openai/gpt-4o-2024-08-06"
 
 

@@ -318,6 +318,17 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         ),
     },
     "promptreg/registry/deploy.py": {
+        # Both lines stand more than once in promote_many; the other places' mutants are
+        # killed (test_from_refuses_every_prompt_the_other_environment_never_ran and the
+        # bulk results tests), so only the `--from` load failure's ever reaches this list.
+        **dict.fromkeys(
+            ["refusals.append(None)", "break"],
+            "the `--from` source that does not load: unreachable, since the read model loaded "
+            "this very deployment (its file, partials and content hash at its commit) to count "
+            "it as what that environment runs; a deployment that does not load is not one "
+            '("never been deployed", the branch above); tried with a changed node limit, '
+            "file size cap and allowed models",
+        ),
         "prompt = registry.load_at(commit, name, path=None)": _OWN_PATH,
         "prompt = registry.load_at(commit, name, )": _OWN_PATH,
         **dict.fromkeys(

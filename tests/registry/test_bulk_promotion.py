@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import promptreg.registry.deploy as deploy
-from promptreg.errors import PromotionRefused, UsageError
+from promptreg.errors import PromotionRefused, PromptregError, UsageError
 from promptreg.registry import Registry
 from promptreg.registry.gitstore import GitStore
 from promptreg.registry.state_ref import read_state
@@ -471,3 +471,34 @@ def test_a_release_made_meanwhile_is_left_as_it_is(
     done = promoted(run, "--to", "dev")
     assert done["other"]["attempts"] == 1 and done["triage"]["attempts"] == 1
     assert "prompts/other@v1.0.0" in git(two.root, "tag", "--list").split()
+
+
+def test_every_refusal_of_a_prompt_is_said_and_the_gate_sees_what_runs_there(two: Workspace):
+    """A prompt refused for its promotion order and by the gate is refused for both, joined
+    in one message; the gate is handed what the environment runs now (its baseline)."""
+    seen: dict[str, str | None] = {}
+
+    def gate(prompt, current) -> list[str]:
+        seen[prompt.name] = current.tag if current is not None else None
+        return [] if prompt.version == "1.0.0" else [f"{prompt.name}: the evals say no"]
+
+    with Registry(two.root) as reg:
+        for env in ("dev", "staging"):
+            deploy.promote_many(reg, list(NAMES), to=env, gate=gate)
+    two.prompt("triage", V110)
+    commit(two, "triage 1.1.0")
+    with Registry(two.root) as reg:
+        with pytest.raises(PromotionRefused) as refused:
+            deploy.promote_many(reg, ["triage"], to="staging", gate=gate)
+        assert seen["triage"] == "prompts/triage@staging/000001"
+        ((name, err),) = refused.value.refusals
+        assert name == "triage" and str(err) == (
+            "triage 1.1.0 is not what dev runs (dev runs 1.0.0): promote it to dev first; "
+            "triage: the evals say no"
+        )
+        with pytest.raises(PromptregError) as single:
+            deploy.promote(reg, "triage", to="staging", gate=gate)
+        assert str(single.value).startswith(
+            "triage 1.1.0 is not what dev runs (dev runs 1.0.0): promote it to dev first; "
+            "triage: the evals say no. To override, add --force --reason '<why>' "
+        )

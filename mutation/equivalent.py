@@ -492,6 +492,25 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         ),
     },
     "promptreg/registry/bundle.py": {
+        **dict.fromkeys(
+            [
+                "raise BundleError(None, path=shown, field=where) from None",
+                'raise BundleError(f"the prompt cannot be loaded: {err}", path=None, field=where) '
+                "from None",
+                'raise BundleError(f"the prompt cannot be loaded: {err}", path=shown, field=None) '
+                "from None",
+                "raise BundleError(path=shown, field=where) from None",
+                'raise BundleError(f"the prompt cannot be loaded: {err}", field=where) from None',
+                'raise BundleError(f"the prompt cannot be loaded: {err}", path=shown, ) from None',
+            ],
+            "unreachable for a bundle the reader accepts, kept so a future loader error is a "
+            "BundleError and not a traceback: `load_light` turns every front-matter problem into "
+            "a finding (the clause above), the template is only tokenized for the hash (never "
+            "parsed), and the reader refuses text that cannot be UTF-8 before this; tried with "
+            "re-hashed bundles holding include cycles, 3,000 nested parentheses, `10**5000`, a "
+            "NUL in an include name, unclosed `{{`, `{% raw %}` and quotes in the body and in a "
+            "partial: each loads and is refused by the content-hash check below",
+        ),
         'if sel.kind == "tree" or (sel.kind == "env" or sel.ref == self.environment):': (
             "the selector is parsed knowing only the bundle's environment: a selector of kind "
             "`env` names that environment, and one naming it is of kind `env`"

@@ -5,6 +5,7 @@ patterns at import, most of which only `validate`, the hooks or a rare branch ev
 ~3 ms of every application start. `lazy_pattern` stands in for `re.compile` at module level:
 the pattern is compiled when one of its methods is first looked up, and that bound method is
 then kept on the stand-in, so later calls cost what a call on the compiled pattern costs.
+The checks of plain names that every start makes (`is_word`, `is_digest`) compile nothing.
 Use it only for patterns whose methods are called (`X.match(...)`, `X.sub(...)`); a pattern
 handed to `re.sub(X, ...)` or checked with `isinstance` must stay a real `re.Pattern`.
 """
@@ -30,6 +31,23 @@ class _LazyPattern:
 
     def __repr__(self) -> str:
         return repr(re.compile(*self._source))
+
+
+LOWER = "abcdefghijklmnopqrstuvwxyz"
+LETTERS = LOWER + LOWER.upper()
+DIGITS = "0123456789"
+HEX = DIGITS + "abcdef"
+
+
+def is_word(text: str, first: str, rest: str) -> bool:
+    """`re.match(f"[{first}][{rest}]*\\Z", text)` for sets of plain characters, with no
+    pattern to compile: names are checked this way on every application start."""
+    return bool(text) and text[0] in first and not text[1:].strip(rest)
+
+
+def is_digest(text: str) -> bool:
+    """`sha256:` and 64 lower-case hex digits (a content hash), with no pattern to compile."""
+    return len(text) == 71 and text.startswith("sha256:") and not text[7:].strip(HEX)
 
 
 def lazy_pattern(pattern: str, flags: int = 0) -> re.Pattern[str]:

@@ -1,5 +1,7 @@
 """Analysed templates and parsed front-matter kept on disk (see analysis.py and _yaml.py), so
-neither a restarted application nor the next `promptreg validate` redoes work it has done.
+neither a restarted application nor the next `promptreg validate` redoes work it has done
+(also: `validate`'s exact token counts of sample renders, tokens.py; content hashes, git
+objects and deployment verdicts of the registry).
 
 Compiling a prompt's template (parse + generate + Python compile) costs ~1 ms; reading it back
 costs ~10 µs. Entries live in one SQLite file: a file per entry cost 0.1–0.8 ms to create on
@@ -278,6 +280,26 @@ def _cache_at(directory: Path) -> CodeCache | None:
         if cache is None:
             cache = _caches[directory, secret] = CodeCache(directory, secret)
         return cache
+
+
+_inherited: list[sqlite3.Connection] = []
+
+
+def _after_fork_in_child() -> None:
+    """A forked child (a `validate` worker, an application server's worker) opens its own
+    connection: SQLite forbids using one across `fork`. The parent's connection stays
+    referenced and is never closed here (closing it could checkpoint the parent's WAL), and
+    the entries the parent had pending are the parent's to write."""
+    global _caches_lock, _keys_lock
+    _caches_lock, _keys_lock = threading.Lock(), threading.Lock()  # (held by another thread?)
+    for cache in _caches.values():
+        if cache._db is not None:
+            _inherited.append(cache._db)
+        cache._db, cache._pending, cache._lock = None, {}, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @atexit.register

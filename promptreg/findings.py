@@ -6,8 +6,9 @@ new codes; the README's rule table is generated from `RULES` and a test keeps th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+from promptreg._record import record
 
 RULES: dict[str, str] = {
     # the file itself
@@ -111,7 +112,7 @@ def _escape(char: str) -> str:
     )
 
 
-@dataclass(frozen=True, order=True)
+@record(frozen=True, order=True)
 class Finding:
     """One problem: `path:line:col: CODE message`. Lines and columns are 1-based. The path and
     message are kept to one printable line (see `one_line`)."""

@@ -39,6 +39,8 @@ class Limits:
     max_steps: int = 1_000_000  # loop items, calls, includes, filters, tests, compares, operators
     max_template_nodes: int = 20_000  # expressions and statements compiled in one template file
     max_total_chars: int = 100_000_000  # all strings/lists built in one render, added up
+    max_media_parts: int = 64  # `{% media %}` parts in one render (template/media.py)
+    max_media_url_chars: int = 1_000_000  # one media part's url (a data: URL holds the bytes)
 
 
 DEFAULT = Limits()

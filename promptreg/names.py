@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from promptreg._lazyre import lazy_pattern
+from promptreg._lazyre import DIGITS, LOWER, is_word
 
 SUFFIX = ".prompt"
 PROMPTY_SUFFIX = ".prompty"  # Microsoft Prompty files are prompts as they are (issue 12 §1)
@@ -16,7 +16,6 @@ MAX_SEGMENT = 100
 # on macOS) to leave room for the repository's own path. Git itself sets no other limit.
 MAX_REF_PART = 250
 MAX_REF = 900
-_SEGMENT = lazy_pattern(r"[a-z0-9][a-z0-9._-]*\Z")
 
 
 def name_problem(name: str) -> str | None:
@@ -24,7 +23,7 @@ def name_problem(name: str) -> str | None:
     if not name:
         return "a prompt name cannot be empty"
     for segment in name.split("/"):
-        if not _SEGMENT.match(segment):
+        if not is_word(segment, LOWER + DIGITS, LOWER + DIGITS + "._-"):
             return (
                 f"invalid name segment {segment!r} in {name!r}: segments are lower-case "
                 "letters, digits, `.`, `_` and `-`, starting with a letter or digit, joined by `/`"
@@ -39,6 +38,8 @@ def name_problem(name: str) -> str | None:
 def ref_problem(tag: str) -> str | None:
     """Why the tag `tag` (without refs/tags/) cannot be a git ref on every file system, or
     None when it can (rule PR007)."""
+    if len(tag) <= MAX_REF_PART and tag.isascii():  # the usual case: every part fits, and all
+        return None  # of it (validate asks 2,000 prompts x (environments + 1))
     ref = f"refs/tags/{tag}"
     if len(ref.encode("utf-8")) > MAX_REF:
         return (

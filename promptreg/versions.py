@@ -13,6 +13,17 @@ SEMVER = lazy_pattern(
 )
 
 
+def is_semver(text: str) -> bool:
+    """Whether `text` is a semantic version (`SEMVER`). A plain MAJOR.MINOR.PATCH is checked
+    without the pattern, whose compilation costs ~0.3 ms of every application start."""
+    parts = text.split(".")
+    if len(parts) == 3 and all(
+        p.isascii() and p.isdigit() and (p == "0" or p[0] != "0") for p in parts
+    ):
+        return True
+    return SEMVER.match(text) is not None
+
+
 @total_ordering
 class Version:
     """A semver version. Build metadata is kept but, as semver says, ignored in comparisons."""

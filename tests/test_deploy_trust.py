@@ -160,7 +160,7 @@ def test_a_path_leaving_the_repository_neither_kills_git_nor_serves(deployed, ru
             store.read(head, "../../../../etc/passwd")
         for bad in (f"{head}:./prompts/triage.prompt", f"{head}:a\nHEAD", f"{head}:a\0b"):
             with pytest.raises(GitError):
-                store.read_object(bad)
+                store.read_objects([bad])
         assert store.read(head, "prompts/triage.prompt") is not None  # the reader lives on
 
 

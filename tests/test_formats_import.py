@@ -41,7 +41,7 @@ def test_every_external_file_imports_or_is_refused(
     result, data = _import_json(run, str(EXTERNAL), "--to", "imported", "--model", MODEL)
     imported, refused = data["imported"], data["refused"]
     assert isinstance(imported, list) and isinstance(refused, list)
-    assert len(imported) >= 110
+    assert len(imported) >= 100
     for item in imported:
         assert not [n for n in item["not_carried"] if n.startswith("validate:")], item
     for item in refused:
@@ -98,13 +98,15 @@ def test_prompty_v1_outputs(tmp_path: Path) -> None:
         **{stem: "same" for stem in outcome if stem not in _PROMPTY_DIFFERENCES},
         **_PROMPTY_DIFFERENCES,
     }
-    assert list(outcome.values()).count("same") == 13
+    assert list(outcome.values()).count("same") == 11
 
 
 _PROMPTY_DIFFERENCES = {
     "fake": "refused",  # template format `fake`
     "embedding": "refused",  # not a chat prompt
     "faithfulness": "refused",  # {% include %} of another .prompty
+    "funcfile": "refused",  # its tools are read from a file (PR084 in place too)
+    "structured_output": "refused",  # its response_format too: the messages alone were equal
 }
 
 

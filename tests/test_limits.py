@@ -130,6 +130,9 @@ OVER_LIMIT = {
     "filter-pprint": ("{{ (['y' * 1000] * 1000)|pprint|length }}", "max_string_chars"),
     "filter-tojson": ("{{ (['y' * 1000] * 1000)|tojson|length }}", "max_string_chars"),
     "filter-tojson-indent": ("{{ [1]|tojson(indent=10**9) }}", "max_string_chars"),
+    "filter-json": ("{{ (['y' * 1000] * 1000)|json|length }}", "max_string_chars"),
+    "filter-json-indent": ("{{ ([[[1] * 100] * 100] * 10)|json(indent=10)|length }}", "max_str"),
+    "filter-json-steps": ("{{ ([0] * 30000)|json|length }}", "max_steps"),
     "keeping-many-strings": (
         "{% set ns = namespace(l=[], s='y' * 99990) %}{% for i in range(10000) %}"
         "{% set ns.l = ns.l + [ns.s ~ i] %}{% endfor %}{{ ns.l|length }}",
@@ -608,6 +611,8 @@ def _expr(depth: int) -> st.SearchStrategy[str]:
                 "string",
                 "pprint",
                 "tojson",
+                "json",
+                "json(indent={})",
                 "upper",
                 "list",
                 "truncate({})",

@@ -36,6 +36,8 @@ V1_REFUSED = {
     "prompts/embedding.prompty": ("PR084", "not a chat prompt"),
     "prompts/faithfulness.prompty": ("PR084", "`base:`"),
     "prompts/fake.prompty": ("PR084", "template format 'fake'"),
+    # its response_format is `${file:...}`: Prompty sends that file's schema
+    "prompts/structured_output.prompty": ("PR084", "Prompty reads it in"),
 }
 
 

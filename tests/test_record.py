@@ -105,3 +105,78 @@ def test_what_the_class_wrote_itself_stays():
             return 3
 
     assert repr(Own(1)) == "mine" and Own(1) == 2 and hash(Own(1)) == 3
+
+
+def _ordered_twins() -> tuple[type, type]:
+    def body(decorate: Any) -> type:
+        @decorate
+        class Spot:
+            path: str
+            line: int
+            note: str = dataclasses.field(default="", compare=False)
+
+            def __post_init__(self) -> None:
+                object.__setattr__(self, "path", self.path.strip())
+
+        return Spot
+
+    return body(dataclasses.dataclass(frozen=True, order=True)), body(
+        record(frozen=True, order=True)
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    a=st.tuples(st.text(max_size=3), st.integers(-2, 2), st.text(max_size=2)),
+    b=st.tuples(st.text(max_size=3), st.integers(-2, 2), st.text(max_size=2)),
+)
+def test_order_and_post_init_match_dataclass(a: tuple[Any, ...], b: tuple[Any, ...]):
+    ref, ours = _ordered_twins()
+    r1, r2, o1, o2 = ref(*a), ref(*b), ours(*a), ours(*b)
+    assert repr(o1).split("Spot", 1)[1] == repr(r1).split("Spot", 1)[1]  # post_init ran
+    for op in ("__lt__", "__le__", "__gt__", "__ge__", "__eq__"):
+        assert getattr(o1, op)(o2) == getattr(r1, op)(r2)
+        assert getattr(o1, op)(r1) is NotImplemented  # another class: not comparable
+    assert sorted([o2, o1]) == sorted([o1, o2]) and hash(o1) == hash(r1)
+    assert ours.__dataclass_params__.order and str(inspect.signature(ours)) == str(
+        inspect.signature(ref)
+    )
+    with pytest.raises(TypeError):
+        _ = o1 < 1
+    with pytest.raises(TypeError, match="Cannot overwrite attribute __lt__"):
+
+        @record(order=True)
+        class Own:
+            a: int
+
+            def __lt__(self, other: object) -> bool:
+                return True
+
+
+def test_an_own_setattr_sees_what_init_sets_as_with_dataclass():
+    class Doubling:
+        def __setattr__(self, name: str, value: Any) -> None:
+            object.__setattr__(self, name, value * 2)
+
+    def body(decorate: Any, base: type) -> type:
+        @decorate
+        class Pair(base):  # type: ignore[valid-type,misc]
+            a: int
+            b: int = 1
+
+        return Pair
+
+    for base in (object, Doubling):
+        ref, ours = body(dataclasses.dataclass, base), body(record, base)
+        assert (
+            vars(ours(3))
+            == vars(ref(3))
+            == (
+                {"a": 6, "b": 2}
+                if base is Doubling
+                else {
+                    "a": 3,
+                    "b": 1,
+                }
+            )
+        )

@@ -352,6 +352,9 @@ FILTERS = [
     "indent(1, first=true)",
     "center(9)",
     "wordwrap(5)",
+    "json",
+    "json(indent=2)",
+    "json(indent='system:\\n')",
 ]
 EXPRESSION = st.builds(
     lambda base, filters: "{{ " + "|".join([base, *filters]) + " }}",

@@ -50,6 +50,8 @@ RUNTIME_MODULES = {
     "promptreg.registry.gitregistry",
     "promptreg.registry.gitstore",
     "promptreg.registry.hashcache",
+    "promptreg.registry.objectmemo",  # a warm start reads git's objects from the code cache
+    "promptreg.registry.reffiles",  # a first get lists its prompt's tags without git
     "promptreg.registry.refindex",
     "promptreg.registry.runtime",
     "promptreg.registry.selectors",
@@ -64,6 +66,7 @@ RUNTIME_MODULES = {
     "promptreg.template.environment",
     "promptreg.template.estimates",
     "promptreg.template.markers",
+    "promptreg.template.media",  # `{% media %}`: the extension every environment has (~0.2 ms)
     "promptreg.template.prompt",
     "promptreg.template.render",
     "promptreg.template.sandbox",

@@ -124,7 +124,9 @@ def _render_sample(prompt: Prompt) -> str:
         return f"(the sample does not render: {err.message})\n"
     if rendered.text is not None:
         return rendered.text + "\n"
-    return "".join(f"── {m['role']} ──\n{m['content']}\n" for m in rendered.messages)
+    from promptreg.template.media import content_text
+
+    return "".join(f"── {m['role']} ──\n{content_text(m['content'])}\n" for m in rendered.messages)
 
 
 # -- front-matter as sentences ---------------------------------------------------------------

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from promptreg.app.fanout import batches_of, can_fork, fan_out
 from promptreg.codecache import flush_all
 from promptreg.errors import BudgetError, InputError, LimitError, RenderError, UsageError
-from promptreg.evals.lint import lint_evals, prompts_using_datasets
 from promptreg.findings import Finding
 from promptreg.frontmatter.checks import dotted
 from promptreg.frontmatter.spec import PromptSpec
@@ -86,6 +85,8 @@ def select_files(project: Project, paths: Sequence[str], *, strict: bool = False
             _refuse_unused(project, partials, including)
         selected.update((p, None) for p in including)
     if datasets:
+        from promptreg.evals.lint import prompts_using_datasets
+
         selected.update((p, None) for p in prompts_using_datasets(project, datasets))
     return list(selected)
 
@@ -141,10 +142,22 @@ def _refuse_unused(project: Project, partials: Sequence[str], including: Sequenc
 
 
 def validate(project: Project, files: Sequence[Path], *, jobs: int | None = None) -> Report:
+    """Every check on `files`, in `jobs` processes (default: one per CPU) when there are
+    enough files to pay for them: this one and forked children (see fanout.py)."""
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
         findings = _validate_chunk(project, files)
-    else:
+    elif can_fork():
+        scanned: set[Path] = set()  # each process's own copy: a partial scanned once in each
+        findings = fan_out(
+            lambda batch: _validate_chunk(project, batch, scanned),
+            batches_of(files, jobs),
+            processes=jobs,
+            finish=flush_all,  # a forked child ends without running atexit handlers
+        )
+    else:  # spawned workers (not Linux)
+        from concurrent.futures import ProcessPoolExecutor
+
         chunks = [list(files[i::jobs]) for i in range(jobs)]
         with ProcessPoolExecutor(
             max_workers=jobs, initializer=_init_worker, initargs=(project,)
@@ -169,9 +182,11 @@ def _validate_in_worker(files: list[Path]) -> list[Finding]:
         flush_all()  # a pool worker ends without running atexit handlers
 
 
-def _validate_chunk(project: Project, files: Sequence[Path]) -> list[Finding]:
+def _validate_chunk(
+    project: Project, files: Sequence[Path], scanned: set[Path] | None = None
+) -> list[Finding]:
     findings: list[Finding] = []
-    scanned: set[Path] = set()
+    scanned = set() if scanned is None else scanned
     for path in files:
         pf = project.read(path)
         lint(pf, project)
@@ -226,7 +241,10 @@ def lint(pf: PromptFile, project: Project) -> None:
     _lint_twin(pf)
     _lint_text(pf)
     if spec is not None:
-        lint_evals(pf, project)
+        if spec.evals is not None:  # (its lints and their imports only then)
+            from promptreg.evals.lint import lint_evals
+
+            lint_evals(pf, project)
         if spec.output is not None or spec.tools:
             _lint_structured(pf, spec)
     inputs = data.get("inputs", {})
@@ -286,7 +304,7 @@ def _check_sample(pf: PromptFile) -> None:
                 f"message {i + 1} ({message['role']}) is empty with the sample inputs",
             )
     try:
-        prompt.check_budget(rendered)
+        prompt.check_budget(rendered, kept=True)  # exact counts from the cache when warm
     except BudgetError as err:
         line, col = doc.position(("budget", "max_input_tokens"))
         pf.add(line, col, "PR053", f"sample: {err.message}")

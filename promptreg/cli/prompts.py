@@ -11,7 +11,6 @@ import click
 
 from promptreg.cli._base import State, cli, emit_json, json_option, print_table
 from promptreg.errors import ExitCode, UsageError
-from promptreg.frontmatter.structured import structured_rows
 
 if TYPE_CHECKING:
     from promptreg.app.report import PromptReport
@@ -179,6 +178,8 @@ def _print_report(result: PromptReport) -> None:
             )
         )
     rows.append(("content hash", p.content_hash))
+    from promptreg.frontmatter.structured import structured_rows  # (not on other commands)
+
     rows.extend(structured_rows(spec.output, spec.tools))
     rows.append(("includes", ", ".join(p.partials) or "none"))
     if spec.budget:
@@ -330,11 +331,13 @@ def render(
     elif rendered.text is not None:
         click.echo(rendered.text)
     else:
+        from promptreg.template.media import content_text
+
         for i, message in enumerate(rendered.messages):
             if i:
                 click.echo()
             click.echo(click.style(f"── {message['role']} ──", bold=True))
-            click.echo(message["content"])
+            click.echo(content_text(message["content"]))  # a media part: `[image: URL]`
 
 
 def _read_vars(handle: Any, max_chars: int) -> dict[str, Any]:

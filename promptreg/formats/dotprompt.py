@@ -2,9 +2,10 @@
 
 `model: googleai/gemini-1.5-pro` becomes the model block and `config` its params; `input.schema`
 (Picoschema or JSON Schema) becomes typed inputs and `input.default` their defaults; the body
-is translated to Jinja (`hbs_jinja.py`) with partials inlined. `output` and `tools` have no
-place in promptreg's front-matter yet: they are kept under `metadata.dotprompt` (so `export`
-writes them back) and reported.
+is translated to Jinja (`hbs_jinja.py`) with partials inlined. `output` (json or text) is
+promptreg's `output:`, `toolDefs` its `tools:` (tools.py); tool names without a definition
+(Genkit's registered tools), other output formats and other keys are kept under
+`metadata.dotprompt` (so `export` writes them back) and reported.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from promptreg.formats.picoschema import inputs_from_schema, to_json_schema
 from promptreg.formats.promptfile import Draft, model_of, version_of
 from promptreg.formats.report import Refused
 from promptreg.formats.source import mapping, parse_yaml, read_source, split_document
+from promptreg.formats.tools import from_dotprompt
 from promptreg.template.sources import beside
 
 _known_keys = (
@@ -52,7 +54,13 @@ def draft_dotprompt(
         front = {**front, "input": input_block}
     _inputs(front, draft)
     declared = tuple(draft.inputs) if "schema" in mapping(front.get("input"), "`input`") else None
-    translation = translate(body, partials=partials, declared=declared)
+    translation = translate(
+        body,
+        partials=partials,
+        declared=declared,
+        implicit_history=True,
+        taken=tuple(draft.inputs),
+    )
     draft.body = translation.source
     for note in translation.notes:
         draft.note(note)
@@ -60,6 +68,7 @@ def draft_dotprompt(
         if var not in draft.inputs:
             draft.inputs[var] = _inferred(kind)
     _output(front, draft)
+    draft.tools = from_dotprompt(front, draft.notes)
     carried = {key: front[key] for key in _CARRIED if key in front}
     if isinstance(front.get("metadata"), Mapping):
         carried["metadata"] = front["metadata"]

@@ -19,6 +19,7 @@ from typing import Any
 from promptreg.formats.hbs_write import handlebars
 from promptreg.formats.jinja_read import Piece, Reading, read_template
 from promptreg.formats.report import Refused
+from promptreg.formats.tools import to_dotprompt
 from promptreg.frontmatter._yaml import dump_yaml
 
 FORMATS = ("prompty", "prompt.yml", "dotprompt")
@@ -51,6 +52,9 @@ def export(data: PromptData, fmt: str, *, embed: bool = True) -> Exported:
     reading = read_template(data.body, data.partials)
     if reading.cannot and fmt != "prompty":  # Prompty takes the Jinja body as it is
         raise Refused(f"{fmt} cannot express " + "; ".join(reading.cannot[:5]))
+    _check_json(data, reading, fmt)
+    if reading.media and fmt != "dotprompt":
+        raise Refused(f"{fmt} cannot express a `{{% media %}}` part (its messages are text)")
     notes: list[str] = []
     if reading.partials:
         notes.append("partials inlined: " + ", ".join(reading.partials))
@@ -59,6 +63,23 @@ def export(data: PromptData, fmt: str, *, embed: bool = True) -> Exported:
     if embed:
         text = embed_source(text, data)
     return Exported(text, notes)
+
+
+def _check_json(data: PromptData, reading: Reading, fmt: str) -> None:
+    """The `json` filter is Dotprompt's `{{json}}`: the other formats have no such thing
+    (Prompty's Jinja has `tojson`, whose text differs). `{{json this}}` is all the inputs:
+    a mapping of some of them, or in another order, is not."""
+    if fmt != "dotprompt" and reading.json_filter:
+        raise Refused(f"{fmt} cannot express the `json` filter (Dotprompt's `{{{{json}}}}`)")
+    inputs = tuple(data.front.get("inputs") or {})
+    if any(piece.kind == "history" for piece in reading.pieces):  # Dotprompt's `messages`
+        inputs = tuple(name for name in inputs if name != "history")
+    for names in reading.this_names:
+        if names != inputs:
+            raise Refused(
+                "dotprompt cannot express `{...}|json` other than of all the inputs, in their "
+                f"order ({', '.join(inputs) or 'none'}), as `{{{{json this}}}}`"
+            )
 
 
 def embed_source(text: str, data: PromptData) -> str:
@@ -111,9 +132,13 @@ def _messages(reading: Reading, notes: list[str]) -> list[tuple[str, list[Piece]
     """Static messages (role, pieces); a body without markers is one user message."""
     messages: list[tuple[str, list[Piece]]] = []
     for piece in reading.pieces:
-        if piece.kind == "marker":
+        if piece.kind == "history":
+            notes.append("the conversation (`history`) has no place in a message list: left out")
+        elif piece.kind == "marker":
             messages.append((piece.value, []))
         elif piece.kind in ("text", "literal", "var"):
+            if not messages and piece.kind == "text" and not piece.value.strip():
+                continue  # layout before the first marker (after a history left out)
             if not messages:
                 messages.append(("user", []))
             messages[-1][1].append(piece)
@@ -229,7 +254,14 @@ def _dotprompt(data: PromptData, reading: Reading, notes: list[str]) -> str:
         front["description"] = data.front["description"]
     if _params(data.front):
         front["config"] = _params(data.front)
-    inputs = data.front.get("inputs") or {}
+    inputs = dict(data.front.get("inputs") or {})
+    if any(piece.kind == "history" for piece in reading.pieces):
+        inputs.pop("history", None)  # `{{history}}` renders Dotprompt's `messages`
+    else:
+        notes.append(
+            "Dotprompt adds the conversation (`messages`) to a template without `{{history}}`;"
+            " importing this file back gives the prompt an input `history` for it"
+        )
     if inputs:
         front["input"] = _json_schema_input(inputs)
     output = data.front.get("output")
@@ -237,10 +269,13 @@ def _dotprompt(data: PromptData, reading: Reading, notes: list[str]) -> str:
         front["output"] = {k: v for k, v in output.items() if k in ("format", "schema")}
         if set(output) - {"format", "schema"}:
             notes.append("output: only `format` and `schema` have a place in Dotprompt")
+    front.update(to_dotprompt(data.front, notes))
     carried = (data.front.get("metadata") or {}).get("dotprompt") or {}
     for key, value in carried.items():
+        if key == "tools" and isinstance(value, list) and "tools" in front:
+            front["tools"] += [name for name in value if name not in front["tools"]]
         front.setdefault(key, value)
-    notes.extend(_unused_front(data.front, ("sample",)))
+    notes.extend(_unused_front(data.front, ("sample", "tools")))
     body = handlebars(reading.pieces, notes)
     return "---\n" + dump_yaml(front) + "---\n" + body
 
@@ -274,6 +309,7 @@ def _json_schema_input(inputs: Mapping[str, Any]) -> dict[str, Any]:
 _PROMPTY_ROLE = re.compile(
     r"^[ \t]*#?[ \t]*(system|user|assistant|developer|function|tool)[ \t]*:[ \t]*$", re.I | re.M
 )
+_MARKER_LINE = re.compile(r"(system|user|assistant):[ \t]*")  # promptreg's (markers.py)
 _INCLUDE = re.compile(r"\{%-?\s*include\s+(['\"])([^'\"]+)\1\s*-?%\}")
 
 
@@ -287,12 +323,16 @@ def _prompty(data: PromptData, reading: Reading, notes: list[str]) -> str:
     front: dict[str, Any] = {"name": data.name}
     if data.front.get("description"):
         front["description"] = data.front["description"]
+    if data.front.get("owners"):
+        front["authors"] = list(data.front["owners"])
     front["version"] = data.front.get("version")
     front["model"] = {"api": "chat", "configuration": configuration}
     params = _params(data.front)
     response = _response_format(data.front)
     if response is not None:
         params["response_format"] = response
+    if data.front.get("tools"):
+        params["tools"] = list(data.front["tools"])  # what Prompty's executor sends
     if params:
         front["model"]["parameters"] = params
     inputs = data.front.get("inputs") or {}
@@ -318,8 +358,8 @@ def _prompty_body(data: PromptData, reading: Reading, notes: list[str]) -> str:
             notes.append("an include promptreg could not inline")
     for match in _PROMPTY_ROLE.finditer(body):
         line = match.group(0)
-        if line.strip() not in ("system:", "user:", "assistant:"):
-            notes.append(f"the text line {line.strip()!r} reads as a role line to Prompty")
+        if not _MARKER_LINE.fullmatch(line):  # indented, `#`, capitalised: text to promptreg
+            notes.append(f"the text line {line.rstrip()!r} reads as a role line to Prompty")
     if not any(p.kind == "marker" for p in reading.pieces):
         body = "user:\n" + body  # Prompty makes a body with no role a system message
     return body

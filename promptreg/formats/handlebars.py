@@ -44,7 +44,10 @@ class Arg:
     sub: tuple[Arg, ...] = ()
 
 
-_TAG = re.compile(r"(\\)?\{\{(~?)(\{|!--|!|#|\^|/|>|&)?", re.S)
+# Handlebars' escapes: `\{{` starts literal text (up to the next `{{`); `\\{{` prints one
+# backslash and starts a tag. Only the last two backslashes before `{{` matter.
+_TAG = re.compile(r"(\\{0,2})\{\{(~?)(\{|!--|!|#|\^|/|>|&)?", re.S)
+_TAG_NO_ESCAPE = re.compile(r"()\{\{(~?)(\{|!--|!|#|\^|/|>|&)?", re.S)  # a `\` is text
 _ARG = re.compile(
     r"""\s*(?:
         (?P<hash>[A-Za-z_][\w-]*)=
@@ -59,40 +62,54 @@ _ARG = re.compile(
 )
 
 
+def _escaped_end(source: str, start: int) -> int:
+    """Where the literal text of `\\{{` that starts at `start` (its `{{`) ends: at least two
+    characters on, before the next `{{` and the one or two backslashes right before it."""
+    following = source.find("{{", start + 2)
+    if following < 0:
+        return len(source)
+    end = following
+    while end > start + 2 and following - end < 2 and source[end - 1] == "\\":
+        end -= 1
+    return end
+
+
 def show(text: str, limit: int = 40) -> str:
     """A tag's text for a message: its first line, cut to `limit` characters."""
     first = text.split("\n", 1)[0]
     return first if len(first) <= limit and first == text else first[:limit] + "…"
 
 
-def tokenize(source: str) -> list[Token]:
-    """Tokens of a Handlebars template, whitespace control applied. Raises Refused."""
-    tokens = _scan(source)
+def tokenize(source: str, *, escapes: bool = True) -> list[Token]:
+    """Tokens of a Handlebars template, whitespace control applied. Raises Refused.
+    `escapes` off (Prompty's Mustache, which has none): `\\{{x}}` is a backslash, then x."""
+    tokens = _scan(source, _TAG if escapes else _TAG_NO_ESCAPE)
     _standalone(tokens)
     _tilde(tokens)
     return [t for t in tokens if t.kind != "text" or t.text]
 
 
-def _scan(source: str) -> list[Token]:
+def _scan(source: str, tag: re.Pattern[str]) -> list[Token]:
     tokens: list[Token] = []
     pos = 0
     line = 1
     while True:
         if len(tokens) > _MAX_TOKENS:
             raise Refused(f"template has more than {_MAX_TOKENS:,} tags")
-        match = _TAG.search(source, pos)
+        match = tag.search(source, pos)
         if match is None:
             tokens.append(Token("text", source[pos:], line))
             return tokens
-        if match.group(1):  # `\{{x}}`: a literal mustache
+        backslashes = len(match.group(1))
+        if backslashes == 1:  # `\{{x}}`: literal text up to the next `{{` (Handlebars' emu)
             tokens.append(Token("text", source[pos : match.start()], line))
-            end = source.find("}}", match.end())
-            end = len(source) if end < 0 else end + 2
+            end = _escaped_end(source, match.start() + 1)
             tokens.append(Token("text", source[match.start() + 1 : end], line))
             line += source.count("\n", pos, end)
             pos = end
             continue
-        tokens.append(Token("text", source[pos : match.start()], line))
+        # `\\{{x}}`: one backslash printed, then the tag
+        tokens.append(Token("text", source[pos : match.start()] + "\\" * (backslashes // 2), line))
         line += source.count("\n", pos, match.start())
         sigil = match.group(3) or ""
         closer = {"{": "}}}", "!--": "--}}"}.get(sigil, "}}")

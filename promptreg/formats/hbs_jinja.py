@@ -4,8 +4,8 @@ Handlebars resolves a name in the current context (`{{#each}}` and `{{#with}}` c
 here every name becomes a Jinja expression: a top-level name is an input (collected in
 `Translation.used`, with what its use says of its type), a name inside `{{#each xs}}` is an
 attribute of the loop item. Partials are inlined (their hash arguments become aliases), so
-the result is one self-contained template. What has no promptreg equivalent (media parts,
-sections, `@state`, tool roles) is left out and listed in `notes`.
+the result is one self-contained template. What has no promptreg equivalent (sections,
+`@state`, tool roles) is left out and listed in `notes`.
 """
 
 from __future__ import annotations
@@ -15,21 +15,25 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from promptreg.formats.handlebars import Arg, Token, show, tokenize
-from promptreg.formats.jinja_out import JinjaOut, string_literal
+from promptreg.formats.hbs_paths import IDENT, JINJA_WORDS, access, uses_key
+from promptreg.formats.jinja_out import (
+    JinjaOut,
+    history_block,
+    string_literal,
+    with_implicit_history,
+)
 from promptreg.formats.report import Refused
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_jinja_words = (
-    "and or not in is if else elif for endfor true false none True "
-    "False None loop self range lipsum dict cycler joiner namespace super caller varargs kwargs"
-)
-JINJA_WORDS = frozenset(_jinja_words.split())
 ROLE_MAP = {"system": "system", "user": "user", "model": "assistant", "assistant": "assistant"}
 _MAX_PARTIAL_DEPTH = 16
 # What all inlined partials may add up to. Depth alone does not bound it: a partial that
 # includes the next one four times, 15 deep, inlines 4**15 copies (the import never ended).
 _MAX_INLINED_CHARS = 1_000_000
 _MAX_INLINED_TAGS = 50_000
+_HISTORY_AT_END = (
+    "after everything: which message is last is decided at render time (Dotprompt puts it "
+    "before a last user message)"
+)
 
 
 @dataclass
@@ -55,16 +59,34 @@ def translate(
     roles: bool = True,
     declared: tuple[str, ...] | None = None,
     edges: bool = True,
+    implicit_history: bool = False,
+    taken: tuple[str, ...] = (),
+    escapes: bool = True,
 ) -> Translation:
     """Jinja source for a Handlebars `template`. `partials(name)` gives a partial's source
     (None: not found). `roles` off (plain Mustache): `{{role}}` is not a helper. `declared`:
     the inputs a schema declares, which `this` at the top level stands for. `edges` off:
-    whitespace at a message's edges is trimmed (Prompty trims it, Dotprompt keeps it)."""
+    whitespace at a message's edges is trimmed (Prompty trims it, Dotprompt keeps it).
+    `implicit_history` (Dotprompt): a template that never says `{{history}}` gets the
+    conversation where Dotprompt inserts it. `taken`: the inputs the front-matter declares
+    (a schema or a default), whose names the conversation cannot also have. `escapes` off:
+    `\\{{x}}` is not a literal mustache (Prompty's Mustache has no such escape)."""
     walker = _Walker(partials, roles)
     walker.declared = declared
+    walker.taken = tuple(taken) + tuple(declared or ())
     out = JinjaOut()
-    walker.block(tokenize(template), 0, out, _Scope(None), ())
+    walker.block(tokenize(template, escapes=escapes), 0, out, _Scope(None), ())
+    if implicit_history and roles:
+        walker.implicit_history(out)
     return Translation(out.source(edges=edges), walker.used, walker.notes)
+
+
+# Dotprompt's `{{history}}` is the conversation (its `messages`), never the data field
+# `history`; promptreg has one namespace, so the import refuses a file that needs both.
+HISTORY_TAKEN = (
+    "`{{history}}` (the conversation) and an input named `history` cannot both be carried: "
+    "rename the input"
+)
 
 
 class _Walker:
@@ -79,6 +101,7 @@ class _Walker:
         self.inlined_tags = 0
         self.sources: dict[str, tuple[str, list[Token]] | None] = {}
         self.declared: tuple[str, ...] | None = None
+        self.taken: tuple[str, ...] = ()  # inputs the front-matter declares (schema, default)
 
     def note(self, message: str) -> None:
         if message not in self.notes:
@@ -124,15 +147,19 @@ class _Walker:
             out.marker(role)
         elif self.roles and name == "history" and len(token.args) == 1:
             self.history(out)
-        elif name == "media":
-            self.note("`{{media}}`: promptreg messages are text; the media part was left out")
+        elif name == "media" and len(token.args) == 1 and "url" in token.hash:
+            self.media(token, out, scope)
         elif name == "section":
             self.note("`{{section}}`: promptreg has no message sections; it was left out")
         elif name == "json" and len(token.args) == 2:
+            # Dotprompt's helper is JSON.stringify(x, null, indent): the sandbox's `json`
+            # filter writes the same text (template/json_text.py), `tojson` would not.
             indent = token.hash.get("indent")
             arg = self.expr(token.args[1], scope, "any")
-            out.expr(f"{arg}|tojson(indent={indent.value})" if indent else f"{arg}|tojson")
-            self.note("`{{json}}` became `|tojson`, which sorts keys and spaces items")
+            if indent is None:
+                out.expr(f"{arg}|json")
+            else:
+                out.expr(f"{arg}|json(indent={self.expr(indent, scope, 'any')})")
         elif len(token.args) == 1 and not token.hash:
             value = self.expr(head, scope, "string")
             # Handlebars prints a missing field as nothing; Jinja's StrictUndefined refuses it.
@@ -142,26 +169,44 @@ class _Walker:
                 f"line {token.line}: helper `{{{{{show(token.text)}}}}}` is not supported"
             )
 
+    def media(self, token: Token, out: JinjaOut, scope: _Scope) -> None:
+        """`{{media url=x contentType=y}}`: promptreg's `{% media x, y %}` (template/media.py)."""
+        unknown = sorted(set(token.hash) - {"url", "contentType"})
+        if unknown:
+            raise Refused(f"line {token.line}: `{{{{media}}}}` takes url= and contentType=")
+        args = [self.expr(token.hash["url"], scope, "string")]
+        if "contentType" in token.hash:
+            args.append(self.expr(token.hash["contentType"], scope, "string"))
+        out.stmt("{% media " + ", ".join(args) + " %}")
+
     def history(self, out: JinjaOut) -> None:
         """`{{history}}`: the conversation so far, from the input `history` (a list of
         `{role, content}`, content a string or Dotprompt's `[{text}]` parts), each message
         under a marker line picked at render time."""
-        if self.used.get("history", "history") != "history":
-            raise Refused("`{{history}}` and an input named `history` cannot both be carried")
+        if self.used.get("history", "history") != "history" or "history" in self.taken:
+            raise Refused(HISTORY_TAKEN)
         self.used["history"] = "history"
         self.note("`{{history}}` became the input `history`: a list of {role, content}")
-        out.stmt('{% for turn in history %}{% if turn.role == "system" %}')
-        out.marker("system")
-        out.stmt('{% elif turn.role == "user" %}')
-        out.marker("user")
-        out.stmt("{% else %}")
-        out.marker("assistant")
-        out.stmt("{% endif %}")
-        out.expr(
-            'turn.content if turn.content is string else turn.content|map(attribute="text")|join'
-        )
-        out.stmt("{% endfor %}")
+        history_block(out)
         out.marker("assistant")  # Dotprompt: text after the history is the model's turn
+
+    def implicit_history(self, out: JinjaOut) -> None:
+        """Dotprompt adds the conversation (`messages`) to a template that does not place
+        it; the import writes that down, so the prompt renders what Dotprompt sends."""
+        if "history" in self.used or "history" in self.taken:
+            if self.used.get("history") != "history":
+                self.note(
+                    "Dotprompt adds the conversation history to a template without "
+                    "`{{history}}`; the input `history` of this one has that name: not added"
+                )
+            return
+        out.items, exact = with_implicit_history(out.items)
+        self.used["history"] = "history"
+        where = "where Dotprompt puts it" if exact else _HISTORY_AT_END
+        self.note(
+            "Dotprompt adds the conversation history to a template without `{{history}}`: "
+            f"it became the input `history` (a list of {{role, content}}), {where}"
+        )
 
     def open_block(self, tokens: list[Token], i: int, out: JinjaOut, scope: _Scope) -> int:
         token = tokens[i]
@@ -220,7 +265,7 @@ class _Walker:
         self.depth += 1
         item, key = f"item{self.depth}", f"key{self.depth}"
         target = self.expr(token.args[1], scope, "array")
-        as_map = _uses_key(tokens, i)
+        as_map = uses_key(tokens, i)
         if as_map:
             out.stmt(f"{{% for {key}, {item} in {target}.items() %}}")
         else:
@@ -303,20 +348,22 @@ class _Walker:
             if scope.this is None and rest:
                 return self.path(".".join(rest), scope, use)  # `this.x` at the top: input x
             if scope.this is None:
-                return _access(self.top(), rest)
-            return _access(scope.this, rest)
+                return access(self.top(), rest)
+            return access(scope.this, rest)
         first, rest = parts[0], parts[1:]
         if first in scope.aliases:
-            return _access(scope.aliases[first], rest)
+            return access(scope.aliases[first], rest)
         if scope.this is not None:
-            return _access(scope.this, parts)
-        if not _IDENT.match(first) or first in JINJA_WORDS:
+            return access(scope.this, parts)
+        if not IDENT.match(first) or first in JINJA_WORDS:
             raise Refused(f"`{first}` cannot be a promptreg input name")
         kind = "object" if rest else use
         previous = self.used.get(first)
+        if previous == "history":  # `{{history}}` took the name: data can no longer have it
+            raise Refused(HISTORY_TAKEN)
         if previous is None or previous == "any" or (previous == "string" and kind != "any"):
             self.used[first] = kind
-        return _access(first, rest)
+        return access(first, rest)
 
     def top(self) -> str:
         """`this` at the top level: the declared inputs as one mapping."""
@@ -337,7 +384,7 @@ class _Walker:
             loop = loop.parent
         if name == "root":
             return self.path(rest or "this", _Scope(None), "any")
-        if rest and _IDENT.match(name) and name not in ("index", "first", "last", "key"):
+        if rest and IDENT.match(name) and name not in ("index", "first", "last", "key"):
             # Dotprompt's context (`@state`, `@auth`): an object input of that name.
             self.note(f"`@{name}` (Dotprompt context) became the input `{name}`")
             value = self.path(f"{name}.{rest}", _Scope(None), "object")
@@ -351,36 +398,3 @@ class _Walker:
             f"`{{{{{path}}}}}`: data variables other than @index, @first, @last, @key "
             "and @root have no promptreg equivalent"
         )
-
-
-# Jinja's `.` finds a mapping's method before its key: `order.items` is dict.items.
-_METHODS = frozenset(name for name in dir(dict) if not name.startswith("_"))
-
-
-def _access(base: str, rest: list[str]) -> str:
-    out = base
-    for i, part in enumerate(rest):
-        if part == "length" and i == len(rest) - 1:  # JavaScript's array length
-            return f"({out}|length)"
-        plain = _IDENT.match(part) and part not in JINJA_WORDS and part not in _METHODS
-        out += f".{part}" if plain else f"[{_key(part)}]"
-    return out
-
-
-def _key(part: str) -> str:
-    part = part.strip("[]")
-    return part if part.isdigit() else string_literal(part)
-
-
-def _uses_key(tokens: list[Token], i: int) -> bool:
-    depth = 0
-    for token in tokens[i + 1 :]:
-        if token.kind == "open":
-            depth += 1
-        elif token.kind == "close":
-            if depth == 0:
-                return False
-            depth -= 1
-        elif depth == 0 and "@key" in token.text:
-            return True
-    return False

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from promptreg.formats.jinja_read import Piece
+from promptreg.formats.report import Refused
 
 
 def handlebars(pieces: list[Piece], notes: list[str]) -> str:
@@ -16,17 +17,26 @@ def handlebars(pieces: list[Piece], notes: list[str]) -> str:
     opened: list[str] = []
     for piece in pieces:
         kind = piece.kind
-        if kind == "text":
-            out.append(piece.value.replace("{{", "\\{{"))
-        elif kind == "literal":
-            out.append(piece.value.replace("{{", "\\{{"))
-            if not piece.value.strip():
+        if kind not in ("text", "literal") and out and out[-1].endswith("\\"):
+            out[-1] += "\\"  # `\\{{tag}}`: Handlebars prints one backslash, then the tag
+        if kind in ("text", "literal"):
+            out.append(_text(piece.value, out))
+            if kind == "literal" and not piece.value.strip():
                 notes.append("whitespace printed at a message edge may be trimmed by `~`")
         elif kind == "marker":
             role = {"assistant": "model"}.get(piece.value, piece.value)
             out.append('{{~role "' + role + '"~}}')
         elif kind == "var":
             out.append("{{" + _hbs_path(piece.value, loops) + "}}")
+        elif kind == "history":
+            out.append("{{history}}")
+        elif kind == "media":
+            url = "url=" + _hbs_arg(piece.value, loops)
+            kind_arg = f" contentType={_hbs_arg(piece.extra, loops)}" if piece.extra else ""
+            out.append("{{media " + url + kind_arg + "}}")
+        elif kind == "json":
+            indent = f" indent={piece.extra}" if piece.extra else ""
+            out.append("{{json " + _hbs_path(piece.value, loops) + indent + "}}")
         elif kind == "if":
             helper, args = _hbs_condition(piece, loops)
             opened.append(helper)
@@ -49,6 +59,15 @@ def handlebars(pieces: list[Piece], notes: list[str]) -> str:
     return _keep_lines("".join(out).strip() + "\n", notes)
 
 
+def _text(text: str, out: list[str]) -> str:
+    """Text with each `{{` escaped (`\\{{`). A backslash right before a literal `{{` has no
+    Handlebars form (`\\\\{{` starts a tag), so that is refused."""
+    before = out[-1][-1:] if out else ""
+    if re.search(r"\\\{\{", before + text):
+        raise Refused("dotprompt cannot express a backslash right before a literal `{{`")
+    return text.replace("{{", "\\{{")
+
+
 def _hbs_condition(piece: Piece, loops: list[str]) -> tuple[str, str]:
     """(block helper, its arguments) for an `{% if %}` test."""
     path = _hbs_path(piece.value, loops)
@@ -58,6 +77,11 @@ def _hbs_condition(piece: Piece, loops: list[str]) -> tuple[str, str]:
         return "unless", path
     op, _, literal = piece.extra.partition(" ")
     return ("ifEquals" if op == "==" else "unlessEquals"), f"{path} {literal}"
+
+
+def _hbs_arg(arg: str, loops: list[str]) -> str:
+    """A path, or a JSON string literal as it is (Handlebars reads `"..."` the same way)."""
+    return arg if arg.startswith('"') else _hbs_path(arg, loops)
 
 
 def _hbs_path(path: str, loops: list[str]) -> str:

@@ -77,10 +77,11 @@ class JinjaOut:
         """The template: starts with a marker line if the items hold one or more. `edges`
         off: whitespace at a message's edges is left to promptreg's trimming."""
         items = _drop_blank_messages(self.items)
-        if items and self.has_marker and items[0][0] != "marker":
+        # The history block renders nothing but messages: no marker before it (an empty one)
+        if items and self.has_marker and items[0][0] != "marker" and items[0] != _HISTORY_START:
             if items[0][0] == "text" and not items[0][1].strip():
                 items.pop(0)  # whitespace before the first message is no message
-            if items[0][0] != "marker":
+            if items and items[0][0] != "marker":  # (every message may have been blank)
                 items.insert(0, ("marker", "user"))
         kept = _edge_whitespace(items) if edges else {}
         out: list[str] = []
@@ -174,3 +175,54 @@ def _walk(
         found[i] = max(found.get(i, 0), size)
         if size < len(value) and depth <= 0:
             return
+
+
+_HISTORY_START = ("stmt", '{% for turn in history %}{% if turn.role == "system" %}')
+
+
+def history_block(out: JinjaOut) -> None:
+    """The conversation so far, from the input `history` (a list of `{role, content}`, content
+    a string or Dotprompt's `[{text}]` parts): each turn under a marker line the template
+    picks with `{% if %}`, so a value chooses among the template's roles and never writes one
+    (guarantee 1). `jinja_read.py` reads this block back as one piece."""
+    out.stmt(_HISTORY_START[1])
+    out.marker("system")
+    out.stmt('{% elif turn.role == "user" %}')
+    out.marker("user")
+    out.stmt("{% else %}")
+    out.marker("assistant")
+    out.stmt("{% endif %}")
+    out.expr('turn.content if turn.content is string else turn.content|map(attribute="text")|join')
+    out.stmt("{% endfor %}")
+
+
+def history_source() -> str:
+    """`history_block` as Jinja source (after a first marker, as it always is)."""
+    out = JinjaOut()
+    out.marker("user")
+    history_block(out)
+    return out.source(edges=False)
+
+
+def with_implicit_history(items: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], bool]:
+    """`items` with the history block where Dotprompt puts the conversation in a template
+    that never says `{{history}}` (its `insertHistory`): before the last message when that is
+    a user message, else after the last one; before the whole template when it has no role
+    (it is one user message). False with it: the last message is decided at render time (a
+    role under `{{#if}}` or `{{#each}}`), and the history was put after everything."""
+    items = _drop_blank_messages(items)
+    block = JinjaOut()
+    history_block(block)
+    depth, last, last_depth = 0, -1, 0
+    for index, (kind, value) in enumerate(items):
+        if kind == "stmt":
+            depth += value.startswith(_OPENS) - value.startswith(_CLOSES)
+        elif kind == "marker":
+            last, last_depth = index, depth
+    if last < 0:
+        if not any(kind != "text" or value.strip() for kind, value in items):
+            return block.items, True
+        return [*block.items, ("marker", "user"), *items], True
+    if last_depth == 0 and items[last][1] == "user":
+        return [*items[:last], *block.items, *items[last:]], True
+    return [*items, *block.items], last_depth == 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from promptreg.formats.hbs_jinja import JINJA_WORDS
+from promptreg.formats.hbs_paths import JINJA_WORDS
 from promptreg.formats.jinja_out import JinjaOut
 
 MUSTACHE = r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}"

@@ -20,6 +20,8 @@ from promptreg.formats.report import Refused
 from promptreg.frontmatter._yaml import dump_yaml
 from promptreg.frontmatter.pinning import pinned_snapshot, pinning_problem
 from promptreg.names import name_problem
+from promptreg.template.json_text import json_text
+from promptreg.template.media import MediaTag
 
 _SEMVER = re.compile(
     r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?\Z"
@@ -39,6 +41,8 @@ class Draft:
     sample: dict[str, Any] = field(default_factory=dict)
     evals: dict[str, Any] | None = None
     output: dict[str, Any] | None = None  # promptreg's `output:` (issue 12 §4)
+    tools: list[Any] | None = None  # promptreg's `tools:`, OpenAI's shape
+    owners: list[str] | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     # JSON Schemas of object and array inputs (from an input schema): a made-up sample
@@ -136,14 +140,19 @@ def finish(draft: Draft) -> str:
         draft.inputs[name] = {"type": "string", "required": True}
         draft.note(f"input `{name}` was not declared: declared as a required string")
     sample = {k: v for k, v in draft.sample.items() if k in draft.inputs}
+    media = media_samples(draft.body)
     for name, decl in draft.inputs.items():
         shaped = name in draft.schemas and decl["type"] in ("object", "array")
         if (decl.get("required") or shaped) and name not in sample:
             sample[name] = example(draft.schemas[name], name) if shaped else _made_up(name, decl)
+            if name in media and decl.get("type") == "string":
+                sample[name] = media[name]
             draft.note(f"sample value for `{name}` made up: replace it with a real one")
     front: dict[str, Any] = {"version": draft.version}
     if draft.description:
         front["description"] = draft.description
+    if draft.owners:
+        front["owners"] = draft.owners
     front["model"] = draft.model
     if draft.inputs:
         front["inputs"] = draft.inputs
@@ -151,6 +160,8 @@ def finish(draft: Draft) -> str:
         front["sample"] = sample
     if draft.output:
         front["output"] = draft.output
+    if draft.tools:
+        front["tools"] = draft.tools
     if draft.evals:
         front["evals"] = draft.evals
     if draft.metadata:
@@ -158,7 +169,8 @@ def finish(draft: Draft) -> str:
     return "---\n" + dump_yaml(front) + "---\n" + draft.body
 
 
-_PLAIN = jinja2.Environment()
+_PLAIN = jinja2.Environment(extensions=[MediaTag])
+_PLAIN.filters["json"] = json_text  # the sandbox's own filter (Dotprompt's `{{json}}`)
 
 
 def template_variables(body: str) -> set[str]:
@@ -176,6 +188,20 @@ def template_variables(body: str) -> set[str]:
         raise Refused(f"the converted template does not parse: {err.message}") from None
     except (RecursionError, ValueError, MemoryError):
         raise Refused("the converted template is nested too deeply") from None
+
+
+def media_samples(body: str) -> dict[str, str]:
+    """Made-up values for names a `{% media url, type %}` reads: a url and an image type
+    (`<photo>` is a url, but `<kind>` is no MIME type: the sample would not render)."""
+    out: dict[str, str] = {}
+    for call in _PLAIN.parse(body).find_all(jinja2.nodes.Call):
+        if isinstance(call.node, jinja2.nodes.ExtensionAttribute) and len(call.args) == 2:
+            url, kind = call.args
+            if isinstance(url, jinja2.nodes.Name):
+                out[url.name] = f"https://example.com/{url.name}.png"
+            if isinstance(kind, jinja2.nodes.Name):
+                out[kind.name] = "image/png"
+    return out
 
 
 def example(schema: Any, name: str, depth: int = 0) -> Any:

@@ -94,6 +94,7 @@ def translate(doc: YamlDoc, read_file: ReadFile | None = None) -> Translated:
     if gen == 2:  # v1's `outputs` only describe the result; v2 sends them as the format
         read_outputs(view, data)
     engine = _engine(view, data.get("template"))
+    _references(view, data, gen)
     if "base" in data:
         view.bad(
             ("base",),
@@ -190,7 +191,7 @@ def _model(view: View, model: Any, gen: int) -> None:
         elif tools is not None:
             view.put("tools", tools, (*params_at, "tools"))
         fmt = params.pop("response_format", None)
-        if isinstance(fmt, Mapping):
+        if fmt is not None:
             _response_format(view, fmt, (*params_at, "response_format"))
     if params:
         out["params"] = params
@@ -209,8 +210,10 @@ def _options(options: Any) -> Any:
     return out
 
 
-def _response_format(view: View, fmt: Mapping[str, Any], origin: Where) -> None:
-    kind = fmt.get("type")
+def _response_format(view: View, fmt: Any, origin: Where) -> None:
+    kind = fmt.get("type") if isinstance(fmt, Mapping) else None
+    if kind == "text":
+        return  # what a request without one asks for
     if kind == "json_object":
         view.put("output", {"format": "json"}, origin)
     elif kind == "json_schema" and isinstance(fmt.get("json_schema"), Mapping):
@@ -220,6 +223,44 @@ def _response_format(view: View, fmt: Mapping[str, Any], origin: Where) -> None:
             if key in inner:
                 output[key] = inner[key]
         view.put("output", output, origin)
+    elif not _REFERENCE.match(fmt if isinstance(fmt, str) else ""):  # those: `_references`
+        view.bad(
+            origin,
+            "PR084",
+            "a `response_format` promptreg cannot read: write it as "
+            "`{type: json_schema, json_schema: {name, schema}}` or `{type: json_object}`",
+        )
+
+
+# Prompty resolves a whole-string `${env:NAME}` or `${file:path}` anywhere in the front-matter
+# when it loads the file (v1's `Prompty.normalize`); promptreg reads what the file says, so in
+# what goes into the request that reference would be sent as text. A connection's (`api_key:
+# ${env:...}`) and a sample's are not the request.
+_REFERENCE = re.compile(r"\$\{(?:env|file):.*\}\Z", re.DOTALL)
+_REQUEST: Final = (("model", "parameters"), ("model", "options"), ("inputs",), ("tools",))
+
+
+def _references(view: View, data: Mapping[str, Any], gen: int) -> None:
+    flagged = {where for where, _, _ in view.findings}
+    for path in (*_REQUEST, ("outputs",)) if gen == 2 else _REQUEST:
+        value: Any = data
+        for key in path:
+            value = value.get(key) if isinstance(value, Mapping) else None
+        stack: list[tuple[Where, Any]] = [(path, value)]
+        while stack:
+            where, value = stack.pop()
+            if isinstance(value, Mapping):
+                stack.extend(((*where, k), v) for k, v in value.items() if k != "description")
+            elif isinstance(value, list):
+                stack.extend(((*where, i), v) for i, v in enumerate(value))
+            elif isinstance(value, str) and _REFERENCE.match(value) and where not in flagged:
+                flagged.add(where)
+                view.bad(
+                    where,
+                    "PR084",
+                    f"{value!r}: Prompty reads it in when it loads the file, promptreg would "
+                    "send the text as written: write the value itself in the prompt",
+                )
 
 
 def _engine(view: View, template: Any) -> str:

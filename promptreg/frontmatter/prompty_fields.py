@@ -236,6 +236,7 @@ def _object(properties: list[Any]) -> dict[str, Any]:
 
 def _property(prop: Mapping[str, Any], *, optional: bool) -> dict[str, Any]:
     kind = prop.get("kind")
+    kind = kind if isinstance(kind, str) else None  # any YAML value: never hashed
     schema: dict[str, Any] = {"type": TYPES[kind]} if kind in TYPES else {}
     if prop.get("description"):
         schema["description"] = prop["description"]

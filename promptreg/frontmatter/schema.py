@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from promptreg._lazyre import lazy_pattern
+from promptreg._lazyre import DIGITS, LETTERS, is_word, lazy_pattern
 from promptreg.findings import Finding
 from promptreg.frontmatter.checks import (
     Collector,
@@ -32,7 +32,7 @@ from promptreg.frontmatter.spec import (
     PromptSpec,
 )
 from promptreg.frontmatter.yamldoc import YamlDoc
-from promptreg.versions import SEMVER
+from promptreg.versions import is_semver
 
 if TYPE_CHECKING:
     from promptreg.frontmatter.structured import OutputSpec, ToolSpec
@@ -51,13 +51,12 @@ TOP_LEVEL_KEYS = (
     "whitespace",
     "metadata",
 )
-_INPUT_NAME = lazy_pattern(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
 # Names Jinja gives a meaning of its own; an input called `loop` or `range` would be shadowed.
 def input_name_problem(name: str) -> str | None:
     """Why `name` cannot name an input (None: it can): the PR023 rule, for other checks."""
-    if not _INPUT_NAME.match(name):
+    if not is_word(name, LETTERS, LETTERS + DIGITS + "_"):
         return "must be a letter then letters, digits or _"
     if name in RESERVED_INPUT_NAMES:
         return "is reserved by Jinja"
@@ -174,7 +173,7 @@ def _version(c: Collector, data: Mapping[str, Any]) -> str | None:
             f"must be a semver string such as 1.4.0, not {describe(version)} {version!r}",
         )
         return None
-    if not SEMVER.match(version):
+    if not is_semver(version):
         c.add(("version",), "PR024", f"{version!r} is not semver (MAJOR.MINOR.PATCH, e.g. 1.4.0)")
         return None
     return version
@@ -212,7 +211,7 @@ def _inputs(c: Collector, inputs: Any) -> dict[str, InputSpec]:
         return out
     for name, decl in inputs.items():
         where: Where = ("inputs", name)
-        if not isinstance(name, str) or not _INPUT_NAME.match(name):
+        if not isinstance(name, str) or not is_word(name, LETTERS, LETTERS + DIGITS + "_"):
             c.add(where, "PR023", f"input name {name!r} must be a letter then letters, digits or _")
             continue
         if name in RESERVED_INPUT_NAMES:

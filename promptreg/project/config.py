@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from promptreg._lazyre import lazy_pattern
+from promptreg._lazyre import DIGITS, LOWER, is_word
 from promptreg._record import record
 from promptreg.codecache import code_cache_for
 from promptreg.errors import ConfigError
@@ -20,7 +20,6 @@ from promptreg.repository import work_tree_root
 CONFIG_FILE = "promptreg.yaml"
 DATA_DIR = Path(__file__).parent.parent / "data"
 DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")
-_ENV_NAME = lazy_pattern(r"[a-z][a-z0-9_-]*\Z")
 
 
 @record(frozen=True)
@@ -182,7 +181,7 @@ def _parse(doc: YamlDoc, root: Path, path: Path, shown: str) -> Config:
     if not envs:
         raise fail(("environments",), "must name at least one environment")
     for i, env in enumerate(envs):
-        if not isinstance(env, str) or not _ENV_NAME.match(env):
+        if not isinstance(env, str) or not is_word(env, LOWER, LOWER + DIGITS + "_-"):
             raise fail(
                 ("environments", i),
                 f"{env!r} is not an environment name (lower-case letter first, then a-z 0-9 _ -)",

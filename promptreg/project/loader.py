@@ -225,12 +225,14 @@ def _relative_under(path: Path, directory: Path) -> str | None:
     """`path` below `directory` as written (symlinks not resolved: they are what is looked
     for), or None when it is not below it."""
     absolute = Path(os.path.abspath(path))
-    for base in (Path(os.path.abspath(directory)), directory.resolve()):
-        try:
-            return absolute.relative_to(base).as_posix()
-        except ValueError:
-            continue
-    return None
+    try:
+        return absolute.relative_to(os.path.abspath(directory)).as_posix()
+    except ValueError:
+        pass
+    try:  # (only then: resolving costs an lstat of every part, for every prompt validated)
+        return absolute.relative_to(directory.resolve()).as_posix()
+    except ValueError:
+        return None
 
 
 def _decode(pf: PromptFile, data: bytes) -> str | None:

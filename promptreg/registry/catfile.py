@@ -9,13 +9,18 @@ the store (one lock), started on first use and restarted if it dies.
 
 from __future__ import annotations
 
-import subprocess
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from promptreg.errors import GitError
+
+if TYPE_CHECKING:
+    import subprocess
+
+    from promptreg.registry.objectmemo import ObjectMemo
 
 # Requests up to this size are written before reading answers: a pipe buffers at least 4 KiB
 # (POSIX) and 64 KiB on Linux, so the write cannot block while git waits for us to read.
@@ -40,10 +45,25 @@ class BatchReader:
         self._env = env
         self._batch: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
+        self._memo: ObjectMemo | None = None
+
+    @contextmanager
+    def remembering(self, memo: ObjectMemo | None) -> Iterator[None]:
+        """Meanwhile, answer names that cannot change from `memo` and keep git's answers
+        there (objectmemo.py). The caller serialises its reads (the registry's lock)."""
+        before, self._memo = self._memo, memo
+        try:
+            yield
+        finally:
+            self._memo = before
 
     def read_typed(self, specs: Sequence[str]) -> list[tuple[str, bytes] | None]:
         """(type, bytes) of each object; None for an object that does not exist. Raises
         GitError for a name that may not be sent (`object_name_problem`)."""
+        memo = self._memo
+        return self._read_git(specs) if memo is None else memo.read_typed(specs, self._read_git)
+
+    def _read_git(self, specs: Sequence[str]) -> list[tuple[str, bytes] | None]:
         for spec in specs:
             problem = object_name_problem(spec)
             if problem:
@@ -97,6 +117,8 @@ class BatchReader:
 
     def _process(self) -> subprocess.Popen[bytes]:
         if self._batch is None or self._batch.poll() is not None:
+            import subprocess  # (here: a warm application start runs no git)
+
             try:
                 self._batch = subprocess.Popen(
                     ["git", "cat-file", "--batch"],

@@ -35,7 +35,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from promptreg.errors import PromptregError
-from promptreg.registry.tagobject import OID, TagObject, parse_tag_object
+from promptreg.registry.tagobject import TagObject, is_object_id, parse_tag_object
 from promptreg.registry.tags import (
     PREFIX,
     Deployment,
@@ -103,14 +103,12 @@ class DeploymentReader:
         return [c for c in self.list_refs(patterns) if c.name == name and c.env in envs]
 
     def list_refs(self, patterns: Sequence[str]) -> list[Candidate]:
-        """Deployment-shaped refs matching `patterns`, for declared environments only."""
-        out = self.store.run(
-            "for-each-ref", "--format=%(refname:strip=2)%00%(objectname)%00%(objecttype)", *patterns
-        )
+        """Deployment-shaped refs matching `patterns` (under refs/tags/), for declared
+        environments only."""
         found = []
-        for line in out.split("\n"):
-            ref, _, rest = line.partition("\0")
-            obj, _, kind = rest.partition("\0")
+        for ref, obj, kind in self.store.ref_objects(
+            *(p.removeprefix("refs/tags/") for p in patterns)
+        ):
             parts = split_deployment_ref(ref)
             if parts is None or parts[1] not in self.environments:
                 continue
@@ -226,12 +224,12 @@ class DeploymentReader:
         if env not in self.environments:
             reason = f"environment {env!r} is not declared in promptreg.yaml"
             return Rejected(ref, obj, name, env, None, reason)
-        kind = self.store.object_type(obj) if OID.match(obj) else "missing"
+        kind = self.store.object_type(obj) if is_object_id(obj) else "missing"
         candidate = Candidate(ref, obj, kind, name, env, canonical_seq(*parts))
         return self.judge([candidate])[0]
 
     def _read(self, objects: Sequence[str]) -> dict[str, bytes | None]:
-        wanted = sorted({o for o in objects if OID.match(o)})
+        wanted = sorted({o for o in objects if is_object_id(o)})
         return dict(zip(wanted, self.store.read_objects(wanted), strict=True))
 
     def _judge(self, candidate: Candidate, tag: TagObject | None) -> Verdict:

@@ -9,7 +9,7 @@ import os
 import threading
 from typing import Self
 
-from promptreg.codecache import code_cache_for
+from promptreg.codecache import CodeCache, code_cache_for
 from promptreg.errors import GitError, PromptNotFoundError, UsageError
 from promptreg.names import PROMPTY_SUFFIX, SUFFIX
 from promptreg.project.config import CONFIG_FILE, config_from_text
@@ -50,8 +50,9 @@ class GitRegistry:
         self._prompts_prefix: str | None = None
         self._suffixes: dict[str, str] = {}
         self._commits_: CommitPrompts | None = None
+        self._code_cache: CodeCache | None = None
         if self._store is not None:
-            code_cache = code_cache_for(self._store.root)
+            self._code_cache = code_cache = code_cache_for(self._store.root)
             config = self.project.config
             self._commits_ = CommitPrompts(self._store, config, self._lock, code_cache)
 

@@ -1,10 +1,10 @@
 """Every git call promptreg makes, in one place.
 
 Git is spoken to directly, as argv lists, never through a shell: reads go through
-`git for-each-ref` (refs of one prompt at a time, by prefix) and one persistent
-`git cat-file --batch` process (~0.1 ms a blob once it runs, against ~2 ms to spawn git), and
-writes are `git mktag` + `git update-ref` with an empty old value, so creating a tag that
-already exists fails instead of moving it. GitPython is not used: its command layer is the same
+`git for-each-ref` (or the ref files: reffiles.py) and one persistent `git cat-file --batch`
+process (~0.1 ms a blob once it runs, against ~2 ms to spawn git), and writes are `git mktag`
++ `git update-ref` with an empty old value, so creating a tag that already exists fails
+instead of moving it. GitPython is not used: its command layer is the same
 subprocess call behind a 67 ms import, and its object model costs 25–60 ms a call at 10,000
 tags. Beside it: catfile.py (the batch reader), treelinks.py (symlink and submodule entries),
 tagpack.py (tag objects as bytes); ../repository.py finds the repository.
@@ -13,10 +13,11 @@ tagpack.py (tag objects as bytes); ../repository.py finds the repository.
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from promptreg._lazyre import lazy_pattern
 from promptreg._record import record
@@ -28,9 +29,13 @@ from promptreg.errors import (
     TagExistsError,
 )
 from promptreg.registry.catfile import BatchReader
+from promptreg.registry.reffiles import refs_from_files
 from promptreg.registry.tagobject import parse_tag_object
 from promptreg.registry.treelinks import TreeLinks
 from promptreg.repository import find_repository, git_env, remote_arg
+
+if TYPE_CHECKING:
+    from promptreg.registry.objectmemo import ObjectMemo
 
 # Seconds to wait for another git's lock on a ref before calling it stale.
 LOCK_WAIT = 2.0
@@ -73,8 +78,10 @@ class GitStore:
         self._env = git_env()
         start = Path(path)
         found = find_repository(start.resolve())
+        self.git_dir: Path | None = None  # unknown: ref files are not read without git
         if found is not None:
             self.root, self.common_dir, self.bare = found.root, found.common_dir, found.bare
+            self.git_dir = found.git_dir
         else:  # a layout repository.py does not read: ask git
             out = self._run_at(start, "rev-parse", "--show-toplevel", "--git-common-dir")
             top, common = out.splitlines()[:2]
@@ -88,19 +95,25 @@ class GitStore:
             if absolute.resolve().is_relative_to(self.common_dir):
                 self._env["GIT_INDEX_FILE"] = str(absolute)
         self._reader = BatchReader(self.root, self._env)  # started on first read
-        self._trees = TreeLinks(self._reader.read_typed)
+        self._trees = TreeLinks(self.read_typed)
 
     # -- running git -------------------------------------------------------------------------
 
     def _run_at(
-        self, cwd: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+        self,
+        cwd: Path,
+        *args: str,
+        stdin: str | bytes | None = None,
+        env: dict[str, str] | None = None,
     ) -> str:
+        import subprocess  # (here: a warm application start runs no git, see objectmemo.py)
+
         try:
             proc = subprocess.run(
                 ["git", *args],
                 cwd=cwd,
                 env={**self._env, **env} if env else self._env,
-                input=stdin.encode("utf-8") if stdin is not None else None,
+                input=stdin.encode("utf-8") if isinstance(stdin, str) else stdin,
                 capture_output=True,
                 check=False,
                 timeout=NETWORK_TIMEOUT if _NETWORK.intersection(args) else None,
@@ -119,7 +132,9 @@ class GitStore:
             raise GitError(f"git {args[0]} failed: {stderr}", stderr=stderr)
         return proc.stdout.decode("utf-8", "replace")
 
-    def run(self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> str:
+    def run(
+        self, *args: str, stdin: str | bytes | None = None, env: dict[str, str] | None = None
+    ) -> str:
         """Run one git command in the repository; raise `GitError` with its stderr on failure.
         `env`: variables to set for this command only (e.g. GNUPGHOME to verify a signature)."""
         return self._run_at(self.root, *args, stdin=stdin, env=env)
@@ -216,7 +231,13 @@ class GitStore:
     def ref_objects(self, *patterns: str) -> list[tuple[str, str, str]]:
         """(name without refs/tags/, object id, object type) of the tags matching `patterns`
         (relative to refs/tags/; as in git, `*` stops at `/` and `**/` spans directories),
-        from one `for-each-ref` that reads no tag object: where bulk operations start."""
+        from one `for-each-ref` that reads no tag object: where bulk operations start. The
+        refs of a few leaf directories (`prompts/<name>@<env>/`, an application's first
+        `get`) are read from the ref files when that is sure to give git's answer (reffiles.py),
+        their types through the object reader."""
+        from_files = refs_from_files(self.git_dir, self.common_dir, patterns, self.object_types)
+        if from_files is not None:
+            return from_files
         out = self.run(
             "for-each-ref",
             "--format=%(refname:strip=2)%00%(objectname)%00%(objecttype)",
@@ -249,22 +270,8 @@ class GitStore:
 
                 body += sign_tag(self, body)
             bodies.append(body.encode("utf-8"))
-        ids = [object_id(b, algorithm) for b in bodies]
-        try:
-            proc = subprocess.run(
-                ["git", "unpack-objects", "-q", "--strict"],
-                cwd=self.root,
-                env=self._env,
-                input=pack_tags(bodies, algorithm),
-                capture_output=True,
-                check=False,
-            )
-        except FileNotFoundError:
-            raise GitError("git is not installed (or not on PATH)") from None
-        if proc.returncode != 0:
-            stderr = proc.stderr.decode("utf-8", "replace").strip()
-            raise GitError(f"git unpack-objects failed: {stderr}", stderr=stderr)
-        return ids
+        self.run("unpack-objects", "-q", "--strict", stdin=pack_tags(bodies, algorithm))
+        return [object_id(b, algorithm) for b in bodies]
 
     def publish_tags(
         self, tags: Sequence[tuple[str, str]], *, lock_wait: float = LOCK_WAIT
@@ -303,22 +310,14 @@ class GitStore:
         try:
             self.run("push", "--atomic", *options, remote_arg(remote), *refspecs)
         except GitError as err:
-            if (
-                "rejected" in err.stderr
-                or "[rejected]" in err.stderr
-                or "already exists" in err.stderr
-            ):
+            if "rejected" in err.stderr or "already exists" in err.stderr:
                 raise PushRejectedError(remote, err.stderr) from None
             raise
 
     def rev_parse_commit(self, rev: str) -> str | None:
+        args = ("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
         try:
-            return (
-                self.run(
-                    "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"
-                ).strip()
-                or None
-            )
+            return self.run(*args).strip() or None
         except GitError:
             return None
 
@@ -360,10 +359,6 @@ class GitStore:
             for found in self.read_typed(specs)
         ]
 
-    def read_object(self, spec: str) -> bytes | None:
-        """One object through the persistent `git cat-file --batch` process."""
-        return self.read_objects([spec])[0]
-
     def read_objects(self, specs: Sequence[str]) -> list[bytes | None]:
         """Many objects in one pipelined exchange with `git cat-file --batch`: the requests are
         written by a second thread while the answers are read, so N objects cost one round
@@ -378,6 +373,10 @@ class GitStore:
     def read_typed(self, specs: Sequence[str]) -> list[tuple[str, bytes] | None]:
         """(type, bytes) of each object, as `read_objects` reads them."""
         return self._reader.read_typed(specs)
+
+    def remembering(self, memo: ObjectMemo | None) -> AbstractContextManager[None]:
+        """Meanwhile, read objects named by id through `memo` (see objectmemo.py)."""
+        return self._reader.remembering(memo)
 
     def special_on_path(self, rev: str, path: str) -> tuple[str, str] | None:
         """(part, `symlink` or `submodule`): the first part of `path` at `rev` that git stores

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from promptreg._lazyre import lazy_pattern
+from promptreg._lazyre import is_digest
 from promptreg.codecache import memoize
 from promptreg.errors import PromptregError
 from promptreg.template.analysis import FORMAT as ANALYSIS_FORMAT
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from promptreg.template.prompt import Prompt
 
 FORMAT = "content-hash-1"
-_HASH = lazy_pattern(r"sha256:[0-9a-f]{64}\Z")
 
 
 def with_known_hash(
@@ -69,6 +68,6 @@ def key_parts(*, commit: str, path: str, name: str, config: Config) -> tuple[str
 
 
 def _as_hash(data: Any) -> str:
-    if not isinstance(data, str) or not _HASH.match(data):
+    if not isinstance(data, str) or not is_digest(data):
         raise ValueError("not a content hash")
     return data

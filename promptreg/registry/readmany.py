@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from promptreg.registry.deployments import DeploymentReader
-from promptreg.registry.tagobject import OID
+from promptreg.registry.tagobject import is_object_id
 from promptreg.registry.tags import PREFIX, canonical_seq, split_deployment_ref
 from promptreg.registry.verdicts import Candidate, DeploymentLog, Rejected, Verdict, make_log
 
@@ -34,7 +34,7 @@ def judge_refs(reader: DeploymentReader, items: Sequence[tuple[str, str]]) -> li
     the candidates judged together."""
     parsed = [split_deployment_ref(ref) for ref, _ in items]
     pairs = zip(items, parsed, strict=True)
-    objects = [obj for (_, obj), parts in pairs if parts is not None and OID.match(obj)]
+    objects = [obj for (_, obj), parts in pairs if parts is not None and is_object_id(obj)]
     kinds = dict(zip(objects, reader.store.object_types(objects), strict=True))
     out: list[Verdict | None] = []
     todo: list[tuple[int, Candidate]] = []

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ from promptreg._record import record
 from promptreg.errors import PromptNotFoundError
 from promptreg.registry.gitregistry import GitRegistry
 from promptreg.registry.gitstore import SETTLE_NS
+from promptreg.registry.objectmemo import ObjectMemo, replaces_objects
 from promptreg.registry.refindex import RefIndex, loose_dirs
 from promptreg.registry.selectors import Selector
 from promptreg.registry.tags import Deployment
@@ -71,6 +73,7 @@ class Registry(GitRegistry):
         self._cache: dict[str, _Entry] = {}
         self._newest: dict[tuple[str, str], tuple[object, Deployment | None]] = {}
         self._index: RefIndex | None = None
+        self._replacing: tuple[object, bool] | None = None  # (stamp, replace refs or grafts)
 
     @classmethod
     def from_bundle(
@@ -138,10 +141,29 @@ class Registry(GitRegistry):
                 if entry.restamp() == entry.stamp:
                     entry.fresh_until = now + self.refresh
                     return entry.prompt
-            entry = self._resolve_entry(self._with_default_env(selector))
-            _ = entry.prompt.template  # compile now: a broken template fails here, not mid-request
+            with self._remembering():
+                entry = self._resolve_entry(self._with_default_env(selector))
+                _ = entry.prompt.template  # compile now: a broken template fails here
             self._cache[selector] = entry
             return entry.prompt
+
+    def _remembering(self) -> AbstractContextManager[None]:
+        """Objects read by a lookup are kept in the code cache, so that the next start of the
+        application reads them without git (objectmemo.py); bulk reads are not kept."""
+        store = self._store
+        if store is None or self._code_cache is None:
+            return nullcontext()
+        common = store.common_dir
+        stamp = (
+            store.refs_stamp(),
+            (common / "refs" / "replace").exists(),
+            (common / "info" / "grafts").exists(),
+        )
+        if self._replacing is None or self._replacing[0] != stamp:  # (packed-refs: ~1 MB)
+            self._replacing = (stamp, replaces_objects(store.common_dir))
+        if self._replacing[1]:
+            return nullcontext()
+        return store.remembering(ObjectMemo(self._code_cache))
 
     def get_all(self, env: str) -> dict[str, Prompt]:
         """Every prompt deployed to `env`, by name: the newest valid deployment of each. Each

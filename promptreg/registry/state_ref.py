@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from promptreg.errors import StateError
 from promptreg.names import name_problem
-from promptreg.registry.tagobject import OID
+from promptreg.registry.tagobject import is_object_id
 from promptreg.registry.tags import SEQ_WIDTH, deployment_tag
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ def parse_state(text: str) -> State:
         name, env, seq_text, obj = parts
         if name_problem(name) or not env or not seq_text.isascii() or not seq_text.isdigit():
             raise StateError(f"line {number}: not a prompt, environment and seq")
-        if len(seq_text) > 12 or not OID.match(obj):
+        if len(seq_text) > 12 or not is_object_id(obj):
             raise StateError(f"line {number}: bad seq or object id")
         state[(name, env)] = Entry(name, env, int(seq_text), obj)
     return state
@@ -95,7 +95,7 @@ def commit_message(raw: bytes) -> str:
 def read_state(store: GitStore, ref: str = STATE_REF) -> tuple[str, State] | None:
     """(commit id, entries) of the state at `ref` here; None when there is none (or it is
     not promptreg's: the tags decide then)."""
-    oid = ref if OID.match(ref) else store.rev_parse_commit(ref)  # (an id: no git process)
+    oid = ref if is_object_id(ref) else store.rev_parse_commit(ref)  # (an id: no git process)
     if oid is None:
         return None
     found = store.read_typed([oid])[0]

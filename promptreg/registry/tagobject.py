@@ -6,13 +6,17 @@ from these fields alone: what the object says, not what a listing of refs claims
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 
-from promptreg._lazyre import lazy_pattern
+from promptreg._lazyre import HEX
 from promptreg._record import record
 
-OID = lazy_pattern(r"(?:[0-9a-f]{40}|[0-9a-f]{64})\Z")
+
+def is_object_id(text: str) -> bool:
+    """A full object id: 40 (sha1) or 64 (sha256) lower-case hex digits."""
+    return len(text) in (40, 64) and not text.strip(HEX)
+
+
 _SIGNATURE_STARTS = (
     "-----BEGIN PGP SIGNATURE-----",
     "-----BEGIN PGP MESSAGE-----",
@@ -48,7 +52,7 @@ def parse_tag_object(obj: str, data: bytes) -> TagObject | None:
             return None
         fields[key] = value
     target = fields.get("object", "")
-    if not OID.match(target) or "type" not in fields or "tag" not in fields:
+    if not is_object_id(target) or "type" not in fields or "tag" not in fields:
         return None
     message, signature = _split_signature(body)
     tagger, date = _ident(fields.get("tagger", ""))
@@ -75,7 +79,7 @@ def _ident(ident: str) -> tuple[str, str]:
         if not (seconds.isascii() and seconds.isdigit()):
             raise ValueError(seconds)
         sign = -1 if zone.startswith("-") else 1
-        if not re.fullmatch(r"[+-][0-9]{4}", zone):
+        if not (len(zone) == 5 and zone[0] in "+-" and zone[1:].isascii() and zone[1:].isdigit()):
             raise ValueError(zone)
         offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5]))
         # Past year 9999 Python has no date (git shows one): no date, never a truncated one.

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from promptreg._lazyre import lazy_pattern
+from promptreg._lazyre import DIGITS, LOWER, is_word, lazy_pattern
 from promptreg._record import record
 from promptreg.names import name_problem
 from promptreg.registry.tagmessage import read_message, write_message
@@ -23,10 +23,8 @@ from promptreg.registry.tagmessage import read_message, write_message
 PREFIX = "prompts/"
 SEQ_WIDTH = 6
 MESSAGE_FORMAT = 1
-_ENV = lazy_pattern(r"[a-z][a-z0-9_-]*\Z")
 MAX_SEQ_DIGITS = 12
 MAX_SEQ = 10**MAX_SEQ_DIGITS - 1  # the largest canonical seq (promote never writes a larger one)
-_SEQ = lazy_pattern(rf"[0-9]{{{SEQ_WIDTH},{MAX_SEQ_DIGITS}}}\Z")
 _RELEASE = lazy_pattern(r"prompts/(?P<name>[^@]+)@v(?P<version>[0-9][^/@]*)\Z")
 
 
@@ -61,7 +59,9 @@ def parse_deployment_name(tag: str) -> tuple[str, str, int] | None:
 
 def canonical_seq(name: str, env: str, seq_text: str) -> int | None:
     """The seq of `prompts/<name>@<env>/<seq_text>` if that name is canonical, else None."""
-    if not _SEQ.match(seq_text) or (len(seq_text) > SEQ_WIDTH and seq_text[0] == "0"):
+    if not (SEQ_WIDTH <= len(seq_text) <= MAX_SEQ_DIGITS and seq_text.isascii()):
+        return None
+    if not seq_text.isdigit() or (len(seq_text) > SEQ_WIDTH and seq_text[0] == "0"):
         return None
     return int(seq_text) if _valid_name_and_env(name, env) else None
 
@@ -69,7 +69,7 @@ def canonical_seq(name: str, env: str, seq_text: str) -> int | None:
 @lru_cache(maxsize=4096)
 def _valid_name_and_env(name: str, env: str) -> bool:
     """Cached: an index of 12,000 tags names a few hundred prompts."""
-    return name_problem(name) is None and _ENV.match(env) is not None
+    return name_problem(name) is None and is_word(env, LOWER, LOWER + DIGITS + "_-")
 
 
 def split_deployment_ref(tag: str) -> tuple[str, str, str] | None:

@@ -13,6 +13,7 @@ from promptreg.site.html import Html, el
 from promptreg.site.layout import Links, action, badge, page, prompt_page, table, when, who
 from promptreg.site.lists import rejected_table
 from promptreg.site.model import PromptEntry, SiteData
+from promptreg.template.media import content_text
 from promptreg.template.prompt import Prompt
 
 
@@ -134,7 +135,8 @@ def _sample(p: Prompt) -> list[Html]:
     if rendered.text is not None:
         return [*out, el("pre", None, rendered.text)]
     for m in rendered.messages:
-        out += [el("div", {"class": "role"}, str(m["role"])), el("pre", None, str(m["content"]))]
+        text = content_text(m["content"])  # a media part as `[image: URL]`, never fetched
+        out += [el("div", {"class": "role"}, str(m["role"])), el("pre", None, text)]
     return out
 
 

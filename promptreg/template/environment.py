@@ -22,6 +22,7 @@ from promptreg.codecache import CodeCache, memoize
 from promptreg.limits import DEFAULT, LimitExceeded, Limits
 from promptreg.template.analysis import Analysis, TemplateProblem, inspect_ast
 from promptreg.template.markers import RoleMarkers, StructureCodeGenerator
+from promptreg.template.media import MediaTag
 from promptreg.template.render import finalize
 from promptreg.template.sandbox import BoundedCodeGenerator, BoundedSandbox
 from promptreg.template.sources import (
@@ -114,7 +115,7 @@ class TemplateEnv:
             auto_reload=False,
             cache_size=-1,
             finalize=finalize,
-            extensions=[RoleMarkers],  # role markers come from template text only
+            extensions=[RoleMarkers, MediaTag],  # structure comes from template text only
         )
         self.env.limits = limits
         self._partials: dict[str, Partial | IncludeError] = {}

@@ -74,7 +74,9 @@ def to_jinja(source: str) -> tuple[str, frozenset[str]]:
             stop = end
         newlines = source.count("\n", start, stop)
         if sigil == "!":
-            out.append("{#" + "\n" * source.count("\n", start, stop) + "#}")
+            out.append("{# -#}" if standalone else "{#" + "\n" * newlines + "#}")
+            if standalone:
+                out.append(_line_end(source, stop, newlines))
             pos = stop
             continue
         if sigil in (">", "="):
@@ -111,13 +113,26 @@ def to_jinja(source: str) -> tuple[str, frozenset[str]]:
             out.append("{{ " + shown + ("" if raw else _ESCAPE) + " }}")
         if nested and sigil != "/" and name != ".":
             inner.add(name.split(".")[0])
-        if newlines:  # the lines the tag (and a standalone tag's line end) took, kept
+        if standalone:
+            out[-1] = out[-1][:-2] + "-%}"  # `{% for ... -%}`: strips the line end after it
+            out.append(_line_end(source, stop, newlines))
+        elif newlines:  # the lines the tag took, kept
             out.append("{#" + "\n" * newlines + "#}")
         pos = stop
     if stack:
         raise MustacheError(f"section `{stack[-1].name}` is never closed", stack[-1].line)
     out.append(_text(source[pos:]))
     return "".join(out), frozenset(inner)
+
+
+def _line_end(source: str, stop: int, newlines: int) -> str:
+    """What follows a standalone tag (the caller makes it strip to the right, `-%}`): its
+    line ends, kept so line numbers do not move, and stripped from the output as Mustache
+    drops the line. The next line then starts a source line of its own, so a role line there
+    is a marker (a `{#\\n#}` would glue it to the comment's end). `{{ "" }}` stops the strip
+    where the next line starts with whitespace, which Mustache keeps."""
+    stopper = '{{ "" }}' if stop < len(source) and source[stop] in " \t\r\n" else ""
+    return "\n" * newlines + stopper
 
 
 def _standalone(source: str, start: int, end: int) -> bool:

@@ -17,14 +17,13 @@ from promptreg.errors import BudgetError, LimitError, RenderError
 from promptreg.frontmatter.inputs import resolve_inputs
 from promptreg.frontmatter.spec import Budget, Evals, InputSpec, ModelSpec, PromptSpec
 from promptreg.template.content_hash import content_hash, legacy_content_hash
+from promptreg.template.media import MediaError
 from promptreg.template.render import (
     ChatMessage,
     LeadingTextError,
     NoneOutputError,
-    finish_text,
     render_raw,
-    restore,
-    split_messages,
+    rendered_messages,
 )
 from promptreg.template.tokens import TokenCount, count_messages, upper_bound
 
@@ -304,7 +303,8 @@ class Prompt:
         template = self.template
         try:
             raw, slots = render_raw(template, values)
-            messages = split_messages(raw, slots, trim)
+            keep = trim is not None and not self.spec.dialect  # `whitespace: keep`
+            rendered = Rendered(*rendered_messages(raw, slots, trim, keep=keep))
         except LeadingTextError as err:
             raise RenderError(
                 "text before the first role marker: put it under `system:` or `user:`",
@@ -313,30 +313,24 @@ class Prompt:
             ) from err
         except Exception as err:  # anything the template's code raised (limits.py: LimitExceeded)
             raise self._render_error(err) from err
-        if messages is None:
-            keep = trim is not None and not self.spec.dialect  # `whitespace: keep`
-            text = restore(raw, slots) if keep else finish_text(raw, slots)
-            rendered = Rendered([{"role": "user", "content": text}], text)
-        else:
-            rendered = Rendered(messages, None)
         if check_budget:
             self.check_budget(rendered)
         return rendered
 
-    def count_tokens(self, rendered: Rendered) -> TokenCount:
+    def count_tokens(self, rendered: Rendered, *, kept: bool = False) -> TokenCount:
+        """`kept`: in the code cache (validate's samples, not an app's renders: each new)."""
         model = self.spec.model
         provider, name = (model.provider, model.name) if model else ("", "")
-        return count_messages(rendered.messages, provider=provider, model=name)
+        cache = self._env.code_cache if kept else None
+        return count_messages(rendered.messages, provider=provider, model=name, cache=cache)
 
-    def check_budget(self, rendered: Rendered) -> None:
+    def check_budget(self, rendered: Rendered, *, kept: bool = False) -> None:
         """Raise BudgetError when `rendered` is over `budget.max_input_tokens`."""
         budget = self.spec.budget
         limit = budget.max_input_tokens if budget else None
-        if limit is None:
+        if limit is None or upper_bound(rendered.messages) <= limit:
             return
-        if upper_bound(rendered.messages) <= limit:
-            return
-        count = self.count_tokens(rendered)
+        count = self.count_tokens(rendered, kept=kept)
         if count.tokens > limit:
             how = "" if count.exact else " (estimated)"
             raise BudgetError(
@@ -371,6 +365,8 @@ class Prompt:
             message = f"{err.message}: declare it under `inputs` or fix the name"
         elif isinstance(err, NoneOutputError):
             message = f"{err}; give it a default or wrap it in {{% if %}}"
+        elif isinstance(err, MediaError):
+            message = str(err)
         else:
             message = f"{type(err).__name__}: {err}"
         return RenderError(message, path=path, line=line)

@@ -30,7 +30,9 @@ _V2_ROLE = re.compile(r"(?i)^\s*#?\s*(system|user|assistant|developer)(\[[^\]\n]
 _SENT = ("system", "user", "assistant")
 _VALUE_ROLE = re.compile(r"^\s*#?\s*\{\{[^{}]*\}\}\s*:\s*$")
 _IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
-_JINJA_TAGS = re.compile(r"\{#.*?#\}|\{%.*?%\}", re.S)
+# What prints nothing: Jinja comments and statements, Mustache comments and section tags
+# (which are not Jinja, so a body of either engine may hold them only in its own).
+_JINJA_TAGS = re.compile(r"\{#.*?#\}|\{%.*?%\}|\{\{[#^/!].*?\}\}", re.S)
 
 
 @dataclass
@@ -107,7 +109,7 @@ _IMAGE_MESSAGE = (
 
 def _needs_system(body: str, first_role: int | None) -> bool:
     """Prompty's default: text before the first role line (or a body without one) is a
-    system message. Blank lines, Jinja comments and statements before it are not text."""
+    system message. Blank lines, comments, statements and sections before it are not text."""
     lines = body.splitlines(keepends=True)
     before = "".join(lines if first_role is None else lines[: first_role - 1])
     return bool(_JINJA_TAGS.sub("", before).strip())

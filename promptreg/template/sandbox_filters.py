@@ -5,7 +5,8 @@ Every builtin filter is wrapped: a step before it; for filters that make text of
 size check before it where a parameter sets the size (`center(width)`, `indent(width)`,
 `batch(n)`, `format`, `wordwrap`, `replace`, `tojson`); and a size check of what it returns,
 which also counts toward the render's total. `join`, `sum` and `slice` are replaced by
-versions that measure first; `range` and `lipsum` by bounded ones.
+versions that measure first; `range` and `lipsum` by bounded ones. One filter is promptreg's:
+`json` (json_text.py), which measures and counts steps as it writes.
 """
 
 from __future__ import annotations
@@ -222,4 +223,12 @@ def bounded_filters() -> dict[str, Callable[..., Any]]:
     for name, func in FILTERS.items():
         func = _REPLACED.get(name, func)
         out[name] = _bounded(func, _PRECHECKS.get(name), name in _PRINTABLE, name not in _PICKS)
+    out["json"] = _bounded(_json, None, builds=True)  # Dotprompt's {{json}} (json_text.py)
     return out
+
+
+def _json(value: Any, indent: Any = None) -> str:
+    """The `json` filter; its module is imported on first use (not on the runtime path)."""
+    from promptreg.template.json_text import json_text
+
+    return json_text(value, indent)

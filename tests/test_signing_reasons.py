@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import promptreg
 from promptreg.errors import GitError
 from promptreg.project.project import Project
 from promptreg.registry import Registry
@@ -178,7 +179,7 @@ def _sign_in_an_ascii_locale(repo: Workspace, signing_key: str, payload: str, ke
     coerced nor in UTF-8 mode, as a library user may run): git signs the tag's UTF-8 bytes, so
     that is what must be signed, whatever the locale."""
     git(repo.root, "config", "user.signingkey", signing_key)
-    package = Path(sign_tag.__code__.co_filename).parents[2]  # the promptreg under test
+    package = Path(promptreg.__file__).parents[1]  # the promptreg under test (or mutant)
     env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0",
            "PYTHONPATH": str(package)}  # fmt: skip
     check = "import locale; print(locale.getpreferredencoding(False))"

@@ -772,4 +772,75 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "stamp: watching `prompts/` instead of a nested name's `prompts/<dir>/` loses nothing",
         ),
     },
+    "promptreg/registry/signing.py": {
+        '"-c", f"gpg.ssh.allowedSignersFile={signers}", "verify-tag", tag.object': (
+            "for an ssh signature git prints the same text with and without `--raw` (its raw "
+            "status is a copy of ssh-keygen's output; with git 2.39 'No principal matched.' and "
+            "'Signature verification failed: incorrect signature' come either way)"
+        ),
+        **dict.fromkeys(
+            ["check=None,", "-check=False,", ")"],
+            "`check` defaults to False, and is only tested for truth: None is False too (`)` is "
+            "how mutmut shows `check=False` removed from the end of a call: the line it "
+            "re-indents)",
+        ),
+        **dict.fromkeys(
+            [
+                '[_config(self.store, "GPG.PROGRAM") or "gpg", "--batch", "--quiet", "--import"],',
+                'fmt = _config(store, "GPG.FORMAT") or "openpgp"',
+                'key = _config(store, "USER.SIGNINGKEY")',
+                'program = _config(store, "GPG.PROGRAM") or "gpg"',
+            ],
+            "git config's section and key names are case-insensitive (only a subsection, the "
+            "middle of a three-part name such as gpg.ssh.program, is not: that one is tested)",
+        ),
+        **dict.fromkeys(
+            [
+                'stderr = proc.stderr.decode("UTF-8", "replace")',
+                'key_file.write_text(key.removeprefix("key::") + "\\n", encoding="UTF-8")',
+                'buffer.write_text(payload, encoding="UTF-8")',
+                'return signature.read_text(encoding="UTF-8")',
+                'input=payload.encode("UTF-8"),',
+                'return proc.stdout.decode("UTF-8")',
+            ],
+            "codec names are case-insensitive",
+        ),
+        **dict.fromkeys(
+            [
+                "with tempfile.TemporaryDirectory(prefix=None) as directory:",
+                'with tempfile.TemporaryDirectory(prefix="XXpromptreg-sign-XX") as directory:',
+                'with tempfile.TemporaryDirectory(prefix="PROMPTREG-SIGN-") as directory:',
+                'buffer = Path(directory) / "XXpayloadXX"',
+                'buffer = Path(directory) / "PAYLOAD"',
+            ],
+            "names inside a private temporary directory that lives only while ssh-keygen signs: "
+            "never shown, and ssh-keygen writes `<file>.sig` beside whatever file it signs, which "
+            "is where the signature is read from",
+        ),
+        **dict.fromkeys(
+            [
+                'key_file = Path(directory) / "XXkey.pubXX"',
+                'key_file = Path(directory) / "KEY.PUB"',
+            ],
+            "ssh-keygen reads the public key from whatever path `-f` names and signs with the "
+            "agent's private half; without the agent it looks for a private key beside the file "
+            "(the name less `.pub`), which a fresh temporary directory never holds, by any name",
+        ),
+        "return signature.read_text(encoding=None)": (
+            "an ssh signature is ASCII armor (base64 between BEGIN/END lines), read alike in every "
+            "locale encoding (all are ASCII-compatible on POSIX)"
+        ),
+        **dict.fromkeys(
+            [
+                'return ident.partition("<")[2].rpartition(">")[0]',
+                'return ident.rpartition("<")[2].partition(">")[0]',
+            ],
+            "git drops '<', '>' and newlines from a name and an email when it makes an ident "
+            "(name `a<b>c`, email `x<y>z@e` give `abc <xyz@e> ...`): an ident has one of each",
+        ),
+        'return store.run("config", key).strip() or None': (
+            "`git config <name>` is git's own short form of `git config --get <name>` (same value, "
+            "same exit 1 when unset); the names are promptreg's constants, never an option"
+        ),
+    },
 }

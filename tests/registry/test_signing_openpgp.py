@@ -7,8 +7,10 @@ Real gpg with keys of the test's own, in a GNUPGHOME of the test's own."""
 from __future__ import annotations
 
 import gc
+import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -105,3 +107,28 @@ def test_the_keyring_is_private_and_goes_with_the_registry(
     assert list(scratch.iterdir()) == []
     scratch.rmdir()
     assert git(repo.root, "tag", "-l").count("@prod/") == 1
+
+
+def test_a_keyring_removed_before_the_registry_goes_is_no_error(
+    repo: Workspace, run, home: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A temp cleaner (or gpg-agent taking its sockets away) may be first: the registry going
+    afterwards must not print an error from its own clean-up."""
+    ada = gpg_key(home, "ada")
+    _gpg_repo(repo, run, ada)
+    _forged(repo, 1, signature(ada))
+    scratch = Path(tempfile.mkdtemp(prefix="pr-"))
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    reg = Registry(repo.root)
+    assert reg.get("triage@prod").deployment.seq == 1
+    (made,) = scratch.glob("promptreg-signers-*")
+    subprocess.run(["gpgconf", "--homedir", str(made / "gnupg"), "--kill", "all"],
+                   check=False, capture_output=True)  # fmt: skip
+    shutil.rmtree(made)
+    unraisable: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    reg.close()
+    del reg
+    gc.collect()
+    assert unraisable == []
+    scratch.rmdir()

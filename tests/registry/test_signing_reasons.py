@@ -10,11 +10,13 @@ import hashlib
 import os
 import signal
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+import promptreg
 from promptreg.errors import GitError
 from promptreg.project.project import Project
 from promptreg.registry import Registry
@@ -164,6 +166,47 @@ def _sign(repo: Workspace, **config: str) -> str:
         return sign_tag(store, "object 0\n")
 
 
+_SIGN_SCRIPT = """import sys
+from promptreg.registry.gitstore import GitStore
+from promptreg.registry.signing import sign_tag
+with GitStore(sys.argv[1]) as store:
+    sys.stdout.buffer.write(sign_tag(store, sys.stdin.buffer.read().decode()).encode())
+"""
+
+
+def _sign_in_an_ascii_locale(repo: Workspace, signing_key: str, payload: str, key: Path) -> None:
+    """Sign `payload` in a process whose locale encoding is ASCII (the C locale, neither
+    coerced nor in UTF-8 mode, as a library user may run): git signs the tag's UTF-8 bytes, so
+    that is what must be signed, whatever the locale."""
+    git(repo.root, "config", "user.signingkey", signing_key)
+    package = Path(promptreg.__file__).parents[1]  # the promptreg under test (or mutant)
+    env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0",
+           "PYTHONPATH": str(package)}  # fmt: skip
+    check = "import locale; print(locale.getpreferredencoding(False))"
+    probe = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True)
+    assert probe.stdout.strip() in {"ANSI_X3.4-1968", "ascii", "US-ASCII"}
+    proc = subprocess.run([sys.executable, "-c", _SIGN_SCRIPT, str(repo.root)], env=env,
+                          input=payload.encode(), capture_output=True, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    signature = key.with_name("ascii.sig")
+    signature.write_bytes(proc.stdout)
+    verified = subprocess.run(["ssh-keygen", "-Y", "check-novalidate", "-n", "git", "-s",
+                               str(signature)], input=payload.encode(), capture_output=True)  # fmt: skip
+    assert verified.returncode == 0, verified.stderr
+
+
+def _program(tmp_path: Path, name: str, script: str) -> str:
+    """A signer or key importer of the test's own: an executable shell script."""
+    path = tmp_path / name
+    path.write_text("#!/bin/sh\n" + script + "\n", encoding="utf-8")
+    path.chmod(0o755)
+    return str(path)
+
+
+# fails, and its last word is not UTF-8 (a Latin-1 locale's gpg, say)
+NOT_UTF8 = r"printf 'first line\nno key \377 here\n' >&2; exit 2"
+
+
 def _refusal(repo: Workspace, **config: str) -> str:
     with pytest.raises(GitError) as err:
         _sign(repo, **config)
@@ -202,6 +245,10 @@ def test_ssh_signing_with_a_public_key_held_by_an_agent(
         monkeypatch.setenv("SSH_AUTH_SOCK", str(socket))
         signature = _sign(repo)
         assert signature.startswith("-----BEGIN SSH SIGNATURE-----\n")
+        bare = " ".join(literal.split()[:2])  # git's documented form: no comment after the key
+        assert _sign(repo, user_signingkey=bare).startswith("-----BEGIN SSH SIGNATURE-----\n")
+        # a non-ASCII key comment and tagger, signed where the locale cannot write them
+        _sign_in_an_ascii_locale(repo, literal + " Zoë", "tagger Zoë <z@example.com>\n", key)
     finally:
         os.kill(agent.pid, signal.SIGTERM)
         agent.wait()
@@ -231,3 +278,41 @@ def test_openpgp_signing_failures_name_the_key_and_the_ssh_way(
         f"signing the tag failed: {missing} is not installed"
     )
     subprocess.run(["gpgconf", "--kill", "all"], check=False, capture_output=True)
+
+
+def test_signing_runs_the_configured_program_and_says_its_last_word(
+    repo: Workspace, tmp_path: Path
+):
+    gpg = _program(tmp_path, "gpg-signer", NOT_UTF8)
+    assert _refusal(repo, gpg_program=gpg) == (
+        "signing the tag with OpenPGP key 'ada@example.com' failed (no key \ufffd here); for ssh "
+        "keys set `git config gpg.format ssh` and `git config user.signingkey <key file>`"
+    )
+    ssh = _program(tmp_path, "ssh-signer", NOT_UTF8)
+    assert _refusal(repo, gpg_format="ssh", user_signingkey="~/id", gpg_ssh_program=ssh) == (
+        "signing the tag failed: no key \ufffd here"
+    )
+
+
+def test_a_signer_that_succeeds_without_a_signature_has_failed(repo: Workspace):
+    assert _refusal(repo, gpg_program="true") == (
+        "signing the tag with OpenPGP key 'ada@example.com' failed (no reason given); for ssh "
+        "keys set `git config gpg.format ssh` and `git config user.signingkey <key file>`"
+    )
+    refused = _refusal(repo, gpg_format="ssh", user_signingkey="~/id", gpg_ssh_program="true")
+    assert refused == "signing the tag failed: no reason given"
+
+
+def test_allowed_gpg_keys_are_imported_with_the_configured_gpg(
+    repo: Workspace, run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("GNUPGHOME", str(tmp_path))  # nothing of the user's is read
+    _signed_repo(
+        repo,
+        run,
+        "{environments: [prod], allowed_gpg_keys: .promptreg/keys.asc}",
+        {".promptreg/keys.asc": "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nxx\n"},
+    )
+    git(repo.root, "config", "gpg.program", _program(tmp_path, "gpg-importer", NOT_UTF8))
+    pgp = _forged(repo, 1, PGP_BLOCK)
+    assert _reasons(repo) == {pgp: "the allowed OpenPGP keys do not import (no key \ufffd here)"}

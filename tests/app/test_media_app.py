@@ -52,7 +52,7 @@ Run = Callable[..., Result]
 
 
 @pytest.fixture
-def vision(ws: Workspace) -> Workspace:
+def vision(ws: Workspace, isolated_git: None) -> Workspace:
     ws.prompt("vision", VISION)
     ws.write("evals/vision.jsonl", jsonl(CASES))
     return ws

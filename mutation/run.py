@@ -185,13 +185,6 @@ NOTES: dict[str, str] = {
     "promptreg/registry/deployments.py": (
         f"{_BEFORE_SPLIT}: the read model and its records, now deployments.py and verdicts.py"
     ),
-    "promptreg/registry/tagging.py": (
-        "run on the current code before tests/registry/test_push_refusals.py and "
-        "tests/registry/test_tag_creation.py were written for its survivors; each of them "
-        "applied by hand is killed by those two files but the two explained in equivalent.py: "
-        "rerun with `make mutation MODULES=promptreg/registry/tagging.py` (a full run: the test "
-        "selection changed)"
-    ),
     "promptreg/app/secrets.py": (
         "run on promptreg/hooks/secrets.py, now the scanner (app/secrets.py) and the hook "
         "(hooks/no_secrets.py)"

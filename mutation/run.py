@@ -180,11 +180,7 @@ MODULES: dict[str, list[str]] = {
 
 # module -> which code its kept result is for, when the code moved or was split after that run
 # (a result stays valid for code moved unchanged; a split module is measured again by a run).
-_BEFORE_SPLIT = "run before `Layout: split modules over 400 lines` (44401ef), on the whole module"
 NOTES: dict[str, str] = {
-    "promptreg/registry/deployments.py": (
-        f"{_BEFORE_SPLIT}: the read model and its records, now deployments.py and verdicts.py"
-    ),
     "promptreg/app/secrets.py": (
         "run on promptreg/hooks/secrets.py, now the scanner (app/secrets.py) and the hook "
         "(hooks/no_secrets.py)"

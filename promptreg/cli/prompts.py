@@ -254,12 +254,7 @@ def _print_report(result: PromptReport) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1)
 @json_option
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    help="Processes checking prompts, this one included (default: CPUs).",
-)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes, this one too (all CPUs)")
 @click.pass_obj
 def validate(state: State, paths: tuple[str, ...], as_json: bool, jobs: int | None) -> None:
     """Check prompts (default: all). PATHS may be prompt files, directories, prompt names or

@@ -34,6 +34,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from equivalent import EQUIVALENT  # run as a script: mutation/ is on the path
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "mutation" / ".work"
 RESULTS = ROOT / "mutation" / "RESULTS.md"
+PLUGIN = ROOT / "mutation" / "mutation_plugin.py"  # cheapest tests first, no shrinking
 GOAL = 0.90
 _ADDED = re.compile(r"\+(?!\+\+ )")  # a line of the diff that the mutant adds
 _REMOVED = re.compile(r"-(?!-- )")  # a line it removes
@@ -251,14 +253,15 @@ def _prepare(module: str, tests: list[str], *, resume: bool = False) -> Path:
         tops.add(top)
         (work / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, work / name)
-    also = sorted(tops - {"promptreg", "tests", "pyproject.toml"})
+    shutil.copy2(PLUGIN, work / PLUGIN.name)  # importable in `mutants/`, which is on sys.path
+    also = sorted(tops - {"promptreg", "tests", "pyproject.toml"} | {PLUGIN.name})
     config = (
         "\n\n[tool.mutmut]\n"
         'source_paths = ["promptreg"]\n'
         f"only_mutate = [{_quoted([module])}]\n"
         f"also_copy = [{_quoted(also)}]\n"
         f"pytest_add_cli_args_test_selection = [{_quoted(tests)}]\n"
-        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-q"]\n'
+        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "mutation_plugin", "-x", "-q"]\n'
     )
     with (work / "pyproject.toml").open("a", encoding="utf-8") as handle:
         handle.write(config)
@@ -400,10 +403,16 @@ def _previous(text: str) -> dict[str, tuple[str, list[str]]]:
 
 
 def report(
-    outcomes: list[Outcome], remaining: list[str], previous: str = "", *, fresh: bool = True
+    outcomes: list[Outcome],
+    remaining: list[str],
+    previous: str = "",
+    *,
+    fresh: bool = True,
+    whole: tuple[float, int] | None = None,
 ) -> str:
     """The results file. Modules not run this time keep their row and survivors from
-    `previous` (the last RESULTS.md), so modules can be run one at a time."""
+    `previous` (the last RESULTS.md), so modules can be run one at a time. `whole`: the wall
+    time and `--jobs` of a run of every module."""
     kept = {m: found for m, found in _previous(previous).items() if m in remaining}
     remaining = [m for m in remaining if m not in kept]
     ran = {o.module: o for o in outcomes}
@@ -430,6 +439,13 @@ def report(
             f"| {_percent(o.score)} | {o.seconds:.0f} s"
             + (f", interrupted: {o.unchecked} not checked |" if o.unchecked else " |")
         )
+    if whole is not None:
+        seconds, jobs = whole
+        lines += [
+            "",
+            f"Whole run: {seconds / 60:.1f} min of wall time with `--jobs {jobs}` ({jobs} "
+            f"module(s) side by side, one mutmut worker each), {time.strftime('%Y-%m-%d')}.",
+        ]
     if kept:
         lines += ["", "Kept from earlier runs: " + ", ".join(f"`{m}`" for m in kept) + "."]
     if remaining:
@@ -463,6 +479,46 @@ def report(
     return "\n".join(lines) + "\n"
 
 
+def run_modules(
+    modules: list[str], jobs: int, seconds: dict[str, float], *, rerun: bool, resume: bool
+) -> list[Outcome]:
+    """Run `modules`, `jobs` at a time, each with one mutmut worker: a module's own set-up
+    (copy, mutant generation, the stats run of the clean code) is serial, so two modules side
+    by side keep both cores busy where one module with two workers leaves one idle. The
+    longest modules (by their last run's time) start first, so the run does not end with one
+    long module alone. Outcomes come back in `modules` order."""
+
+    def one(module: str, children: int) -> Outcome:
+        print(f"mutation: {module} ...", file=sys.stderr, flush=True)
+        outcome = run_module(module, children, rerun=rerun, resume=resume)
+        print(
+            f"mutation: {module}: {outcome.killed}/{outcome.total} killed, "
+            f"{len(outcome.explained)} equivalent, score {_percent(outcome.score)} "
+            f"({outcome.seconds:.0f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
+        return outcome
+
+    if jobs <= 1 or len(modules) == 1 or not rerun:
+        return [one(module, jobs) for module in modules]
+    longest_first = sorted(modules, key=lambda m: -seconds.get(m, math.inf))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        done = dict(zip(longest_first, pool.map(lambda m: one(m, 1), longest_first), strict=True))
+    return [done[module] for module in modules]
+
+
+def _previous_seconds(text: str) -> dict[str, float]:
+    """module -> the time of its run in an earlier RESULTS.md (its row's last cell)."""
+    found = {}
+    for module, (row, _) in _previous(text).items():
+        cell = row.rstrip(" |").rsplit(" | ", 1)[-1]
+        number = cell.split(" s", 1)[0]
+        if number.isdigit():
+            found[module] = float(number)
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("modules", nargs="*", help="modules to run (default: all)")
@@ -484,21 +540,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mutation: unknown module(s) {unknown}; known: {list(MODULES)}", file=sys.stderr)
         return 2
     modules = args.modules or list(MODULES)
-    outcomes = []
-    for module in modules:
-        print(f"mutation: {module} ...", file=sys.stderr, flush=True)
-        outcome = run_module(module, args.jobs, rerun=not args.no_run, resume=args.resume)
-        print(
-            f"mutation: {module}: {outcome.killed}/{outcome.total} killed, "
-            f"{len(outcome.explained)} equivalent, score {_percent(outcome.score)} "
-            f"({outcome.seconds:.0f} s)",
-            file=sys.stderr,
-            flush=True,
-        )
-        outcomes.append(outcome)
     previous = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    start = time.perf_counter()
+    outcomes = run_modules(
+        modules, args.jobs, _previous_seconds(previous), rerun=not args.no_run, resume=args.resume
+    )
+    wall = time.perf_counter() - start
+    print(f"mutation: {len(modules)} module(s) in {wall / 60:.1f} min", file=sys.stderr)
     remaining = [m for m in MODULES if m not in modules]
-    text = report(outcomes, remaining, previous, fresh=not args.no_run)
+    whole = None if args.no_run or remaining else (wall, args.jobs)
+    text = report(outcomes, remaining, previous, fresh=not args.no_run, whole=whole)
     print(text)
     if args.write:
         RESULTS.write_text(text, encoding="utf-8")

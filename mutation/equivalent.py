@@ -150,8 +150,9 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "a rejected deployment tag always has an environment (only a release has none, "
             "and releases are not in a deployment log)"
         ),
-        'found.commit, found.name, own_path, found.version, found.content_hash or "XXXX"': (
-            "a Deployment read from a message always records a content hash (a string)"
+        'found.commit, found.name, own_path, found.version, found.content_hash or "XXXX", found': (
+            "a Deployment read from a message always records a content hash (a string: "
+            "`deployment_from_message` refuses a message without one)"
         ),
         'recorded = recorded_hash(tag.message) or "XXXX"': (
             "`release_problem` has just refused a message that records no content hash"
@@ -177,6 +178,95 @@ EQUIVALENT: dict[str, dict[str, str]] = {
                 "for (candidate, found, tag), problem in zip(unsigned, problems, strict=False):",
             ],
             "`_signature_problems` returns one answer per tag: `strict` only guards that invariant",
+        ),
+        "self._refuses_legacy = refuses_legacy or (lambda env: None)": (
+            "the policy's answer is only tested for truth (`if self._refuses_legacy(...)`): None "
+            "is as false as False"
+        ),
+        # `_commits_only`: only a Deployment is rejected for what its target really is.
+        "dict.fromkeys(tag.target for _, tag, v in judged if isinstance(v, Deployment) or tag)": (
+            "it also asks git what the targets of tags already rejected are: only a Deployment "
+            "is rejected for its target's kind, so no verdict changes; only the work (each "
+            "object read at most catfile's MAX_OBJECT_BYTES)"
+        ),
+        **dict.fromkeys(
+            [
+                "kinds = dict(zip(passed, self.store.object_types(passed), strict=None))",
+                "kinds = dict(zip(passed, self.store.object_types(passed), ))",
+                "kinds = dict(zip(passed, self.store.object_types(passed), strict=False))",
+                "kinds = dict(zip(targets, self.store.object_types(targets), strict=None))",
+                "kinds = dict(zip(targets, self.store.object_types(targets), ))",
+                "kinds = dict(zip(targets, self.store.object_types(targets), strict=False))",
+            ],
+            "`object_types` returns one answer per object asked for: `strict` only guards that",
+        ),
+        **dict.fromkeys(
+            [
+                'kind = kinds.get(tag.target, None) if tag is not None else "commit"',
+                'kind = kinds.get(tag.target, ) if tag is not None else "commit"',
+                'kind = kinds.get(tag.target, "XXcommitXX") if tag is not None else "commit"',
+                'kind = kinds.get(tag.target, "COMMIT") if tag is not None else "commit"',
+            ],
+            "the default is taken only for a tag whose target was not asked about: one already "
+            "rejected (every Deployment's target is in `kinds`), and a rejection stays one "
+            "whatever the kind",
+        ),
+        **dict.fromkeys(
+            [
+                'kind = kinds.get(tag.target, "commit") if tag is not None else "XXcommitXX"',
+                'kind = kinds.get(tag.target, "commit") if tag is not None else "COMMIT"',
+            ],
+            "a candidate without a tag object is already rejected by `_judge` (a lightweight "
+            "tag, or one that cannot be read), and only a Deployment is rejected for its kind",
+        ),
+        **dict.fromkeys(
+            [
+                'return f"{path} does not load at commit {commit[:12]}: {one_line(err)}", True',
+                "), True",
+            ],
+            "the legacy flag is read only when there is no problem: `_judge` rejects on the "
+            "problem first, and `_release` drops the flag",
+        ),
+        # `releases` reads ahead, in a few exchanges, what `_release` would read tag by tag:
+        # the tag objects (`data`), the files they point at (prefetch) and what each target
+        # is (`kinds`). `_release` reads itself whatever it is not given, so a mutant that
+        # reads ahead less, more or nothing changes the work, never a verdict.
+        **dict.fromkeys(
+            [
+                'todo = [i for i in items if (i[2], i[3]) not in self._releases or i[4] == "tag"]',
+                'todo = [i for i in items if (i[3], i[3]) not in self._releases and i[4] == "tag"]',
+                'todo = [i for i in items if (i[2], i[4]) not in self._releases and i[4] == "tag"]',
+                "raw = None",
+                "raw = data.get(None)",
+                "tag = parse_tag_object(obj, raw) if (raw is not None) and False else None",
+                "tag = parse_tag_object(obj, raw) if raw is None else None",
+                "targets = sorted({commit for commit, _ in wanted}) if (len(todo) > 1) and False "
+                "else []",
+                "targets = sorted({commit for commit, _ in wanted}) if (len(todo) > 1) or True "
+                "else []",
+                "targets = sorted({commit for commit, _ in wanted}) if len(todo) >= 1 else []",
+                "targets = sorted({commit for commit, _ in wanted}) if len(todo) > 2 else []",
+                "kinds = None",
+                "found = self._release(name, version, ref, obj, kind, None, kinds=kinds)",
+                "found = self._release(name, version, ref, obj, kind, kinds=kinds)",
+                "found = self._release(name, version, ref, obj, kind, data, kinds=None)",
+                "found = self._release(name, version, ref, obj, kind, data, )",
+                "data = (data_read if (data_read is not None) and False else "
+                "self._read([obj])).get(obj)",
+                "known = None",
+                "known = kinds.get(tag.target) if (kinds is not None) and False else None",
+                "known = kinds.get(None) if kinds is not None else None",
+            ],
+            "it changes what is read ahead (tags judged before and lightweight tags are answered "
+            "from the cache and from their kind, whatever was read), not any verdict: only the "
+            "work",
+        ),
+        "tag = parse_tag_object(obj, raw) if (raw is not None) or True else None": (
+            "a release judged is a listed ref, whose object git has (it lists no other): the "
+            "object is always read"
+        ),
+        "tag = parse_tag_object(None, raw) if raw is not None else None": (
+            "only the tag object's target is read here, never its own id"
         ),
     },
     "promptreg/registry/verdicts.py": {

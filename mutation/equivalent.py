@@ -25,6 +25,37 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "bpe_openai's extension uses single-phase init: `module_from_spec` already ran it, and "
             "`exec_module` has nothing left to do"
         ),
+        # The first element of a kept count's key names the kind of entry, and a media
+        # message's key text is marked as parts: any name no other kind of entry uses, and any
+        # mark that does not start with a digit (a text's key starts with its length), keeps
+        # every key apart just as well.
+        **dict.fromkeys(
+            [
+                'key = ("XXtokens-1XX", encoding, str(_bindings_stamp()), *texts)',
+                'key = ("TOKENS-1", encoding, str(_bindings_stamp()), *texts)',
+                'return "XXparts:XX" + json.dumps(content, sort_keys=True)',
+                'return "PARTS:" + json.dumps(content, sort_keys=True)',
+            ],
+            "a different but still unique name in the key: the same entries are kept and found",
+        ),
+        **dict.fromkeys(
+            [
+                'return "parts:" + json.dumps(content, sort_keys=None)',
+                'return "parts:" + json.dumps(content, )',
+                'return "parts:" + json.dumps(content, sort_keys=False)',
+            ],
+            "the renderer builds every part's keys in one fixed order (template/media.py), so the "
+            "JSON text of equal parts is equal sorted or not",
+        ),
+        **dict.fromkeys(
+            [
+                "raise ValueError(None)",
+                'raise ValueError("XXnot a token countXX")',
+                'raise ValueError("NOT A TOKEN COUNT")',
+            ],
+            "the message is never shown: `memoize` takes any ValueError from a decode as a miss "
+            "and counts again",
+        ),
     },
     "promptreg/hooks/no_secrets.py": {
         **dict.fromkeys(

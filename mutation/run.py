@@ -77,6 +77,11 @@ MODULES: dict[str, list[str]] = {
     "promptreg/template/tokens.py": [
         "tests/template/test_tokens.py",
         "tests/template/test_budget.py",
+        # media parts' counts, and exact counts kept in the code cache (warm validate)
+        "tests/template/test_token_count_cache.py",
+        "tests/template/test_render_media.py",
+        "tests/app/test_validate_parallel.py::test_a_warm_validate_loads_no_tokenizer_and_a_new_sample_is_counted_again",
+        "tests/app/test_validate_parallel.py::test_a_message_with_media_parts_is_counted_by_its_parts_cold_and_warm",
     ],
     "promptreg/app/secrets.py": [
         "tests/hooks/test_secrets.py",
@@ -98,6 +103,7 @@ MODULES: dict[str, list[str]] = {
         "tests/template/test_render_structure.py",
         "tests/template/test_render_properties.py",
         "tests/template/test_redteam_render.py",
+        "tests/template/test_render_media.py",
         "tests/test_api.py",
         # the other whitespace rules (`whitespace: keep`, a .prompty file's)
         "tests/template/test_text_lint.py",

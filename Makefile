@@ -43,11 +43,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py --write
 
 # Mutation testing (mutmut) of the modules that carry promptreg's promises; not part of `test`.
-# Minutes per module on 2 cores (each one's time is in mutation/RESULTS.md), so run a few at a
-# time: `make mutation MODULES=promptreg/template/tokens.py` runs some. Writes the score and the
+# Every module by default (the whole run's time is in mutation/RESULTS.md);
+# `make mutation MODULES=promptreg/template/tokens.py` runs some. Writes the score and the
 # surviving mutants into mutation/RESULTS.md (other modules keep their previous results).
 MODULES ?=
-# Mutants run side by side (default: one per core); JOBS=1 on a machine shared with others.
+# Modules run side by side (default: one per core); JOBS=1 on a machine shared with others.
 # RESUME=1 goes on from each module's last run (its survivors against today's tests).
 JOBS ?=
 RESUME ?=

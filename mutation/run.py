@@ -4,9 +4,11 @@ A test suite that passes proves little until it fails when the code is wrong. mu
 small bug at a time (a `<` for a `<=`, a string changed, a condition negated) and runs the tests
 that reach it; a mutant the tests do not notice ("survived") is a bug they would let through.
 
-Each module is run on its own, in a scratch copy under `mutation/.work/<module>/`, with only the
-tests that exercise it (mutmut then runs, for each mutant, only those of them that reach the
-mutated function): the whole suite per mutant would take hours on 2 cores. Survivors that are
+Each module is run in a scratch copy under `mutation/.work/<module>/`, with only the tests
+that exercise it (mutmut then runs, for each mutant, only those of them that reach the mutated
+function): the whole suite per mutant would take days on 2 cores. `--jobs N` modules run side
+by side, longest first, and `mutation_plugin.py` orders each mutant's tests likely killers
+first, then cheapest: a killed mutant costs the test that kills it. Survivors that are
 equivalent mutants (no test can tell them apart from the original, because they do not change
 what the code does) are explained in `mutation/equivalent.py`, matched on the mutated line.
 

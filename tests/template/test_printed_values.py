@@ -72,6 +72,18 @@ def test_the_text_of_a_big_list_is_bounded_before_it_is_built(ws: Workspace, bod
     assert "the text of a list" in str(err.value)
 
 
+@pytest.mark.parametrize(
+    "print_", ["{{ ns.x }}", "{% macro m() %}{{ ns.x }}{% endmacro %}{{ m() }}"]
+)
+def test_a_list_too_deep_for_str_is_refused_before_str_is_tried(ws: Workspace, print_: str):
+    """Nested deeper than `repr` can recurse: the bound refuses it (a LimitError naming the
+    limit), where `str()` would have raised RecursionError, captured or not."""
+    deep = "{% set ns = namespace(x=[]) %}{% for i in range(3000) %}{% set ns.x = [ns.x] %}"
+    with pytest.raises(LimitError) as err:
+        _render(ws, "user:\n" + deep + "{% endfor %}" + print_ + "\n")
+    assert err.value.limit == "max_string_chars"
+
+
 def test_numbers_are_printed_whatever_the_string_limit(ws: Workspace):
     """max_string_chars bounds strings, lists and bytes; an integer is bounded by max_int_bits
     and printed as it is, a float too (its text is short)."""

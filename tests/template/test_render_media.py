@@ -296,3 +296,62 @@ def test_the_content_hash_covers_the_tag(make: Make) -> None:
         )
     }
     assert len(hashes) == 4
+
+
+KEEP = HEAD + "whitespace: keep\n"
+
+
+def test_whitespace_keep_around_parts_in_first_middle_and_last_messages(make: Make) -> None:
+    """`whitespace: keep` with parts: each text piece keeps its bytes, values with theirs; a
+    tag's own line breaks are not text; the last message keeps its final line break (as a
+    text-only message does), a middle one loses the one that ends its last line."""
+    body = (
+        "user:\n  a {{ v }}\n{% media u %}\n b \n\n"
+        "assistant:\n{% media u %}\nmid\n\n"
+        "user:\n\n c\n{% media u %}\nend\n\n"
+    )
+    assert make(body, KEEP).render(u=IMG, v=" x ") == [
+        {"role": "user", "content": [text("  a  x "), image(IMG), text(" b \n")]},
+        {"role": "assistant", "content": [image(IMG), text("mid\n")]},
+        {"role": "user", "content": [text("\n c"), image(IMG), text("end\n")]},
+    ]
+
+
+def test_whitespace_keep_with_parts_and_no_marker(make: Make) -> None:
+    assert make("  Look:\n{% media u %}\nafter\n\n", KEEP).render(u=IMG) == [
+        {"role": "user", "content": [text("  Look:"), image(IMG), text("after\n")]}
+    ]
+
+
+def test_a_part_at_the_very_start_of_a_text_without_markers(make: Make) -> None:
+    assert make("{% media u %}\nafter").render(u=IMG) == [
+        {"role": "user", "content": [image(IMG), text("after")]}
+    ]
+
+
+def test_a_message_without_parts_stays_a_str_next_to_one_with_parts(make: Make) -> None:
+    """A placeholder followed by an `m` of template text reads like a part's head: the
+    message before the one with a part is still plain text."""
+    messages = make("system:\n{{ v }}more\nuser:\n{% media u %}\n").render(u=IMG, v=" x")
+    assert messages == [
+        {"role": "system", "content": " xmore"},
+        {"role": "user", "content": [image(IMG)]},
+    ]
+
+
+SENTINEL = "'%c'|format(57344)"
+
+
+@pytest.mark.parametrize(
+    ("line", "after"),
+    [
+        # a part's sentinel naming the slot just past the last one: plain text, no IndexError
+        (f"{{{{ {SENTINEL} ~ 'm2' ~ {SENTINEL} }}}}", "m2"),
+        # a placeholder naming the part's slot: the part is no text, so it restores to nothing
+        (f"{{{{ {SENTINEL} ~ '0' ~ {SENTINEL} }}}}z", "z"),
+    ],
+)
+def test_a_slot_spelled_at_run_time_is_plain_text(make: Make, line: str, after: str) -> None:
+    assert make("user:\n{% media u %}\n" + line + "\n").render(u=IMG) == [
+        {"role": "user", "content": [image(IMG), text(after)]}
+    ]

@@ -125,8 +125,14 @@ def test_whitespace_keep_keeps_messages_byte_for_byte(ws: Workspace) -> None:
 
 
 def test_whitespace_keep_for_a_text_prompt(ws: Workspace) -> None:
+    """Kept: the template's whitespace around the text; trimmed by default. A value keeps its
+    own edge whitespace either way."""
     ws.prompt("k", HEAD + "whitespace: keep\n---\n\n  {{ ticket }}  \n")
-    assert Project.open().load("k").render_text(ticket="x") == "\n  x  "
+    ws.prompt("t", HEAD + "---\n\n  {{ ticket }}  \n")
+    project = Project.open()
+    assert project.load("k").render_text(ticket="x") == "\n  x  "
+    assert project.load("k").render_text(ticket=" x ") == "\n   x   "
+    assert project.load("t").render_text(ticket=" x ") == " x "
 
 
 def test_whitespace_takes_trim_or_keep(ws: Workspace, run) -> None:

@@ -25,6 +25,7 @@ from promptreg.template.render import (
     render_raw,
     rendered_messages,
 )
+from promptreg.template.sandbox_filters import FilterError
 from promptreg.template.tokens import TokenCount, count_messages, upper_bound
 
 if TYPE_CHECKING:
@@ -365,7 +366,7 @@ class Prompt:
             message = f"{err.message}: declare it under `inputs` or fix the name"
         elif isinstance(err, NoneOutputError):
             message = f"{err}; give it a default or wrap it in {{% if %}}"
-        elif isinstance(err, MediaError):
+        elif isinstance(err, (MediaError, FilterError)):
             message = str(err)
         else:
             message = f"{type(err).__name__}: {err}"

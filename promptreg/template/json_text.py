@@ -8,8 +8,9 @@ would send (issue 12). What JavaScript does, and so does this:
   as in every JavaScript object; compact (`,` and `:`) without an indent;
 - `indent`: a number of spaces (at most 10; 0 or below, or NaN, compact; between 0 and 1,
   line breaks and no spaces, as node writes it) or a string (its first 10 characters,
-  where JavaScript takes 10 UTF-16 units and may split a pair; empty, compact), the line break and `": "` that JSON.stringify writes with it; any other
-  value (true, a list) compact;
+  where JavaScript takes 10 UTF-16 units and may split a pair; empty, compact), with the
+  line break and `": "` that JSON.stringify writes with it; any other value (true, a
+  list) compact;
 - numbers as `Number.prototype.toString` writes them (`1` for 1.0, `1e-7`, `1e+21`), `NaN`
   and infinities as `null`; integers in full (JavaScript rounds those past 2**53, which
   Python values can hold exactly);

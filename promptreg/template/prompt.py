@@ -294,7 +294,9 @@ class Prompt:
         return rendered.text
 
     def render_inputs(self, inputs: Mapping[str, Any], *, check_budget: bool = True) -> Rendered:
-        values = resolve_inputs(self.spec.inputs, inputs, prompt=self.shown_path)
+        values = resolve_inputs(
+            self.spec.inputs, inputs, prompt=self.shown_path, limits=self._env.limits
+        )
         trim = None  # issue 12: `whitespace: keep`, and a .prompty file's rules
         if self.spec.dialect is not None or self.spec.whitespace == "keep":
             from promptreg.template.prompty_render import render_rules

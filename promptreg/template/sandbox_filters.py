@@ -222,7 +222,10 @@ def _value_at(func: Callable[..., Any]) -> int:
 
 
 def _said(err: BaseException) -> str:
-    """What Python said, without the internal name it gave our wrapper (`_json() takes`)."""
+    """What Python said, without the internal name it gave our wrapper (`_json() takes`);
+    our own filters' errors (`plain`) as they are."""
+    if getattr(err, "plain", False):
+        return str(err)
     text = str(err).replace("_json()", "json").replace("_lipsum()", "lipsum()")
     return f"{type(err).__name__}: {text}"
 
@@ -270,7 +273,16 @@ def bounded_filters() -> dict[str, Callable[..., Any]]:
         )
     # Dotprompt's {{json}} (json_text.py)
     out["json"] = _bounded(_json, None, builds=True, name="filter `json`")
+    # A conversation input, turn by turn (history_turns.py)
+    out["chat_history"] = _bounded(_chat_history, None, False, False, name="filter `chat_history`")
     return out
+
+
+def _chat_history(turns: Any) -> Any:
+    """The `chat_history` filter; imported on first use, as `json` is."""
+    from promptreg.template.history_turns import chat_history
+
+    return chat_history(turns)
 
 
 def _json(value: Any, indent: Any = None) -> str:

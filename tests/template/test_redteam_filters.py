@@ -50,7 +50,9 @@ def _outcome(ws: Workspace, body: str) -> str:
 @pytest.mark.parametrize(
     "literal", ["1e400", "-1e400", "1e309", "(1e400)", "[1e999]", "{'a': -1e500}"]
 )
-@pytest.mark.parametrize("where", ["{{ x|json(indent=L) }}", "{{ L }}", "{% if false %}{{ L }}{% endif %}"])
+@pytest.mark.parametrize(
+    "where", ["{{ x|json(indent=L) }}", "{{ L }}", "{% if false %}{{ L }}{% endif %}"]
+)
 def test_a_literal_too_big_for_a_float_is_pr055_everywhere(
     ws: Workspace, run, literal: str, where: str
 ):
@@ -135,7 +137,7 @@ def test_keys_that_are_one_property_name_are_a_render_error(ws: Workspace, run, 
     ws.prompt("t", HEAD + "{{ " + keys + "|json }}\n")
     result = run("validate")
     assert result.code == 1 and "PR050" in result.out
-    assert f"filter `json`: ValueError: keys" in result.out
+    assert "filter `json`: ValueError: keys" in result.out
     assert f"are both the property {name}" in result.out
     rendered = run("render", "t", "--sample")
     assert rendered.code == 1 and f"are both the property {name}" in rendered.err
@@ -223,7 +225,7 @@ def test_every_filter_takes_hostile_arguments_cleanly(
         args[0] = "'" + sorted(FILTERS)[len(args[0]) % len(FILTERS)] + "'"
     rendered = ", ".join(args)
     if keyword and args:
-        rendered = ", ".join(args[:-1] + ["indent=" + args[-1]])
+        rendered = ", ".join([*args[:-1], "indent=" + args[-1]])
     _probe(ws, f"{{{{ {subject}|{name}({rendered}) }}}}")
 
 
@@ -232,7 +234,9 @@ def test_every_filter_takes_hostile_arguments_cleanly(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(name=st.sampled_from(sorted(TESTS)), subject=_SUBJECTS, args=st.lists(_ARGUMENTS, max_size=2))
+@given(
+    name=st.sampled_from(sorted(TESTS)), subject=_SUBJECTS, args=st.lists(_ARGUMENTS, max_size=2)
+)
 def test_every_test_takes_hostile_arguments_cleanly(
     ws: Workspace, name: str, subject: str, args: list[str]
 ):

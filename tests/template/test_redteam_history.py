@@ -115,7 +115,10 @@ def test_a_million_turns_are_refused_before_any_work(ws: Workspace):
         ({"history": [{"role": "user", "content": "a"}] * 30}, "max_input_values"),
         ({"history": [[[["x"] * 20] * 20]]}, "max_input_values"),  # shared: counted each time
         ({"note": "y" * 2_001}, "max_input_chars"),
-        ({"history": [{"role": "user", "content": "z" * 1_500}], "note": "y" * 600}, "max_input_chars"),
+        (
+            {"history": [{"role": "user", "content": "z" * 1_500}], "note": "y" * 600},
+            "max_input_chars",
+        ),
         ({"history": [{"k" * 2_001: 1}]}, "max_input_chars"),  # keys are text too
     ],
 )
@@ -129,7 +132,7 @@ def test_inputs_that_contain_themselves_stop_at_the_limit(ws: Workspace):
     _write(ws, "max_input_values: 1000")
     loop: list[Any] = []
     loop.append(loop)
-    with pytest.raises(InputError, match="max_input_values|nested more than"):
+    with pytest.raises(InputError, match=r"max_input_values|nested more than"):
         _render(ws, loop)
 
 

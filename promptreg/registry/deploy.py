@@ -31,6 +31,7 @@ from promptreg.registry.remote import (
     fetch_for_deploy,
     parse_seq,
     push_refs,
+    refusal,
 )
 from promptreg.registry.runtime import Registry
 from promptreg.registry.state_ref import Entry, push_update
@@ -302,6 +303,7 @@ def _deploy_many(
         return []
     store = registry.store
     sign = sign or env in registry.project.config.signing.environments
+    tried: list[str] = []  # the tags the last rejected push would have made
     for attempt in range(1, MAX_ATTEMPTS + 1):
         items, made = [], []
         with registry.lock:  # every prompt's log from one listing (readmany.py)
@@ -362,7 +364,13 @@ def _deploy_many(
             more, options = push_update(registry, push, new)  # and the state ref, atomically
             try:
                 push_refs(store, push, refspecs + more, options)
-            except PushRejectedError:
+            except PushRejectedError as err:
+                if names == tried:  # fetched, re-read, and the same names: nothing moved
+                    raise DeployError(
+                        f"{push} rejected the same tags twice, so it is not a race: "
+                        + refusal(err.stderr)
+                    ) from None
+                tried = names
                 fetch_for_deploy(
                     registry, push, [deployments_prefix(p.prompt.name, env) + "*" for p in plans]
                 )

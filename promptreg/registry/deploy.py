@@ -26,13 +26,7 @@ from promptreg.registry import readmany
 from promptreg.registry.deployed import Deployed, Gate, Released
 from promptreg.registry.refindex import RefIndex
 from promptreg.registry.release import check_releases, message_for_release, release_one
-from promptreg.registry.remote import (
-    env_patterns,
-    fetch_for_deploy,
-    parse_seq,
-    push_refs,
-    refusal,
-)
+from promptreg.registry.remote import env_patterns, fetch_for_deploy, parse_seq, push_refs, refusal
 from promptreg.registry.runtime import Registry
 from promptreg.registry.state_ref import Entry, push_update
 from promptreg.registry.sync import push_existing
@@ -366,10 +360,7 @@ def _deploy_many(
                 push_refs(store, push, refspecs + more, options)
             except PushRejectedError as err:
                 if names == tried:  # fetched, re-read, and the same names: nothing moved
-                    raise DeployError(
-                        f"{push} rejected the same tags twice, so it is not a race: "
-                        + refusal(err.stderr)
-                    ) from None
+                    raise DeployError(f"{push} rejected it twice: {refusal(err.stderr)}") from err
                 tried = names
                 fetch_for_deploy(
                     registry, push, [deployments_prefix(p.prompt.name, env) + "*" for p in plans]

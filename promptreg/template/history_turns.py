@@ -78,6 +78,5 @@ def _kind(value: Any) -> str:
     """A value's kind, never its text: it may be anything, of any size."""
     if value is None:
         return "null"
-    return {dict: "a mapping", list: "a list", str: "a string"}.get(
-        type(value), type(value).__name__
-    )
+    kinds: dict[type, str] = {dict: "a mapping", list: "a list", str: "a string"}
+    return kinds.get(type(value), type(value).__name__)

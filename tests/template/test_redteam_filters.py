@@ -263,3 +263,26 @@ def test_a_filter_given_what_it_cannot_take_is_named(ws: Workspace, run, expr: s
     assert checked.code == 1 and named in checked.out
     rendered = run("render", "t", "--sample")
     assert rendered.code == 1 and named in rendered.err and "internal error" not in rendered.err
+
+
+@pytest.mark.parametrize(
+    ("tag", "said"),
+    [
+        # An undefined url or content type is an undefined name, as everywhere else (it was
+        # "the url must be a non-empty string, not Undefined").
+        ("{% media x.nope %}", "has no attribute 'nope'"),
+        ("{% media 'http://a/b.png', x.nope %}", "has no attribute 'nope'"),
+        # A value of any size is named by its kind, never printed whole.
+        ("{% media x %}", "the url must be a non-empty string, not a value of type dict"),
+        ("{% media range(90000)|list %}", "not a value of type list"),
+        ("{% media 'http://a/b.png', 'image/png'|center(90000) %}", "'... is not a MIME type"),
+        ("{% media 1e400 %}", "PR055 the number literal is too big"),
+    ],
+)
+def test_media_arguments_of_any_kind_fail_cleanly(ws: Workspace, run, tag: str, said: str):
+    ws.prompt("t", HEAD + tag + "\n")
+    checked = run("validate")
+    assert checked.code == 1 and said in checked.out
+    rendered = run("render", "t", "--sample")
+    assert rendered.code == 1 and said in rendered.err
+    assert len(rendered.err) < 1000  # no value printed whole

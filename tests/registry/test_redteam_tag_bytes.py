@@ -58,9 +58,7 @@ def test_within_the_bound_the_same_reads_work(
     assert run("history", "triage", "--offline").code == 0
 
 
-def test_the_reader_still_works_after_refusing(
-    tagged: Workspace, monkeypatch: pytest.MonkeyPatch
-):
+def test_the_reader_still_works_after_refusing(tagged: Workspace, monkeypatch: pytest.MonkeyPatch):
     # Refusing stops the shared `git cat-file` process mid-answer; the next read starts one.
     registry = Registry(tagged.root)
     monkeypatch.setattr(catfile, "MAX_TAGS_TOTAL_BYTES", 32 * 1024)

@@ -66,28 +66,45 @@ def size_problem(given: Mapping[str, Any], limits: Limits) -> tuple[str, str] | 
     values, chars = 0, 0
     max_values, max_chars = limits.max_input_values, limits.max_input_chars
     for name, value in given.items():
-        stack = [value]
-        while stack:
-            item = stack.pop()
+        if type(value) is str:  # the usual input, without a walk (render is on the hot path)
             values += 1
-            if isinstance(item, str):
-                chars += len(item)
-            elif isinstance(item, dict):
+            chars += len(value)
+        elif isinstance(value, _CONTAINERS):
+            values, chars = _walk(value, values, chars, limits)
+        else:
+            values += 1
+        if values > max_values:
+            return name, (
+                f"the inputs hold more than {max_values:,} values (list items, keys and "
+                "values) (limits.max_input_values)"
+            )
+        if chars > max_chars:
+            return name, (
+                f"the inputs hold more than {max_chars:,} characters of text "
+                "(limits.max_input_chars)"
+            )
+    return None
+
+
+def _walk(value: Any, values: int, chars: int, limits: Limits) -> tuple[int, int]:
+    """`values` and `chars` with those of `value` added, stopping once over a limit (a list
+    that holds itself is counted until then)."""
+    stack = [value]
+    while stack and values <= limits.max_input_values and chars <= limits.max_input_chars:
+        item = stack.pop()
+        values += 1
+        if isinstance(item, str):
+            chars += len(item)
+        elif isinstance(item, dict | list | tuple):
+            size = len(item) * (2 if isinstance(item, dict) else 1)  # keys and values
+            if values + size > limits.max_input_values:  # over: no need to copy it
+                return values + size, chars
+            if isinstance(item, dict):
                 stack.extend(item.keys())
                 stack.extend(item.values())
-            elif isinstance(item, list | tuple):
+            else:
                 stack.extend(item)
-            if values > max_values:
-                return name, (
-                    f"the inputs hold more than {max_values:,} values (list items, keys "
-                    "and values) (limits.max_input_values)"
-                )
-            if chars > max_chars:
-                return name, (
-                    f"the inputs hold more than {max_chars:,} characters of text "
-                    "(limits.max_input_chars)"
-                )
-    return None
+    return values, chars
 
 
 def input_problem(spec: InputSpec, value: Any) -> str | None:

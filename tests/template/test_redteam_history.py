@@ -158,3 +158,15 @@ def test_the_limits_default_and_are_checked_in_the_config(ws: Workspace, run):
     _write(ws)
     result = run("validate")
     assert result.code in (1, 2) and "limits.max_input_values" in result.out + result.err
+
+
+@pytest.mark.parametrize(("size", "refused"), [(99, False), (100, True)])
+def test_a_list_counts_one_value_an_item_and_a_mapping_two(ws: Workspace, size: int, refused):
+    # 1 (the list) + `size` items: refused only past max_input_values.
+    from promptreg.frontmatter.inputs import size_problem
+    from promptreg.limits import Limits
+
+    limits = Limits(max_input_values=100)
+    assert (size_problem({"history": ["a"] * size}, limits) is not None) is refused
+    mappings = 33 if not refused else 34  # 1 + 33 * (1 + 2) = 100 values
+    assert (size_problem({"h": [{"k": 1}] * mappings}, limits) is not None) is refused

@@ -213,7 +213,7 @@ def _probe(ws: Workspace, expr: str) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    name=st.sampled_from(sorted({*FILTERS, "json"})),
+    name=st.sampled_from(sorted({*FILTERS, "json", "chat_history"})),
     subject=_SUBJECTS,
     args=st.lists(_ARGUMENTS, max_size=3),
     keyword=st.booleans(),

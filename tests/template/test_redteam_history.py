@@ -170,3 +170,23 @@ def test_a_list_counts_one_value_an_item_and_a_mapping_two(ws: Workspace, size: 
     assert (size_problem({"history": ["a"] * size}, limits) is not None) is refused
     mappings = 33 if not refused else 34  # 1 + 33 * (1 + 2) = 100 values
     assert (size_problem({"h": [{"k": 1}] * mappings}, limits) is not None) is refused
+
+
+OLD_BLOCK = (
+    '{% for turn in history %}{% if turn.role == "system" %}\nsystem:\n'
+    '{% elif turn.role == "user" %}\nuser:\n{% else %}\nassistant:\n{% endif %}'
+    "{{ turn.content }}{% endfor %}\n"
+)
+
+
+def test_a_history_block_of_an_older_import_is_pr091(ws: Workspace, run):
+    # Imported before `chat_history`: its else-branch sends a `tool` turn as the assistant's.
+    ws.prompt("old", HEAD + OLD_BLOCK + "user:\nq\n")
+    _write(ws)  # the new block, beside it: clean
+    result = run("validate")
+    assert result.code == 1
+    assert "prompts/old.prompt:11:1: PR091 this history block" in result.out
+    assert "h.prompt" not in result.out
+    fixed = OLD_BLOCK.replace("in history %}", "in history|chat_history %}")
+    ws.prompt("old", HEAD + fixed + "user:\nq\n")
+    assert run("validate").code == 0

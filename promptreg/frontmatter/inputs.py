@@ -70,7 +70,10 @@ def size_problem(given: Mapping[str, Any], limits: Limits) -> tuple[str, str] | 
             values += 1
             chars += len(value)
         elif isinstance(value, _CONTAINERS):
-            values, chars = _walk(value, values, chars, limits)
+            try:
+                values, chars = _walk(value, values, chars, limits)
+            except ValueError as too_deep:
+                return name, str(too_deep)
         else:
             values += 1
         if values > max_values:
@@ -87,23 +90,25 @@ def size_problem(given: Mapping[str, Any], limits: Limits) -> tuple[str, str] | 
 
 
 def _walk(value: Any, values: int, chars: int, limits: Limits) -> tuple[int, int]:
-    """`values` and `chars` with those of `value` added, stopping once over a limit (a list
-    that holds itself is counted until then)."""
-    stack = [value]
+    """`values` and `chars` with those of `value` added, stopping once over a limit. A list
+    that holds itself is nested too deeply long before it is too big: ValueError then, with
+    the message `nesting_problem` gives."""
+    stack = [(value, 0)]
     while stack and values <= limits.max_input_values and chars <= limits.max_input_chars:
-        item = stack.pop()
+        item, depth = stack.pop()
         values += 1
         if isinstance(item, str):
             chars += len(item)
         elif isinstance(item, dict | list | tuple):
+            if depth >= MAX_NESTING:
+                raise ValueError(
+                    f"is nested more than {MAX_NESTING} levels deep (or contains itself)"
+                )
             size = len(item) * (2 if isinstance(item, dict) else 1)  # keys and values
             if values + size > limits.max_input_values:  # over: no need to copy it
                 return values + size, chars
-            if isinstance(item, dict):
-                stack.extend(item.keys())
-                stack.extend(item.values())
-            else:
-                stack.extend(item)
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
     return values, chars
 
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from promptreg.errors import PromptFileError as PromptFileError
     from promptreg.errors import PromptNotFoundError as PromptNotFoundError
     from promptreg.errors import PromptregError as PromptregError
+    from promptreg.errors import PushRefusedError as PushRefusedError
     from promptreg.errors import PushRejectedError as PushRejectedError
     from promptreg.errors import ReleaseRefused as ReleaseRefused
     from promptreg.errors import RemoteError as RemoteError
@@ -74,6 +75,7 @@ _PUBLIC: dict[str, str] = {
     "TagExistsError": _ERRORS,
     "StaleLockError": _ERRORS,
     "PushRejectedError": _ERRORS,
+    "PushRefusedError": _ERRORS,
     "RemoteError": _ERRORS,
     "SyncError": _ERRORS,
     "StateError": _ERRORS,

@@ -161,6 +161,18 @@ class PushRejectedError(GitError):
         super().__init__(f"push to {remote} was rejected", stderr=stderr)
 
 
+class PushRefusedError(GitError):
+    """The remote refused a push for a reason of its own (a hook declined, a protected ref,
+    no permission), not because one of its refs moved: trying again cannot help. Not a
+    PushRejectedError, which the deploy and sync loops take for a race and retry."""
+
+    def __init__(self, remote: str, stderr: str, said: str) -> None:
+        self.remote = remote
+        super().__init__(
+            f"{remote} refused the push (not a race: nothing is retried):\n{said}", stderr=stderr
+        )
+
+
 class RemoteError(GitError):
     """The remote could not be reached (or did not answer like a git remote)."""
 

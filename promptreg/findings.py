@@ -83,6 +83,8 @@ RULES: dict[str, str] = {
     "PR078": "deployment tag being pushed lacks a valid signature its environment requires",
     # other formats (`promptreg import`)
     "PR090": "a Dotprompt file (same `.prompt` suffix): convert it with `promptreg import`",
+    "PR091": "a history block from an older import sends any role but system and user as "
+    "the assistant's: read the list through the filter `chat_history`",
 }
 
 

@@ -41,6 +41,11 @@ class Limits:
     max_total_chars: int = 100_000_000  # all strings/lists built in one render, added up
     max_media_parts: int = 64  # `{% media %}` parts in one render (template/media.py)
     max_media_url_chars: int = 1_000_000  # one media part's url (a data: URL holds the bytes)
+    # The inputs of one render, checked before it starts (frontmatter/inputs.py): values in
+    # all of them (each item of a list, key and value of a mapping, counted each time it is
+    # reached), and characters in all their strings.
+    max_input_values: int = 100_000
+    max_input_chars: int = 10_000_000
 
 
 DEFAULT = Limits()

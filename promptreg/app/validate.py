@@ -107,8 +107,9 @@ def _lint_refs(pf: PromptFile, project: Project, version: str | None) -> None:
 
 
 def _lint_text(pf: PromptFile) -> None:
-    """PR087/PR088 (warnings): text another tool would read differently (issue 12 §3)."""
-    from promptreg.template.text_lint import lookalike_markers, repeated_inputs
+    """PR087/PR088 (warnings): text another tool would read differently (issue 12 §3);
+    PR091: a history block of an older import, which lets input choose a role."""
+    from promptreg.template.text_lint import lookalike_markers, old_history_block, repeated_inputs
 
     if pf.parts is None:
         return
@@ -116,6 +117,7 @@ def _lint_text(pf: PromptFile) -> None:
     if not pf.path.name.endswith(PROMPTY_SUFFIX):  # there they are Prompty's role lines
         lookalike_markers(body, offset, pf.add)
     repeated_inputs(body, offset, declared_inputs(pf), pf.add)
+    old_history_block(body, offset, pf.add)
 
 
 def _lint_twin(pf: PromptFile) -> None:

@@ -46,6 +46,9 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
+INTERRUPTED = 130  # 128 + SIGINT: what a shell reports for a process Ctrl-C stopped
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run the CLI, turning every error into a message and an exit code."""
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
@@ -66,7 +69,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(err, click.UsageError) and ctx is not None:
             message += f" (see `{ctx.command_path} --help`)"
         return _fail(message, ExitCode.USAGE)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as abort:
+        # click turns Ctrl-C (KeyboardInterrupt) into Abort: still 130, as shells and CI
+        # expect of a process stopped by SIGINT; an EOF at a prompt is a usage error.
+        if isinstance(abort.__cause__ or abort.__context__, KeyboardInterrupt):
+            return _fail("interrupted", INTERRUPTED)
         return _fail("aborted", ExitCode.USAGE)
     except PromptregError as err:
         if debug:
@@ -75,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:
         return int(exit_.code or 0) if not isinstance(exit_.code, str) else ExitCode.USAGE
     except KeyboardInterrupt:
-        return _fail("interrupted", 130)
+        return _fail("interrupted", INTERRUPTED)
     except Exception as err:  # a bug of ours: say so, briefly, unless asked for the traceback
         if debug:
             traceback.print_exc()

@@ -177,19 +177,21 @@ def _walk(
             return
 
 
-_HISTORY_START = ("stmt", '{% for turn in history %}{% if turn.role == "system" %}')
+_HISTORY_START = ("stmt", '{% for turn in history|chat_history %}{% if turn.role == "system" %}')
 
 
 def history_block(out: JinjaOut) -> None:
     """The conversation so far, from the input `history` (a list of `{role, content}`, content
     a string or Dotprompt's `[{text}]` parts): each turn under a marker line the template
     picks with `{% if %}`, so a value chooses among the template's roles and never writes one
-    (guarantee 1). `jinja_read.py` reads this block back as one piece."""
+    (guarantee 1). `chat_history` refuses a turn of any other role (`tool`): it would fall
+    into the last branch and be sent as the assistant's. `jinja_read.py` reads this block
+    back as one piece."""
     out.stmt(_HISTORY_START[1])
     out.marker("system")
     out.stmt('{% elif turn.role == "user" %}')
     out.marker("user")
-    out.stmt("{% else %}")
+    out.stmt("{% else %}")  # `assistant` or Dotprompt's `model`: chat_history let no other by
     out.marker("assistant")
     out.stmt("{% endif %}")
     out.expr('turn.content if turn.content is string else turn.content|map(attribute="text")|join')

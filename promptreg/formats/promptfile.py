@@ -20,6 +20,7 @@ from promptreg.formats.report import Refused
 from promptreg.frontmatter._yaml import dump_yaml
 from promptreg.frontmatter.pinning import pinned_snapshot, pinning_problem
 from promptreg.names import name_problem
+from promptreg.template.history_turns import chat_history
 from promptreg.template.json_text import json_text
 from promptreg.template.media import MediaTag
 
@@ -170,7 +171,8 @@ def finish(draft: Draft) -> str:
 
 
 _PLAIN = jinja2.Environment(extensions=[MediaTag])
-_PLAIN.filters["json"] = json_text  # the sandbox's own filter (Dotprompt's `{{json}}`)
+_PLAIN.filters["json"] = json_text  # the sandbox's own filters (Dotprompt's `{{json}}`)
+_PLAIN.filters["chat_history"] = chat_history  # and its conversation
 
 
 def template_variables(body: str) -> set[str]:

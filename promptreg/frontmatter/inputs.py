@@ -13,6 +13,7 @@ from promptreg.errors import InputError
 from promptreg.frontmatter.checks import RESERVED_CHAR, describe, value_has_type
 from promptreg.frontmatter.spec import MISSING, InputSpec
 from promptreg.frontmatter.yamldoc import MAX_NESTING
+from promptreg.limits import DEFAULT, Limits
 
 _SURROGATE = lazy_pattern("[\ud800-\udfff]")
 # What `--set` reads as a number: JSON's digits (ASCII), not everything Python's int() takes.
@@ -22,16 +23,25 @@ _CONTAINERS = (list, tuple, dict)  # a tuple: `isinstance` checks it faster than
 
 
 def resolve_inputs(
-    specs: Mapping[str, InputSpec], given: Mapping[str, Any], *, prompt: str | None = None
+    specs: Mapping[str, InputSpec],
+    given: Mapping[str, Any],
+    *,
+    prompt: str | None = None,
+    limits: Limits = DEFAULT,
 ) -> dict[str, Any]:
     """The values the template sees: given ones checked, defaults applied, absent optional
-    inputs as None. Raises `InputError` naming the input for the first problem."""
+    inputs as None. Raises `InputError` naming the input for the first problem, and
+    `InputError` too when all of them hold more than `limits` allow (checking and rendering
+    them costs time in proportion, before the render's own clock starts)."""
     for name in given:
         if name not in specs:
             takes = ", ".join(f"`{n}`" for n in specs) or "no inputs"
             raise InputError(
                 f"unknown input; this prompt takes {takes}", input_name=name, prompt=prompt
             )
+    over = size_problem(given, limits)
+    if over is not None:
+        raise InputError(over[1], input_name=over[0], prompt=prompt)
     values: dict[str, Any] = {}
     for name, spec in specs.items():
         if name in given:
@@ -47,6 +57,59 @@ def resolve_inputs(
             value = None
         values[name] = value
     return values
+
+
+def size_problem(given: Mapping[str, Any], limits: Limits) -> tuple[str, str] | None:
+    """The input that takes the inputs past `max_input_values` or `max_input_chars`, and
+    why; None when they fit. Stops as soon as they do not: its own work is bounded by the
+    limits, and so is every later walk (checks, the render), which reach no more values."""
+    values, chars = 0, 0
+    max_values, max_chars = limits.max_input_values, limits.max_input_chars
+    for name, value in given.items():
+        if type(value) is str:  # the usual input, without a walk (render is on the hot path)
+            values += 1
+            chars += len(value)
+        elif isinstance(value, _CONTAINERS):
+            try:
+                values, chars = _walk(value, values, chars, limits)
+            except ValueError as too_deep:
+                return name, str(too_deep)
+        else:
+            values += 1
+        if values > max_values:
+            return name, (
+                f"the inputs hold more than {max_values:,} values (list items, keys and "
+                "values) (limits.max_input_values)"
+            )
+        if chars > max_chars:
+            return name, (
+                f"the inputs hold more than {max_chars:,} characters of text "
+                "(limits.max_input_chars)"
+            )
+    return None
+
+
+def _walk(value: Any, values: int, chars: int, limits: Limits) -> tuple[int, int]:
+    """`values` and `chars` with those of `value` added, stopping once over a limit. A list
+    that holds itself is nested too deeply long before it is too big: ValueError then, with
+    the message `nesting_problem` gives."""
+    stack = [(value, 0)]
+    while stack and values <= limits.max_input_values and chars <= limits.max_input_chars:
+        item, depth = stack.pop()
+        values += 1
+        if isinstance(item, str):
+            chars += len(item)
+        elif isinstance(item, dict | list | tuple):
+            if depth >= MAX_NESTING:
+                raise ValueError(
+                    f"is nested more than {MAX_NESTING} levels deep (or contains itself)"
+                )
+            size = len(item) * (2 if isinstance(item, dict) else 1)  # keys and values
+            if values + size > limits.max_input_values:  # over: no need to copy it
+                return values + size, chars
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return values, chars
 
 
 def input_problem(spec: InputSpec, value: Any) -> str | None:

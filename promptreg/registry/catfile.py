@@ -34,6 +34,12 @@ MAX_OBJECT_BYTES = 32 * 1024 * 1024
 # deployment message is a few hundred bytes, signed a few KB. Six pushed tags with 30 MB
 # messages cost 180 MB per read of the environment, a hundred 3 GB.
 MAX_TAG_BYTES = 64 * 1024
+# And all the tag objects one read asks for together (`get_all`, `status`, `history` read
+# every tag of an environment or a prompt at once): a thousand pushed tags of 64 KB each
+# would be 64 MB held at once, a million 64 GB. Far above what deployments need (a message
+# is ~500 bytes, signed ~1.5 KB: 100,000 deployments read at once fit). Over it, the read
+# fails (GitError) rather than hold more.
+MAX_TAGS_TOTAL_BYTES = 128 * 1024 * 1024
 OVERSIZE = "oversize"
 
 
@@ -77,13 +83,28 @@ class BatchReader:
             if len(request) <= _PIPE_SAFE:
                 # Fits in the pipe's buffer: write it all, then read (no thread to start).
                 _write_all(proc.stdin, request)
-                return [self._read_answer(proc.stdout) for _ in specs]
+                return self._read_answers(proc.stdout, len(specs))
             writer = threading.Thread(target=_write_all, args=(proc.stdin, request))
             writer.start()
             try:
-                return [self._read_answer(proc.stdout) for _ in specs]
+                return self._read_answers(proc.stdout, len(specs))
             finally:
                 writer.join()
+
+    def _read_answers(self, stdout: IO[bytes], count: int) -> list[tuple[str, bytes] | None]:
+        """`count` answers, the tag objects among them held to MAX_TAGS_TOTAL_BYTES together
+        (then the process is stopped, which also ends a writer blocked on its input)."""
+        out: list[tuple[str, bytes] | None] = []
+        tags, limit = 0, MAX_TAGS_TOTAL_BYTES
+        for _ in range(count):
+            found = self._read_answer(stdout)
+            if found is not None and found[0] == "tag":
+                tags += len(found[1])
+                if tags > limit:
+                    self._stop()
+                    raise GitError(tags_over_limit(tags, len(out) + 1, count))
+            out.append(found)
+        return out
 
     def _read_answer(self, stdout: IO[bytes]) -> tuple[str, bytes] | None:
         header = stdout.readline()
@@ -151,6 +172,17 @@ class BatchReader:
                 batch.wait(timeout=1)
             except Exception:  # interpreter shutdown: nothing sensible left to do
                 pass
+
+
+def tags_over_limit(size: int, read: int | None = None, asked: int | None = None) -> str:
+    """The error for tag objects over MAX_TAGS_TOTAL_BYTES (here, or held by a reader)."""
+    limit = MAX_TAGS_TOTAL_BYTES
+    where = f" ({read:,} of {asked:,} objects read)" if asked is not None else ""
+    return (
+        f"the tags read hold more than {limit:,} bytes of messages{where}, "
+        f"{size:,} so far: far more than deployments need; list them with "
+        "`git for-each-ref refs/tags/` and `promptreg verify`"
+    )
 
 
 def object_name_problem(spec: str) -> str | None:

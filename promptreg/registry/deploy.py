@@ -26,12 +26,7 @@ from promptreg.registry import readmany
 from promptreg.registry.deployed import Deployed, Gate, Released
 from promptreg.registry.refindex import RefIndex
 from promptreg.registry.release import check_releases, message_for_release, release_one
-from promptreg.registry.remote import (
-    env_patterns,
-    fetch_for_deploy,
-    parse_seq,
-    push_refs,
-)
+from promptreg.registry.remote import env_patterns, fetch_for_deploy, parse_seq, push_refs, refusal
 from promptreg.registry.runtime import Registry
 from promptreg.registry.state_ref import Entry, push_update
 from promptreg.registry.sync import push_existing
@@ -302,6 +297,7 @@ def _deploy_many(
         return []
     store = registry.store
     sign = sign or env in registry.project.config.signing.environments
+    tried: list[str] = []  # the tags the last rejected push would have made
     for attempt in range(1, MAX_ATTEMPTS + 1):
         items, made = [], []
         with registry.lock:  # every prompt's log from one listing (readmany.py)
@@ -362,7 +358,10 @@ def _deploy_many(
             more, options = push_update(registry, push, new)  # and the state ref, atomically
             try:
                 push_refs(store, push, refspecs + more, options)
-            except PushRejectedError:
+            except PushRejectedError as err:
+                if names == tried:  # fetched, re-read, and the same names: nothing moved
+                    raise DeployError(f"{push} rejected it twice: {refusal(err.stderr)}") from err
+                tried = names
                 fetch_for_deploy(
                     registry, push, [deployments_prefix(p.prompt.name, env) + "*" for p in plans]
                 )

@@ -34,7 +34,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from promptreg.errors import PromptregError
+from promptreg.errors import GitError, PromptregError
+from promptreg.registry import catfile
+from promptreg.registry.catfile import tags_over_limit
 from promptreg.registry.tagobject import TagObject, is_object_id, parse_tag_object
 from promptreg.registry.tags import (
     PREFIX,
@@ -93,6 +95,7 @@ class DeploymentReader:
         self._refuses_legacy = refuses_legacy or (lambda env: False)
         self._verdicts: dict[tuple[str, str], Verdict] = {}
         self._releases: dict[tuple[str, str], Release] = {}
+        self._tag_bytes = 0  # of the tag objects read (see `_read`)
 
     # -- listing -------------------------------------------------------------------------------
 
@@ -229,8 +232,15 @@ class DeploymentReader:
         return self.judge([candidate])[0]
 
     def _read(self, objects: Sequence[str]) -> dict[str, bytes | None]:
+        """Tag objects by id. Their verdicts are kept (by tag object), so their bytes are
+        counted as long as this reader lives: one tag at a time (`newest` reads junk tags
+        above a valid one round by round) adds up to catfile.MAX_TAGS_TOTAL_BYTES at most."""
         wanted = sorted({o for o in objects if is_object_id(o)})
-        return dict(zip(wanted, self.store.read_objects(wanted), strict=True))
+        found = dict(zip(wanted, self.store.read_objects(wanted), strict=True))
+        self._tag_bytes += sum(len(data) for data in found.values() if data is not None)
+        if self._tag_bytes > catfile.MAX_TAGS_TOTAL_BYTES:
+            raise GitError(tags_over_limit(self._tag_bytes))
+        return found
 
     def _judge(self, candidate: Candidate, tag: TagObject | None) -> Verdict:
         """The verdict on everything but the signature (`judge` checks that, in parallel)."""

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from promptreg.errors import GitError, RemoteError
+from promptreg.errors import GitError, PushRefusedError, RemoteError
 from promptreg.registry.gitstore import GitStore
 from promptreg.repository import remote_arg
 
@@ -150,22 +150,88 @@ def push_refs(
 ) -> None:
     """An atomic push (see GitStore.push) whose network failure is a RemoteError. A host
     that refuses the state ref itself (a hook that allows only branches and tags) gets the
-    push again without it: followers then list tags (mirror.py), and deploying still works."""
+    push again without it: followers then list tags (mirror.py), and deploying still works.
+    A rejection that is a race (a ref of ours exists there now, the state ref moved) is a
+    `PushRejectedError`, for the caller to fetch and retry; any other refusal (a hook that
+    declines, a protected ref) is a `PushRefusedError` with git's own words."""
     from promptreg.errors import PushRejectedError
     from promptreg.registry.state_ref import STATE_REF
 
     try:
-        store.push(remote, refspecs, options=options)
+        try:
+            store.push(remote, refspecs, options=options)
+        except PushRejectedError as err:
+            refused = [
+                ln
+                for ln in err.stderr.splitlines()
+                if "[remote rejected]" in ln and STATE_REF in ln
+            ]
+            if not refused or "atomic" in refused[0]:
+                raise
+            kept = [r for r in refspecs if not r.endswith(f":{STATE_REF}")]
+            store.push(remote, kept, options=[o for o in options if STATE_REF not in o])
     except PushRejectedError as err:
-        refused = [
-            ln for ln in err.stderr.splitlines() if "[remote rejected]" in ln and STATE_REF in ln
-        ]
-        if not refused or "atomic" in refused[0]:
-            raise
-        kept = [r for r in refspecs if not r.endswith(f":{STATE_REF}")]
-        store.push(remote, kept, options=[o for o in options if STATE_REF not in o])
+        if not lost_a_race(err.stderr):
+            raise PushRefusedError(remote, err.stderr, refusal(err.stderr)) from None
+        raise
     except GitError as err:
         raise _remote_error(remote, err) from None
+
+
+# The reasons git gives for a ref it did not update because the remote's ref is not what
+# this clone saw: a race with another pusher. Client side (`[rejected]`): the tag exists
+# there, the state ref's lease is stale, a branch moved; remote side (`[remote rejected]`),
+# a ref that moved between the advertisement and the update.
+_RACE_REASONS = (
+    "already exists",
+    "stale info",
+    "fetch first",
+    "non-fast-forward",
+    "failed to update ref",
+    "incorrect old value",
+)
+_MAX_LINES, _MAX_LINE = 20, 300  # of a refusal shown: a remote's text may be anything
+
+
+def lost_a_race(stderr: str) -> bool:
+    """Whether a rejected push failed because a ref moved on the remote (see _RACE_REASONS),
+    rather than a refusal of the remote's own (`pre-receive hook declined`, `deny updating
+    a hidden ref`, a protected tag, a lock file left on the server). `atomic ... failed`
+    lines are the refs of the same push refused all together: the remote's `cannot lock
+    ref` line before them says why (a ref that exists now, or moved: a race). A hook that
+    prints those words itself gets one retry at most: the callers stop when the same push
+    is rejected twice."""
+    for line in stderr.splitlines():
+        if "cannot lock ref" in line:
+            if any(race in line for race in _REMOTE_RACES):
+                return True
+            continue
+        if line.startswith("remote:"):  # a hook's own text, whatever it says
+            continue
+        if "[rejected]" not in line and "[remote rejected]" not in line:
+            continue
+        reason = line.rsplit("(", 1)[-1]
+        if "atomic" not in reason and any(race in reason for race in _RACE_REASONS):
+            return True
+    return False
+
+
+# What the remote's ref transaction says of a ref that another push created or moved
+# after git advertised it (`cannot lock ref '...': reference already exists`).
+_REMOTE_RACES = ("reference already exists", "but expected")
+
+
+def refusal(stderr: str) -> str:
+    """What git and the remote said about a refused push (the `remote:` lines a hook wrote,
+    the refs and reasons), bounded, without git's generic last line."""
+    lines = [
+        ln.rstrip()[:_MAX_LINE]
+        for ln in stderr.splitlines()
+        if ln.strip() and not ln.startswith(("To ", "error: failed to push some refs"))
+    ]
+    if len(lines) > _MAX_LINES:
+        lines = [*lines[:_MAX_LINES], f"... ({len(lines) - _MAX_LINES} more lines)"]
+    return "\n".join(lines) or "git gave no reason"
 
 
 def _remote_error(remote: str, err: GitError) -> GitError:

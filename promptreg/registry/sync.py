@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from promptreg.errors import PushRejectedError, RemoteError, SyncError, TagExistsError
-from promptreg.registry.remote import fetch, ls_remote, push_refs
+from promptreg.registry.remote import fetch, ls_remote, push_refs, refusal
 from promptreg.registry.state_ref import (
     Entry,
     fetch_refspec,
@@ -105,7 +105,9 @@ def sync(
 ) -> SyncResult:
     """Push this clone's unpushed promptreg tags to `remote` (of `names`, default all), settle
     seq collisions, repair the state ref. All in one atomic push; a rejection (someone pushed
-    meanwhile) fetches and plans again. RemoteError when the remote cannot be reached."""
+    meanwhile) fetches and plans again; a refusal that is no race (a hook that declines) is
+    a PushRefusedError at once. RemoteError when the remote cannot be reached."""
+    tried: list[str] = []  # the refspecs of the last rejected push
     for _ in range(MAX_ATTEMPTS):
         try:
             result, refspecs, options, new_tags = _plan(registry, remote, names, dry_run)
@@ -115,7 +117,13 @@ def sync(
             return result
         try:
             push_refs(registry.store, remote, refspecs, options)
-        except PushRejectedError:
+        except PushRejectedError as err:
+            if refspecs == tried:  # planned again from a fresh listing, and the same push
+                raise SyncError(
+                    f"{remote} rejected the same push twice, so it is not a race: "
+                    + refusal(err.stderr)
+                ) from None
+            tried = refspecs
             continue
         except RemoteError as err:
             raise err.keeping(KEPT) from None

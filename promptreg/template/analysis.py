@@ -16,7 +16,8 @@ from jinja2 import nodes
 
 from promptreg._record import record
 
-FORMAT = "4"  # 3: role-marker lines compile to sentinels; 4: code bounded by sandbox.py
+FORMAT = "5"  # 3: role-marker lines compile to sentinels; 4: code bounded by sandbox.py;
+# 5: a literal that is not a finite number is refused (environment.py)
 
 
 @record(frozen=True)

@@ -7,6 +7,7 @@ Where partials come from is sources.py; the content hash, content_hash.py.
 
 from __future__ import annotations
 
+import math
 import weakref
 from contextvars import ContextVar
 from dataclasses import field
@@ -90,6 +91,22 @@ class _Environment(BoundedSandbox):
     code_generator_class = _TrackingCodeGenerator
 
 
+def _check_literals(ast: nodes.Template, name: str, filename: str) -> None:
+    """A number literal too big for a double (`1e400`) is infinity, which Jinja compiles to
+    the name `inf` (a NameError at render) or folds to the text "inf": refused, as a value
+    that is not a JSON number is refused as an input (PR055)."""
+    for node in ast.find_all(nodes.Const):
+        value = node.value
+        if isinstance(value, float) and not math.isfinite(value):
+            raise CompileLimitError(
+                f"the number literal is too big for a float (it would be {value}): "
+                "write a smaller one",
+                node.lineno,
+                name,
+                filename,
+            )
+
+
 class TemplateEnv:
     """One per prompts directory; caches analysed partials so shared ones are read once."""
 
@@ -141,6 +158,7 @@ class TemplateEnv:
         token = _collecting.set(variables)
         try:
             ast = self.env.parse(source, name=name)
+            _check_literals(ast, name, filename)
             code = self.env.compile(ast, name=name, filename=filename)
             references = inspect_ast(ast, frozenset(variables))
         except jinja2.TemplateSyntaxError:

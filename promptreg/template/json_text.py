@@ -6,12 +6,18 @@ Dotprompt prompt renders `{{ x|json(indent=2) }}`, so it sends the model the tex
 would send (issue 12). What JavaScript does, and so does this:
 - keys in their own order, except that array-index keys (`"0"`, `"7"`) come first, ascending,
   as in every JavaScript object; compact (`,` and `:`) without an indent;
-- `indent`: a number of spaces (at most 10; below 1, compact) or a string (its first 10
-  characters; empty, compact), the line break and `": "` that JSON.stringify writes with it;
+- `indent`: a number of spaces (at most 10; 0 or below, or NaN, compact; between 0 and 1,
+  line breaks and no spaces, as node writes it) or a string (its first 10 characters,
+  where JavaScript takes 10 UTF-16 units and may split a pair; empty, compact), with the
+  line break and `": "` that JSON.stringify writes with it; any other value (true, a
+  list) compact;
 - numbers as `Number.prototype.toString` writes them (`1` for 1.0, `1e-7`, `1e+21`), `NaN`
   and infinities as `null`; integers in full (JavaScript rounds those past 2**53, which
   Python values can hold exactly);
-- strings escape only `"`, `\\`, control characters (`\\n`, `\\u001f`) and lone surrogates.
+- strings escape only `"`, `\\`, control characters (`\\n`, `\\u001f`) and lone surrogates;
+- two keys that JavaScript makes the same property name (`1` and `"1"`, `None` and
+  `"null"`) are an error: no JavaScript object has them both, and keeping one value (as
+  `Object.fromEntries` would, the last) would drop the other silently.
 
 Bounded like every sandbox filter (limits.py): a step for each value written (the clock is
 read as it goes), the text measured as it grows against `max_string_chars`, integers held to
@@ -39,25 +45,33 @@ _INDEX_KEY = re.compile(r"0|[1-9][0-9]{0,9}")
 
 def json_text(value: Any, indent: Any = None) -> str:
     """`JSON.stringify(value, null, indent)` (see the module docstring)."""
-    writer = _Writer(_gap(indent), current().max_string_chars)
+    gap = _gap(indent)
+    writer = _Writer(gap or "", current().max_string_chars, pretty=gap is not None)
     writer.value(value, 0)
     return "".join(writer.parts)
 
 
-def _gap(indent: Any) -> str:
-    """JSON.stringify's `space` argument: a number of spaces or a string, 10 at most."""
+def _gap(indent: Any) -> str | None:
+    """JSON.stringify's `space` argument: a number of spaces or a string, 10 at most; None
+    (compact) for any other value (a list, true), as in JavaScript. As node (V8) does, a
+    number above 0 writes line breaks even when it indents by 0 spaces (`0.5`); NaN and
+    numbers up to 0 are compact, Infinity is 10. An undefined name is an error
+    (StrictUndefined), not JavaScript's `undefined`."""
+    if isinstance(indent, Undefined):
+        indent._fail_with_undefined_error()
     if isinstance(indent, bool):
-        return ""
+        return None
     if isinstance(indent, (int, float)):
-        return " " * int(min(10, max(0, indent)))
+        return " " * int(min(10, indent)) if indent > 0 else None  # NaN > 0 is false
     if isinstance(indent, str):
-        return indent[:10]
-    return ""
+        return indent[:10] or None
+    return None
 
 
 class _Writer:
-    def __init__(self, gap: str, limit: int) -> None:
+    def __init__(self, gap: str, limit: int, *, pretty: bool) -> None:
         self.gap = gap
+        self.pretty = pretty  # line breaks and ": " (a gap of "" can have them: see _gap)
         self.limit = limit
         self.parts: list[str] = []
         self.size = 0
@@ -95,10 +109,10 @@ class _Writer:
     def open(self, bracket: str, depth: int) -> str:
         """Write `bracket`; the separator to write before each item."""
         self.add(bracket)
-        return "\n" + self.gap * depth if self.gap else ""
+        return "\n" + self.gap * depth if self.pretty else ""
 
     def close(self, bracket: str, depth: int, empty: bool) -> None:
-        if self.gap and not empty:
+        if self.pretty and not empty:
             self.add("\n" + self.gap * (depth - 1))
         self.add(bracket)
 
@@ -111,8 +125,10 @@ class _Writer:
 
     def mapping(self, value: Mapping[Any, Any], depth: int) -> None:
         lead = self.open("{", depth)
-        colon = ": " if self.gap else ":"
+        colon = ": " if self.pretty else ":"
         pairs = [(_key(key), item) for key, item in value.items()]
+        if len({key for key, _ in pairs}) < len(pairs):
+            _duplicate(value)
         index = sorted((p for p in pairs if _is_index(p[0])), key=_index_order)
         if index:  # JavaScript: array-index keys first, ascending
             pairs = index + [p for p in pairs if not _is_index(p[0])]
@@ -120,6 +136,20 @@ class _Writer:
             self.add(("," if i else "") + lead + quote(key) + colon)
             self.value(item, depth)
         self.close("}", depth, not pairs)
+
+
+def _duplicate(value: Mapping[Any, Any]) -> None:
+    """Two keys that are one property name (`1` and `"1"`, `True` and `"true"`): JavaScript
+    has no such object, and picking one value would drop the other without a word."""
+    seen: dict[str, Any] = {}
+    for key in value:
+        name = _key(key)
+        if name in seen:
+            raise ValueError(
+                f"keys {seen[name]!r} and {key!r} are both the property {quote(name)}: "
+                "a JSON object has each name once"
+            )
+        seen[name] = key
 
 
 def _is_index(key: str) -> bool:

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 
-from jinja2 import nodes
+from jinja2 import Undefined, nodes
 from jinja2.ext import Extension
 from jinja2.parser import Parser
 
@@ -133,8 +133,11 @@ def make_part(owner: RenderSlots | None, url: Any, content_type: Any) -> MediaPa
         raise LimitExceeded(
             "max_media_parts", f"more than {limits.max_media_parts:,} media parts in one render"
         )
+    for value in (url, content_type):
+        if isinstance(value, Undefined):  # StrictUndefined: an error naming it
+            value._fail_with_undefined_error()
     if not isinstance(url, str) or not url.strip():
-        raise MediaError(f"`{{% media %}}`: the url must be a non-empty string, not {url!r:.80}")
+        raise MediaError(f"`{{% media %}}`: the url must be a non-empty string, not {_shown(url)}")
     if len(url) > limits.max_media_url_chars:
         raise LimitExceeded(
             "max_media_url_chars",
@@ -145,10 +148,18 @@ def make_part(owner: RenderSlots | None, url: Any, content_type: Any) -> MediaPa
         not isinstance(content_type, str) or not _CONTENT_TYPE.match(content_type)
     ):
         raise MediaError(
-            f"`{{% media %}}`: content type {content_type!r:.80} is not a MIME type such as "
+            f"`{{% media %}}`: content type {_shown(content_type)} is not a MIME type such as "
             "image/png"
         )
     return MediaPart(owner, url.replace(RESERVED_CHAR, ""), content_type)
+
+
+def _shown(value: Any) -> str:
+    """A value in an error: a string's head, or only the kind of anything else (its text
+    could be of any size, and building it is work nobody bounded)."""
+    if isinstance(value, str):
+        return repr(value[:60]) + ("..." if len(value) > 60 else "")
+    return "null" if value is None else f"a value of type {type(value).__name__}"
 
 
 def part_of(media: MediaPart) -> ImagePart | GenericPart:

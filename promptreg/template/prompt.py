@@ -25,6 +25,7 @@ from promptreg.template.render import (
     render_raw,
     rendered_messages,
 )
+from promptreg.template.sandbox_filters import FilterError
 from promptreg.template.tokens import TokenCount, count_messages, upper_bound
 
 if TYPE_CHECKING:
@@ -293,7 +294,9 @@ class Prompt:
         return rendered.text
 
     def render_inputs(self, inputs: Mapping[str, Any], *, check_budget: bool = True) -> Rendered:
-        values = resolve_inputs(self.spec.inputs, inputs, prompt=self.shown_path)
+        values = resolve_inputs(
+            self.spec.inputs, inputs, prompt=self.shown_path, limits=self._env.limits
+        )
         trim = None  # issue 12: `whitespace: keep`, and a .prompty file's rules
         if self.spec.dialect is not None or self.spec.whitespace == "keep":
             from promptreg.template.prompty_render import render_rules
@@ -365,7 +368,7 @@ class Prompt:
             message = f"{err.message}: declare it under `inputs` or fix the name"
         elif isinstance(err, NoneOutputError):
             message = f"{err}; give it a default or wrap it in {{% if %}}"
-        elif isinstance(err, MediaError):
+        elif isinstance(err, (MediaError, FilterError)):
             message = str(err)
         else:
             message = f"{type(err).__name__}: {err}"

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from itertools import chain
 from typing import Any
 
+from jinja2.exceptions import FilterArgumentError
 from jinja2.filters import FILTERS, make_attrgetter, sync_do_join, sync_do_slice, sync_do_sum
 from jinja2.sandbox import safe_range
 from jinja2.tests import TESTS
@@ -144,32 +145,59 @@ _PRECHECKS: dict[str, Callable[..., None]] = {
 _REPLACED: dict[str, Callable[..., Any]] = {"join": _join, "sum": _sum, "slice": _slice}
 
 
+class FilterError(Exception):
+    """A filter or test given an argument it cannot take (`center(none)`, `round(1e308,
+    10**9)`, `json(1, 2)`): the render error names it, whatever Python raised inside."""
+
+
+# What a filter raises on a value or argument it cannot take. Not Jinja's other errors (an
+# undefined name, the sandbox), nor the limits, nor RecursionError/MemoryError: those are
+# reported as they are (prompt.py).
+_ARGUMENT_ERRORS = (
+    TypeError,
+    ValueError,
+    ArithmeticError,
+    LookupError,
+    AttributeError,
+    AssertionError,  # `truncate` checks its length with `assert`
+    FilterArgumentError,  # Jinja's, which does not say which filter either
+)
+
+
 def _bounded(
     func: Callable[..., Any],
     pre: Callable[..., None] | None,
     printable: bool = False,
     builds: bool = False,
+    *,
+    name: str = "filter `?`",
 ) -> Callable[..., Any]:
     """`func` with a step before it, `pre` (a size check on its arguments) if any, and a size
     check of its result. A `printable` filter makes text of its first argument (`str()` of a
-    list or mapping): that text is measured first. Inlined: filters are on the hot path."""
+    list or mapping): that text is measured first. An argument it cannot take is a
+    `FilterError` naming it (`name`: "filter `json`"). Inlined: filters are on the hot path."""
     active = limits_active
-    at = 1 if hasattr(func, "jinja_pass_arg") else 0  # the value follows the context argument
+    at = _value_at(func)
 
     def checked(*args: Any, **kwargs: Any) -> Any:
         budget = active.get()
-        if budget is None:  # outside a render (Jinja folding constants): sizes only
-            if printable and len(args) > at:
+        try:
+            if budget is None:  # outside a render (Jinja folding constants): sizes only
+                if printable and len(args) > at:
+                    _check_printable(args[at])
+                if pre is not None:
+                    pre(*args, **kwargs)
+                return check_result(func(*args, **kwargs))
+            budget.tick()  # a filter may be long (sort, groupby): the clock is read at each
+            if printable and len(args) > at and type(args[at]) not in _PLAIN:
                 _check_printable(args[at])
             if pre is not None:
                 pre(*args, **kwargs)
-            return check_result(func(*args, **kwargs))
-        budget.tick()  # a filter may be long (sort, groupby): the clock is read at each
-        if printable and len(args) > at and type(args[at]) not in _PLAIN:
-            _check_printable(args[at])
-        if pre is not None:
-            pre(*args, **kwargs)
-        result = func(*args, **kwargs)
+            result = func(*args, **kwargs)
+        except FilterError:
+            raise
+        except _ARGUMENT_ERRORS as err:  # `try` costs nothing until something is raised
+            raise FilterError(f"{name}: {_said(err)}") from err
         kind = type(result)
         if kind is str or kind is list or isinstance(result, (str, bytes, list, tuple)):
             size = len(result)
@@ -186,6 +214,20 @@ def _bounded(
     if hasattr(func, "jinja_pass_arg"):
         checked.jinja_pass_arg = func.jinja_pass_arg  # type: ignore[attr-defined]
     return checked
+
+
+def _value_at(func: Callable[..., Any]) -> int:
+    """Where the filtered value is in the arguments: after the context, if it takes one."""
+    return 1 if hasattr(func, "jinja_pass_arg") else 0
+
+
+def _said(err: BaseException) -> str:
+    """What Python said, without the internal name it gave our wrapper (`_json() takes`);
+    our own filters' errors (`plain`) as they are."""
+    if getattr(err, "plain", False):
+        return str(err)
+    text = str(err).replace("_json()", "json").replace("_lipsum()", "lipsum()")
+    return f"{type(err).__name__}: {text}"
 
 
 _PLAIN = frozenset({str, int, float, bool})
@@ -212,7 +254,7 @@ _PRINTABLE = frozenset(
 def counted_tests() -> dict[str, Callable[..., Any]]:
     """Every builtin test with a step (`in`, `eq` and friends cost what their operands do)."""
     tests: Mapping[str, Any] = TESTS
-    return {name: _bounded(func, None) for name, func in tests.items()}
+    return {name: _bounded(func, None, name=f"test `{name}`") for name, func in tests.items()}
 
 
 @functools.cache
@@ -222,9 +264,25 @@ def bounded_filters() -> dict[str, Callable[..., Any]]:
     out: dict[str, Callable[..., Any]] = {}
     for name, func in FILTERS.items():
         func = _REPLACED.get(name, func)
-        out[name] = _bounded(func, _PRECHECKS.get(name), name in _PRINTABLE, name not in _PICKS)
-    out["json"] = _bounded(_json, None, builds=True)  # Dotprompt's {{json}} (json_text.py)
+        out[name] = _bounded(
+            func,
+            _PRECHECKS.get(name),
+            name in _PRINTABLE,
+            name not in _PICKS,
+            name=f"filter `{name}`",
+        )
+    # Dotprompt's {{json}} (json_text.py)
+    out["json"] = _bounded(_json, None, builds=True, name="filter `json`")
+    # A conversation input, turn by turn (history_turns.py)
+    out["chat_history"] = _bounded(_chat_history, None, False, False, name="filter `chat_history`")
     return out
+
+
+def _chat_history(turns: Any) -> Any:
+    """The `chat_history` filter; imported on first use, as `json` is."""
+    from promptreg.template.history_turns import chat_history
+
+    return chat_history(turns)
 
 
 def _json(value: Any, indent: Any = None) -> str:

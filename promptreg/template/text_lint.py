@@ -34,6 +34,28 @@ _COMPACT_PRINT = re.compile(r"\{\{([A-Za-z][A-Za-z0-9_]*)\}\}")
 _BARE_PRINT = re.compile(r"\{\{-?\s*([A-Za-z][A-Za-z0-9_]*)\s*-?\}\}")
 
 
+# The loop `promptreg import` wrote for Dotprompt's history before `chat_history` existed:
+# its `{% else %}` made a `tool` turn (any role but system and user) the assistant's.
+OLD_HISTORY = '{% for turn in history %}{% if turn.role == "system" %}'
+
+
+def old_history_block(body: str, offset: int, add: Add) -> None:
+    """PR091 (an error) at each history block of an older import: input would choose a role
+    the template never placed (issue 8 §1)."""
+    start = body.find(OLD_HISTORY)
+    while start >= 0:
+        add(
+            offset + body.count("\n", 0, start) + 1,
+            1,
+            "PR091",
+            "this history block (from an older `promptreg import`) sends a turn of any role "
+            "but system and user (`tool`, `System`) as the assistant's: write "
+            "`{% for turn in history|chat_history %}`, which refuses the roles it does not "
+            "place, or import the file again",
+        )
+        start = body.find(OLD_HISTORY, start + 1)
+
+
 def lookalike_markers(body: str, offset: int, add: Add) -> None:
     """PR087 for each body line that looks like a role marker but is not one."""
     if ":" not in body:

@@ -760,6 +760,19 @@ CASES: list[Case] = [
         "PR088",
         13,
     ),
+    # a history block of an older `promptreg import` (issue 8 §1): input picks a role
+    Case(
+        "old-history-block",
+        with_body(
+            "system:\nS\n"
+            '{% for turn in history %}{% if turn.role == "system" %}\nsystem:\n'
+            '{% elif turn.role == "user" %}\nuser:\n{% else %}\nassistant:\n{% endif %}'
+            "{{ turn.content }}{% endfor %}\nuser:\nq\n",
+            "inputs:\n  history: {type: array, default: []}\n",
+        ),
+        "PR091",
+        11,
+    ),
     Case(
         "valid-prompty",
         "---\nname: Basic\nversion: 1.0.0\nauthors: [ada]\nmodel:\n  api: chat\n"

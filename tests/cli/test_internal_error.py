@@ -56,9 +56,9 @@ def test_with_debug_the_traceback_is_shown_too(failing, capsys):
         (UsageError("wrong"), ExitCode.USAGE),
         (GitError("git broke"), ExitCode.FINDINGS),
         (click.Abort(), ExitCode.USAGE),
-        # click turns an interrupt inside a command into Abort: "aborted", exit 2 (main's own
-        # `except KeyboardInterrupt` (130) only sees one raised outside click)
-        (KeyboardInterrupt(), ExitCode.USAGE),
+        # click turns an interrupt inside a command into Abort; main looks behind it: 130,
+        # "interrupted", as shells expect of Ctrl-C (tests/cli/test_redteam_interrupt.py)
+        (KeyboardInterrupt(), 130),
     ],
 )
 def test_expected_errors_keep_their_exit_codes(failing, capsys, error, code):

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import promptreg
+from promptreg.errors import RenderError
 from promptreg.formats.dotprompt import draft_dotprompt
 from promptreg.formats.export import export
 from promptreg.formats.importer import convert_file
@@ -96,9 +97,9 @@ def test_a_last_message_decided_at_render_time(tmp_path: Path) -> None:
 
 def test_explicit_history_and_an_own_history_input_are_left_alone(tmp_path: Path) -> None:
     explicit = _draft('{{role "system"}}S\n{{history}}{{role "user"}}U')
-    assert explicit.body.count("{% for turn in history %}") == 1
+    assert explicit.body.count("{% for turn in history|chat_history %}") == 1
     own = _draft("Topics: {{#each history}}{{this}} {{/each}}", "    history(array): string\n")
-    assert "{% for turn in history %}" not in own.body
+    assert "{% for turn in history|chat_history %}" not in own.body
     assert any("not added" in note for note in own.notes)
 
 
@@ -112,12 +113,20 @@ _TEXT = st.lists(
 @given(turns=st.lists(st.tuples(_ROLE, _TEXT), max_size=4))
 def test_a_turn_never_makes_structure(turns: list[tuple[str, str]]) -> None:
     """Each turn is one message whose role is the template's pick for its role value
-    (`system`, `user`, else `assistant`); its text, whatever it holds, stays inside it, byte
-    for byte (a value keeps its edge whitespace)."""
+    (`system`, `user`, `assistant` or `model`); its text, whatever it holds, stays inside it,
+    byte for byte (a value keeps its edge whitespace). A turn of any other role (`tool`,
+    `system:`) is refused, naming the first such turn: it once fell into the block's last
+    branch and was sent as the assistant's."""
     import tempfile
 
     history = [{"role": role, "content": text} for role, text in turns]
+    allowed = ("system", "user", "assistant", "model")
+    bad = next((i for i, (role, _) in enumerate(turns) if role not in allowed), None)
     with tempfile.TemporaryDirectory() as tmp:
+        if bad is not None:
+            with pytest.raises(RenderError, match=f"history turn {bad} has role "):
+                _render('{{role "system"}}S\n{{role "user"}}U', Path(tmp), history=history)
+            return
         got = _render('{{role "system"}}S\n{{role "user"}}U', Path(tmp), history=history)
     roles = {"system": "system", "user": "user"}
     expected = [{"role": roles.get(role, "assistant"), "content": text} for role, text in turns]

@@ -69,6 +69,7 @@ _READ_MODEL_TESTS = (
     "tests/registry/test_legacy_hashes.py",
     # hand-made tags an attacker with push access makes: targets that are not commits, lies
     "tests/registry/test_redteam_git.py",
+    "tests/registry/test_redteam_tag_bytes.py",  # the total of tag bytes one reader holds
     # ssh only: the OpenPGP variants take most of the time, through the same code here
     "tests/registry/test_deploy_signing.py::test_only_deployments_signed_by_an_allowed_key_are_served[ssh]",
     "tests/registry/test_deploy_signing.py::test_get_all_verifies_many_signatures_side_by_side[ssh]",
@@ -135,6 +136,8 @@ MODULES: dict[str, list[str]] = {
     "promptreg/registry/verdicts.py": list(_READ_MODEL_TESTS),
     "promptreg/registry/deploy.py": [
         *_DEPLOY_TESTS,
+        # a push the remote refuses (not a race) is not retried
+        "tests/registry/test_redteam_push_refusal.py",
         "tests/registry/test_bulk_promotion.py",
         "tests/registry/test_legacy_hashes.py",
     ],

@@ -439,6 +439,10 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         ),
     },
     "promptreg/registry/deploy.py": {
+        "tried: list[str] = None  # the tags the last rejected push would have made": (
+            "`names` holds a tag for every plan, and there is at least one plan (it returns "
+            "early without): a first rejection's names equal neither [] nor None"
+        ),
         # Both lines stand more than once in promote_many; the other places' mutants are
         # killed (test_from_refuses_every_prompt_the_other_environment_never_ran and the
         # bulk results tests), so only the `--from` load failure's ever reaches this list.

@@ -457,6 +457,10 @@ def report(
             f"Whole run: {seconds / 60:.1f} min of wall time with `--jobs {jobs}` ({jobs} "
             f"module(s) side by side, one mutmut worker each), {time.strftime('%Y-%m-%d')}.",
         ]
+    else:  # the last whole run's time stands until the next one
+        lines += ["", *(line for line in previous.splitlines() if line.startswith("Whole run:"))]
+        if lines[-1] == "":
+            lines.pop()
     if kept:
         lines += ["", "Kept from earlier runs: " + ", ".join(f"`{m}`" for m in kept) + "."]
     if remaining:

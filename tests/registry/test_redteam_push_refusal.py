@@ -173,3 +173,15 @@ def test_a_real_race_is_still_retried(repo: Workspace, remote: Path, run):
 )
 def test_which_rejections_are_races(stderr: str, race: bool):
     assert lost_a_race(stderr) is race
+
+
+def test_the_same_push_rejected_twice_is_not_a_race(repo: Workspace, remote: Path, run):
+    """A remote that has the tag but hides it from fetches: the push is rejected as if raced
+    ("already exists"), the fetch brings nothing, and the next attempt would push the very same
+    names. That is no race to retry 25 times: it stops at the second rejection, with git's words."""
+    git(remote, "config", "uploadpack.hideRefs", "refs/tags/prompts/")
+    git(remote, "update-ref", "refs/tags/prompts/triage@dev/000001", "refs/heads/main")
+    result = run("promote", "triage", "other", "--to", "dev")
+    assert result.code == 1, result.err
+    assert "rejected it twice" in result.err and "already exists" in result.err, result.err
+    assert not git(repo.root, "tag", "--list", "prompts/*@dev/*").strip()  # nothing made here

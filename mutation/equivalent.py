@@ -171,9 +171,9 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         ),
         **dict.fromkeys(
             [
-                "return dict(zip(wanted, self.store.read_objects(wanted), strict=None))",
-                "return dict(zip(wanted, self.store.read_objects(wanted), ))",
-                "return dict(zip(wanted, self.store.read_objects(wanted), strict=False))",
+                "found = dict(zip(wanted, self.store.read_objects(wanted), strict=None))",
+                "found = dict(zip(wanted, self.store.read_objects(wanted), ))",
+                "found = dict(zip(wanted, self.store.read_objects(wanted), strict=False))",
             ],
             "`read_objects` returns one answer per object asked for: `strict` only guards that",
         ),

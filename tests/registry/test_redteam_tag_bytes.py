@@ -71,3 +71,22 @@ def test_the_reader_still_works_after_refusing(tagged: Workspace, monkeypatch: p
 def test_the_default_bound(monkeypatch: pytest.MonkeyPatch):
     assert catfile.MAX_TAGS_TOTAL_BYTES == 128 * 1024 * 1024
     assert catfile.MAX_TAG_BYTES == 64 * 1024
+
+
+def test_the_bound_is_the_bytes_read_exactly(tagged: Workspace, monkeypatch: pytest.MonkeyPatch):
+    """Reading exactly the limit is within it; one byte less is over. The bytes are those of
+    the tag objects of the environment read (the deployments and the hand-made tags)."""
+    listed = git(
+        tagged.root,
+        "for-each-ref",
+        "--format=%(objecttype) %(objectsize)",
+        "refs/tags/prompts/*@dev/*",
+    )
+    total = sum(
+        int(size) for kind, size in (line.split() for line in listed.splitlines()) if kind == "tag"
+    )
+    monkeypatch.setattr(catfile, "MAX_TAGS_TOTAL_BYTES", total)
+    assert set(Registry(tagged.root).get_all("dev")) == {"triage"}
+    monkeypatch.setattr(catfile, "MAX_TAGS_TOTAL_BYTES", total - 1)
+    with pytest.raises(GitError, match="the tags read hold more than"):
+        Registry(tagged.root).get_all("dev")

@@ -25,19 +25,98 @@ Nothing here runs in `make test`: the file is copied only into mutmut's scratch 
 
 from __future__ import annotations
 
+import ast
+import difflib
+import functools
 import gc
 import json
 import math
 import os
+import re
+import textwrap
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+EXPLAINED = 34  # mutmut's exit status for "skipped"
+_MUTANT = re.compile(r"(?P<module>[\w.]+)\.(?P<function>x[_ǁ][^.]*)(?P<n>__mutmut_\d+)")
 DURATIONS = Path("mutation-durations.json")  # in mutmut's `mutants/`, the tests' working dir
 KILLERS = Path("mutation-killers.log")  # function <TAB> test that killed one of its mutants
 _measured: dict[str, float] = {}
 _started: dict[str, float] = {}
+
+
+def pytest_sessionstart(session: Any) -> None:
+    """A mutant explained as equivalent in `equivalent.py` is not run: whatever its tests said,
+    it would count the same (killed, or explained), so they would only cost time (a survivor
+    runs every test that reaches its function, ~15 s in the read model). Exit status 34 is
+    mutmut's "skipped"; run.py reports it with its explanation."""
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    if _mutated_function() is None:
+        return
+    from equivalent import EQUIVALENT  # copied beside this file into mutmut's `mutants/`
+
+    if (why := why_equivalent(mutant, mutant_diff(mutant, Path(".")), EQUIVALENT)) is not None:
+        import pytest
+
+        pytest.exit(f"explained as equivalent: {why}", returncode=EXPLAINED)
+
+
+def mutant_diff(mutant: str, root: Path) -> list[str]:
+    """The unified diff of the mutant `pkg.mod.x_fn__mutmut_7` against its original function,
+    both named as in the source (`fn`), read from mutmut's mutated copy of the module under
+    `root` (what `mutmut show` prints, without a subprocess). Empty: not found."""
+    found = _MUTANT.fullmatch(mutant)
+    if found is None:
+        return []
+    lines, functions = _functions(root / (found["module"].replace(".", "/") + ".py"))
+    mangled = found["function"]
+    original = functions.get(mangled + "__mutmut_orig")
+    changed = functions.get(mangled + found["n"])
+    if original is None or changed is None:
+        return []
+    shown = mangled.rpartition("ǁ")[2] if "ǁ" in mangled else mangled.removeprefix("x_")
+
+    def body(span: tuple[str, int, int]) -> list[str]:
+        name, first, last = span  # a method's lines dedented, as `mutmut show` prints them
+        text = textwrap.dedent("\n".join(lines[first - 1 : last]))
+        return text.replace(name, shown).splitlines()
+
+    return list(difflib.unified_diff(body(original), body(changed), lineterm=""))
+
+
+def why_equivalent(mutant: str, diff: list[str], known: dict[str, dict[str, str]]) -> str | None:
+    """Why the mutant is equivalent (None: not explained), from `known` (equivalent.py): by a
+    line it adds, or `-line` for a mutant that only removes that line."""
+    found = _MUTANT.fullmatch(mutant)
+    reasons = known.get(found["module"].replace(".", "/") + ".py", {}) if found else {}
+    added = [line[1:].strip() for line in diff if line[:1] == "+" and line[:3] != "+++"]
+    if not added:
+        added = ["-" + line[1:].strip() for line in diff if line[:1] == "-" and line[:3] != "---"]
+    return next((reasons[line] for line in added if line in reasons), None)
+
+
+def _functions(path: Path) -> tuple[list[str], dict[str, tuple[str, int, int]]]:
+    """A mutated module's lines, and each function's (name, first line, last line)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return [], {}
+    return _parsed(path, info.st_mtime_ns, info.st_size)  # mutmut writes the file anew
+
+
+@functools.cache
+def _parsed(
+    path: Path, mtime_ns: int, size: int
+) -> tuple[list[str], dict[str, tuple[str, int, int]]]:
+    text = path.read_text(encoding="utf-8")
+    spans = {
+        node.name: (node.name, node.lineno, node.end_lineno or node.lineno)
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    return text.splitlines(), spans
 
 
 def pytest_configure(config: Any) -> None:

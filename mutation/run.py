@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -41,14 +40,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from equivalent import EQUIVALENT  # run as a script: mutation/ is on the path
+from mutation_plugin import mutant_diff, why_equivalent
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "mutation" / ".work"
 RESULTS = ROOT / "mutation" / "RESULTS.md"
 PLUGIN = ROOT / "mutation" / "mutation_plugin.py"  # cheapest tests first, no shrinking
+EXPLANATIONS = ROOT / "mutation" / "equivalent.py"  # the plugin skips the mutants they explain
 GOAL = 0.90
-_ADDED = re.compile(r"\+(?!\+\+ )")  # a line of the diff that the mutant adds
-_REMOVED = re.compile(r"-(?!-- )")  # a line it removes
 
 # The tests of the modules that create tags (deploy.py, release.py, rollback.py, tagging.py).
 _DEPLOY_TESTS = (
@@ -264,8 +263,9 @@ def _prepare(module: str, tests: list[str], *, resume: bool = False) -> Path:
         tops.add(top)
         (work / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, work / name)
-    shutil.copy2(PLUGIN, work / PLUGIN.name)  # importable in `mutants/`, which is on sys.path
-    also = sorted(tops - {"promptreg", "tests", "pyproject.toml"} | {PLUGIN.name})
+    for script in (PLUGIN, EXPLANATIONS):  # importable in `mutants/`, which is on sys.path
+        shutil.copy2(script, work / script.name)
+    also = sorted(tops - {"promptreg", "tests", "pyproject.toml"} | {PLUGIN.name, "equivalent.py"})
     config = (
         "\n\n[tool.mutmut]\n"
         'source_paths = ["promptreg"]\n'
@@ -321,8 +321,10 @@ def run_module(module: str, jobs: int, *, rerun: bool = True, resume: bool = Fal
         # the last run's survivors not explained as equivalent: new tests may kill them now
         again = [
             name
-            for name in (_listed(mutmut, work, env, ("survived", "no tests")) if resume else [])
-            if _explained(mutmut, work, env, module, name)[1] is None
+            for name in (
+                _listed(mutmut, work, env, ("survived", "no tests", "skipped")) if resume else []
+            )
+            if _explained(work, name)[1] is None
         ]
         work = _prepare(module, MODULES[module], resume=resume)
         start = time.perf_counter()
@@ -368,25 +370,18 @@ def run_module(module: str, jobs: int, *, rerun: bool = True, resume: bool = Fal
     if failed or not outcome.status:
         raise SystemExit(f"mutation: mutmut failed on {module}:\n{output[-3000:]}")
     for name in outcome.survivors:
-        shown, why = _explained(mutmut, work, env, module, name)
+        shown, why = _explained(work, name)
         outcome.diffs[name] = shown
-        if why is not None and outcome.status[name] == "survived":
+        if why is not None and outcome.status[name] in ("survived", "skipped"):
             outcome.explained[name] = why
     return outcome
 
 
-def _explained(
-    mutmut: str, work: Path, env: dict[str, str], module: str, name: str
-) -> tuple[str, str | None]:
-    """A surviving mutant's diff, and why it is equivalent (None: not explained)."""
-    shown = subprocess.run(
-        [mutmut, "show", name], cwd=work, env=env, capture_output=True, text=True, check=False
-    ).stdout
-    added = [line[1:].strip() for line in shown.splitlines() if _ADDED.match(line)]
-    if not added:  # a mutant that only removes a line: matched as `-<that line>`
-        added = ["-" + line[1:].strip() for line in shown.splitlines() if _REMOVED.match(line)]
-    known = EQUIVALENT.get(module, {})
-    return shown, next((known[a] for a in added if a in known), None)
+def _explained(work: Path, name: str) -> tuple[str, str | None]:
+    """A surviving mutant's diff, and why it is equivalent (None: not explained): the same
+    answer the plugin gave when it skipped the mutant, from the mutated copy in `mutants/`."""
+    diff = mutant_diff(name, work / "mutants")
+    return "\n".join(diff), why_equivalent(name, diff, EQUIVALENT)
 
 
 def _percent(score: float) -> str:

@@ -265,3 +265,28 @@ def test_reading_any_tag_object_gives_its_fields_or_none(text):
     if tag is not None:
         assert len(tag.target) in (40, 64) and tag.tag and tag.target_type
         assert tag.message + tag.signature in text
+
+
+def test_a_seq_is_canonical_up_to_its_widest():
+    """Six to twelve ASCII digits, no leading zero past six: the widest seq promptreg reads is
+    twelve digits, and a thirteenth is a name nobody made."""
+    from promptreg.registry.tags import MAX_SEQ_DIGITS, canonical_seq
+
+    assert canonical_seq("triage", "prod", "000001") == 1
+    assert canonical_seq("triage", "prod", "9" * MAX_SEQ_DIGITS) == int("9" * MAX_SEQ_DIGITS)
+    assert canonical_seq("triage", "prod", "1" + "0" * MAX_SEQ_DIGITS) is None
+    assert canonical_seq("triage", "prod", "00001") is None
+    assert canonical_seq("triage", "prod", "0000001") is None
+
+
+def test_a_legacy_deployment_says_so_in_its_json_and_only_then():
+    """`history --json`/`status --json` show a deployment counted through a scheme-1 hash."""
+    from promptreg.registry.tags import Deployment
+
+    fields = dict(
+        name="triage", env="prod", seq=1, tag="prompts/triage@prod/000001", commit="c" * 40,
+        action="promote", version="1.0.0", content_hash="sha256:" + "a" * 64,
+        path="prompts/triage.prompt", previous=None, reason=None, forced=False,
+    )  # fmt: skip
+    assert Deployment(**fields, legacy=True).to_json()["legacy_hash"] is True
+    assert "legacy_hash" not in Deployment(**fields).to_json()

@@ -499,14 +499,12 @@ def run_modules(
     long module alone. Outcomes come back in `modules` order."""
 
     def one(module: str, children: int) -> Outcome:
-        print(f"mutation: {module} ...", file=sys.stderr, flush=True)
+        _say(f"mutation: {module} ...")
         outcome = run_module(module, children, rerun=rerun, resume=resume)
-        print(
+        _say(
             f"mutation: {module}: {outcome.killed}/{outcome.total} killed, "
             f"{len(outcome.explained)} equivalent, score {_percent(outcome.score)} "
-            f"({outcome.seconds:.0f} s)",
-            file=sys.stderr,
-            flush=True,
+            f"({outcome.seconds:.0f} s)"
         )
         return outcome
 
@@ -516,6 +514,12 @@ def run_modules(
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         done = dict(zip(longest_first, pool.map(lambda m: one(m, 1), longest_first), strict=True))
     return [done[module] for module in modules]
+
+
+def _say(line: str) -> None:
+    """One line on stderr in one write: modules side by side do not interleave their lines."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 def _previous_seconds(text: str) -> dict[str, float]:

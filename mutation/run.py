@@ -273,6 +273,10 @@ def _prepare(module: str, tests: list[str], *, resume: bool = False) -> Path:
         f"also_copy = [{_quoted(also)}]\n"
         f"pytest_add_cli_args_test_selection = [{_quoted(tests)}]\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "mutation_plugin", "-x", "-q"]\n'
+        # A mutant that hangs is stopped after 6x (its tests' time + 1 s) of CPU, not mutmut's
+        # 30x: two hanging mutants of tagging.py took 187 s each. A survivor's tests use about
+        # their measured time of CPU (git's own work is in its processes), well under 6x.
+        "timeout_multiplier = 3.0\n"
     )
     with (work / "pyproject.toml").open("a", encoding="utf-8") as handle:
         handle.write(config)

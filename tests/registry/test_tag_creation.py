@@ -207,3 +207,20 @@ def test_a_state_ref_moved_meanwhile_is_built_on_not_overwritten(
     assert sorted(state) == [("other", "dev"), ("triage", "dev")]
     for entry in state.values():
         assert entry.seq == 1 and tags[entry.tag] == entry.object
+
+
+def test_a_seq_the_remote_refuses_again_and_again_is_no_race(repo: Workspace, run, tmp_path: Path):
+    """The remote has `prompts/triage@dev/000001` but hides it from fetches: the push is
+    rejected as if raced, the fetch brings nothing, and the next seq is the same. Not a race to
+    retry: one error naming the tag, git's words and where to look."""
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    git(repo.root, "remote", "add", "origin", str(bare))
+    git(repo.root, "push", "-q", "origin", "main")
+    git(bare, "config", "uploadpack.hideRefs", "refs/tags/prompts/")
+    git(bare, "update-ref", "refs/tags/prompts/triage@dev/000001", "refs/heads/main")
+    result = run("promote", "triage", "--to", "dev")
+    assert result.code == 1, result.err
+    said = "cannot create prompts/triage@dev/000001, yet no tag of that name is listed ("
+    assert said in result.err and "already exists" in result.err, result.err
+    assert "check `git for-each-ref refs/tags/prompts/` and `promptreg verify`" in result.err

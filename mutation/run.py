@@ -297,8 +297,8 @@ def _work(module: str) -> Path:
     return WORK / module.replace("/", "_").removesuffix(".py")
 
 
-def _listed(mutmut: str, work: Path, env: dict[str, str], statuses: tuple[str, ...]) -> list[str]:
-    """The mutants of the last run in `work` whose status is one of `statuses`."""
+def _statuses(mutmut: str, work: Path, env: dict[str, str]) -> dict[str, str]:
+    """Every mutant of the last run in `work`, with its status (`mutmut results`)."""
     listing = subprocess.run(
         [mutmut, "results", "--all", "true"],
         cwd=work,
@@ -308,7 +308,7 @@ def _listed(mutmut: str, work: Path, env: dict[str, str], statuses: tuple[str, .
         check=False,
     )
     found = (line.strip().rpartition(": ") for line in listing.stdout.splitlines())
-    return [name for name, sep, status in found if sep and name and status in statuses]
+    return {name: status for name, sep, status in found if sep and name}
 
 
 def run_module(module: str, jobs: int, *, rerun: bool = True, resume: bool = False) -> Outcome:
@@ -325,10 +325,8 @@ def run_module(module: str, jobs: int, *, rerun: bool = True, resume: bool = Fal
         # the last run's survivors not explained as equivalent: new tests may kill them now
         again = [
             name
-            for name in (
-                _listed(mutmut, work, env, ("survived", "no tests", "skipped")) if resume else []
-            )
-            if _explained(work, name)[1] is None
+            for name, status in (_statuses(mutmut, work, env) if resume else {}).items()
+            if status in ("survived", "no tests", "skipped") and _explained(work, name)[1] is None
         ]
         work = _prepare(module, MODULES[module], resume=resume)
         start = time.perf_counter()
@@ -358,19 +356,7 @@ def run_module(module: str, jobs: int, *, rerun: bool = True, resume: bool = Fal
         seconds, failed, output = float(timing.read_text(encoding="utf-8")), False, ""
     else:
         raise SystemExit(f"mutation: {module} has no finished run in {work} to report")
-    outcome = Outcome(module, seconds)
-    listing = subprocess.run(
-        [mutmut, "results", "--all", "true"],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    for line in listing.stdout.splitlines():
-        name, sep, status = line.strip().rpartition(": ")
-        if sep and name:
-            outcome.status[name] = status
+    outcome = Outcome(module, seconds, _statuses(mutmut, work, env))
     if failed or not outcome.status:
         raise SystemExit(f"mutation: mutmut failed on {module}:\n{output[-3000:]}")
     for name in outcome.survivors:

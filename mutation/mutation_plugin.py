@@ -41,7 +41,9 @@ from typing import Any
 
 EXPLAINED = 34  # mutmut's exit status for "skipped"
 _MUTANT = re.compile(r"(?P<module>[\w.]+)\.(?P<function>x[_ǁ][^.]*)(?P<n>__mutmut_\d+)")
-DURATIONS = Path("mutation-durations.json")  # in mutmut's `mutants/`, the tests' working dir
+# In mutmut's `mutants/`, made absolute by pytest_configure: a test that changes the working
+# directory (most tests of git do, to their repository) must not take the files with it.
+DURATIONS = Path("mutation-durations.json")
 KILLERS = Path("mutation-killers.log")  # function <TAB> test that killed one of its mutants
 _measured: dict[str, float] = {}
 _started: dict[str, float] = {}
@@ -120,6 +122,8 @@ def _parsed(
 
 
 def pytest_configure(config: Any) -> None:
+    global DURATIONS, KILLERS
+    DURATIONS, KILLERS = (Path(config.rootpath, path.name) for path in (DURATIONS, KILLERS))
     if _mutated_function() is None:
         # In mutmut's fork server (and its stats run): parse the mutated modules once here, so
         # that every mutant's child, forked from it, finds them parsed (`_parsed` is cached):

@@ -45,6 +45,7 @@ _MUTANT = re.compile(r"(?P<module>[\w.]+)\.(?P<function>x[_ǁ][^.]*)(?P<n>__mutm
 # directory (most tests of git do, to their repository) must not take the files with it.
 DURATIONS = Path("mutation-durations.json")
 KILLERS = Path("mutation-killers.log")  # function <TAB> test that killed one of its mutants
+_stats = False  # this session is mutmut's stats run (see pytest_configure)
 _measured: dict[str, float] = {}
 _started: dict[str, float] = {}
 
@@ -122,8 +123,11 @@ def _parsed(
 
 
 def pytest_configure(config: Any) -> None:
-    global DURATIONS, KILLERS
+    global DURATIONS, KILLERS, _stats
     DURATIONS, KILLERS = (Path(config.rootpath, path.name) for path in (DURATIONS, KILLERS))
+    _stats = os.environ.get("MUTANT_UNDER_TEST") == "stats"
+    if _stats:
+        _keep_stats_in_this_process()
     if _mutated_function() is None:
         # In mutmut's fork server (and its stats run): parse the mutated modules once here, so
         # that every mutant's child, forked from it, finds them parsed (`_parsed` is cached):
@@ -166,9 +170,22 @@ def _import_the_product() -> None:
             importlib.import_module(module.name)
 
 
+def _keep_stats_in_this_process() -> None:
+    """mutmut's stats run records, in this process, which functions each test reaches. A test
+    that runs promptreg in a subprocess (`python -m promptreg export --sign`) handed it
+    MUTANT_UNDER_TEST=stats, and there mutmut looked for its configuration in the test's
+    working directory and failed: exit 3, the test failed and so did the stats run. Without
+    the variable, mutmut reads its process-local copy here, and a subprocess runs the code
+    as it is (what it reaches is not recorded either way)."""
+    from mutmut.mutation.trampoline import set_mutant_under_test
+
+    set_mutant_under_test("stats")
+    del os.environ["MUTANT_UNDER_TEST"]
+
+
 def _stats_run() -> bool:
     """mutmut's run of the clean code that records which tests reach which function."""
-    return os.environ.get("MUTANT_UNDER_TEST") == "stats"
+    return _stats
 
 
 def _mutated_function() -> str | None:

@@ -4,14 +4,15 @@ mutmut runs, for each mutant, the tests that reach the mutated function, with `-
 mutant costs the tests run before the first one that fails. Two things make that cost small
 without changing which mutants are killed:
 
-- **The likely killers first, then the cheapest tests.** mutmut hands pytest the tests in no
-  particular order (a set). Here the tests that already killed other mutants of the same
-  function run first (most kills first: `mutation-killers.log`, one line per kill), then the
-  rest in the order of their whole cost (setup, call and teardown: a fixture that makes a git
+- **The cheapest likely killers first.** mutmut hands pytest the tests in no particular order
+  (a set). Here they run in the order of their cost over their odds of killing the mutant:
+  the cost is a test's whole time (setup, call and teardown: a fixture that makes a git
   repository is most of a test's cost), measured once in mutmut's "stats" run of the clean
-  code and kept in `mutation-durations.json`. A mutant most tests notice dies in its first test
-  instead of after the slow tests of pushes and races. The order changes no verdict: a
-  survivor runs every test either way.
+  code and kept in `mutation-durations.json`; the odds grow with the mutants it has killed so
+  far (`mutation-killers.log`, one line per kill), most with those of the same function. A
+  mutant most tests notice dies in its first test instead of after the slow tests of pushes
+  and races, and a slow test that killed a few mutants no longer runs before the cheap ones
+  that kill the rest. The order changes no verdict: a survivor runs every test either way.
 - **No garbage collection of what the fork server imported** (`gc.freeze`): pytest collects
   garbage in full at the end of every session, and a full collection of a process that has
   imported the whole product and its tests is most of a cheap mutant's cost.
@@ -90,14 +91,26 @@ def mutant_diff(mutant: str, root: Path) -> list[str]:
 
 
 def why_equivalent(mutant: str, diff: list[str], known: dict[str, dict[str, str]]) -> str | None:
-    """Why the mutant is equivalent (None: not explained), from `known` (equivalent.py): by a
-    line it adds, or `-line` for a mutant that only removes that line."""
+    """Why the mutant is equivalent (None: not explained), from `known` (equivalent.py)."""
     found = _MUTANT.fullmatch(mutant)
-    reasons = known.get(found["module"].replace(".", "/") + ".py", {}) if found else {}
+    line = explaining_line(mutant, diff, known)
+    return None if found is None or line is None else known[_path(found["module"])][line]
+
+
+def explaining_line(mutant: str, diff: list[str], known: dict[str, dict[str, str]]) -> str | None:
+    """The key of `known` (equivalent.py) that explains the mutant: a line it adds, or
+    `-line` for a mutant that only removes that line. None: not explained."""
+    found = _MUTANT.fullmatch(mutant)
+    reasons = known.get(_path(found["module"]), {}) if found else {}
     added = [line[1:].strip() for line in diff if line[:1] == "+" and line[:3] != "+++"]
     if not added:
         added = ["-" + line[1:].strip() for line in diff if line[:1] == "-" and line[:3] != "---"]
-    return next((reasons[line] for line in added if line in reasons), None)
+    return next((line for line in added if line in reasons), None)
+
+
+def _path(module: str) -> str:
+    """`promptreg.registry.tags` -> `promptreg/registry/tags.py`, as equivalent.py names it."""
+    return module.replace(".", "/") + ".py"
 
 
 def _functions(path: Path) -> tuple[list[str], dict[str, tuple[str, int, int]]]:
@@ -200,14 +213,22 @@ def pytest_collection_modifyitems(session: Any, config: Any, items: list[Any]) -
     if function is None:
         return
     cost = json.loads(DURATIONS.read_text(encoding="utf-8")) if DURATIONS.is_file() else {}
-    kills = Counter(
-        test
-        for line in (KILLERS.read_text(encoding="utf-8") if KILLERS.is_file() else "").splitlines()
-        for killed, sep, test in [line.partition("\t")]
-        if sep and killed == function
-    )
-    # a test not measured yet (added since the stats run) goes last: its cost is unknown
-    items.sort(key=lambda item: (-kills[item.nodeid], cost.get(item.nodeid, math.inf)))
+    here: Counter[str] = Counter()  # kills of mutants of this function
+    anywhere: Counter[str] = Counter()  # of the module's mutants
+    for line in (KILLERS.read_text(encoding="utf-8") if KILLERS.is_file() else "").splitlines():
+        killed, sep, test = line.partition("\t")
+        if sep:
+            anywhere[test] += 1
+            here[test] += killed == function
+
+    def cost_per_chance(item: Any) -> float:
+        """A test's cost over its odds of killing this mutant, as its kills so far say: a test
+        that killed this function's mutants counts ten times one that killed others'. A test
+        not measured yet (added since the stats run) goes last: its cost is unknown."""
+        chances = 1 + 10 * here[item.nodeid] + anywhere[item.nodeid]
+        return cost.get(item.nodeid, math.inf) / chances
+
+    items.sort(key=cost_per_chance)
 
 
 def pytest_runtest_logreport(report: Any) -> None:

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from equivalent import EQUIVALENT  # run as a script: mutation/ is on the path
-from mutation_plugin import mutant_diff, why_equivalent
+from mutation_plugin import explaining_line, mutant_diff
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "mutation" / ".work"
@@ -112,6 +112,11 @@ MODULES: dict[str, list[str]] = {
         "tests/formats/test_prompty_in_place.py",
         "tests/formats/test_prompty_conformance.py",
     ],
+    # what the content hash covers: exactly what changes the request to the model
+    "promptreg/template/content_hash.py": [
+        "tests/template/test_content_hash.py",
+        "tests/registry/test_legacy_hashes.py",
+    ],
     "promptreg/template/markers.py": [
         "tests/template/test_printed_values.py",
         "tests/template/test_template_error_locations.py",
@@ -120,6 +125,12 @@ MODULES: dict[str, list[str]] = {
         "tests/template/test_redteam_render.py",
     ],
     "promptreg/registry/tags.py": [
+        "tests/registry/test_tags_contract.py",
+        "tests/registry/test_tags.py",
+    ],
+    # the fast reader of deployment messages (one answer with the YAML reader on any input)
+    "promptreg/registry/tagmessage.py": [
+        "tests/registry/test_tagmessage.py",
         "tests/registry/test_tags_contract.py",
         "tests/registry/test_tags.py",
     ],
@@ -209,6 +220,8 @@ class Outcome:
     status: dict[str, str] = field(default_factory=dict)  # mutant -> mutmut's status
     diffs: dict[str, str] = field(default_factory=dict)  # survivor -> its diff
     explained: dict[str, str] = field(default_factory=dict)  # survivor -> why equivalent
+    # equivalent.py's lines for this module that explain none of its mutants: the code moved
+    stale: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -359,19 +372,23 @@ def run_module(module: str, jobs: int, *, rerun: bool = True, resume: bool = Fal
     outcome = Outcome(module, seconds, _statuses(mutmut, work, env))
     if failed or not outcome.status:
         raise SystemExit(f"mutation: mutmut failed on {module}:\n{output[-3000:]}")
+    used = set()
     for name in outcome.survivors:
-        shown, why = _explained(work, name)
+        shown, line = _explained(work, name)
         outcome.diffs[name] = shown
-        if why is not None and outcome.status[name] in ("survived", "skipped"):
-            outcome.explained[name] = why
+        if line is not None and outcome.status[name] in ("survived", "skipped"):
+            outcome.explained[name] = EQUIVALENT[module][line]
+            used.add(line)
+    if not outcome.unchecked:  # an interrupted run may not have reached the mutant yet
+        outcome.stale = [line for line in EQUIVALENT.get(module, {}) if line not in used]
     return outcome
 
 
 def _explained(work: Path, name: str) -> tuple[str, str | None]:
-    """A surviving mutant's diff, and why it is equivalent (None: not explained): the same
-    answer the plugin gave when it skipped the mutant, from the mutated copy in `mutants/`."""
+    """A surviving mutant's diff, and the line of equivalent.py that explains it (None: not
+    explained): the plugin's own answer when it skipped the mutant, from mutmut's copy."""
     diff = mutant_diff(name, work / "mutants")
-    return "\n".join(diff), why_equivalent(name, diff, EQUIVALENT)
+    return "\n".join(diff), explaining_line(name, diff, EQUIVALENT)
 
 
 def _percent(score: float) -> str:
@@ -446,6 +463,15 @@ def report(
         lines += ["", *(line for line in previous.splitlines() if line.startswith("Whole run:"))]
         if lines[-1] == "":
             lines.pop()
+    stale = [(o.module, line) for o in outcomes for line in o.stale]
+    if stale:
+        lines += [
+            "",
+            "Lines of `mutation/equivalent.py` that explain no mutant of this run "
+            "(the code they were written for moved or changed: remove them):",
+            "",
+        ]
+        lines += [f"- `{module}`: `{line}`" for module, line in stale]
     if kept:
         lines += ["", "Kept from earlier runs: " + ", ".join(f"`{m}`" for m in kept) + "."]
     if remaining:
@@ -495,6 +521,11 @@ def run_modules(
             f"mutation: {module}: {outcome.killed}/{outcome.total} killed, "
             f"{len(outcome.explained)} equivalent, score {_percent(outcome.score)} "
             f"({outcome.seconds:.0f} s)"
+            + (
+                f"; {len(outcome.stale)} line(s) of equivalent.py explain none"
+                if outcome.stale
+                else ""
+            )
         )
         return outcome
 

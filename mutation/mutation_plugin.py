@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 EXPLAINED = 34  # mutmut's exit status for "skipped"
+CHECK_EXPLAINED = "MUTATION_CHECK_EXPLAINED"  # set: run explained mutants too
 _MUTANT = re.compile(r"(?P<module>[\w.]+)\.(?P<function>x[_ǁ][^.]*)(?P<n>__mutmut_\d+)")
 # In mutmut's `mutants/`, made absolute by pytest_configure: a test that changes the working
 # directory (most tests of git do, to their repository) must not take the files with it.
@@ -55,9 +56,10 @@ def pytest_sessionstart(session: Any) -> None:
     """A mutant explained as equivalent in `equivalent.py` is not run: whatever its tests said,
     it would count the same (killed, or explained), so they would only cost time (a survivor
     runs every test that reaches its function, ~15 s in the read model). Exit status 34 is
-    mutmut's "skipped"; run.py reports it with its explanation."""
+    mutmut's "skipped"; run.py reports it with its explanation. `run.py --check-explained`
+    runs them all the same: an explained mutant that a test kills is explained wrongly."""
     mutant = os.environ.get("MUTANT_UNDER_TEST", "")
-    if _mutated_function() is None:
+    if _mutated_function() is None or os.environ.get(CHECK_EXPLAINED):
         return
     from equivalent import EQUIVALENT  # copied beside this file into mutmut's `mutants/`
 

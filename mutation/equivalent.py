@@ -72,6 +72,89 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "codec names are case-insensitive"
         ),
     },
+    "promptreg/registry/tagmessage.py": {
+        # Flags read only for their truth: None is as false as False.
+        **dict.fromkeys(
+            [
+                "return _flow(raw, mapping=None) if _flow_pattern(False).match(raw) else "
+                "_NOT_SIMPLE",
+                "return _flow(raw, mapping=False) if _flow_pattern(None).match(raw) else "
+                "_NOT_SIMPLE",
+                "bad = None",
+                "pairs = [(_write(k, top=None), _write(v, top=False)) for k, v in value.items()]",
+                "pairs = [(_write(k, top=False), _write(v, top=None)) for k, v in value.items()]",
+                "items = [_write(v, top=None) for v in value]",
+            ],
+            "the flag is only tested for its truth (`if mapping:`, `if bad`, `if top:`): None "
+            "is as false as False",
+        ),
+        'if raw[:1] == "{" and raw != "XX{}XX":': (
+            "`{}` then goes to the flow reader, whose pattern takes an empty mapping and "
+            "reads it as a new empty dict: the same value"
+        ),
+        'return "XXXX"': (
+            "the text of a string with a bad escape is thrown away (`_NOT_SIMPLE if bad`): "
+            "the YAML reader reads that message"
+        ),
+        **dict.fromkeys(
+            [
+                "return dict(zip(keys, values, strict=None))",
+                "return dict(zip(keys, values, ))",
+                "return dict(zip(keys, values, strict=False))",
+                "return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=None))",
+                "return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, ))",
+                "return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=False))",
+            ],
+            "the lengths are equal by then (the flow pattern takes whole `key: value` pairs; "
+            "`_same` compares lengths first): `strict` only guards that",
+        ),
+        "return len(a) == len(b) or all(_same(x, y) for x, y in zip(a, b, strict=True))": (
+            "`_same` compares a list read back with the list written: the fast reader reads "
+            "a written flow list item by item, so the lengths never differ"
+        ),
+        **dict.fromkeys(
+            [
+                "return value if (value is None or isinstance(value, bool | int | float)) or "
+                "True else _NOT_SIMPLE",
+                "return value if value is not None or isinstance(value, bool | int | float) "
+                "else _NOT_SIMPLE",
+            ],
+            "a flow item's token (`-?[0-9][0-9.e+-]*`, true, false, null) that `_scalar` reads "
+            "as a string (`1.5.5`, `0123`) is that same string to the YAML reader, and a "
+            "null left to it is null there: `_scalar` mirrors the YAML resolvers, and the "
+            "property tests compare both readers on such items",
+        ),
+        # `_write` of a mapping: a pair it fails to refuse is caught by write_message's
+        # read-back check, which then writes the whole message with the YAML writer.
+        **dict.fromkeys(
+            [
+                "if not all(isinstance(k, str) for k in value) and any(",
+                "k is None or v is None and k[:1] != '\"' for k, v in pairs",
+                "k is None and v is None or k[:1] != '\"' for k, v in pairs",
+            ],
+            "a pair with no flat form then writes `None` into the message, which does not "
+            "read back as the data: `write_message`'s read-back check (`_same`) sends the "
+            "message to the YAML writer, the text it writes for that value anyway",
+        ),
+        # `_float`: repr of a finite float, with its `.0`, always matches _FLOAT and is at most
+        # 24 characters.
+        **dict.fromkeys(
+            [
+                "return text if (_FLOAT.match(text) and len(text) <= _MAX_NUMBER) or True else "
+                "None",
+                "return text if _FLOAT.match(text) or len(text) <= _MAX_NUMBER else None",
+                "return text if _FLOAT.match(text) and len(text) < _MAX_NUMBER else None",
+            ],
+            "the repr of a finite float, given its `.0`, always matches `_FLOAT` and is at "
+            "most 24 characters: both conditions always hold",
+        ),
+        # `_string`: where a character's escape width changes, the characters are printable.
+        **dict.fromkeys(
+            ["elif ord(char) < 0xFF:", "elif ord(char) <= 256:", "elif ord(char) <= 65536:"],
+            "U+00FF (ÿ), U+0100 (Ā) and U+10000 are printable: written as themselves, never "
+            "escaped (the exact-text test holds ÿ and Ā)",
+        ),
+    },
     "promptreg/registry/deployments.py": {
         # `prefetch` reads many deployments' files in one exchange with git before they are
         # loaded one by one: a mutant that prefetches less, more or nothing changes the speed,

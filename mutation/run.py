@@ -120,6 +120,7 @@ MODULES: dict[str, list[str]] = {
     ],
     # what the content hash covers: exactly what changes the request to the model
     "promptreg/template/content_hash.py": [
+        "tests/template/test_content_hash_vectors.py",
         "tests/template/test_content_hash.py",
         "tests/registry/test_legacy_hashes.py",
     ],

@@ -163,3 +163,82 @@ def test_values_read_are_never_shared_between_messages():
     first["scores"]["x"] = 1.0
     first["overrides"].append("y")
     assert second == {"promptreg": 1, "scores": {}, "overrides": []}
+
+
+# Every kind of value promptreg writes, each at the edge of its form.
+_EVERY_FORM = {
+    "promptreg": 1,
+    "action": "promote",
+    "forced": False,
+    "signed": True,
+    "previous": None,
+    "n": -12,
+    "big": 10**99,  # 100 digits: the longest number written plain
+    "f": 0.93,
+    "e": 1e16,  # repr `1e+16`: written with its `.0`
+    "reason": 'a "b"\nc\\d \x01 \x85 \uffff \ue000 \U0010ffff \U000e0001 é ÿ Ā',
+    "plain": "prod",
+    "word": "true",
+    "scores": {"acc": 0.5, 'q"': -3},
+    "extra": {"k": "prod"},
+    "overrides": ["gate: stale", 12, None, False],
+}
+_EVERY_FORM_TEXT = """\
+# promote x
+promptreg: 1
+action: promote
+forced: false
+signed: true
+previous: null
+n: -12
+big: 1000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000
+f: 0.93
+e: 1.0e+16
+reason: "a \\"b\\"\\nc\\\\d \\x01 \\x85 \\uffff \\ue000 \\U0010ffff \\U000e0001 é ÿ Ā"
+plain: prod
+word: "true"
+scores: {"acc": 0.5, "q\\"": -3}
+extra: {"k": "prod"}
+overrides: ["gate: stale", 12, null, false]
+"""
+
+
+def test_each_kind_of_value_is_written_in_its_one_form():
+    """The text is what reviewers and other tools read in `git show`: a value plain where it
+    reads back as itself, else double-quoted with the shortest escape; flat flow
+    collections whose strings are always quoted."""
+    assert write_message("promote x", _EVERY_FORM) == _EVERY_FORM_TEXT
+
+
+def test_the_messages_promptreg_writes_never_reach_the_yaml_reader(monkeypatch):
+    """An application's `get` reads them without importing a YAML library."""
+    from promptreg.registry import tagmessage
+
+    def no_yaml(message: str) -> None:
+        raise AssertionError(f"read with the YAML reader: {message!r}")
+
+    monkeypatch.setattr(tagmessage, "_read_yaml_message", no_yaml)
+    assert read_message(write_message("promote x", _EVERY_FORM)) == _EVERY_FORM
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"Bad-Key": "a\nb"},  # a key the fast reader does not read
+        {"promptreg": 1, "x": {"nested": {"a": 1}}},
+        {"promptreg": 1, "x": float("inf")},
+    ],
+)
+def test_what_has_no_flat_form_is_the_yaml_writers_text_and_reads_back(data):
+    from promptreg.frontmatter._yaml import dump_yaml
+
+    message = write_message("s", data)
+    assert message == "# s\n" + dump_yaml(data)
+    assert read_message(message) == data
+
+
+@pytest.mark.parametrize(
+    "message", ['a: "\\udfff"\n', 'a: "\\ud7ff"\n', 'a: "\\ue000"\n', 'a: "\\U0010ffff"\n']
+)
+def test_the_readers_agree_at_the_edges_of_the_surrogates_and_of_unicode(message):
+    assert _same(read_message(message), _yaml_or_none(message))

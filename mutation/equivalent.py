@@ -116,13 +116,11 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             [
                 "return value if (value is None or isinstance(value, bool | int | float)) or "
                 "True else _NOT_SIMPLE",
-                "return value if value is not None or isinstance(value, bool | int | float) "
-                "else _NOT_SIMPLE",
             ],
             "a flow item's token (`-?[0-9][0-9.e+-]*`, true, false, null) that `_scalar` reads "
-            "as a string (`1.5.5`, `0123`) is that same string to the YAML reader, and a "
-            "null left to it is null there: `_scalar` mirrors the YAML resolvers, and the "
-            "property tests compare both readers on such items",
+            "as a string (`1.5.5`, `0123`) is that same string to the YAML reader: `_scalar` "
+            "mirrors the YAML resolvers, and the property tests compare both readers on such "
+            "items",
         ),
         # `_write` of a mapping: a pair it fails to refuse is caught by write_message's
         # read-back check, which then writes the whole message with the YAML writer.

@@ -227,6 +227,7 @@ def test_the_messages_promptreg_writes_never_reach_the_yaml_reader(monkeypatch):
         {"Bad-Key": "a\nb"},  # a key the fast reader does not read
         {"promptreg": 1, "x": {"nested": {"a": 1}}},
         {"promptreg": 1, "x": float("inf")},
+        {"reason": "a\nb", "x": 10**100},  # 101 digits: one past the longest written plain
     ],
 )
 def test_what_has_no_flat_form_is_the_yaml_writers_text_and_reads_back(data):

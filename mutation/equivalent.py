@@ -153,6 +153,64 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "escaped (the exact-text test holds ÿ and Ā)",
         ),
     },
+    "promptreg/template/content_hash.py": {
+        # The code cache keeps what `_digest_now` computes, under a key of its own.
+        **dict.fromkeys(
+            [
+                '"body": template_digest(body, None),',
+                '"body": template_digest(body, ),',
+                '"partials": {name: template_digest(text, None) for name, text in '
+                "partial_sources.items()},",
+                '"partials": {name: template_digest(text, ) for name, text in '
+                "partial_sources.items()},",
+                'return memoize(None, ("digest-2", source), lambda: _digest_now(source), str, '
+                "_as_digest)",
+                'return memoize(cache, ("digest-2", source), lambda: _digest_now(source), str, '
+                "None)",
+            ],
+            "with the cache or without it (or with an entry that does not decode: `memoize` "
+            "takes the TypeError as a miss), the digest is what `_digest_now` computes: only "
+            "the work changes",
+        ),
+        **dict.fromkeys(
+            [
+                'return memoize(cache, ("XXdigest-2XX", source), lambda: _digest_now(source), '
+                "str, _as_digest)",
+                'return memoize(cache, ("DIGEST-2", source), lambda: _digest_now(source), str, '
+                "_as_digest)",
+            ],
+            "a different but still unique name in the key: the same entries are kept and found",
+        ),
+        **dict.fromkeys(
+            [
+                "raise TypeError(None)",
+                'raise TypeError("XXnot a digestXX")',
+                'raise TypeError("NOT A DIGEST")',
+            ],
+            "the error is caught by `memoize` at once (an entry that does not decode is a "
+            "miss): its text is never read",
+        ),
+        **dict.fromkeys(
+            ["allow_nan=None,", "allow_nan=True,", ")"],
+            "a non-finite number never reaches the hash: the front-matter checks refuse one in "
+            "the model block (PR023: an API request is JSON), a default is hashed by its repr "
+            "(a string), and the rest are digests and names",
+        ),
+        "ensure_ascii=None,": "json.dumps reads `ensure_ascii` by its truth value: None is False",
+        **dict.fromkeys(
+            [
+                'return "sha256:" + hashlib.sha256(canonical.encode("UTF-8")).hexdigest()',
+                'data = value.encode("UTF-8", "surrogatepass")',
+                'h = hashlib.sha256(b"unlexable\\0" + source.encode("UTF-8", "surrogatepass"))',
+            ],
+            "codec names are case-insensitive",
+        ),
+        '_feed(h, token.type, f"{kind}:{value if (isinstance(value, str)) or True else '
+        'repr(value)}")': (
+            "a token's value is a string but for integer and float literals, whose str and "
+            "repr are the same text (and `kind` names the type)"
+        ),
+    },
     "promptreg/registry/deployments.py": {
         # `prefetch` reads many deployments' files in one exchange with git before they are
         # loaded one by one: a mutant that prefetches less, more or nothing changes the speed,

@@ -29,7 +29,12 @@ INPUTS = {
     "none": {"type": "string", "default": None},
 }
 OUTPUT = {"format": "json", "schema": {"type": "object", "properties": {"a": {"type": "string"}}}}
-TOOLS = [{"name": "lookup", "description": "d", "parameters": {"type": "object", "properties": {}}}]
+TOOLS = [
+    {
+        "type": "function",
+        "function": {"name": "lookup", "description": "d", "parameters": {"type": "object"}},
+    }
+]
 TOKENS = (
     "system:\n{# note #}Be {{ tone }}.{%- if x %} {{ 1 }} {{ 2.5 }} {{ 'a' }}{% endif %}\n"
     "user:\n{{ ticket|upper }}"
@@ -75,15 +80,50 @@ VECTORS = [
         {},
         {"model": MODEL, "output": OUTPUT, "tools": TOOLS},
         None,
+        "sha256:25514dec0311b7bb60bef5d72d151fe9d0f32a3260e5f58c027f6ab0b73eb7a8",
+    ),
+    (
+        "output only",
+        "user:\n{{ q }}",
+        {},
+        {"model": MODEL, "output": OUTPUT},
+        None,
         "sha256:547290153cb25cc9d23ed94a40123f5e094555ee161ca56afa1efaa821109d64",
     ),
     (
-        "a template Jinja cannot lex",
+        "tools only",
+        "user:\n{{ q }}",
+        {},
+        {"model": MODEL, "tools": TOOLS},
+        None,
+        "sha256:6746cd90b0a477c9e0d6e227efadd3aa9a9c0690b8024937488b693f2fbafd6d",
+    ),
+    (
+        "a template Jinja parses but cannot render",
         "user:\n{{ x",
         {},
         {"model": MODEL},
         None,
         "sha256:f9d869bc68ba6cb5aea4abfc7d7d77c7d6d53927a049df93d2df7cd456df425f",
+    ),
+    (
+        "a template Jinja cannot lex, with a lone surrogate",
+        "user:\n{{ x $ }}\ud800",
+        {},
+        {"model": MODEL},
+        None,
+        "sha256:842df84c142806ab2a8d29530ff9c93813fa35dad4a3193e7f9cc6ad2953c262",
+    ),
+    (
+        "non-ASCII in the model, a default and a partial's name; a shorthand input",
+        "{{ q }}",
+        {"partials/é.j2": "x"},
+        {
+            "model": {"provider": "openai", "name": "gpt-4o", "params": {"stop": ["é"]}},
+            "inputs": {"q": {"type": "string", "default": "café"}, "short": "string, a note"},
+        },
+        None,
+        "sha256:06ac1b5145eaa1410b0f1887ea8c4068be1603846d14a2fd94fd8f9949c379b5",
     ),
     (
         "lone surrogates",

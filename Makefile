@@ -49,11 +49,14 @@ bench: $(STAMP)
 MODULES ?=
 # Modules run side by side (default: one per core); JOBS=1 on a machine shared with others.
 # RESUME=1 goes on from each module's last run (its survivors against today's tests).
+# CHECK=1 runs the mutants explained as equivalent too and names those a test kills.
 JOBS ?=
 RESUME ?=
+CHECK ?=
 mutation: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,mutation]'
-	$(BIN)/python mutation/run.py --write $(if $(JOBS),--jobs $(JOBS)) $(if $(RESUME),--resume) $(MODULES)
+	$(BIN)/python mutation/run.py --write $(if $(JOBS),--jobs $(JOBS)) $(if $(RESUME),--resume) \
+		$(if $(CHECK),--check-explained) $(MODULES)
 
 # The sdist and wheel, as `pip install git-promptreg` would get them, into dist/
 # (tests/test_packaging.py builds them too and checks what they hold).

@@ -146,10 +146,23 @@ def test_scheme_2_gives_the_hashes_it_always_gave(body, partials, front_matter, 
     assert content_hash(body, partials, front_matter=front_matter, dialect=dialect) == expected
 
 
-def test_scheme_1_gives_the_hashes_older_tags_record():
-    assert legacy_content_hash("Hi {# c #}{{ x }}", {"p.j2": "P"}, MODEL) == (
-        "sha256:dff1b75161a402cdd67737b0df87e27b47a8e243fa95b9626a1dc3e23939842e"
-    )
+@pytest.mark.parametrize(
+    ("body", "partials", "expected"),
+    [
+        (
+            "Hi {# c #}{{ x }}",
+            {"p.j2": "P"},
+            "sha256:dff1b75161a402cdd67737b0df87e27b47a8e243fa95b9626a1dc3e23939842e",
+        ),
+        (
+            "Grüße {{ x }}",
+            {"partials/é.j2": "é"},
+            "sha256:7ac87d264187a8522d67ba58f8a51b9d4e621f80ca4a4bd614b4256c1ca14fc2",
+        ),
+    ],
+)
+def test_scheme_1_gives_the_hashes_older_tags_record(body, partials, expected):
+    assert legacy_content_hash(body, partials, MODEL) == expected
 
 
 def test_a_kept_digest_of_another_shape_is_computed_again(tmp_path: Path):

@@ -218,16 +218,10 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         # maker of a DeploymentReader, always passes a prefetch.
         **dict.fromkeys(
             [
-                "self._prefetch = None",
                 "if self._prefetch is not None or len(todo) > 1:",
                 "if self._prefetch is None and len(todo) > 1:",
                 "if self._prefetch is not None and len(todo) >= 1:",
                 "if self._prefetch is not None and len(todo) > 2:",
-                "tag = None",
-                "tag = tags.get(None)",
-                'if tag is not None and tag.target_type != "commit":',
-                'if tag is not None and tag.target_type == "XXcommitXX":',
-                'if tag is not None and tag.target_type == "COMMIT":',
                 'objects = self._read([c.object for c in todo if c.kind == "tag" or c.seq is not '
                 "None])",
             ],
@@ -237,11 +231,6 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "the patterns list only refs under `prompts/<name>@<env>/` for these environments: "
             "both conditions always hold"
         ),
-        "for line in out.split(None):": (
-            "a line of the listing (ref name, object id, type, NUL-separated) holds no "
-            "whitespace: splitting on any whitespace splits on the newlines"
-        ),
-        'obj, _, kind = rest.rpartition("\\0")': "what follows the ref name holds one NUL",
         **dict.fromkeys(
             [
                 "for key, verdict in zip(batch, verdicts, strict=None):",
@@ -268,10 +257,6 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             ],
             "`read_objects` returns one answer per object asked for: `strict` only guards that",
         ),
-        'rejected.sort(key=lambda r: (r.env or "XXXX", r.seq or 0, r.tag), reverse=True)': (
-            "a rejected deployment tag always has an environment (only a release has none, "
-            "and releases are not in a deployment log)"
-        ),
         'found.commit, found.name, own_path, found.version, found.content_hash or "XXXX", found': (
             "a Deployment read from a message always records a content hash (a string: "
             "`deployment_from_message` refuses a message without one)"
@@ -282,9 +267,6 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         "tag=ref, commit=None, message=tag.message, own_path=own_path": (
             "`release_problem` does not read `commit`: a release message records none (the "
             "tag's target is the commit)"
-        ),
-        "prompt = self._load(commit, name, None)": (
-            "the path given is the prompt's own path, which the loader uses when given none"
         ),
         "tag = parse_tag_object(None, data) if data is not None else None": (
             "a release's verdict never reads the tag object's own id"
@@ -358,26 +340,9 @@ EQUIVALENT: dict[str, dict[str, str]] = {
                 'todo = [i for i in items if (i[2], i[3]) not in self._releases or i[4] == "tag"]',
                 'todo = [i for i in items if (i[3], i[3]) not in self._releases and i[4] == "tag"]',
                 'todo = [i for i in items if (i[2], i[4]) not in self._releases and i[4] == "tag"]',
-                "raw = None",
-                "raw = data.get(None)",
-                "tag = parse_tag_object(obj, raw) if (raw is not None) and False else None",
-                "tag = parse_tag_object(obj, raw) if raw is None else None",
-                "targets = sorted({commit for commit, _ in wanted}) if (len(todo) > 1) and False "
-                "else []",
                 "targets = sorted({commit for commit, _ in wanted}) if (len(todo) > 1) or True "
                 "else []",
                 "targets = sorted({commit for commit, _ in wanted}) if len(todo) >= 1 else []",
-                "targets = sorted({commit for commit, _ in wanted}) if len(todo) > 2 else []",
-                "kinds = None",
-                "found = self._release(name, version, ref, obj, kind, None, kinds=kinds)",
-                "found = self._release(name, version, ref, obj, kind, kinds=kinds)",
-                "found = self._release(name, version, ref, obj, kind, data, kinds=None)",
-                "found = self._release(name, version, ref, obj, kind, data, )",
-                "data = (data_read if (data_read is not None) and False else "
-                "self._read([obj])).get(obj)",
-                "known = None",
-                "known = kinds.get(tag.target) if (kinds is not None) and False else None",
-                "known = kinds.get(None) if kinds is not None else None",
             ],
             "it changes what is read ahead (tags judged before and lightweight tags are answered "
             "from the cache and from their kind, whatever was read), not any verdict: only the "

@@ -157,8 +157,13 @@ MODULES: dict[str, list[str]] = {
         "tests/registry/test_redteam_push_refusal.py",
         "tests/registry/test_bulk_promotion.py",
         "tests/registry/test_legacy_hashes.py",
+        "tests/registry/test_read_exchanges.py",  # what a promotion reads, read ahead
     ],
-    "promptreg/registry/release.py": [*_DEPLOY_TESTS, "tests/registry/test_release_records.py"],
+    "promptreg/registry/release.py": [
+        *_DEPLOY_TESTS,
+        "tests/registry/test_release_records.py",
+        "tests/registry/test_read_exchanges.py",  # releases planned in a few exchanges
+    ],
     "promptreg/registry/rollback.py": [*_DEPLOY_TESTS, "tests/registry/test_rollback_records.py"],
     "promptreg/registry/tagging.py": [*_DEPLOY_TESTS, "tests/registry/test_tag_creation.py"],
     "promptreg/registry/refindex.py": [

@@ -514,8 +514,6 @@ EQUIVALENT: dict[str, dict[str, str]] = {
         "prompt = registry.load_at(commit, name, )": _OWN_PATH,
         **dict.fromkeys(
             [
-                "if current is not None and content_matches(prompt, current.content_hash or "
-                '"XXXX"):',
                 "if upstream is None or not content_matches(prompt, upstream.content_hash or "
                 '"XXXX"):',
             ],
@@ -557,9 +555,6 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             [
                 "registry._prefetch([(r.commit, registry.prompt_path(r.name)) for r in checked], "
                 "full=None)",
-                "registry._prefetch([(r.commit, registry.prompt_path(r.name)) for r in checked], )",
-                "registry._prefetch([(r.commit, registry.prompt_path(r.name)) for r in checked], "
-                "full=False)",
             ],
             "`_prefetch` only reads files ahead in one exchange (CommitPrompts.prefetch); a load "
             "reads whatever was not read ahead itself: what is loaded is the same, only slower",

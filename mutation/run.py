@@ -93,6 +93,7 @@ MODULES: dict[str, list[str]] = {
     ],
     "promptreg/app/secrets.py": [
         "tests/hooks/test_secrets.py",
+        "tests/hooks/test_validate_secrets.py",  # the pre-check never hides a hit
         "tests/hooks/test_hooks_units.py",
         "tests/hooks/test_hooks_git.py::test_no_secrets_scans_what_is_staged",
     ],

@@ -81,3 +81,13 @@ FRAGMENTS = st.sampled_from(
 def test_the_whole_text_pre_check_never_hides_a_hit(text: str) -> None:
     """validate scans every prompt, so a cheap pre-check skips most; it must skip no secret."""
     assert scan_text(text) == scan_lines(text)
+
+
+def test_prose_with_no_hint_of_a_secret_is_skipped_by_the_pre_check() -> None:
+    """The pre-check is what makes scanning every prompt cheap: a text with none of the
+    patterns' hints (a key's prefix, a secret-looking name assigned) is not read line by
+    line."""
+    from promptreg.app.secrets import _could_hold_a_secret
+
+    assert not _could_hold_a_secret("system:\nYou triage tickets. Be brief.\n\nuser:\n{{ t }}")
+    assert _could_hold_a_secret("aws_secret_access_key = " + "aB1/" * 10)

@@ -72,6 +72,9 @@ HEADER = (f"object {TARGET}", "type commit", "tag prompts/a@prod/000001")
         ("A <a@b> 17000x0000 +0000", "A <a@b>", ""),
         ("A <a@b> 1700000000 +00000", "A <a@b>", ""),
         ("A <a@b> 1700000000 0000", "A <a@b>", ""),
+        ("A <a@b> 1700000000 X0100", "A <a@b>", ""),  # a zone's sign is + or -
+        ("A <a@b> 1700000000 + 100", "A <a@b>", ""),  # four ASCII digits, not what int() takes
+        ("A <a@b> 1700000000 +\u0661100", "A <a@b>", ""),  # an Arabic-Indic one
         ("A <a@b> 1700000000", "A <a@b>", ""),
         ("A <a@b> 99999999999999999999 +0000", "A <a@b>", ""),
         ("A <a@b> 1700000000000 +0000", "A <a@b>", ""),  # year 55840: git shows it, we cannot

@@ -1002,6 +1002,7 @@ EQUIVALENT: dict[str, dict[str, str]] = {
             "'Signature verification failed: incorrect signature' come either way)"
         ),
         **dict.fromkeys(
+            ["check=None,", ")"],
             "`check` defaults to False, and is only tested for truth: None is False too (`)` is "
             "how mutmut shows `check=False` removed from the end of a call: the line it "
             "re-indents)",

@@ -488,24 +488,16 @@ def report(
         lines += ["", *(line for line in previous.splitlines() if line.startswith("Whole run:"))]
         if lines[-1] == "":
             lines.pop()
-    disproved = [(name, line) for o in outcomes for name, line in o.disproved.items()]
-    if disproved:
-        lines += [
-            "",
-            "Mutants explained as equivalent that a test killed (`--check-explained`: "
-            "the explanation is wrong, remove it from `mutation/equivalent.py`):",
-            "",
-        ]
-        lines += [f"- `{name}`: `{line}`" for name, line in disproved]
-    stale = [(o.module, line) for o in outcomes for line in o.stale]
-    if stale:
-        lines += [
-            "",
-            "Lines of `mutation/equivalent.py` that explain no mutant of this run "
-            "(the code they were written for moved or changed: remove them):",
-            "",
-        ]
-        lines += [f"- `{module}`: `{line}`" for module, line in stale]
+    lines += _listed(
+        "Mutants explained as equivalent that a test killed (`--check-explained`: the "
+        "explanation is wrong, remove it from `mutation/equivalent.py`):",
+        [(name, line) for o in outcomes for name, line in o.disproved.items()],
+    )
+    lines += _listed(
+        "Lines of `mutation/equivalent.py` that explain no mutant of this run (the code they "
+        "were written for moved or changed: remove them):",
+        [(o.module, line) for o in outcomes for line in o.stale],
+    )
     if kept:
         lines += ["", "Kept from earlier runs: " + ", ".join(f"`{m}`" for m in kept) + "."]
     if remaining:
@@ -537,6 +529,11 @@ def report(
             if diff:
                 lines += ["", "  ```diff", *(f"  {line}" for line in diff), "  ```"]
     return "\n".join(lines) + "\n"
+
+
+def _listed(title: str, pairs: list[tuple[str, str]]) -> list[str]:
+    """A titled list of `- `a`: `b`` lines for the results file; nothing when it is empty."""
+    return ["", title, "", *(f"- `{a}`: `{b}`" for a, b in pairs)] if pairs else []
 
 
 def run_modules(

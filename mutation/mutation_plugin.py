@@ -47,7 +47,7 @@ _MUTANT = re.compile(r"(?P<module>[\w.]+)\.(?P<function>x[_ǁ][^.]*)(?P<n>__mutm
 # directory (most tests of git do, to their repository) must not take the files with it.
 DURATIONS = Path("mutation-durations.json")
 KILLERS = Path("mutation-killers.log")  # function <TAB> test that killed one of its mutants
-_stats = False  # this session is mutmut's stats run (see pytest_configure)
+_stats = False  # this session is mutmut's stats run of the clean code (pytest_configure)
 _measured: dict[str, float] = {}
 _started: dict[str, float] = {}
 
@@ -76,7 +76,7 @@ def mutant_diff(mutant: str, root: Path) -> list[str]:
     found = _MUTANT.fullmatch(mutant)
     if found is None:
         return []
-    lines, functions = _functions(root / (found["module"].replace(".", "/") + ".py"))
+    lines, functions = _functions(root / _path(found["module"]))
     mangled = found["function"]
     original = functions.get(mangled + "__mutmut_orig")
     changed = functions.get(mangled + found["n"])
@@ -94,9 +94,8 @@ def mutant_diff(mutant: str, root: Path) -> list[str]:
 
 def why_equivalent(mutant: str, diff: list[str], known: dict[str, dict[str, str]]) -> str | None:
     """Why the mutant is equivalent (None: not explained), from `known` (equivalent.py)."""
-    found = _MUTANT.fullmatch(mutant)
     line = explaining_line(mutant, diff, known)
-    return None if found is None or line is None else known[_path(found["module"])][line]
+    return None if line is None else known[_path(mutant.rpartition(".")[0])][line]
 
 
 def explaining_line(mutant: str, diff: list[str], known: dict[str, dict[str, str]]) -> str | None:
@@ -198,11 +197,6 @@ def _keep_stats_in_this_process() -> None:
     del os.environ["MUTANT_UNDER_TEST"]
 
 
-def _stats_run() -> bool:
-    """mutmut's run of the clean code that records which tests reach which function."""
-    return _stats
-
-
 def _mutated_function() -> str | None:
     """`pkg.mod.x_fn` for the mutant under test `pkg.mod.x_fn__mutmut_7` (None: no mutant)."""
     name = os.environ.get("MUTANT_UNDER_TEST", "")
@@ -251,7 +245,7 @@ def pytest_runtest_logfinish(nodeid: str, location: Any) -> None:
 
 
 def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
-    if not _stats_run() or not _measured:
+    if not _stats or not _measured:
         return
     known = json.loads(DURATIONS.read_text(encoding="utf-8")) if DURATIONS.is_file() else {}
     known.update(_measured)

@@ -291,9 +291,10 @@ def _prepare(module: str, tests: list[str], *, resume: bool = False) -> Path:
         tops.add(top)
         (work / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, work / name)
+    scripts = {script.name for script in (PLUGIN, EXPLANATIONS)}
     for script in (PLUGIN, EXPLANATIONS):  # importable in `mutants/`, which is on sys.path
         shutil.copy2(script, work / script.name)
-    also = sorted(tops - {"promptreg", "tests", "pyproject.toml"} | {PLUGIN.name, "equivalent.py"})
+    also = sorted(tops - {"promptreg", "tests", "pyproject.toml"} | scripts)
     config = (
         "\n\n[tool.mutmut]\n"
         'source_paths = ["promptreg"]\n'
